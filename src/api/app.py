@@ -1,0 +1,74 @@
+"""The Litestar application factory."""
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+
+from api.authentication import TokenAuthenticationMiddleware
+from api.controllers.attendance import my_attendance, start_attendance
+from api.controllers.auth import AuthController
+from api.controllers.classes import ClassController
+from api.controllers.health import health
+from api.controllers.students import list_students
+from api.errors import EXCEPTION_HANDLERS
+from services.attendance import AttendanceService
+from services.auth import AuthService
+from services.classes import ClassService
+from services.health import HealthService
+
+MAX_REQUEST_BODY_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ApiServices:
+    auth: AuthService
+    classes: ClassService
+    attendance: AttendanceService
+    health: HealthService
+
+
+def _provide(value: object) -> Provide:
+    return Provide(lambda: value, use_cache=True, sync_to_thread=False)
+
+
+def create_app(
+    services: ApiServices,
+    *,
+    cors_origin: str,
+    on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
+    debug: bool = False,
+) -> Litestar:
+    return Litestar(
+        route_handlers=[
+            AuthController,
+            ClassController,
+            list_students,
+            start_attendance,
+            my_attendance,
+            health,
+        ],
+        dependencies={
+            "auth_service": _provide(services.auth),
+            "class_service": _provide(services.classes),
+            "attendance_service": _provide(services.attendance),
+            "health_service": _provide(services.health),
+        },
+        middleware=[
+            DefineMiddleware(
+                TokenAuthenticationMiddleware,
+                authenticate=services.auth.authenticate,
+                exclude=["^/schema"],
+            )
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        cors_config=CORSConfig(allow_origins=[cors_origin]),
+        openapi_config=OpenAPIConfig(title="Live Attendance", version="0.1.0", path="/schema"),
+        request_max_body_size=MAX_REQUEST_BODY_BYTES,
+        on_shutdown=list(on_shutdown),
+        debug=debug,
+    )

@@ -1,0 +1,23 @@
+"""The ASGI entry point each server process loads: the container builds the services, the api
+wraps them. (The one api module allowed to see the composition root.)"""
+
+from litestar import Litestar
+
+from api.app import ApiServices, create_app
+from infrastructure.container import container_from_environment
+
+
+def create_app_from_environment() -> Litestar:
+    container = container_from_environment()
+    settings = container.settings()
+    services = ApiServices(
+        auth=container.auth_service(),
+        classes=container.class_service(),
+        attendance=container.attendance_service(),
+        health=container.health_service(),
+    )
+    return create_app(
+        services,
+        cors_origin=settings.cors_origin,
+        on_shutdown=[container.engine().dispose],
+    )

@@ -1,0 +1,58 @@
+"""The raw-token authentication middleware and the role guards."""
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.enums import HttpMethod, ScopeType
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.types import ASGIApp
+
+from api.errors import STUDENT_ACCESS_REQUIRED, TEACHER_ACCESS_REQUIRED, UNAUTHORIZED
+from domain.errors import InvalidToken
+from domain.users import Identity, Role
+
+PUBLIC = {"exclude_from_auth": True}
+
+
+def token_from_header(value: str) -> str:
+    """`Authorization: <jwt>`, as the contract has it; `Bearer <jwt>` is accepted too."""
+    value = value.strip()
+    if value[:7].lower() == "bearer ":
+        return value[7:].strip()
+    return value
+
+
+class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
+    def __init__(
+        self, app: ASGIApp, authenticate: Callable[[str], Identity], **kwargs: Any
+    ) -> None:
+        super().__init__(
+            app, scopes={ScopeType.HTTP}, exclude_http_methods=[HttpMethod.OPTIONS], **kwargs
+        )
+        self._authenticate = authenticate
+
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        token = token_from_header(connection.headers.get("authorization", ""))
+        if not token:
+            raise NotAuthorizedException(UNAUTHORIZED)
+        try:
+            identity = self._authenticate(token)
+        except InvalidToken:
+            raise NotAuthorizedException(UNAUTHORIZED) from None
+        return AuthenticationResult(user=identity, auth=token)
+
+
+def _require(role: Role, message: str) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        if connection.user.role is not role:
+            raise PermissionDeniedException(message)
+
+    guard.__name__ = f"{role.value}_only"
+    return guard
+
+
+teacher_only = _require(Role.TEACHER, TEACHER_ACCESS_REQUIRED)
+student_only = _require(Role.STUDENT, STUDENT_ACCESS_REQUIRED)

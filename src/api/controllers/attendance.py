@@ -1,0 +1,39 @@
+from typing import Any
+from uuid import UUID
+
+from litestar import Request, get, post
+
+from api.authentication import student_only, teacher_only
+from api.controllers.paths import class_id_from_path
+from api.schemas import (
+    AttendanceStartedResponse,
+    MyAttendanceResponse,
+    StartAttendanceRequest,
+    Success,
+    iso_timestamp,
+)
+from domain.users import Identity
+from services.attendance import AttendanceService
+
+
+@post("/attendance/start", guards=[teacher_only], status_code=200, tags=["attendance"])
+async def start_attendance(
+    request: Request[Identity, str, Any],
+    data: StartAttendanceRequest,
+    attendance_service: AttendanceService,
+) -> Success[AttendanceStartedResponse]:
+    started = await attendance_service.start(request.user, UUID(data.class_id))
+    return Success(
+        AttendanceStartedResponse(
+            class_id=started.class_id, started_at=iso_timestamp(started.started_at)
+        )
+    )
+
+
+@get("/class/{class_id:str}/my-attendance", guards=[student_only], tags=["attendance"])
+async def my_attendance(
+    request: Request[Identity, str, Any], class_id: str, attendance_service: AttendanceService
+) -> Success[MyAttendanceResponse]:
+    class_uuid = class_id_from_path(class_id)
+    status = await attendance_service.my_persisted_status(request.user, class_uuid)
+    return Success(MyAttendanceResponse(class_id=class_uuid, status=status))

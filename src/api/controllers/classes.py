@@ -1,0 +1,70 @@
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+
+from api.authentication import teacher_only
+from api.controllers.paths import class_id_from_path
+from api.schemas import (
+    AddStudentRequest,
+    ClassDetailsResponse,
+    ClassResponse,
+    CreateClassRequest,
+    StudentResponse,
+    Success,
+)
+from domain.classrooms import Classroom
+from domain.users import Identity
+from services.classes import ClassService
+
+
+def class_response(classroom: Classroom) -> ClassResponse:
+    return ClassResponse(
+        id=classroom.id,
+        class_name=classroom.class_name,
+        teacher_id=classroom.teacher_id,
+        student_ids=list(classroom.student_ids),
+    )
+
+
+class ClassController(Controller):
+    path = "/class"
+    tags = ["classes"]
+
+    @post("/", guards=[teacher_only], status_code=201)
+    async def create_class(
+        self,
+        request: Request[Identity, str, Any],
+        data: CreateClassRequest,
+        class_service: ClassService,
+    ) -> Success[ClassResponse]:
+        classroom = await class_service.create_class(request.user, data.class_name)
+        return Success(class_response(classroom))
+
+    @post("/{class_id:str}/add-student", guards=[teacher_only], status_code=200)
+    async def add_student(
+        self,
+        request: Request[Identity, str, Any],
+        class_id: str,
+        data: AddStudentRequest,
+        class_service: ClassService,
+    ) -> Success[ClassResponse]:
+        classroom = await class_service.add_student(
+            request.user, class_id_from_path(class_id), UUID(data.student_id)
+        )
+        return Success(class_response(classroom))
+
+    @get("/{class_id:str}")
+    async def class_details(
+        self, request: Request[Identity, str, Any], class_id: str, class_service: ClassService
+    ) -> Success[ClassDetailsResponse]:
+        details = await class_service.class_details(request.user, class_id_from_path(class_id))
+        classroom = details.classroom
+        return Success(
+            ClassDetailsResponse(
+                id=classroom.id,
+                class_name=classroom.class_name,
+                teacher_id=classroom.teacher_id,
+                students=[StudentResponse(s.id, s.name, s.email) for s in details.students],
+            )
+        )

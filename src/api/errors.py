@@ -1,0 +1,97 @@
+"""Every error the API can answer with, in the contract's words, and the handlers that put each
+one into the envelope."""
+
+import logging
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from domain.errors import (
+    ClassNotFound,
+    DomainError,
+    EmailAlreadyExists,
+    InvalidCredentials,
+    InvalidToken,
+    NoActiveSession,
+    NotClassTeacher,
+    NotEnrolledInClass,
+    StudentNotFound,
+    UserNotFound,
+)
+
+log = logging.getLogger(__name__)
+
+UNAUTHORIZED = "Unauthorized, token missing or invalid"
+TEACHER_ACCESS_REQUIRED = "Forbidden, teacher access required"
+STUDENT_ACCESS_REQUIRED = "Forbidden, student access required"
+INVALID_REQUEST_SCHEMA = "Invalid request schema"
+INTERNAL_SERVER_ERROR = "Internal server error"
+
+# The status and text for each domain error (the WebSocket uses the same texts).
+DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
+    EmailAlreadyExists: (400, "Email already exists"),
+    InvalidCredentials: (400, "Invalid email or password"),
+    InvalidToken: (401, UNAUTHORIZED),
+    UserNotFound: (404, "User not found"),
+    ClassNotFound: (404, "Class not found"),
+    StudentNotFound: (404, "Student not found"),
+    NotClassTeacher: (403, "Forbidden, not class teacher"),
+    NotEnrolledInClass: (403, "Forbidden, not enrolled in class"),
+    NoActiveSession: (409, "No active attendance session"),
+}
+
+# Framework errors by status; 403 carries the guard's own text.
+HTTP_ERRORS: dict[int, str] = {
+    400: INVALID_REQUEST_SCHEMA,
+    401: UNAUTHORIZED,
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Payload too large",
+    429: "Too many attempts, try again later",
+    500: INTERNAL_SERVER_ERROR,
+    503: "Service unavailable",
+}
+
+
+def error_response(status_code: int, message: str) -> Response:
+    return Response({"success": False, "error": message}, status_code=status_code)
+
+
+def domain_error_message(error: DomainError) -> tuple[int, str]:
+    for error_type in type(error).__mro__:
+        if error_type in DOMAIN_ERRORS:
+            return DOMAIN_ERRORS[error_type]
+    return HTTP_500_INTERNAL_SERVER_ERROR, INTERNAL_SERVER_ERROR
+
+
+def handle_domain_error(_: Request, error: DomainError) -> Response:
+    return error_response(*domain_error_message(error))
+
+
+def handle_http_exception(_: Request, error: HTTPException) -> Response:
+    status = error.status_code
+    # A 403 carries its guard's own text; every other status has one fixed text.
+    message = error.detail if status == 403 else HTTP_ERRORS.get(status, error.detail)
+    response = error_response(status, message)
+    if error.headers:
+        response.headers.update(error.headers)
+    return response
+
+
+def handle_unexpected_error(request: Request, error: Exception) -> Response:
+    log.error(
+        "unhandled %s on %s %s",
+        type(error).__name__,
+        request.method,
+        request.url.path,
+        exc_info=error,
+    )
+    return error_response(HTTP_500_INTERNAL_SERVER_ERROR, INTERNAL_SERVER_ERROR)
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: handle_domain_error,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected_error,
+}

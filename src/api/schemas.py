@@ -1,0 +1,113 @@
+"""Request and response bodies (msgspec), with the contract's field names and rules."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Generic, TypeVar
+from uuid import UUID
+
+from msgspec import Meta, Struct
+
+from domain.attendance import AttendanceStatus
+from domain.users import Role
+
+T = TypeVar("T")
+
+# zod's email and uuid rules, anchored (msgspec patterns are not).
+EMAIL_PATTERN = (
+    r"^(?!\.)(?!.*\.\.)[A-Za-z0-9_'+\-.]*[A-Za-z0-9_+\-]"  # local part
+    r"@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$"  # domain
+)
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+BCRYPT_MAX_BYTES = 72
+
+Email = Annotated[str, Meta(pattern=EMAIL_PATTERN, max_length=254)]
+UuidText = Annotated[str, Meta(pattern=UUID_PATTERN)]
+
+
+class Success(Struct, Generic[T]):
+    data: T
+    success: bool = True
+
+
+class Failure(Struct):
+    error: str
+    success: bool = False
+
+
+class SignupRequest(Struct):
+    name: Annotated[str, Meta(min_length=1, max_length=100)]
+    email: Email
+    password: Annotated[str, Meta(min_length=6)]
+    role: Role
+
+    def __post_init__(self) -> None:
+        if len(self.password.encode()) > BCRYPT_MAX_BYTES:
+            raise ValueError(f"password is longer than {BCRYPT_MAX_BYTES} bytes")
+
+
+class LoginRequest(Struct):
+    email: Email
+    password: str
+
+
+class CreateClassRequest(Struct, rename="camel"):
+    class_name: Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+class AddStudentRequest(Struct, rename="camel"):
+    student_id: UuidText
+
+
+class StartAttendanceRequest(Struct, rename="camel"):
+    class_id: UuidText
+
+
+class UserResponse(Struct):
+    id: UUID
+    name: str
+    email: str
+    role: Role
+
+
+class TokenResponse(Struct):
+    token: str
+
+
+class StudentResponse(Struct):
+    id: UUID
+    name: str
+    email: str
+
+
+class ClassResponse(Struct, rename="camel"):
+    id: UUID
+    class_name: str
+    teacher_id: UUID
+    student_ids: list[UUID]
+
+
+class ClassDetailsResponse(Struct, rename="camel"):
+    id: UUID
+    class_name: str
+    teacher_id: UUID
+    students: list[StudentResponse]
+
+
+class MyAttendanceResponse(Struct, rename="camel"):
+    class_id: UUID
+    status: AttendanceStatus | None
+
+
+class AttendanceStartedResponse(Struct, rename="camel"):
+    class_id: UUID
+    started_at: str
+
+
+class HealthResponse(Struct):
+    status: str
+    database: str
+
+
+def iso_timestamp(moment: datetime) -> str:
+    """As JavaScript's Date.prototype.toISOString() prints it: 2025-03-11T10:00:00.000Z."""
+    moment = moment.astimezone(UTC)
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"

@@ -1,0 +1,105 @@
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from domain.classrooms import Classroom
+from domain.errors import NoActiveSession, StudentNotFound
+
+
+class AttendanceStatus(StrEnum):
+    PRESENT = "present"
+    ABSENT = "absent"
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceSummary:
+    present: int
+    absent: int
+    total: int
+
+    @classmethod
+    def of(cls, statuses: list[AttendanceStatus]) -> "AttendanceSummary":
+        present = sum(1 for status in statuses if status is AttendanceStatus.PRESENT)
+        return cls(present=present, absent=len(statuses) - present, total=len(statuses))
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceRecord:
+    """One student's final status in one finished session."""
+
+    session_id: UUID
+    class_id: UUID
+    student_id: UUID
+    status: AttendanceStatus
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedSession:
+    id: UUID
+    class_id: UUID
+    started_at: datetime
+    ended_at: datetime
+    records: list[AttendanceRecord]
+
+    @property
+    def summary(self) -> AttendanceSummary:
+        return AttendanceSummary.of([record.status for record in self.records])
+
+
+@dataclass(slots=True)
+class AttendanceSession:
+    """The live attendance of one class: opened by its teacher, marked student by student,
+    finished once. Every rule about marks lives here."""
+
+    id: UUID
+    class_id: UUID
+    teacher_id: UUID
+    roster: frozenset[UUID]
+    started_at: datetime
+    marks: dict[UUID, AttendanceStatus] = field(default_factory=dict)
+    ended_at: datetime | None = None
+
+    @classmethod
+    def open(cls, session_id: UUID, classroom: Classroom, at: datetime) -> "AttendanceSession":
+        return cls(
+            id=session_id,
+            class_id=classroom.id,
+            teacher_id=classroom.teacher_id,
+            roster=frozenset(classroom.student_ids),
+            started_at=at,
+        )
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+    def mark(self, student_id: UUID, status: AttendanceStatus) -> None:
+        """Records a student's status; marking again overwrites."""
+        self._ensure_active()
+        if student_id not in self.roster:
+            raise StudentNotFound(student_id)
+        self.marks[student_id] = status
+
+    def status_of(self, student_id: UUID) -> AttendanceStatus | None:
+        return self.marks.get(student_id)
+
+    def summary(self) -> AttendanceSummary:
+        """Counts the students marked so far."""
+        return AttendanceSummary.of(list(self.marks.values()))
+
+    def finish(self, at: datetime) -> FinishedSession:
+        """Closes the session: every enrolled student left unmarked is absent."""
+        self._ensure_active()
+        self.ended_at = at
+        for student_id in self.roster:
+            self.marks.setdefault(student_id, AttendanceStatus.ABSENT)
+        records = [
+            AttendanceRecord(self.id, self.class_id, student_id, status)
+            for student_id, status in self.marks.items()
+        ]
+        return FinishedSession(self.id, self.class_id, self.started_at, at, records)
+
+    def _ensure_active(self) -> None:
+        if not self.is_active:
+            raise NoActiveSession(self.class_id)

@@ -1,0 +1,31 @@
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from domain.users import Identity, Role
+
+
+@dataclass(slots=True)
+class Classroom:
+    id: UUID
+    class_name: str
+    teacher_id: UUID
+    student_ids: list[UUID] = field(default_factory=list)
+
+    def is_taught_by(self, user_id: UUID) -> bool:
+        return self.teacher_id == user_id
+
+    def has_student(self, user_id: UUID) -> bool:
+        return user_id in self.student_ids
+
+    def is_visible_to(self, identity: Identity) -> bool:
+        """The owning teacher and the enrolled students may see a class."""
+        if identity.role is Role.TEACHER:
+            return self.is_taught_by(identity.user_id)
+        return self.has_student(identity.user_id)
+
+    def enroll(self, student_id: UUID) -> bool:
+        """Adds the student once; returns whether anything changed."""
+        if self.has_student(student_id):
+            return False
+        self.student_ids.append(student_id)
+        return True

@@ -1,0 +1,111 @@
+"""The interfaces the outer layers implement: repositories, the unit of work, and adapters."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+from uuid import UUID
+
+from domain.attendance import AttendanceSession, AttendanceStatus, FinishedSession
+from domain.classrooms import Classroom
+from domain.users import Identity, User, UserSummary
+
+
+class UserRepository(Protocol):
+    async def get(self, user_id: UUID) -> User | None: ...
+
+    async def get_by_email(self, email: str) -> User | None:
+        """Emails match regardless of letter case."""
+        ...
+
+    async def add(self, user: User) -> None:
+        """Raises EmailAlreadyExists when the email is taken in any letter case."""
+        ...
+
+    async def list_students(self) -> list[UserSummary]: ...
+
+    async def summaries(self, user_ids: Sequence[UUID]) -> list[UserSummary]:
+        """The users with these ids, in the order given; unknown ids are left out."""
+        ...
+
+
+class ClassroomRepository(Protocol):
+    async def get(self, class_id: UUID, *, for_update: bool = False) -> Classroom | None:
+        """With for_update, the class stays locked against concurrent changes until commit."""
+        ...
+
+    async def add(self, classroom: Classroom) -> None: ...
+
+    async def save(self, classroom: Classroom) -> None: ...
+
+
+class AttendanceRepository(Protocol):
+    async def get_active(
+        self, class_id: UUID, *, for_update: bool = False
+    ) -> AttendanceSession | None:
+        """The class's unfinished session; with for_update it stays locked until commit."""
+        ...
+
+    async def add(self, session: AttendanceSession) -> None: ...
+
+    async def discard_active(self, class_id: UUID) -> None:
+        """Drops the class's unfinished session, if any, with its marks."""
+        ...
+
+    async def save_finished(self, finished: FinishedSession) -> None:
+        """Closes the session and stores one record per student."""
+        ...
+
+    async def latest_status(self, class_id: UUID, student_id: UUID) -> AttendanceStatus | None:
+        """The student's status in the class's most recently finished session."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Leaving the block without commit() rolls back."""
+
+    users: UserRepository
+    classes: ClassroomRepository
+    attendance: AttendanceRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
+
+
+class PasswordHasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password: str, password_hash: str | None) -> bool:
+        """A None hash still costs one full check, so unknown accounts take as long as known
+        ones; it always answers False."""
+        ...
+
+
+class TokenCodec(Protocol):
+    def issue(self, identity: Identity) -> str: ...
+
+    def decode(self, token: str) -> Identity:
+        """Raises InvalidToken for anything but a valid, unexpired token of ours."""
+        ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current UTC time, to the millisecond."""
+        ...
+
+
+class DatabaseProbe(Protocol):
+    async def is_reachable(self) -> bool: ...

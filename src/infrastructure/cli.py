@@ -1,0 +1,85 @@
+"""The command line: `live-attendance serve | migrate | makemigration`.
+
+`serve` resolves the development defaults (embedded PostgreSQL, generated secret), migrates,
+and hands the ASGI app to uvicorn with the resolved settings in the environment, so any number
+of worker processes load exactly the same configuration."""
+
+import argparse
+import logging
+import os
+import sys
+
+from infrastructure.database.migrations import generate_revision, upgrade_to_head
+from infrastructure.embedded_postgres import start_embedded_postgres
+from infrastructure.secrets import load_or_create_jwt_secret
+from infrastructure.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("live_attendance")
+
+ASGI_APP_FACTORY = "api.asgi:create_app_from_environment"
+
+
+def resolve_runtime_settings(settings: Settings) -> Settings:
+    """Fills in what development may leave out: the database and the signing secret."""
+    if settings.database_url is None:
+        settings = settings.with_database_url(start_embedded_postgres(settings.data_dir))
+    if settings.jwt_secret is None:
+        settings = settings.with_jwt_secret(load_or_create_jwt_secret(settings.data_dir))
+    return settings
+
+
+def serve(settings: Settings) -> None:
+    import uvicorn
+
+    settings = resolve_runtime_settings(settings)
+    upgrade_to_head(settings.database_url)
+    os.environ.update(settings.as_environment())
+    log.info(
+        "serving on http://%s:%d with %d worker(s)", settings.host, settings.port, settings.workers
+    )
+    uvicorn.run(
+        ASGI_APP_FACTORY,
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        loop="uvloop",
+        http="httptools",
+        ws="websockets",
+        ws_max_size=1024 * 1024,
+        access_log=False,
+        log_level="info",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="live-attendance")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="migrate, then serve the HTTP and WebSocket API")
+    commands.add_parser("migrate", help="apply every pending migration")
+    generate = commands.add_parser("makemigration", help="write a migration from model changes")
+    generate.add_argument("-m", "--message", required=True)
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return 2
+
+    if args.command in (None, "serve"):
+        serve(settings)
+    elif args.command == "migrate":
+        upgrade_to_head(resolve_runtime_settings(settings).database_url)
+    elif args.command == "makemigration":
+        url = resolve_runtime_settings(settings).database_url
+        upgrade_to_head(url)
+        generate_revision(url, args.message)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

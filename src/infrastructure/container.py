@@ -1,0 +1,56 @@
+"""The composition root: the one place that knows every adapter and wires it into the services."""
+
+from dependency_injector import containers, providers
+
+from infrastructure.clock import SystemClock
+from infrastructure.database.engine import EngineProbe, create_engine, create_session_factory
+from infrastructure.database.unit_of_work import SqlAlchemyUnitOfWork
+from infrastructure.security import BcryptHasher, JwtTokenCodec
+from infrastructure.settings import Settings, SettingsError, load_settings
+from services.attendance import AttendanceService
+from services.auth import AuthService
+from services.classes import ClassService
+from services.health import HealthService
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+
+    engine = providers.Singleton(create_engine, database_url=settings.provided.database_url)
+    session_factory = providers.Singleton(create_session_factory, engine)
+    unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory)
+
+    hasher = providers.Singleton(BcryptHasher, rounds=settings.provided.bcrypt_rounds)
+    tokens = providers.Singleton(JwtTokenCodec, secret=settings.provided.jwt_secret)
+    clock = providers.Singleton(SystemClock)
+
+    auth_service = providers.Singleton(
+        AuthService, uow=unit_of_work.provider, hasher=hasher, tokens=tokens
+    )
+    class_service = providers.Singleton(ClassService, uow=unit_of_work.provider)
+    attendance_service = providers.Singleton(
+        AttendanceService, uow=unit_of_work.provider, clock=clock
+    )
+    health_service = providers.Singleton(HealthService, providers.Singleton(EngineProbe, engine))
+
+
+def container_from_environment() -> Container:
+    """For a server process: everything comes from the environment, already resolved by the
+    `serve` command (or given by whoever runs the ASGI app directly)."""
+    settings = load_settings()
+    missing = [
+        name
+        for name, value in (
+            ("DATABASE_URL", settings.database_url),
+            ("JWT_SECRET", settings.jwt_secret),
+        )
+        if not value
+    ]
+    if missing:
+        raise SettingsError(
+            [
+                f"{name} is not set; start the service with `live-attendance serve`"
+                for name in missing
+            ]
+        )
+    return Container(settings=settings)

@@ -1,0 +1,1 @@
+"""PostgreSQL adapters: ORM models, repositories, the unit of work, migrations, engine."""

@@ -1,0 +1,74 @@
+"""Tables, as advanced-alchemy models. They are storage shapes only; repositories turn them
+into domain entities."""
+
+from datetime import datetime
+from uuid import UUID
+
+from advanced_alchemy.base import UUIDBase
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
+from sqlalchemy.ext.mutable import MutableList
+from sqlalchemy.orm import Mapped, mapped_column
+
+metadata = UUIDBase.metadata
+
+
+class UserModel(UUIDBase):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('teacher', 'student')", name="ck_users_role"),
+        Index("uq_users_email_lower", func.lower(text("email")), unique=True),
+    )
+
+    name: Mapped[str] = mapped_column(String)
+    email: Mapped[str] = mapped_column(String)
+    password: Mapped[str] = mapped_column(String)  # bcrypt hash
+    role: Mapped[str] = mapped_column(String, index=True)
+
+
+class ClassModel(UUIDBase):
+    __tablename__ = "classes"
+
+    class_name: Mapped[str] = mapped_column(String)
+    teacher_id: Mapped[UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    student_ids: Mapped[list[UUID]] = mapped_column(
+        MutableList.as_mutable(ARRAY(PG_UUID(as_uuid=True))),
+        default=list,
+        server_default=text("'{}'"),
+    )
+
+
+class AttendanceSessionModel(UUIDBase):
+    __tablename__ = "attendance_sessions"
+    __table_args__ = (
+        # At most one unfinished session per class.
+        Index(
+            "uq_attendance_sessions_active_class",
+            "class_id",
+            unique=True,
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        Index("ix_attendance_sessions_class_ended", "class_id", "ended_at"),
+    )
+
+    class_id: Mapped[UUID] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+
+
+class AttendanceModel(UUIDBase):
+    __tablename__ = "attendance"
+    __table_args__ = (
+        UniqueConstraint("session_id", "student_id", name="uq_attendance_session_student"),
+        CheckConstraint("status IN ('present', 'absent')", name="ck_attendance_status"),
+        Index("ix_attendance_class_student", "class_id", "student_id"),
+    )
+
+    class_id: Mapped[UUID] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"))
+    student_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String)
+    session_id: Mapped[UUID] = mapped_column(
+        ForeignKey("attendance_sessions.id", ondelete="CASCADE")
+    )

@@ -1,0 +1,65 @@
+"""Password hashing (bcrypt, off the event loop) and tokens (PyJWT, HS256)."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import bcrypt
+import jwt
+
+from domain.errors import InvalidToken
+from domain.users import Identity, Role
+
+BCRYPT_MAX_BYTES = 72
+TOKEN_LIFETIME = timedelta(days=7)
+
+
+class BcryptHasher:
+    def __init__(self, rounds: int = 10) -> None:
+        self._rounds = rounds
+        # Checked against when the account does not exist, so that costs the same time.
+        self._decoy_hash = bcrypt.hashpw(b"decoy password", bcrypt.gensalt(rounds))
+
+    async def hash(self, password: str) -> str:
+        salt = bcrypt.gensalt(self._rounds)
+        hashed = await asyncio.to_thread(bcrypt.hashpw, password.encode(), salt)
+        return hashed.decode()
+
+    async def verify(self, password: str, password_hash: str | None) -> bool:
+        secret = password.encode()
+        if len(secret) > BCRYPT_MAX_BYTES:
+            # bcrypt refuses such input; spend the same time and say no.
+            secret, password_hash = secret[:BCRYPT_MAX_BYTES], None
+        stored = password_hash.encode() if password_hash is not None else self._decoy_hash
+        matches = await asyncio.to_thread(bcrypt.checkpw, secret, stored)
+        return matches and password_hash is not None
+
+
+class JwtTokenCodec:
+    algorithm = "HS256"
+
+    def __init__(self, secret: str, lifetime: timedelta = TOKEN_LIFETIME) -> None:
+        self._secret = secret
+        self._lifetime = lifetime
+
+    def issue(self, identity: Identity) -> str:
+        now = datetime.now(UTC)
+        claims = {
+            "userId": str(identity.user_id),
+            "role": identity.role.value,
+            "iat": now,
+            "exp": now + self._lifetime,
+        }
+        return jwt.encode(claims, self._secret, algorithm=self.algorithm)
+
+    def decode(self, token: str) -> Identity:
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[self.algorithm],
+                options={"require": ["exp"]},
+            )
+            return Identity(user_id=UUID(claims["userId"]), role=Role(claims["role"]))
+        except (jwt.PyJWTError, KeyError, ValueError, TypeError, AttributeError) as error:
+            raise InvalidToken() from error

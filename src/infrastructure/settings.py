@@ -1,0 +1,134 @@
+"""Configuration from the environment and an optional .env file, validated once at start-up.
+
+Every problem is collected, so a bad start names all of them in one message."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+ENVIRONMENTS = ("development", "production", "test")
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(
+            "Invalid configuration:\n" + "\n".join(f"  - {problem}" for problem in problems)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str | None
+    jwt_secret: str | None
+    node_env: str
+    cors_origin: str
+    host: str
+    port: int
+    workers: int
+    bcrypt_rounds: int
+    data_dir: Path
+
+    @property
+    def is_production(self) -> bool:
+        return self.node_env == "production"
+
+    def with_database_url(self, url: str) -> "Settings":
+        return replace(self, database_url=url)
+
+    def with_jwt_secret(self, secret: str) -> "Settings":
+        return replace(self, jwt_secret=secret)
+
+    def as_environment(self) -> dict[str, str]:
+        """The settings as environment variables, for worker processes to load again."""
+        values = {
+            "NODE_ENV": self.node_env,
+            "CORS_ORIGIN": self.cors_origin,
+            "HOST": self.host,
+            "PORT": str(self.port),
+            "WORKERS": str(self.workers),
+            "BCRYPT_ROUNDS": str(self.bcrypt_rounds),
+            "DATA_DIR": str(self.data_dir),
+        }
+        if self.database_url:
+            values["DATABASE_URL"] = self.database_url
+        if self.jwt_secret:
+            values["JWT_SECRET"] = self.jwt_secret
+        return values
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env"
+) -> Settings:
+    """Reads the settings; the process environment wins over the .env file."""
+    values: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+    problems: list[str] = []
+
+    def text(name: str, default: str | None = None) -> str | None:
+        value = values.get(name, "").strip()
+        return value or default
+
+    def integer(name: str, default: int, low: int, high: int) -> int:
+        raw = text(name)
+        if raw is None:
+            return default
+        try:
+            number = int(raw)
+        except ValueError:
+            number = low - 1
+        if not low <= number <= high:
+            problems.append(f"{name} must be a whole number from {low} to {high} (got {raw!r})")
+            return default
+        return number
+
+    node_env = text("NODE_ENV", "development") or "development"
+    if node_env not in ENVIRONMENTS:
+        problems.append(f"NODE_ENV must be one of {', '.join(ENVIRONMENTS)} (got {node_env!r})")
+    production = node_env == "production"
+
+    database_url = text("DATABASE_URL")
+    if database_url is None:
+        if production:
+            problems.append("DATABASE_URL is required in production")
+    elif urlsplit(database_url).scheme not in ("postgres", "postgresql", "postgresql+asyncpg"):
+        problems.append("DATABASE_URL must be a postgresql:// URL")
+
+    jwt_secret = text("JWT_SECRET")
+    if jwt_secret is None:
+        if production:
+            problems.append("JWT_SECRET is required in production")
+    elif len(jwt_secret) < MIN_SECRET_LENGTH:
+        problems.append(f"JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters long")
+
+    cors_origin = text("CORS_ORIGIN")
+    if cors_origin is None:
+        if production:
+            problems.append("CORS_ORIGIN is required in production")
+        cors_origin = "http://localhost:5173"
+    else:
+        parts = urlsplit(cors_origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            problems.append(f"CORS_ORIGIN must be an http(s) URL (got {cors_origin!r})")
+
+    settings = Settings(
+        database_url=database_url,
+        jwt_secret=jwt_secret,
+        node_env=node_env,
+        cors_origin=cors_origin.rstrip("/"),
+        host=text("HOST", "0.0.0.0") or "0.0.0.0",
+        port=integer("PORT", 3000, 1, 65535),
+        workers=integer("WORKERS", 1, 1, 64),
+        bcrypt_rounds=integer("BCRYPT_ROUNDS", 10, 4, 16),
+        data_dir=Path(text("DATA_DIR", ".data") or ".data").resolve(),
+    )
+    if problems:
+        raise SettingsError(problems)
+    return settings

@@ -1,0 +1,62 @@
+from dataclasses import dataclass
+from uuid import UUID, uuid4
+
+from domain.classrooms import Classroom
+from domain.errors import ClassNotFound, NotClassTeacher, StudentNotFound
+from domain.ports import ClassroomRepository, UnitOfWorkFactory
+from domain.users import Identity, Role, UserSummary
+
+
+@dataclass(frozen=True, slots=True)
+class ClassDetails:
+    classroom: Classroom
+    students: list[UserSummary]
+
+
+async def load_owned_class(
+    classes: ClassroomRepository, teacher: Identity, class_id: UUID, *, for_update: bool = False
+) -> Classroom:
+    """The class, if it exists and this teacher owns it (checked in that order)."""
+    classroom = await classes.get(class_id, for_update=for_update)
+    if classroom is None:
+        raise ClassNotFound(class_id)
+    if not classroom.is_taught_by(teacher.user_id):
+        raise NotClassTeacher(class_id)
+    return classroom
+
+
+class ClassService:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def create_class(self, teacher: Identity, class_name: str) -> Classroom:
+        classroom = Classroom(id=uuid4(), class_name=class_name, teacher_id=teacher.user_id)
+        async with self._uow() as uow:
+            await uow.classes.add(classroom)
+            await uow.commit()
+        return classroom
+
+    async def add_student(self, teacher: Identity, class_id: UUID, student_id: UUID) -> Classroom:
+        async with self._uow() as uow:
+            classroom = await load_owned_class(uow.classes, teacher, class_id, for_update=True)
+            student = await uow.users.get(student_id)
+            if student is None or student.role is not Role.STUDENT:
+                raise StudentNotFound(student_id)
+            if classroom.enroll(student_id):
+                await uow.classes.save(classroom)
+                await uow.commit()
+        return classroom
+
+    async def class_details(self, viewer: Identity, class_id: UUID) -> ClassDetails:
+        async with self._uow() as uow:
+            classroom = await uow.classes.get(class_id)
+            if classroom is None:
+                raise ClassNotFound(class_id)
+            if not classroom.is_visible_to(viewer):
+                raise NotClassTeacher(class_id)
+            students = await uow.users.summaries(classroom.student_ids)
+        return ClassDetails(classroom=classroom, students=students)
+
+    async def list_students(self) -> list[UserSummary]:
+        async with self._uow() as uow:
+            return await uow.users.list_students()
