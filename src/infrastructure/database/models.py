@@ -18,7 +18,7 @@ metadata = UUIDBase.metadata
 class UserModel(UUIDBase):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('teacher', 'student')", name="ck_users_role"),
+        CheckConstraint("role IN ('teacher', 'student')", name="role"),
         Index("uq_users_email_lower", func.lower(text("email")), unique=True),
     )
 
@@ -62,7 +62,7 @@ class AttendanceModel(UUIDBase):
     __tablename__ = "attendance"
     __table_args__ = (
         UniqueConstraint("session_id", "student_id", name="uq_attendance_session_student"),
-        CheckConstraint("status IN ('present', 'absent')", name="ck_attendance_status"),
+        CheckConstraint("status IN ('present', 'absent')", name="status"),
         Index("ix_attendance_class_student", "class_id", "student_id"),
     )
 

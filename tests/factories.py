@@ -1,0 +1,37 @@
+"""Test data, from polyfactory."""
+
+from typing import TypedDict
+from uuid import uuid4
+
+from polyfactory import Use
+from polyfactory.factories import DataclassFactory, TypedDictFactory
+
+from domain.classrooms import Classroom
+from domain.users import User
+
+
+def unique_email() -> str:
+    return f"user.{uuid4().hex[:16]}@example.com"
+
+
+class SignupBody(TypedDict):
+    name: str
+    email: str
+    password: str
+    role: str
+
+
+class SignupBodyFactory(TypedDictFactory[SignupBody]):
+    name = Use(lambda: SignupBodyFactory.__faker__.name())
+    email = Use(unique_email)
+    password = Use(lambda: SignupBodyFactory.__faker__.password(length=12))
+    role = Use(lambda: "student")
+
+
+class UserFactory(DataclassFactory[User]):
+    email = Use(unique_email)
+    password_hash = Use(lambda: "hashed:secret")
+
+
+class ClassroomFactory(DataclassFactory[Classroom]):
+    student_ids = Use(list)

@@ -1,0 +1,186 @@
+"""In-memory stand-ins for the domain's ports, for unit tests of services: no database."""
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Self
+from uuid import UUID
+
+from domain.attendance import AttendanceSession, AttendanceStatus, FinishedSession
+from domain.classrooms import Classroom
+from domain.errors import EmailAlreadyExists, InvalidToken
+from domain.users import Identity, Role, User, UserSummary
+
+
+@dataclass
+class InMemoryStore:
+    """What the fake database holds. Units of work copy it, so rollback really undoes."""
+
+    users: dict[UUID, User] = field(default_factory=dict)
+    classes: dict[UUID, Classroom] = field(default_factory=dict)
+    sessions: dict[UUID, AttendanceSession] = field(default_factory=dict)
+    finished: list[FinishedSession] = field(default_factory=list)
+
+
+class FakeUsers:
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+
+    async def get(self, user_id: UUID) -> User | None:
+        return self._store.users.get(user_id)
+
+    async def get_by_email(self, email: str) -> User | None:
+        return next(
+            (u for u in self._store.users.values() if u.email.lower() == email.lower()), None
+        )
+
+    async def add(self, user: User) -> None:
+        if await self.get_by_email(user.email) is not None:
+            raise EmailAlreadyExists(user.email)
+        self._store.users[user.id] = user
+
+    async def list_students(self) -> list[UserSummary]:
+        return sorted(
+            (
+                UserSummary(u.id, u.name, u.email)
+                for u in self._store.users.values()
+                if u.role is Role.STUDENT
+            ),
+            key=lambda s: (s.name, str(s.id)),
+        )
+
+    async def summaries(self, user_ids: Sequence[UUID]) -> list[UserSummary]:
+        users = self._store.users
+        return [
+            UserSummary(users[i].id, users[i].name, users[i].email) for i in user_ids if i in users
+        ]
+
+
+class FakeClasses:
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+
+    async def get(self, class_id: UUID, *, for_update: bool = False) -> Classroom | None:
+        classroom = self._store.classes.get(class_id)
+        return copy.deepcopy(classroom) if classroom else None
+
+    async def add(self, classroom: Classroom) -> None:
+        self._store.classes[classroom.id] = copy.deepcopy(classroom)
+
+    async def save(self, classroom: Classroom) -> None:
+        self._store.classes[classroom.id] = copy.deepcopy(classroom)
+
+
+class FakeAttendance:
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+
+    async def get_active(
+        self, class_id: UUID, *, for_update: bool = False
+    ) -> AttendanceSession | None:
+        for session in self._store.sessions.values():
+            if session.class_id == class_id and session.is_active:
+                return copy.deepcopy(session)
+        return None
+
+    async def add(self, session: AttendanceSession) -> None:
+        self._store.sessions[session.id] = copy.deepcopy(session)
+
+    async def discard_active(self, class_id: UUID) -> None:
+        for session_id, session in list(self._store.sessions.items()):
+            if session.class_id == class_id and session.is_active:
+                del self._store.sessions[session_id]
+
+    async def save_finished(self, finished: FinishedSession) -> None:
+        self._store.sessions[finished.id].ended_at = finished.ended_at
+        self._store.finished.append(finished)
+
+    async def latest_status(self, class_id: UUID, student_id: UUID) -> AttendanceStatus | None:
+        for finished in sorted(self._store.finished, key=lambda f: f.ended_at, reverse=True):
+            if finished.class_id != class_id:
+                continue
+            for record in finished.records:
+                if record.student_id == student_id:
+                    return record.status
+        return None
+
+
+class FakeUnitOfWork:
+    def __init__(self, store: InMemoryStore) -> None:
+        self._committed_store = store
+        self.commits = 0
+
+    async def __aenter__(self) -> Self:
+        self._working = copy.deepcopy(self._committed_store)
+        self.users = FakeUsers(self._working)
+        self.classes = FakeClasses(self._working)
+        self.attendance = FakeAttendance(self._working)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        pass
+
+    async def commit(self) -> None:
+        self.commits += 1
+        for name in ("users", "classes", "sessions", "finished"):
+            setattr(self._committed_store, name, getattr(self._working, name))
+        self._working = copy.deepcopy(self._committed_store)
+        self.users = FakeUsers(self._working)
+        self.classes = FakeClasses(self._working)
+        self.attendance = FakeAttendance(self._working)
+
+
+class FakeUnitOfWorkFactory:
+    def __init__(self) -> None:
+        self.store = InMemoryStore()
+        self.opened: list[FakeUnitOfWork] = []
+
+    def __call__(self) -> FakeUnitOfWork:
+        uow = FakeUnitOfWork(self.store)
+        self.opened.append(uow)
+        return uow
+
+
+class PlainHasher:
+    """Reversible and instant; counts checks so tests can see a decoy check happen."""
+
+    def __init__(self) -> None:
+        self.checks = 0
+
+    async def hash(self, password: str) -> str:
+        return f"hashed:{password}"
+
+    async def verify(self, password: str, password_hash: str | None) -> bool:
+        self.checks += 1
+        return password_hash is not None and password_hash == f"hashed:{password}"
+
+
+class FakeTokens:
+    def issue(self, identity: Identity) -> str:
+        return f"{identity.user_id}:{identity.role.value}"
+
+    def decode(self, token: str) -> Identity:
+        try:
+            user_id, role = token.split(":")
+            return Identity(UUID(user_id), Role(role))
+        except ValueError as error:
+            raise InvalidToken() from error
+
+
+class SteppingClock:
+    """Each reading is one second after the last."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._next = start or datetime(2025, 3, 11, 10, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        moment = self._next
+        self._next += timedelta(seconds=1)
+        return moment

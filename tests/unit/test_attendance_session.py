@@ -1,0 +1,76 @@
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+
+from domain.attendance import AttendanceSession, AttendanceStatus, AttendanceSummary
+from domain.errors import NoActiveSession, StudentNotFound
+from tests.factories import ClassroomFactory
+
+PRESENT, ABSENT = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT
+START = datetime(2025, 3, 11, 10, 0, tzinfo=UTC)
+
+
+def open_session(students: int = 3) -> tuple[AttendanceSession, list]:
+    classroom = ClassroomFactory.build()
+    ids = [uuid4() for _ in range(students)]
+    for student in ids:
+        classroom.enroll(student)
+    return AttendanceSession.open(uuid4(), classroom, START), ids
+
+
+def test_a_new_session_is_active_and_has_no_marks():
+    session, _ = open_session()
+    assert session.is_active
+    assert session.summary() == AttendanceSummary(present=0, absent=0, total=0)
+
+
+def test_marking_records_and_remarking_overwrites():
+    session, (a, b, _) = open_session()
+    session.mark(a, PRESENT)
+    session.mark(b, PRESENT)
+    session.mark(b, ABSENT)
+    assert session.status_of(a) is PRESENT
+    assert session.status_of(b) is ABSENT
+    assert session.summary() == AttendanceSummary(present=1, absent=1, total=2)
+
+
+def test_only_enrolled_students_can_be_marked():
+    session, _ = open_session()
+    with pytest.raises(StudentNotFound):
+        session.mark(uuid4(), PRESENT)
+    assert session.marks == {}
+
+
+def test_status_of_an_unmarked_student_is_none():
+    session, (a, *_) = open_session()
+    assert session.status_of(a) is None
+
+
+def test_finish_fills_unmarked_students_as_absent_and_yields_one_record_each():
+    session, (a, b, c) = open_session()
+    session.mark(a, PRESENT)
+    end = START + timedelta(minutes=5)
+    finished = session.finish(end)
+    assert not session.is_active
+    assert finished.ended_at == end and finished.started_at == START
+    statuses = {record.student_id: record.status for record in finished.records}
+    assert statuses == {a: PRESENT, b: ABSENT, c: ABSENT}
+    assert {record.session_id for record in finished.records} == {session.id}
+    assert finished.summary == AttendanceSummary(present=1, absent=2, total=3)
+
+
+def test_a_finished_session_takes_no_more_marks_and_cannot_finish_twice():
+    session, (a, *_) = open_session()
+    session.finish(START)
+    with pytest.raises(NoActiveSession):
+        session.mark(a, PRESENT)
+    with pytest.raises(NoActiveSession):
+        session.finish(START)
+
+
+def test_finishing_an_empty_class_gives_no_records():
+    session, _ = open_session(students=0)
+    finished = session.finish(START)
+    assert finished.records == []
+    assert finished.summary == AttendanceSummary(0, 0, 0)

@@ -1,0 +1,80 @@
+from uuid import uuid4
+
+import pytest
+
+from domain.errors import ClassNotFound, NotClassTeacher, StudentNotFound
+from domain.users import Identity, Role
+from services.classes import ClassService
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def classes(uow) -> ClassService:
+    return ClassService(uow)
+
+
+async def test_create_class_belongs_to_the_teacher_and_starts_empty(classes, add_user, uow):
+    teacher = add_user(Role.TEACHER)
+    classroom = await classes.create_class(teacher, "Maths 101")
+    stored = uow.store.classes[classroom.id]
+    assert stored.teacher_id == teacher.user_id
+    assert stored.class_name == "Maths 101"
+    assert stored.student_ids == []
+
+
+async def test_add_student_enrolls_once(classes, add_user, uow):
+    teacher, student = add_user(Role.TEACHER), add_user(Role.STUDENT)
+    classroom = await classes.create_class(teacher, "Maths")
+    await classes.add_student(teacher, classroom.id, student.user_id)
+    again = await classes.add_student(teacher, classroom.id, student.user_id)
+    assert again.student_ids == [student.user_id]
+    assert uow.store.classes[classroom.id].student_ids == [student.user_id]
+
+
+async def test_add_student_checks_class_then_owner_then_student(classes, add_user):
+    teacher, other_teacher = add_user(Role.TEACHER), add_user(Role.TEACHER)
+    classroom = await classes.create_class(teacher, "Maths")
+    with pytest.raises(ClassNotFound):
+        await classes.add_student(teacher, uuid4(), uuid4())
+    with pytest.raises(NotClassTeacher):
+        await classes.add_student(other_teacher, classroom.id, uuid4())
+    with pytest.raises(StudentNotFound):
+        await classes.add_student(teacher, classroom.id, uuid4())
+    with pytest.raises(StudentNotFound):  # a teacher is not a student
+        await classes.add_student(teacher, classroom.id, other_teacher.user_id)
+
+
+async def test_class_details_for_owner_and_enrolled_student_only(classes, add_user, uow):
+    teacher, student, outsider = (
+        add_user(Role.TEACHER),
+        add_user(Role.STUDENT),
+        add_user(Role.STUDENT),
+    )
+    classroom = await classes.create_class(teacher, "Maths")
+    await classes.add_student(teacher, classroom.id, student.user_id)
+    for viewer in (teacher, student):
+        details = await classes.class_details(viewer, classroom.id)
+        assert [s.id for s in details.students] == [student.user_id]
+        assert details.students[0].email == uow.store.users[student.user_id].email
+    with pytest.raises(NotClassTeacher):
+        await classes.class_details(outsider, classroom.id)
+    with pytest.raises(NotClassTeacher):
+        await classes.class_details(add_user(Role.TEACHER), classroom.id)
+    with pytest.raises(ClassNotFound):
+        await classes.class_details(teacher, uuid4())
+
+
+async def test_list_students_leaves_teachers_out(classes, add_user):
+    add_user(Role.TEACHER)
+    students = {add_user(Role.STUDENT).user_id for _ in range(3)}
+    listed = await classes.list_students()
+    assert {s.id for s in listed} == students
+
+
+async def test_failed_add_student_commits_nothing(classes, add_user, uow):
+    teacher = add_user(Role.TEACHER)
+    classroom = await classes.create_class(teacher, "Maths")
+    with pytest.raises(StudentNotFound):
+        await classes.add_student(teacher, classroom.id, Identity(uuid4(), Role.STUDENT).user_id)
+    assert uow.opened[-1].commits == 0

@@ -1,0 +1,63 @@
+from datetime import timedelta
+from uuid import uuid4
+
+import jwt
+import pytest
+
+from domain.errors import InvalidToken
+from domain.users import Identity, Role
+from infrastructure.security import BcryptHasher, JwtTokenCodec
+
+SECRET = "k" * 64
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def codec() -> JwtTokenCodec:
+    return JwtTokenCodec(SECRET)
+
+
+def test_a_token_carries_user_id_and_role_for_seven_days(codec):
+    identity = Identity(uuid4(), Role.TEACHER)
+    token = codec.issue(identity)
+    assert codec.decode(token) == identity
+    claims = jwt.decode(token, SECRET, algorithms=["HS256"])
+    assert set(claims) == {"userId", "role", "iat", "exp"}
+    assert claims["exp"] - claims["iat"] == int(timedelta(days=7).total_seconds())
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        jwt.encode({"userId": str(uuid4()), "role": "teacher", "exp": 1}, SECRET),  # expired
+        jwt.encode({"userId": str(uuid4()), "role": "teacher", "exp": 2**40}, "x" * 64),
+        jwt.encode({"userId": str(uuid4()), "role": "teacher", "exp": 2**40}, SECRET, "HS512"),
+        jwt.encode({"userId": str(uuid4()), "role": "admin", "exp": 2**40}, SECRET),
+        jwt.encode({"userId": "nope", "role": "student", "exp": 2**40}, SECRET),
+        jwt.encode({"userId": 7, "role": "student", "exp": 2**40}, SECRET),
+        jwt.encode({"role": "student", "exp": 2**40}, SECRET),
+        jwt.encode({"userId": str(uuid4()), "role": "student"}, SECRET),  # no expiry
+        jwt.encode({"userId": str(uuid4()), "role": "student", "exp": 2**40}, None, "none"),
+        "garbage",
+        "",
+    ],
+)
+def test_invalid_tokens_are_refused(codec, token):
+    with pytest.raises(InvalidToken):
+        codec.decode(token)
+
+
+async def test_bcrypt_hash_verifies_only_the_right_password():
+    hasher = BcryptHasher(rounds=4)
+    hashed = await hasher.hash("correct horse")
+    assert hashed.startswith("$2b$04$")
+    assert await hasher.verify("correct horse", hashed)
+    assert not await hasher.verify("wrong horse", hashed)
+
+
+async def test_bcrypt_refuses_unknown_accounts_and_overlong_passwords():
+    hasher = BcryptHasher(rounds=4)
+    long_password = "x" * 73
+    hashed = await hasher.hash("x" * 72)
+    assert not await hasher.verify("anything", None)
+    assert not await hasher.verify(long_password, hashed)

@@ -1,0 +1,54 @@
+import pytest
+
+from infrastructure.settings import SettingsError, load_settings
+
+SECRET = "s" * 32
+
+
+def test_development_needs_nothing():
+    settings = load_settings({}, env_file=None)
+    assert settings.node_env == "development"
+    assert settings.port == 3000
+    assert settings.database_url is None and settings.jwt_secret is None
+
+
+def test_production_names_every_missing_variable_at_once():
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"NODE_ENV": "production"}, env_file=None)
+    problems = " ".join(raised.value.problems)
+    for name in ("DATABASE_URL", "JWT_SECRET", "CORS_ORIGIN"):
+        assert name in problems
+    assert len(raised.value.problems) == 3
+
+
+def test_every_bad_value_is_reported():
+    with pytest.raises(SettingsError) as raised:
+        load_settings(
+            {
+                "NODE_ENV": "staging",
+                "DATABASE_URL": "mysql://x/y",
+                "JWT_SECRET": "short",
+                "CORS_ORIGIN": "not a url",
+                "PORT": "70000",
+            },
+            env_file=None,
+        )
+    assert len(raised.value.problems) == 5
+    assert "Invalid configuration" in str(raised.value)
+
+
+def test_env_file_is_read_and_the_environment_wins(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text(f'PORT=4000\nJWT_SECRET="{SECRET}"\nCORS_ORIGIN=http://a.example\n')
+    settings = load_settings({"PORT": "5000"}, env_file=env_file)
+    assert settings.port == 5000
+    assert settings.jwt_secret == SECRET
+    assert settings.cors_origin == "http://a.example"
+
+
+def test_settings_survive_the_trip_through_the_environment():
+    settings = load_settings(
+        {"DATABASE_URL": "postgresql://u:p@localhost/db", "JWT_SECRET": SECRET, "WORKERS": "2"},
+        env_file=None,
+    )
+    assert load_settings(settings.as_environment(), env_file=None) == settings
