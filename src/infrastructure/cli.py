@@ -7,6 +7,7 @@ of worker processes load exactly the same configuration."""
 import argparse
 import logging
 import os
+import signal
 import sys
 
 from infrastructure.database.migrations import generate_revision, upgrade_to_head
@@ -45,7 +46,7 @@ def serve(settings: Settings) -> None:
         workers=settings.workers,
         loop="uvloop",
         http="httptools",
-        ws="websockets",
+        ws="websockets-sansio",
         ws_max_size=1024 * 1024,
         access_log=False,
         log_level="info",
@@ -64,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    # uvicorn re-raises SIGTERM after its graceful shutdown; turning it into SystemExit lets
+    # the exit handlers run, and they stop the embedded PostgreSQL.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         settings = load_settings()
     except SettingsError as error:

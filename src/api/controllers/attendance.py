@@ -2,6 +2,8 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 
 from api.authentication import student_only, teacher_only
 from api.controllers.paths import class_id_from_path
@@ -19,8 +21,8 @@ from services.attendance import AttendanceService
 @post("/attendance/start", guards=[teacher_only], status_code=200, tags=["attendance"])
 async def start_attendance(
     request: Request[Identity, str, Any],
-    data: StartAttendanceRequest,
-    attendance_service: AttendanceService,
+    data: JSONBody[StartAttendanceRequest],
+    attendance_service: NamedDependency[AttendanceService],
 ) -> Success[AttendanceStartedResponse]:
     started = await attendance_service.start(request.user, UUID(data.class_id))
     return Success(
@@ -32,7 +34,9 @@ async def start_attendance(
 
 @get("/class/{class_id:str}/my-attendance", guards=[student_only], tags=["attendance"])
 async def my_attendance(
-    request: Request[Identity, str, Any], class_id: str, attendance_service: AttendanceService
+    request: Request[Identity, str, Any],
+    class_id: FromPath[str],
+    attendance_service: NamedDependency[AttendanceService],
 ) -> Success[MyAttendanceResponse]:
     class_uuid = class_id_from_path(class_id)
     status = await attendance_service.my_persisted_status(request.user, class_uuid)

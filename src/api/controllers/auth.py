@@ -1,6 +1,8 @@
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 
 from api.authentication import PUBLIC
 from api.schemas import LoginRequest, SignupRequest, Success, TokenResponse, UserResponse
@@ -18,18 +20,20 @@ class AuthController(Controller):
 
     @post("/signup", opt=PUBLIC, status_code=201)
     async def sign_up(
-        self, data: SignupRequest, auth_service: AuthService
+        self, data: JSONBody[SignupRequest], auth_service: NamedDependency[AuthService]
     ) -> Success[UserResponse]:
         user = await auth_service.sign_up(data.name, data.email, data.password, data.role)
         return Success(user_response(user))
 
     @post("/login", opt=PUBLIC, status_code=200)
-    async def log_in(self, data: LoginRequest, auth_service: AuthService) -> Success[TokenResponse]:
+    async def log_in(
+        self, data: JSONBody[LoginRequest], auth_service: NamedDependency[AuthService]
+    ) -> Success[TokenResponse]:
         token = await auth_service.log_in(data.email, data.password)
         return Success(TokenResponse(token=token))
 
     @get("/me")
     async def me(
-        self, request: Request[Identity, str, Any], auth_service: AuthService
+        self, request: Request[Identity, str, Any], auth_service: NamedDependency[AuthService]
     ) -> Success[UserResponse]:
         return Success(user_response(await auth_service.current_user(request.user)))

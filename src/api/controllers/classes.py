@@ -2,6 +2,8 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 
 from api.authentication import teacher_only
 from api.controllers.paths import class_id_from_path
@@ -35,8 +37,8 @@ class ClassController(Controller):
     async def create_class(
         self,
         request: Request[Identity, str, Any],
-        data: CreateClassRequest,
-        class_service: ClassService,
+        data: JSONBody[CreateClassRequest],
+        class_service: NamedDependency[ClassService],
     ) -> Success[ClassResponse]:
         classroom = await class_service.create_class(request.user, data.class_name)
         return Success(class_response(classroom))
@@ -45,9 +47,9 @@ class ClassController(Controller):
     async def add_student(
         self,
         request: Request[Identity, str, Any],
-        class_id: str,
-        data: AddStudentRequest,
-        class_service: ClassService,
+        class_id: FromPath[str],
+        data: JSONBody[AddStudentRequest],
+        class_service: NamedDependency[ClassService],
     ) -> Success[ClassResponse]:
         classroom = await class_service.add_student(
             request.user, class_id_from_path(class_id), UUID(data.student_id)
@@ -56,7 +58,10 @@ class ClassController(Controller):
 
     @get("/{class_id:str}")
     async def class_details(
-        self, request: Request[Identity, str, Any], class_id: str, class_service: ClassService
+        self,
+        request: Request[Identity, str, Any],
+        class_id: FromPath[str],
+        class_service: NamedDependency[ClassService],
     ) -> Success[ClassDetailsResponse]:
         details = await class_service.class_details(request.user, class_id_from_path(class_id))
         classroom = details.classroom

@@ -1,4 +1,5 @@
 from litestar import Response, get
+from litestar.di import NamedDependency
 
 from api.authentication import PUBLIC
 from api.errors import HTTP_ERRORS, error_response
@@ -7,7 +8,9 @@ from services.health import HealthService
 
 
 @get("/health", opt=PUBLIC, tags=["health"])
-async def health(health_service: HealthService) -> Response[Success[HealthResponse]]:
+async def health(
+    health_service: NamedDependency[HealthService],
+) -> Response[Success[HealthResponse]]:
     """200 while the database answers, 503 while it does not."""
     if await health_service.database_is_up():
         return Response(Success(HealthResponse(status="ok", database="up")))

@@ -1,4 +1,5 @@
 from litestar import get
+from litestar.di import NamedDependency
 
 from api.authentication import teacher_only
 from api.schemas import StudentResponse, Success
@@ -6,6 +7,8 @@ from services.classes import ClassService
 
 
 @get("/students", guards=[teacher_only], tags=["classes"])
-async def list_students(class_service: ClassService) -> Success[list[StudentResponse]]:
+async def list_students(
+    class_service: NamedDependency[ClassService],
+) -> Success[list[StudentResponse]]:
     students = await class_service.list_students()
     return Success([StudentResponse(s.id, s.name, s.email) for s in students])
