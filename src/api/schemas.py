@@ -23,14 +23,9 @@ Email = Annotated[str, Meta(pattern=EMAIL_PATTERN, max_length=254)]
 UuidText = Annotated[str, Meta(pattern=UUID_PATTERN)]
 
 
-class Success(Struct, Generic[T]):
-    data: T
+class Success(Struct, Generic[T], kw_only=True):
     success: bool = True
-
-
-class Failure(Struct):
-    error: str
-    success: bool = False
+    data: T
 
 
 class SignupRequest(Struct):

@@ -17,6 +17,7 @@ def test_signup_returns_the_new_user_without_its_password(api):
     body = SignupBodyFactory.build(role="teacher")
     response = api.post("/auth/signup", json=body)
     assert response.status_code == 201
+    assert response.text.startswith('{"success":true,"data":{')  # the envelope's own order
     payload = response.json()
     assert payload["success"] is True
     data = payload["data"]

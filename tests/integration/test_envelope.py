@@ -7,6 +7,7 @@ from tests.integration.server import CORS_ORIGIN
 def test_unknown_route_is_a_404_in_the_envelope(api):
     response = api.get("/no/such/route")
     assert response.status_code == 404
+    assert response.text == '{"success":false,"error":"Not found"}'
     assert response.json() == {"success": False, "error": "Not found"}
 
 

@@ -26,7 +26,7 @@ async def start_attendance(
 ) -> Success[AttendanceStartedResponse]:
     started = await attendance_service.start(request.user, UUID(data.class_id))
     return Success(
-        AttendanceStartedResponse(
+        data=AttendanceStartedResponse(
             class_id=started.class_id, started_at=iso_timestamp(started.started_at)
         )
     )
@@ -40,4 +40,4 @@ async def my_attendance(
 ) -> Success[MyAttendanceResponse]:
     class_uuid = class_id_from_path(class_id)
     status = await attendance_service.my_persisted_status(request.user, class_uuid)
-    return Success(MyAttendanceResponse(class_id=class_uuid, status=status))
+    return Success(data=MyAttendanceResponse(class_id=class_uuid, status=status))

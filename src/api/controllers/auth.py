@@ -23,17 +23,17 @@ class AuthController(Controller):
         self, data: JSONBody[SignupRequest], auth_service: NamedDependency[AuthService]
     ) -> Success[UserResponse]:
         user = await auth_service.sign_up(data.name, data.email, data.password, data.role)
-        return Success(user_response(user))
+        return Success(data=user_response(user))
 
     @post("/login", opt=PUBLIC, status_code=200)
     async def log_in(
         self, data: JSONBody[LoginRequest], auth_service: NamedDependency[AuthService]
     ) -> Success[TokenResponse]:
         token = await auth_service.log_in(data.email, data.password)
-        return Success(TokenResponse(token=token))
+        return Success(data=TokenResponse(token=token))
 
     @get("/me")
     async def me(
         self, request: Request[Identity, str, Any], auth_service: NamedDependency[AuthService]
     ) -> Success[UserResponse]:
-        return Success(user_response(await auth_service.current_user(request.user)))
+        return Success(data=user_response(await auth_service.current_user(request.user)))

@@ -41,7 +41,7 @@ class ClassController(Controller):
         class_service: NamedDependency[ClassService],
     ) -> Success[ClassResponse]:
         classroom = await class_service.create_class(request.user, data.class_name)
-        return Success(class_response(classroom))
+        return Success(data=class_response(classroom))
 
     @post("/{class_id:str}/add-student", guards=[teacher_only], status_code=200)
     async def add_student(
@@ -54,7 +54,7 @@ class ClassController(Controller):
         classroom = await class_service.add_student(
             request.user, class_id_from_path(class_id), UUID(data.student_id)
         )
-        return Success(class_response(classroom))
+        return Success(data=class_response(classroom))
 
     @get("/{class_id:str}")
     async def class_details(
@@ -66,7 +66,7 @@ class ClassController(Controller):
         details = await class_service.class_details(request.user, class_id_from_path(class_id))
         classroom = details.classroom
         return Success(
-            ClassDetailsResponse(
+            data=ClassDetailsResponse(
                 id=classroom.id,
                 class_name=classroom.class_name,
                 teacher_id=classroom.teacher_id,

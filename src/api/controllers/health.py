@@ -13,5 +13,5 @@ async def health(
 ) -> Response[Success[HealthResponse]]:
     """200 while the database answers, 503 while it does not."""
     if await health_service.database_is_up():
-        return Response(Success(HealthResponse(status="ok", database="up")))
+        return Response(Success(data=HealthResponse(status="ok", database="up")))
     return error_response(503, HTTP_ERRORS[503])

@@ -11,4 +11,4 @@ async def list_students(
     class_service: NamedDependency[ClassService],
 ) -> Success[list[StudentResponse]]:
     students = await class_service.list_students()
-    return Success([StudentResponse(s.id, s.name, s.email) for s in students])
+    return Success(data=[StudentResponse(s.id, s.name, s.email) for s in students])
