@@ -10,12 +10,15 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 
 from api.authentication import TokenAuthenticationMiddleware
-from api.controllers.attendance import my_attendance, start_attendance
+from api.controllers.attendance import attendance_history, my_attendance, start_attendance
 from api.controllers.auth import AuthController
 from api.controllers.classes import ClassController
 from api.controllers.health import health
 from api.controllers.students import list_students
 from api.errors import EXCEPTION_HANDLERS
+from api.live.endpoint import live_attendance
+from api.live.registry import SocketRegistry
+from domain.ports import EventBus
 from services.attendance import AttendanceService
 from services.auth import AuthService
 from services.classes import ClassService
@@ -30,6 +33,7 @@ class ApiServices:
     classes: ClassService
     attendance: AttendanceService
     health: HealthService
+    events: EventBus
 
 
 def _provide(value: object) -> Provide:
@@ -43,8 +47,12 @@ def create_app(
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
     debug: bool = False,
 ) -> Litestar:
+    socket_registry = SocketRegistry()
+    services.events.subscribe(socket_registry.deliver)
     return Litestar(
         route_handlers=[
+            live_attendance,
+            attendance_history,
             AuthController,
             ClassController,
             list_students,
@@ -57,6 +65,7 @@ def create_app(
             "class_service": _provide(services.classes),
             "attendance_service": _provide(services.attendance),
             "health_service": _provide(services.health),
+            "socket_registry": _provide(socket_registry),
         },
         middleware=[
             DefineMiddleware(

@@ -15,6 +15,7 @@ def create_app_from_environment() -> Litestar:
         classes=container.class_service(),
         attendance=container.attendance_service(),
         health=container.health_service(),
+        events=container.event_bus(),
     )
     return create_app(
         services,

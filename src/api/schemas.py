@@ -97,6 +97,21 @@ class AttendanceStartedResponse(Struct, rename="camel"):
     started_at: str
 
 
+class StudentStatusResponse(Struct, rename="camel"):
+    student_id: UUID
+    status: AttendanceStatus
+
+
+class FinishedSessionResponse(Struct, rename="camel"):
+    id: UUID
+    started_at: str
+    ended_at: str
+    present: int
+    absent: int
+    total: int
+    attendance: list[StudentStatusResponse]
+
+
 class HealthResponse(Struct):
     status: str
     database: str

@@ -1,6 +1,6 @@
 """The interfaces the outer layers implement: repositories, the unit of work, and adapters."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -8,6 +8,7 @@ from uuid import UUID
 
 from domain.attendance import AttendanceSession, AttendanceStatus, FinishedSession
 from domain.classrooms import Classroom
+from domain.events import ClassBroadcast
 from domain.users import Identity, User, UserSummary
 
 
@@ -40,24 +41,45 @@ class ClassroomRepository(Protocol):
 
 
 class AttendanceRepository(Protocol):
-    async def get_active(
-        self, class_id: UUID, *, for_update: bool = False
+    async def find_active(
+        self,
+        addressee: Identity,
+        class_id: UUID | None = None,
+        *,
+        with_marks: bool = False,
+        hold: bool = False,
     ) -> AttendanceSession | None:
-        """The class's unfinished session; with for_update it stays locked until commit."""
+        """The unfinished session a user's live event addresses: of a class the teacher owns or
+        the student is enrolled in, the one of class_id if given, else the most recently
+        started. Marks are loaded only with_marks. With hold, the session cannot be finished
+        or replaced until this transaction ends."""
+        ...
+
+    async def lock_for_finish(self, session_id: UUID) -> AttendanceSession | None:
+        """The session with its marks, locked until commit; None if it is no longer active
+        (finished or replaced meanwhile)."""
         ...
 
     async def add(self, session: AttendanceSession) -> None: ...
+
+    async def save_mark(self, session: AttendanceSession, student_id: UUID) -> None:
+        """Stores the session's current mark for that student."""
+        ...
 
     async def discard_active(self, class_id: UUID) -> None:
         """Drops the class's unfinished session, if any, with its marks."""
         ...
 
     async def save_finished(self, finished: FinishedSession) -> None:
-        """Closes the session and stores one record per student."""
+        """Closes the session and stores one record per student in place of its marks."""
         ...
 
     async def latest_status(self, class_id: UUID, student_id: UUID) -> AttendanceStatus | None:
         """The student's status in the class's most recently finished session."""
+        ...
+
+    async def finished_sessions(self, class_id: UUID) -> list[FinishedSession]:
+        """The class's finished sessions, newest first."""
         ...
 
 
@@ -104,6 +126,16 @@ class TokenCodec(Protocol):
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current UTC time, to the millisecond."""
+        ...
+
+
+class EventBus(Protocol):
+    """Carries class broadcasts to every server process's connected sockets."""
+
+    async def publish(self, broadcast: ClassBroadcast) -> None: ...
+
+    def subscribe(self, deliver: Callable[[ClassBroadcast], None]) -> None:
+        """deliver is called, in publishing order, for every broadcast from any process."""
         ...
 
 

@@ -2,9 +2,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from domain.attendance import AttendanceSession, AttendanceStatus
-from domain.errors import ClassNotFound, NotEnrolledInClass
-from domain.ports import Clock, UnitOfWorkFactory
+from domain.attendance import (
+    AttendanceSession,
+    AttendanceStatus,
+    AttendanceSummary,
+    FinishedSession,
+)
+from domain.errors import ClassNotFound, NoActiveSession, NotEnrolledInClass
+from domain.events import (
+    AttendanceFinished,
+    AttendanceMarked,
+    ClassBroadcast,
+    ClassEvent,
+    SummaryShared,
+)
+from domain.ports import AttendanceRepository, Clock, EventBus, UnitOfWorkFactory
 from domain.users import Identity
 from services.classes import load_owned_class
 
@@ -15,10 +27,24 @@ class StartedSession:
     started_at: datetime
 
 
+async def _active_session(
+    sessions: AttendanceRepository, user: Identity, class_id: UUID | None, **options: bool
+) -> AttendanceSession:
+    session = await sessions.find_active(user, class_id, **options)
+    if session is None:
+        raise NoActiveSession(class_id)
+    return session
+
+
 class AttendanceService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    """Live sessions: open, mark, summarise, finish; and the persisted history.
+
+    Every change is committed before anyone hears of it."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, events: EventBus) -> None:
         self._uow = uow
         self._clock = clock
+        self._events = events
 
     async def start(self, teacher: Identity, class_id: UUID) -> StartedSession:
         """Opens a fresh session for the class, replacing an unfinished one."""
@@ -29,6 +55,51 @@ class AttendanceService:
             await uow.attendance.add(session)
             await uow.commit()
         return StartedSession(class_id=session.class_id, started_at=session.started_at)
+
+    async def require_active_session(self, user: Identity, class_id: UUID | None = None) -> None:
+        """Raises NoActiveSession unless the user's events address a session."""
+        async with self._uow() as uow:
+            await _active_session(uow.attendance, user, class_id)
+
+    async def mark(
+        self,
+        teacher: Identity,
+        student_id: UUID,
+        status: AttendanceStatus,
+        class_id: UUID | None = None,
+    ) -> None:
+        async with self._uow() as uow:
+            session = await _active_session(uow.attendance, teacher, class_id, hold=True)
+            session.mark(student_id, status)
+            await uow.attendance.save_mark(session, student_id)
+            await uow.commit()
+        await self._broadcast(session, AttendanceMarked(student_id, status))
+
+    async def share_summary(self, teacher: Identity, class_id: UUID | None = None) -> None:
+        async with self._uow() as uow:
+            session = await _active_session(uow.attendance, teacher, class_id, with_marks=True)
+        await self._broadcast(session, SummaryShared(session.summary()))
+
+    async def my_live_status(
+        self, student: Identity, class_id: UUID | None = None
+    ) -> AttendanceStatus | None:
+        """The student's mark in the live session, None while unmarked."""
+        async with self._uow() as uow:
+            session = await _active_session(uow.attendance, student, class_id, with_marks=True)
+        return session.status_of(student.user_id)
+
+    async def finish(self, teacher: Identity, class_id: UUID | None = None) -> AttendanceSummary:
+        """Persists one record per enrolled student and closes the session, exactly once."""
+        async with self._uow() as uow:
+            addressed = await _active_session(uow.attendance, teacher, class_id)
+            session = await uow.attendance.lock_for_finish(addressed.id)
+            if session is None:  # finished by a racing DONE while we looked
+                raise NoActiveSession(class_id)
+            finished = session.finish(self._clock.now())
+            await uow.attendance.save_finished(finished)
+            await uow.commit()
+        await self._broadcast(session, AttendanceFinished(finished.summary))
+        return finished.summary
 
     async def my_persisted_status(
         self, student: Identity, class_id: UUID
@@ -41,3 +112,12 @@ class AttendanceService:
             if not classroom.has_student(student.user_id):
                 raise NotEnrolledInClass(class_id)
             return await uow.attendance.latest_status(class_id, student.user_id)
+
+    async def history(self, teacher: Identity, class_id: UUID) -> list[FinishedSession]:
+        """The class's finished sessions, newest first."""
+        async with self._uow() as uow:
+            await load_owned_class(uow.classes, teacher, class_id)
+            return await uow.attendance.finished_sessions(class_id)
+
+    async def _broadcast(self, session: AttendanceSession, event: ClassEvent) -> None:
+        await self._events.publish(ClassBroadcast(session.class_id, session.audience, event))

@@ -2,7 +2,13 @@ import pytest
 
 from domain.users import Identity, Role
 from tests.factories import UserFactory
-from tests.unit.fakes import FakeTokens, FakeUnitOfWorkFactory, PlainHasher, SteppingClock
+from tests.unit.fakes import (
+    FakeTokens,
+    FakeUnitOfWorkFactory,
+    PlainHasher,
+    RecordingEventBus,
+    SteppingClock,
+)
 
 
 @pytest.fixture
@@ -40,3 +46,8 @@ def add_user(uow: FakeUnitOfWorkFactory):
         return Identity(user.id, role)
 
     return add
+
+
+@pytest.fixture
+def events() -> RecordingEventBus:
+    return RecordingEventBus()

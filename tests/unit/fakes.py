@@ -11,6 +11,7 @@ from uuid import UUID
 from domain.attendance import AttendanceSession, AttendanceStatus, FinishedSession
 from domain.classrooms import Classroom
 from domain.errors import EmailAlreadyExists, InvalidToken
+from domain.events import ClassBroadcast
 from domain.users import Identity, Role, User, UserSummary
 
 
@@ -77,16 +78,45 @@ class FakeAttendance:
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
 
-    async def get_active(
-        self, class_id: UUID, *, for_update: bool = False
+    async def find_active(
+        self,
+        addressee: Identity,
+        class_id: UUID | None = None,
+        *,
+        with_marks: bool = False,
+        hold: bool = False,
     ) -> AttendanceSession | None:
+        candidates = []
         for session in self._store.sessions.values():
-            if session.class_id == class_id and session.is_active:
-                return copy.deepcopy(session)
-        return None
+            classroom = self._store.classes[session.class_id]
+            addressed = (
+                classroom.teacher_id == addressee.user_id
+                if addressee.role is Role.TEACHER
+                else addressee.user_id in classroom.student_ids
+            )
+            if session.is_active and addressed and class_id in (None, session.class_id):
+                candidates.append(session)
+        if not candidates:
+            return None
+        found = copy.deepcopy(max(candidates, key=lambda s: s.started_at))
+        found.roster = frozenset(self._store.classes[found.class_id].student_ids)
+        if not with_marks:
+            found.marks = {}
+        return found
+
+    async def lock_for_finish(self, session_id: UUID) -> AttendanceSession | None:
+        session = self._store.sessions.get(session_id)
+        if session is None or not session.is_active:
+            return None
+        found = copy.deepcopy(session)
+        found.roster = frozenset(self._store.classes[found.class_id].student_ids)
+        return found
 
     async def add(self, session: AttendanceSession) -> None:
         self._store.sessions[session.id] = copy.deepcopy(session)
+
+    async def save_mark(self, session: AttendanceSession, student_id: UUID) -> None:
+        self._store.sessions[session.id].marks[student_id] = session.marks[student_id]
 
     async def discard_active(self, class_id: UUID) -> None:
         for session_id, session in list(self._store.sessions.items()):
@@ -94,17 +124,38 @@ class FakeAttendance:
                 del self._store.sessions[session_id]
 
     async def save_finished(self, finished: FinishedSession) -> None:
-        self._store.sessions[finished.id].ended_at = finished.ended_at
+        stored = self._store.sessions[finished.id]
+        stored.ended_at = finished.ended_at
+        stored.marks = {}
         self._store.finished.append(finished)
 
     async def latest_status(self, class_id: UUID, student_id: UUID) -> AttendanceStatus | None:
-        for finished in sorted(self._store.finished, key=lambda f: f.ended_at, reverse=True):
-            if finished.class_id != class_id:
-                continue
+        for finished in await self.finished_sessions(class_id):
             for record in finished.records:
                 if record.student_id == student_id:
                     return record.status
         return None
+
+    async def finished_sessions(self, class_id: UUID) -> list[FinishedSession]:
+        return sorted(
+            (f for f in self._store.finished if f.class_id == class_id),
+            key=lambda f: f.ended_at,
+            reverse=True,
+        )
+
+
+class RecordingEventBus:
+    def __init__(self) -> None:
+        self.published: list[ClassBroadcast] = []
+        self._subscribers: list = []
+
+    def subscribe(self, deliver) -> None:
+        self._subscribers.append(deliver)
+
+    async def publish(self, broadcast: ClassBroadcast) -> None:
+        self.published.append(broadcast)
+        for deliver in self._subscribers:
+            deliver(broadcast)
 
 
 class FakeUnitOfWork:

@@ -9,7 +9,7 @@ from services.attendance import AttendanceService
 from services.auth import AuthService
 from services.classes import ClassService
 from services.health import HealthService
-from tests.unit.fakes import FakeTokens, PlainHasher, SteppingClock
+from tests.unit.fakes import FakeTokens, PlainHasher, RecordingEventBus, SteppingClock
 
 
 class BrokenUnitOfWork:
@@ -30,8 +30,9 @@ def client():
     services = ApiServices(
         auth=AuthService(BrokenUnitOfWork, PlainHasher(), FakeTokens()),
         classes=ClassService(BrokenUnitOfWork),
-        attendance=AttendanceService(BrokenUnitOfWork, SteppingClock()),
+        attendance=AttendanceService(BrokenUnitOfWork, SteppingClock(), RecordingEventBus()),
         health=HealthService(DownDatabase()),
+        events=RecordingEventBus(),
     )
     with TestClient(create_app(services, cors_origin="http://localhost:5173")) as test_client:
         yield test_client

@@ -9,8 +9,10 @@ from api.authentication import student_only, teacher_only
 from api.controllers.paths import class_id_from_path
 from api.schemas import (
     AttendanceStartedResponse,
+    FinishedSessionResponse,
     MyAttendanceResponse,
     StartAttendanceRequest,
+    StudentStatusResponse,
     Success,
     iso_timestamp,
 )
@@ -41,3 +43,30 @@ async def my_attendance(
     class_uuid = class_id_from_path(class_id)
     status = await attendance_service.my_persisted_status(request.user, class_uuid)
     return Success(data=MyAttendanceResponse(class_id=class_uuid, status=status))
+
+
+@get("/class/{class_id:str}/attendance", guards=[teacher_only], tags=["attendance"])
+async def attendance_history(
+    request: Request[Identity, str, Any],
+    class_id: FromPath[str],
+    attendance_service: NamedDependency[AttendanceService],
+) -> Success[list[FinishedSessionResponse]]:
+    """The class's finished sessions, newest first, with every student's status."""
+    sessions = await attendance_service.history(request.user, class_id_from_path(class_id))
+    return Success(
+        data=[
+            FinishedSessionResponse(
+                id=session.id,
+                started_at=iso_timestamp(session.started_at),
+                ended_at=iso_timestamp(session.ended_at),
+                present=session.summary.present,
+                absent=session.summary.absent,
+                total=session.summary.total,
+                attendance=[
+                    StudentStatusResponse(record.student_id, record.status)
+                    for record in session.records
+                ],
+            )
+            for session in sessions
+        ]
+    )

@@ -30,6 +30,10 @@ class UserModel(UUIDBase):
 
 class ClassModel(UUIDBase):
     __tablename__ = "classes"
+    __table_args__ = (
+        # Finds a student's classes (student_ids @> ARRAY[id]).
+        Index("ix_classes_student_ids", "student_ids", postgresql_using="gin"),
+    )
 
     class_name: Mapped[str] = mapped_column(String)
     teacher_id: Mapped[UUID] = mapped_column(ForeignKey("users.id"), index=True)
@@ -72,3 +76,20 @@ class AttendanceModel(UUIDBase):
     session_id: Mapped[UUID] = mapped_column(
         ForeignKey("attendance_sessions.id", ondelete="CASCADE")
     )
+
+
+class AttendanceMarkModel(UUIDBase):
+    """A mark in a live session, stored the moment it is made; replaced by AttendanceModel
+    rows when the session finishes."""
+
+    __tablename__ = "attendance_marks"
+    __table_args__ = (
+        UniqueConstraint("session_id", "student_id", name="uq_attendance_marks_session_student"),
+        CheckConstraint("status IN ('present', 'absent')", name="status"),
+    )
+
+    session_id: Mapped[UUID] = mapped_column(
+        ForeignKey("attendance_sessions.id", ondelete="CASCADE")
+    )
+    student_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String)

@@ -1,18 +1,25 @@
 """Repositories: advanced-alchemy repositories underneath, domain entities on top."""
 
 from collections.abc import Sequence
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from advanced_alchemy.exceptions import DuplicateKeyError
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.attendance import AttendanceSession, AttendanceStatus, FinishedSession
+from domain.attendance import (
+    AttendanceRecord,
+    AttendanceSession,
+    AttendanceStatus,
+    FinishedSession,
+)
 from domain.classrooms import Classroom
 from domain.errors import EmailAlreadyExists
-from domain.users import Role, User, UserSummary
+from domain.users import Identity, Role, User, UserSummary
 from infrastructure.database.models import (
+    AttendanceMarkModel,
     AttendanceModel,
     AttendanceSessionModel,
     ClassModel,
@@ -129,31 +136,38 @@ class SqlAttendanceRepository:
         self._sessions = _Sessions(session=session, auto_expunge=True)
         self._records = _Attendance(session=session, auto_expunge=True)
 
-    async def get_active(
-        self, class_id: UUID, *, for_update: bool = False
+    async def find_active(
+        self,
+        addressee: Identity,
+        class_id: UUID | None = None,
+        *,
+        with_marks: bool = False,
+        hold: bool = False,
     ) -> AttendanceSession | None:
-        statement = (
-            select(AttendanceSessionModel, ClassModel)
-            .join(ClassModel, ClassModel.id == AttendanceSessionModel.class_id)
-            .where(
-                AttendanceSessionModel.class_id == class_id,
-                AttendanceSessionModel.ended_at.is_(None),
-            )
+        statement = _ACTIVE_SESSIONS.where(
+            ClassModel.teacher_id == addressee.user_id
+            if addressee.role is Role.TEACHER
+            else ClassModel.student_ids.contains([addressee.user_id])
         )
-        if for_update:
-            statement = statement.with_for_update(of=AttendanceSessionModel)
-        result = await self._session.execute(statement)
-        found = result.first()
-        if found is None:
+        if class_id is not None:
+            statement = statement.where(AttendanceSessionModel.class_id == class_id)
+        statement = statement.order_by(AttendanceSessionModel.started_at.desc()).limit(1)
+        if hold:
+            # Finishing takes FOR UPDATE, so a held session cannot finish under a mark.
+            statement = statement.with_for_update(of=AttendanceSessionModel, key_share=True)
+        row = (await self._session.execute(statement)).first()
+        if row is None:
             return None
-        session_row, class_row = found
-        return AttendanceSession(
-            id=session_row.id,
-            class_id=session_row.class_id,
-            teacher_id=class_row.teacher_id,
-            roster=frozenset(class_row.student_ids),
-            started_at=session_row.started_at,
-        )
+        return await self._session_from(row, with_marks)
+
+    async def lock_for_finish(self, session_id: UUID) -> AttendanceSession | None:
+        statement = _ACTIVE_SESSIONS.where(AttendanceSessionModel.id == session_id)
+        row = (
+            await self._session.execute(statement.with_for_update(of=AttendanceSessionModel))
+        ).first()
+        if row is None:
+            return None
+        return await self._session_from(row, with_marks=True)
 
     async def add(self, session: AttendanceSession) -> None:
         row = AttendanceSessionModel(
@@ -163,6 +177,17 @@ class SqlAttendanceRepository:
             ended_at=session.ended_at,
         )
         await self._sessions.add(row, auto_refresh=False)
+
+    async def save_mark(self, session: AttendanceSession, student_id: UUID) -> None:
+        status = session.marks[student_id].value
+        statement = insert(AttendanceMarkModel).values(
+            id=uuid4(), session_id=session.id, student_id=student_id, status=status
+        )
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                constraint="uq_attendance_marks_session_student", set_={"status": status}
+            )
+        )
 
     async def discard_active(self, class_id: UUID) -> None:
         await self._session.execute(
@@ -178,18 +203,23 @@ class SqlAttendanceRepository:
             .where(AttendanceSessionModel.id == finished.id)
             .values(ended_at=finished.ended_at)
         )
-        await self._records.add_many(
-            [
-                AttendanceModel(
-                    class_id=record.class_id,
-                    student_id=record.student_id,
-                    status=record.status.value,
-                    session_id=record.session_id,
-                )
-                for record in finished.records
-            ],
-            auto_expunge=True,
+        await self._session.execute(
+            delete(AttendanceMarkModel).where(AttendanceMarkModel.session_id == finished.id)
         )
+        if finished.records:
+            await self._session.execute(
+                insert(AttendanceModel),
+                [
+                    {
+                        "id": uuid4(),
+                        "class_id": record.class_id,
+                        "student_id": record.student_id,
+                        "status": record.status.value,
+                        "session_id": record.session_id,
+                    }
+                    for record in finished.records
+                ],
+            )
 
     async def latest_status(self, class_id: UUID, student_id: UUID) -> AttendanceStatus | None:
         status = await self._session.scalar(
@@ -204,3 +234,68 @@ class SqlAttendanceRepository:
             .limit(1)
         )
         return AttendanceStatus(status) if status is not None else None
+
+    async def finished_sessions(self, class_id: UUID) -> list[FinishedSession]:
+        sessions = (
+            await self._session.execute(
+                select(
+                    AttendanceSessionModel.id,
+                    AttendanceSessionModel.started_at,
+                    AttendanceSessionModel.ended_at,
+                )
+                .where(
+                    AttendanceSessionModel.class_id == class_id,
+                    AttendanceSessionModel.ended_at.is_not(None),
+                )
+                .order_by(AttendanceSessionModel.ended_at.desc())
+            )
+        ).all()
+        records: dict[UUID, list[AttendanceRecord]] = {row.id: [] for row in sessions}
+        if records:
+            rows = await self._session.execute(
+                select(
+                    AttendanceModel.session_id, AttendanceModel.student_id, AttendanceModel.status
+                )
+                .where(AttendanceModel.session_id.in_(list(records)))
+                .order_by(AttendanceModel.student_id)
+            )
+            for session_id, student_id, status in rows:
+                records[session_id].append(
+                    AttendanceRecord(session_id, class_id, student_id, AttendanceStatus(status))
+                )
+        return [
+            FinishedSession(row.id, class_id, row.started_at, row.ended_at, records[row.id])
+            for row in sessions
+        ]
+
+    async def _session_from(self, row, with_marks: bool) -> AttendanceSession:
+        session_id, class_id, started_at, teacher_id, student_ids = row
+        marks: dict[UUID, AttendanceStatus] = {}
+        if with_marks:
+            found = await self._session.execute(
+                select(AttendanceMarkModel.student_id, AttendanceMarkModel.status).where(
+                    AttendanceMarkModel.session_id == session_id
+                )
+            )
+            marks = {student_id: AttendanceStatus(status) for student_id, status in found}
+        return AttendanceSession(
+            id=session_id,
+            class_id=class_id,
+            teacher_id=teacher_id,
+            roster=frozenset(student_ids),
+            started_at=started_at,
+            marks=marks,
+        )
+
+
+_ACTIVE_SESSIONS = (
+    select(
+        AttendanceSessionModel.id,
+        AttendanceSessionModel.class_id,
+        AttendanceSessionModel.started_at,
+        ClassModel.teacher_id,
+        ClassModel.student_ids,
+    )
+    .join(ClassModel, ClassModel.id == AttendanceSessionModel.class_id)
+    .where(AttendanceSessionModel.ended_at.is_(None))
+)

@@ -1,0 +1,114 @@
+"""`/ws?token=<jwt>`: authenticate, then answer each frame in the contract's order of checks:
+message format, known event, role, session, payload."""
+
+import logging
+from typing import Any
+
+from litestar import WebSocket, websocket
+from litestar.di import NamedDependency
+
+from api.errors import INTERNAL_SERVER_ERROR, domain_error_message
+from api.live.protocol import (
+    INVALID_MESSAGE_FORMAT,
+    STUDENT_EVENT_ONLY,
+    TEACHER_EVENT_ONLY,
+    UNAUTHORIZED,
+    UNKNOWN_EVENT,
+    ClientMessage,
+    InvalidFrame,
+    error_frame,
+    my_attendance_frame,
+    parse_client_frame,
+    parse_mark,
+)
+from api.live.registry import LiveConnection, SocketRegistry
+from domain.errors import DomainError, InvalidToken
+from domain.users import Identity, Role
+from services.attendance import AttendanceService
+from services.auth import AuthService
+
+log = logging.getLogger(__name__)
+
+POLICY_VIOLATION = 1008
+
+EVENT_ROLES = {
+    "ATTENDANCE_MARKED": Role.TEACHER,
+    "TODAY_SUMMARY": Role.TEACHER,
+    "DONE": Role.TEACHER,
+    "MY_ATTENDANCE": Role.STUDENT,
+}
+ROLE_ERRORS = {Role.TEACHER: TEACHER_EVENT_ONLY, Role.STUDENT: STUDENT_EVENT_ONLY}
+
+
+class LiveEventHandler:
+    """Answers one connection's frames, one at a time."""
+
+    def __init__(
+        self, attendance: AttendanceService, identity: Identity, connection: LiveConnection
+    ) -> None:
+        self._attendance = attendance
+        self._identity = identity
+        self._connection = connection
+
+    async def handle(self, asgi_message: dict[str, Any]) -> None:
+        try:
+            await self._dispatch(parse_client_frame(asgi_message))
+        except InvalidFrame:
+            self._connection.push_text(error_frame(INVALID_MESSAGE_FORMAT))
+        except DomainError as error:
+            self._connection.push_text(error_frame(domain_error_message(error)[1]))
+        except Exception:
+            log.exception("live event failed")
+            self._connection.push_text(error_frame(INTERNAL_SERVER_ERROR))
+
+    async def _dispatch(self, message: ClientMessage) -> None:
+        role = EVENT_ROLES.get(message.event)
+        if role is None:
+            self._connection.push_text(error_frame(UNKNOWN_EVENT))
+            return
+        if self._identity.role is not role:
+            self._connection.push_text(error_frame(ROLE_ERRORS[role]))
+            return
+        attendance, identity, class_id = self._attendance, self._identity, message.class_id
+        match message.event:
+            case "ATTENDANCE_MARKED":
+                mark = parse_mark(message.data)
+                if mark is None:
+                    # The session is checked before the payload.
+                    await attendance.require_active_session(identity, class_id)
+                    raise InvalidFrame()
+                await attendance.mark(identity, *mark, class_id=class_id)
+            case "TODAY_SUMMARY":
+                await attendance.share_summary(identity, class_id)
+            case "DONE":
+                await attendance.finish(identity, class_id)
+            case "MY_ATTENDANCE":
+                status = await attendance.my_live_status(identity, class_id)
+                self._connection.push_text(my_attendance_frame(status))
+
+
+@websocket("/ws")
+async def live_attendance(
+    socket: WebSocket,
+    auth_service: NamedDependency[AuthService],
+    attendance_service: NamedDependency[AttendanceService],
+    socket_registry: NamedDependency[SocketRegistry],
+) -> None:
+    await socket.accept()
+    try:
+        identity = auth_service.authenticate(socket.query_params.get("token") or "")
+    except InvalidToken:
+        await socket.send_text(error_frame(UNAUTHORIZED))
+        await socket.close(code=POLICY_VIOLATION)
+        return
+
+    connection = socket_registry.connect(identity.user_id, socket.send)
+    handler = LiveEventHandler(attendance_service, identity, connection)
+    try:
+        while True:
+            message = await socket.receive()
+            if message["type"] != "websocket.receive":
+                break
+            await handler.handle(message)
+    finally:
+        socket_registry.disconnect(connection)

@@ -1,0 +1,109 @@
+"""The frames of the live protocol: `{"event": "...", "data": {...}}` both ways."""
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from domain.attendance import AttendanceStatus, AttendanceSummary
+from domain.events import AttendanceFinished, AttendanceMarked, ClassEvent, SummaryShared
+
+MAX_FRAME_BYTES = 64 * 1024
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+INVALID_MESSAGE_FORMAT = "Invalid message format"
+UNKNOWN_EVENT = "Unknown event"
+UNAUTHORIZED = "Unauthorized or invalid token"
+TEACHER_EVENT_ONLY = "Forbidden, teacher event only"
+STUDENT_EVENT_ONLY = "Forbidden, student event only"
+NOT_YET_UPDATED = "not yet updated"
+
+_decoder = msgspec.json.Decoder()
+_encoder = msgspec.json.Encoder()
+
+
+class InvalidFrame(Exception):
+    """Answered with `Invalid message format`; the socket stays open."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClientMessage:
+    event: str
+    data: dict[str, Any]
+    class_id: UUID | None
+
+
+def _uuid(value: Any) -> UUID | None:
+    if isinstance(value, str) and _UUID.match(value):
+        return UUID(value)
+    return None
+
+
+def _too_big(text: str) -> bool:
+    # A character is 1 to 4 bytes in UTF-8: count bytes only when it could matter.
+    if len(text) * 4 <= MAX_FRAME_BYTES:
+        return False
+    return len(text) > MAX_FRAME_BYTES or len(text.encode()) > MAX_FRAME_BYTES
+
+
+def parse_client_frame(asgi_message: dict[str, Any]) -> ClientMessage:
+    """A received ASGI websocket message as a client message. Binary frames, frames over
+    64 KiB, and anything but a JSON object with a string `event` are invalid; so is a
+    `data.classId` that is not a UUID."""
+    text = asgi_message.get("text")
+    if text is None or _too_big(text):
+        raise InvalidFrame()
+    try:
+        payload = _decoder.decode(text)
+    except msgspec.DecodeError:
+        raise InvalidFrame() from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("event"), str):
+        raise InvalidFrame()
+    data = payload.get("data")
+    data = data if isinstance(data, dict) else {}
+    class_id = None
+    if data.get("classId") is not None:
+        class_id = _uuid(data["classId"])
+        if class_id is None:
+            raise InvalidFrame()
+    return ClientMessage(event=payload["event"], data=data, class_id=class_id)
+
+
+def parse_mark(data: dict[str, Any]) -> tuple[UUID, AttendanceStatus] | None:
+    """`{studentId, status}` of ATTENDANCE_MARKED, or None if it is not valid."""
+    student_id = _uuid(data.get("studentId"))
+    status = data.get("status")
+    if student_id is None or status not in ("present", "absent"):
+        return None
+    return student_id, AttendanceStatus(status)
+
+
+def frame(event: str, data: dict[str, Any]) -> str:
+    return _encoder.encode({"event": event, "data": data}).decode()
+
+
+@cache
+def error_frame(message: str) -> str:
+    return frame("ERROR", {"message": message})
+
+
+def _counts(summary: AttendanceSummary) -> dict[str, int]:
+    return {"present": summary.present, "absent": summary.absent, "total": summary.total}
+
+
+def event_frame(event: ClassEvent) -> str:
+    match event:
+        case AttendanceMarked(student_id=student_id, status=status):
+            return frame("ATTENDANCE_MARKED", {"studentId": str(student_id), "status": status})
+        case SummaryShared(summary=summary):
+            return frame("TODAY_SUMMARY", _counts(summary))
+        case AttendanceFinished(summary=summary):
+            return frame("DONE", {"message": "Attendance persisted", **_counts(summary)})
+    raise TypeError(f"no frame for {event!r}")
+
+
+def my_attendance_frame(status: AttendanceStatus | None) -> str:
+    return frame("MY_ATTENDANCE", {"status": status.value if status else NOT_YET_UPDATED})
