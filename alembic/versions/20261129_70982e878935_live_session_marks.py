@@ -11,7 +11,6 @@ import advanced_alchemy.types  # column types of the models
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "70982e878935"
 down_revision: str | None = "50e2b90705dd"
 branch_labels: str | Sequence[str] | None = None

@@ -105,3 +105,32 @@ def make_class(api) -> Callable[..., dict]:
         return classroom
 
     return make
+
+
+@pytest.fixture
+def live(server):
+    """Opens live sockets for accounts; closes them after the test."""
+    from tests.integration.live import LiveClient
+
+    opened: list[LiveClient] = []
+
+    def open_socket(account: Account | None = None, token: str | None = None) -> LiveClient:
+        client = LiveClient(server.ws_url, account.token if account else token)
+        opened.append(client)
+        return client
+
+    yield open_socket
+    for client in opened:
+        client.close()
+
+
+@pytest.fixture
+def start_session(api):
+    def start(owner: Account, classroom: dict) -> dict:
+        response = api.post(
+            "/attendance/start", json={"classId": classroom["id"]}, headers=owner.auth
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["data"]
+
+    return start

@@ -1,0 +1,54 @@
+"""A small synchronous client for the live protocol, on the `websockets` library."""
+
+import json
+from contextlib import ExitStack
+from typing import Any
+
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+
+class LiveClient:
+    def __init__(self, ws_url: str, token: str | None) -> None:
+        url = ws_url if token is None else f"{ws_url}?token={token}"
+        self._stack = ExitStack()
+        self.socket: ClientConnection = self._stack.enter_context(
+            connect(url, open_timeout=10, max_size=None)
+        )
+
+    def send(self, event: str, data: dict[str, Any] | None = None) -> None:
+        message: dict[str, Any] = {"event": event}
+        if data is not None:
+            message["data"] = data
+        self.socket.send(json.dumps(message))
+
+    def send_raw(self, payload: str | bytes) -> None:
+        self.socket.send(payload)
+
+    def receive(self, timeout: float = 10) -> dict[str, Any]:
+        return json.loads(self.socket.recv(timeout=timeout))
+
+    def receive_error(self, timeout: float = 10) -> str:
+        message = self.receive(timeout)
+        assert message["event"] == "ERROR", message
+        assert set(message["data"]) == {"message"}
+        return message["data"]["message"]
+
+    def assert_silent(self, wait: float = 0.3) -> None:
+        try:
+            unexpected = self.socket.recv(timeout=wait)
+        except TimeoutError:
+            return
+        raise AssertionError(f"expected silence, got {unexpected}")
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def __enter__(self) -> "LiveClient":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+__all__ = ["ConnectionClosed", "LiveClient"]

@@ -1,0 +1,80 @@
+"""Nothing lost, exactly once: racing DONEs persist once; a server killed mid-session loses no
+mark that anyone saw."""
+
+import signal
+import threading
+
+from tests.integration.live import LiveClient
+from tests.integration.server import ServerProcess
+
+
+def drain(ws: LiveClient) -> list[dict]:
+    """Every message until the socket has been quiet for a moment."""
+    messages = [ws.receive()]
+    while True:
+        try:
+            messages.append(ws.receive(timeout=0.5))
+        except TimeoutError:
+            return messages
+
+
+def test_two_racing_dones_persist_once_and_broadcast_once(
+    api, make_account, make_class, start_session, live
+):
+    teacher, students = make_account("teacher"), [make_account() for _ in range(3)]
+    classroom = make_class(teacher, *students)
+    start_session(teacher, classroom)
+    first, second, listener = live(teacher), live(teacher), live(students[0])
+
+    barrier = threading.Barrier(2)
+
+    def send_done(ws):
+        barrier.wait()
+        ws.send("DONE")
+
+    threads = [threading.Thread(target=send_done, args=(ws,)) for ws in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # One DONE broadcast reaches every socket of the class once; the loser alone gets an ERROR.
+    heard = {name: drain(ws) for name, ws in (("first", first), ("second", second))}
+    for messages in heard.values():
+        assert [m["event"] for m in messages].count("DONE") == 1
+    errors = [m for messages in heard.values() for m in messages if m["event"] == "ERROR"]
+    assert errors == [{"event": "ERROR", "data": {"message": "No active attendance session"}}]
+    assert [m["event"] for m in drain(listener)] == ["DONE"]
+
+    history = api.get(f"/class/{classroom['id']}/attendance", headers=teacher.auth).json()
+    (session,) = history["data"]
+    assert session["total"] == 3
+    assert len(session["attendance"]) == 3
+
+
+def test_a_server_killed_mid_session_keeps_every_mark_anyone_saw(
+    server_env, tmp_path, api, make_account, make_class, start_session
+):
+    own_server = ServerProcess(server_env, tmp_path / "server.log").start()
+    teacher, students = make_account("teacher"), [make_account() for _ in range(3)]
+    classroom = make_class(teacher, *students)
+    start_session(teacher, classroom)
+    try:
+        with LiveClient(own_server.ws_url, teacher.token) as ws:
+            for student in students[:2]:
+                ws.send("ATTENDANCE_MARKED", {"studentId": str(student.id), "status": "present"})
+                assert ws.receive()["event"] == "ATTENDANCE_MARKED"  # seen, so it must survive
+        own_server.stop(signal.SIGKILL)  # a crash: no graceful anything
+        own_server.start()
+        with LiveClient(own_server.ws_url, teacher.token) as ws:
+            ws.send("TODAY_SUMMARY")
+            assert ws.receive()["data"] == {"present": 2, "absent": 0, "total": 2}
+            ws.send("DONE")
+            assert ws.receive()["data"] == {
+                "message": "Attendance persisted",
+                "present": 2,
+                "absent": 1,
+                "total": 3,
+            }
+    finally:
+        own_server.stop()

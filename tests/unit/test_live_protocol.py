@@ -1,0 +1,87 @@
+import json
+from uuid import uuid4
+
+import pytest
+
+from api.live.protocol import (
+    InvalidFrame,
+    error_frame,
+    event_frame,
+    my_attendance_frame,
+    parse_client_frame,
+    parse_mark,
+)
+from domain.attendance import AttendanceStatus, AttendanceSummary
+from domain.events import AttendanceFinished, AttendanceMarked, SummaryShared
+
+
+def text(payload) -> dict:
+    return {"type": "websocket.receive", "text": payload}
+
+
+def test_a_valid_frame_is_parsed_with_its_optional_class():
+    class_id = uuid4()
+    message = parse_client_frame(
+        text(json.dumps({"event": "DONE", "data": {"classId": str(class_id)}}))
+    )
+    assert (message.event, message.class_id) == ("DONE", class_id)
+    assert parse_client_frame(text('{"event": "DONE"}')).data == {}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"type": "websocket.receive", "bytes": b'{"event": "DONE"}'},
+        text("nope"),
+        text("[1]"),
+        text('{"event": null}'),
+        text('{"event": "DONE", "data": {"classId": 12}}'),
+        text(json.dumps({"event": "DONE", "pad": "é" * 40_000})),  # 80 KB in UTF-8
+    ],
+    ids=["binary", "not json", "array", "event not a string", "bad class id", "too big"],
+)
+def test_invalid_frames(message):
+    with pytest.raises(InvalidFrame):
+        parse_client_frame(message)
+
+
+def test_a_frame_just_under_the_limit_is_fine():
+    padding = "x" * (64 * 1024 - 40)
+    assert parse_client_frame(text(json.dumps({"event": "DONE", "p": padding}))).event == "DONE"
+
+
+def test_mark_payloads():
+    student = uuid4()
+    assert parse_mark({"studentId": str(student), "status": "present"}) == (
+        student,
+        AttendanceStatus.PRESENT,
+    )
+    for bad in (
+        {},
+        {"studentId": str(student)},
+        {"studentId": "x", "status": "absent"},
+        {"studentId": str(student), "status": "PRESENT"},
+    ):
+        assert parse_mark(bad) is None
+
+
+def test_outgoing_frames_match_the_contract():
+    student = uuid4()
+    summary = AttendanceSummary(present=18, absent=4, total=22)
+    assert json.loads(event_frame(AttendanceMarked(student, AttendanceStatus.ABSENT))) == {
+        "event": "ATTENDANCE_MARKED",
+        "data": {"studentId": str(student), "status": "absent"},
+    }
+    assert json.loads(event_frame(SummaryShared(summary))) == {
+        "event": "TODAY_SUMMARY",
+        "data": {"present": 18, "absent": 4, "total": 22},
+    }
+    assert json.loads(event_frame(AttendanceFinished(summary))) == {
+        "event": "DONE",
+        "data": {"message": "Attendance persisted", "present": 18, "absent": 4, "total": 22},
+    }
+    assert json.loads(my_attendance_frame(None)) == {
+        "event": "MY_ATTENDANCE",
+        "data": {"status": "not yet updated"},
+    }
+    assert error_frame("Unknown event") == '{"event":"ERROR","data":{"message":"Unknown event"}}'
