@@ -74,11 +74,6 @@ class AttendanceSession:
     def is_active(self) -> bool:
         return self.ended_at is None
 
-    @property
-    def audience(self) -> frozenset[UUID]:
-        """Who hears the session's events: the class's teacher and its enrolled students."""
-        return self.roster | {self.teacher_id}
-
     def mark(self, student_id: UUID, status: AttendanceStatus) -> None:
         """Records a student's status; marking again overwrites."""
         self._ensure_active()

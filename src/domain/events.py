@@ -27,8 +27,19 @@ ClassEvent = AttendanceMarked | SummaryShared | AttendanceFinished
 
 @dataclass(frozen=True, slots=True)
 class ClassBroadcast:
-    """An event for everyone in a class: its teacher and its enrolled students."""
+    """An event for everyone in the class: its teacher and its enrolled students."""
 
     class_id: UUID
-    audience: frozenset[UUID]
     event: ClassEvent
+
+
+@dataclass(frozen=True, slots=True)
+class ClassJoined:
+    """A user became one of a class's people (its teacher when it is created, a student when
+    enrolled): from now on they hear its broadcasts."""
+
+    class_id: UUID
+    user_id: UUID
+
+
+LiveMessage = ClassBroadcast | ClassJoined

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from domain.attendance import AttendanceSession, AttendanceStatus, FinishedSession
 from domain.classrooms import Classroom
-from domain.events import ClassBroadcast
+from domain.events import LiveMessage
 from domain.users import Identity, User, UserSummary
 
 
@@ -38,6 +38,10 @@ class ClassroomRepository(Protocol):
     async def add(self, classroom: Classroom) -> None: ...
 
     async def save(self, classroom: Classroom) -> None: ...
+
+    async def list_for(self, member: Identity) -> list[Classroom]:
+        """The classes a teacher owns or a student is enrolled in, by name."""
+        ...
 
 
 class AttendanceRepository(Protocol):
@@ -130,12 +134,13 @@ class Clock(Protocol):
 
 
 class EventBus(Protocol):
-    """Carries class broadcasts to every server process's connected sockets."""
+    """Carries live messages to every server process, where they reach connected sockets."""
 
-    async def publish(self, broadcast: ClassBroadcast) -> None: ...
+    async def publish(self, message: LiveMessage) -> None: ...
 
-    def subscribe(self, deliver: Callable[[ClassBroadcast], None]) -> None:
-        """deliver is called, in publishing order, for every broadcast from any process."""
+    def subscribe(self, deliver: Callable[[LiveMessage], None]) -> None:
+        """deliver is called for every message published by any process; messages of one
+        publisher arrive in the order they were published."""
         ...
 
 

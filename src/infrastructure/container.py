@@ -3,9 +3,14 @@
 from dependency_injector import containers, providers
 
 from infrastructure.clock import SystemClock
-from infrastructure.database.engine import EngineProbe, create_engine, create_session_factory
+from infrastructure.database.engine import (
+    EngineProbe,
+    create_engine,
+    create_session_factory,
+    plain_url,
+)
 from infrastructure.database.unit_of_work import SqlAlchemyUnitOfWork
-from infrastructure.events import InProcessEventBus
+from infrastructure.messaging.postgres_bus import PostgresEventBus
 from infrastructure.security import BcryptHasher, JwtTokenCodec
 from infrastructure.settings import Settings, SettingsError, load_settings
 from services.attendance import AttendanceService
@@ -24,12 +29,14 @@ class Container(containers.DeclarativeContainer):
     hasher = providers.Singleton(BcryptHasher, rounds=settings.provided.bcrypt_rounds)
     tokens = providers.Singleton(JwtTokenCodec, secret=settings.provided.jwt_secret)
     clock = providers.Singleton(SystemClock)
-    event_bus = providers.Singleton(InProcessEventBus)
+    event_bus = providers.Singleton(
+        PostgresEventBus, dsn=providers.Callable(plain_url, settings.provided.database_url)
+    )
 
     auth_service = providers.Singleton(
         AuthService, uow=unit_of_work.provider, hasher=hasher, tokens=tokens
     )
-    class_service = providers.Singleton(ClassService, uow=unit_of_work.provider)
+    class_service = providers.Singleton(ClassService, uow=unit_of_work.provider, events=event_bus)
     attendance_service = providers.Singleton(
         AttendanceService, uow=unit_of_work.provider, clock=clock, events=event_bus
     )

@@ -120,4 +120,4 @@ class AttendanceService:
             return await uow.attendance.finished_sessions(class_id)
 
     async def _broadcast(self, session: AttendanceSession, event: ClassEvent) -> None:
-        await self._events.publish(ClassBroadcast(session.class_id, session.audience, event))
+        await self._events.publish(ClassBroadcast(session.class_id, event))

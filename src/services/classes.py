@@ -3,7 +3,8 @@ from uuid import UUID, uuid4
 
 from domain.classrooms import Classroom
 from domain.errors import ClassNotFound, NotClassTeacher, StudentNotFound
-from domain.ports import ClassroomRepository, UnitOfWorkFactory
+from domain.events import ClassJoined
+from domain.ports import ClassroomRepository, EventBus, UnitOfWorkFactory
 from domain.users import Identity, Role, UserSummary
 
 
@@ -26,14 +27,16 @@ async def load_owned_class(
 
 
 class ClassService:
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, events: EventBus) -> None:
         self._uow = uow
+        self._events = events
 
     async def create_class(self, teacher: Identity, class_name: str) -> Classroom:
         classroom = Classroom(id=uuid4(), class_name=class_name, teacher_id=teacher.user_id)
         async with self._uow() as uow:
             await uow.classes.add(classroom)
             await uow.commit()
+        await self._events.publish(ClassJoined(classroom.id, teacher.user_id))
         return classroom
 
     async def add_student(self, teacher: Identity, class_id: UUID, student_id: UUID) -> Classroom:
@@ -42,9 +45,12 @@ class ClassService:
             student = await uow.users.get(student_id)
             if student is None or student.role is not Role.STUDENT:
                 raise StudentNotFound(student_id)
-            if classroom.enroll(student_id):
+            enrolled = classroom.enroll(student_id)
+            if enrolled:
                 await uow.classes.save(classroom)
                 await uow.commit()
+        if enrolled:
+            await self._events.publish(ClassJoined(classroom.id, student_id))
         return classroom
 
     async def class_details(self, viewer: Identity, class_id: UUID) -> ClassDetails:
@@ -56,6 +62,11 @@ class ClassService:
                 raise NotClassTeacher(class_id)
             students = await uow.users.summaries(classroom.student_ids)
         return ClassDetails(classroom=classroom, students=students)
+
+    async def classes_of(self, member: Identity) -> list[Classroom]:
+        """A teacher's own classes, or the classes a student is enrolled in."""
+        async with self._uow() as uow:
+            return await uow.classes.list_for(member)
 
     async def list_students(self) -> list[UserSummary]:
         async with self._uow() as uow:

@@ -11,14 +11,11 @@ from uuid import uuid4
 import asyncpg
 from sqlalchemy.engine import make_url
 
-
-def _plain_url(url: str) -> str:
-    """The URL as asyncpg itself takes it."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+from infrastructure.database.engine import plain_url
 
 
 async def _run(url: str, statement: str) -> None:
-    connection = await asyncpg.connect(_plain_url(url))
+    connection = await asyncpg.connect(plain_url(url))
     try:
         await connection.execute(statement)
     finally:

@@ -29,7 +29,7 @@ class DownDatabase:
 def client():
     services = ApiServices(
         auth=AuthService(BrokenUnitOfWork, PlainHasher(), FakeTokens()),
-        classes=ClassService(BrokenUnitOfWork),
+        classes=ClassService(BrokenUnitOfWork, RecordingEventBus()),
         attendance=AttendanceService(BrokenUnitOfWork, SteppingClock(), RecordingEventBus()),
         health=HealthService(DownDatabase()),
         events=RecordingEventBus(),

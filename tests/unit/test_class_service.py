@@ -10,8 +10,8 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def classes(uow) -> ClassService:
-    return ClassService(uow)
+def classes(uow, events) -> ClassService:
+    return ClassService(uow, events)
 
 
 async def test_create_class_belongs_to_the_teacher_and_starts_empty(classes, add_user, uow):

@@ -6,7 +6,7 @@ import pytest
 from api.live import registry as registry_module
 from api.live.registry import SocketRegistry
 from domain.attendance import AttendanceStatus
-from domain.events import AttendanceMarked, ClassBroadcast
+from domain.events import AttendanceMarked, ClassBroadcast, ClassJoined
 
 pytestmark = pytest.mark.anyio
 
@@ -22,9 +22,16 @@ class RecordingSocket:
         self.sent.append(message)
 
 
-def broadcast(*audience) -> ClassBroadcast:
-    event = AttendanceMarked(uuid4(), AttendanceStatus.PRESENT)
-    return ClassBroadcast(uuid4(), frozenset(audience), event)
+def mark_in(class_id) -> ClassBroadcast:
+    return ClassBroadcast(class_id, AttendanceMarked(uuid4(), AttendanceStatus.PRESENT))
+
+
+def connected(registry: SocketRegistry, user, socket: RecordingSocket, *class_ids):
+    """A socket that is accepted and in the given classes."""
+    connection = registry.connect(user, socket.send)
+    registry.join(connection, class_ids)
+    connection.open()
+    return connection
 
 
 async def settle() -> None:
@@ -32,28 +39,41 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
-async def test_the_audience_hears_once_per_socket_and_no_one_else_does():
+async def test_a_class_is_heard_once_per_member_socket_and_by_no_one_else():
     registry = SocketRegistry()
-    member, outsider = uuid4(), uuid4()
-    phone, laptop, other = RecordingSocket(), RecordingSocket(), RecordingSocket()
-    registry.connect(member, phone.send)
-    registry.connect(member, laptop.send)
-    registry.connect(outsider, other.send)
-    registry.deliver(broadcast(member, uuid4()))
+    class_id = uuid4()
+    phone, laptop, outsider = RecordingSocket(), RecordingSocket(), RecordingSocket()
+    member = uuid4()
+    connected(registry, member, phone, class_id)
+    connected(registry, member, laptop, class_id)
+    connected(registry, uuid4(), outsider, uuid4())
+    registry.deliver(mark_in(class_id))
     await settle()
     assert len(phone.sent) == len(laptop.sent) == 1
     assert phone.sent[0] is laptop.sent[0]  # encoded once, the same message for all
-    assert other.sent == []
+    assert outsider.sent == []
+
+
+async def test_joining_a_class_later_makes_its_broadcasts_heard():
+    registry = SocketRegistry()
+    class_id, user = uuid4(), uuid4()
+    socket = RecordingSocket()
+    connected(registry, user, socket)
+    registry.deliver(mark_in(class_id))
+    registry.deliver(ClassJoined(class_id, user))
+    registry.deliver(mark_in(class_id))
+    await settle()
+    assert len(socket.sent) == 1
 
 
 async def test_a_stuck_client_holds_up_no_one():
     registry = SocketRegistry()
-    stuck_user, quick_user = uuid4(), uuid4()
+    class_id = uuid4()
     stuck, quick = RecordingSocket(stuck=True), RecordingSocket()
-    registry.connect(stuck_user, stuck.send)
-    registry.connect(quick_user, quick.send)
+    connected(registry, uuid4(), stuck, class_id)
+    connected(registry, uuid4(), quick, class_id)
     for _ in range(3):
-        registry.deliver(broadcast(stuck_user, quick_user))
+        registry.deliver(mark_in(class_id))
     await settle()
     assert len(quick.sent) == 3
     assert stuck.sent == []
@@ -62,11 +82,11 @@ async def test_a_stuck_client_holds_up_no_one():
 async def test_a_client_too_far_behind_is_closed(monkeypatch):
     monkeypatch.setattr(registry_module, "MAX_PENDING_FRAMES", 3)
     registry = SocketRegistry()
-    user = uuid4()
+    class_id = uuid4()
     stuck = RecordingSocket(stuck=True)
-    connection = registry.connect(user, stuck.send)
+    connection = connected(registry, uuid4(), stuck, class_id)
     for _ in range(5):
-        registry.deliver(broadcast(user))
+        registry.deliver(mark_in(class_id))
     await settle()
     assert connection.closed
     assert stuck.sent == [{"type": "websocket.close", "code": 1013, "reason": ""}]
@@ -74,11 +94,27 @@ async def test_a_client_too_far_behind_is_closed(monkeypatch):
 
 async def test_a_disconnected_socket_is_forgotten():
     registry = SocketRegistry()
-    user = uuid4()
+    class_id, user = uuid4(), uuid4()
     socket = RecordingSocket()
-    connection = registry.connect(user, socket.send)
+    connection = connected(registry, user, socket, class_id)
     registry.disconnect(connection)
-    registry.deliver(broadcast(user))
+    registry.deliver(mark_in(class_id))
+    registry.deliver(ClassJoined(uuid4(), user))
     await settle()
     assert socket.sent == []
     assert registry.connections_of(user) == 0
+    assert connection.class_ids == {class_id}
+
+
+async def test_frames_wait_until_the_socket_is_accepted():
+    registry = SocketRegistry()
+    class_id = uuid4()
+    socket = RecordingSocket()
+    connection = registry.connect(uuid4(), socket.send)
+    registry.join(connection, [class_id])
+    registry.deliver(mark_in(class_id))
+    await settle()
+    assert socket.sent == []
+    connection.open()
+    await settle()
+    assert len(socket.sent) == 1

@@ -26,6 +26,7 @@ from domain.errors import DomainError, InvalidToken
 from domain.users import Identity, Role
 from services.attendance import AttendanceService
 from services.auth import AuthService
+from services.classes import ClassService
 
 log = logging.getLogger(__name__)
 
@@ -92,19 +93,27 @@ async def live_attendance(
     socket: WebSocket,
     auth_service: NamedDependency[AuthService],
     attendance_service: NamedDependency[AttendanceService],
+    class_service: NamedDependency[ClassService],
     socket_registry: NamedDependency[SocketRegistry],
 ) -> None:
-    await socket.accept()
     try:
         identity = auth_service.authenticate(socket.query_params.get("token") or "")
     except InvalidToken:
+        await socket.accept()
         await socket.send_text(error_frame(UNAUTHORIZED))
         await socket.close(code=POLICY_VIOLATION)
         return
 
     connection = socket_registry.connect(identity.user_id, socket.send)
-    handler = LiveEventHandler(attendance_service, identity, connection)
     try:
+        # Registered, and in its classes, before the client sees the handshake complete: a
+        # broadcast sent the moment after is heard. (Registered before the lookup, so an
+        # enrolment committed in between arrives as a ClassJoined message.)
+        classes = await class_service.classes_of(identity)
+        socket_registry.join(connection, (classroom.id for classroom in classes))
+        await socket.accept()
+        connection.open()
+        handler = LiveEventHandler(attendance_service, identity, connection)
         while True:
             message = await socket.receive()
             if message["type"] != "websocket.receive":

@@ -8,12 +8,12 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from uuid import UUID
 
 from api.live.protocol import event_frame
-from domain.events import ClassBroadcast
+from domain.events import ClassBroadcast, ClassJoined, LiveMessage
 
 log = logging.getLogger(__name__)
 
@@ -28,14 +28,21 @@ def text_message(text: str) -> dict[str, Any]:
 
 
 class LiveConnection:
-    __slots__ = ("_drainer", "_pending", "_send", "closed", "user_id")
+    __slots__ = ("_drainer", "_open", "_pending", "_send", "class_ids", "closed", "user_id")
 
     def __init__(self, user_id: UUID, send: Send) -> None:
         self.user_id = user_id
+        self.class_ids: set[UUID] = set()
         self._send = send
         self._pending: deque[dict[str, Any]] = deque()
         self._drainer: asyncio.Task[None] | None = None
+        self._open = False  # frames wait in the queue until the socket is accepted
         self.closed = False
+
+    def open(self) -> None:
+        """The socket is accepted: queued and future frames go out."""
+        self._open = True
+        self._start_draining()
 
     def push(self, message: dict[str, Any]) -> None:
         """Queues an ASGI send message; returns at once."""
@@ -45,11 +52,14 @@ class LiveConnection:
             self._give_up()
             return
         self._pending.append(message)
-        if self._drainer is None:
-            self._drainer = asyncio.get_running_loop().create_task(self._drain())
+        self._start_draining()
 
     def push_text(self, text: str) -> None:
         self.push(text_message(text))
+
+    def _start_draining(self) -> None:
+        if self._open and self._drainer is None and self._pending:
+            self._drainer = asyncio.get_running_loop().create_task(self._drain())
 
     async def _drain(self) -> None:
         try:
@@ -77,36 +87,51 @@ class LiveConnection:
 
 
 class SocketRegistry:
+    """This process's sockets, by user and by class. A socket hears a class's broadcasts when
+    its user is the class's teacher or one of its enrolled students."""
+
     def __init__(self) -> None:
         self._by_user: dict[UUID, set[LiveConnection]] = {}
+        self._by_class: dict[UUID, set[LiveConnection]] = {}
 
     def connect(self, user_id: UUID, send: Send) -> LiveConnection:
         connection = LiveConnection(user_id, send)
         self._by_user.setdefault(user_id, set()).add(connection)
         return connection
 
+    def join(self, connection: LiveConnection, class_ids: Iterable[UUID]) -> None:
+        if connection.closed:
+            return
+        for class_id in class_ids:
+            connection.class_ids.add(class_id)
+            self._by_class.setdefault(class_id, set()).add(connection)
+
     def disconnect(self, connection: LiveConnection) -> None:
         connection.closed = True
-        connections = self._by_user.get(connection.user_id)
-        if connections is not None:
-            connections.discard(connection)
-            if not connections:
-                del self._by_user[connection.user_id]
+        _discard(self._by_user, connection.user_id, connection)
+        for class_id in connection.class_ids:
+            _discard(self._by_class, class_id, connection)
 
     def connections_of(self, user_id: UUID) -> int:
         return len(self._by_user.get(user_id, ()))
 
-    def deliver(self, broadcast: ClassBroadcast) -> None:
-        """Sends the broadcast to this process's sockets of its audience."""
-        audience = broadcast.audience
-        by_user = self._by_user
-        if len(audience) <= len(by_user):
-            recipients = [by_user[user] for user in audience if user in by_user]
-        else:
-            recipients = [sockets for user, sockets in by_user.items() if user in audience]
-        if not recipients:
-            return
-        message = text_message(event_frame(broadcast.event))
-        for sockets in recipients:
-            for connection in sockets:
-                connection.push(message)
+    def deliver(self, message: LiveMessage) -> None:
+        """Applies a live message from any process to this process's sockets."""
+        match message:
+            case ClassBroadcast(class_id=class_id, event=event):
+                listeners = self._by_class.get(class_id)
+                if listeners:
+                    encoded = text_message(event_frame(event))  # once, for every socket
+                    for connection in listeners:
+                        connection.push(encoded)
+            case ClassJoined(class_id=class_id, user_id=user_id):
+                for connection in self._by_user.get(user_id, ()):
+                    self.join(connection, (class_id,))
+
+
+def _discard(index: dict[UUID, set[LiveConnection]], key: UUID, connection: LiveConnection) -> None:
+    connections = index.get(key)
+    if connections is not None:
+        connections.discard(connection)
+        if not connections:
+            del index[key]

@@ -5,7 +5,7 @@ from uuid import UUID, uuid4
 
 from advanced_alchemy.exceptions import DuplicateKeyError
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +41,13 @@ class _Sessions(SQLAlchemyAsyncRepository[AttendanceSessionModel]):
 
 class _Attendance(SQLAlchemyAsyncRepository[AttendanceModel]):
     model_type = AttendanceModel
+
+
+def _membership(member: Identity) -> ColumnElement[bool]:
+    """Classes the teacher owns, or the student is enrolled in."""
+    if member.role is Role.TEACHER:
+        return ClassModel.teacher_id == member.user_id
+    return ClassModel.student_ids.contains([member.user_id])
 
 
 def _user(row: UserModel) -> User:
@@ -129,6 +136,12 @@ class SqlClassroomRepository:
             .values(class_name=classroom.class_name, student_ids=list(classroom.student_ids))
         )
 
+    async def list_for(self, member: Identity) -> list[Classroom]:
+        rows = await self._rows.list(
+            _membership(member), order_by=[ClassModel.class_name.asc(), ClassModel.id.asc()]
+        )
+        return [_classroom(row) for row in rows]
+
 
 class SqlAttendanceRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -144,11 +157,7 @@ class SqlAttendanceRepository:
         with_marks: bool = False,
         hold: bool = False,
     ) -> AttendanceSession | None:
-        statement = _ACTIVE_SESSIONS.where(
-            ClassModel.teacher_id == addressee.user_id
-            if addressee.role is Role.TEACHER
-            else ClassModel.student_ids.contains([addressee.user_id])
-        )
+        statement = _ACTIVE_SESSIONS.where(_membership(addressee))
         if class_id is not None:
             statement = statement.where(AttendanceSessionModel.class_id == class_id)
         statement = statement.order_by(AttendanceSessionModel.started_at.desc()).limit(1)

@@ -1,0 +1,1 @@
+"""The cross-process event bus: PostgreSQL LISTEN/NOTIFY."""
