@@ -79,6 +79,7 @@ def create_app(
         cors_config=CORSConfig(allow_origins=[cors_origin]),
         openapi_config=OpenAPIConfig(title="Live Attendance", version="0.1.0", path="/schema"),
         request_max_body_size=MAX_REQUEST_BODY_BYTES,
+        logging_config=None,  # the process configures logging (and its redaction) itself
         on_startup=list(on_startup),
         on_shutdown=list(on_shutdown),
         debug=debug,

@@ -6,12 +6,14 @@ of worker processes load exactly the same configuration."""
 
 import argparse
 import logging
+import logging.config
 import os
 import signal
 import sys
 
 from infrastructure.database.migrations import generate_revision, upgrade_to_head
 from infrastructure.embedded_postgres import start_embedded_postgres
+from infrastructure.logs import LOG_CONFIG
 from infrastructure.secrets import load_or_create_jwt_secret
 from infrastructure.settings import Settings, SettingsError, load_settings
 
@@ -49,7 +51,7 @@ def serve(settings: Settings) -> None:
         ws="websockets-sansio",
         ws_max_size=1024 * 1024,
         access_log=False,
-        log_level="info",
+        log_config=LOG_CONFIG,
     )
 
 
@@ -62,10 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     generate.add_argument("-m", "--message", required=True)
     args = parser.parse_args(argv)
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    logging.config.dictConfig(LOG_CONFIG)
     # uvicorn re-raises SIGTERM after its graceful shutdown; turning it into SystemExit lets
     # the exit handlers run, and they stop the embedded PostgreSQL.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

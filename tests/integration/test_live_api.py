@@ -279,3 +279,12 @@ def test_a_user_with_two_sockets_hears_on_both(make_account, make_class, start_s
     phone, laptop, teacher_ws = live(student), live(student), live(teacher)
     teacher_ws.send("ATTENDANCE_MARKED", {"studentId": str(student.id), "status": "present"})
     assert phone.receive() == laptop.receive() == marked(student, "present")
+
+
+def test_tokens_and_passwords_stay_out_of_the_server_log(server, live, make_account):
+    account = make_account("teacher")
+    live(account).assert_silent()
+    log = server.log_path.read_text()
+    assert "WebSocket /ws?token=[redacted]" in log  # the line is there, the token is not
+    assert account.token not in log
+    assert account.password not in log

@@ -1,0 +1,173 @@
+"""Several server processes on one database serve as one: PostgreSQL is the shared state and,
+through LISTEN/NOTIFY, the message bus."""
+
+import asyncio
+import threading
+import time
+
+import asyncpg
+import pytest
+
+from infrastructure.database.engine import plain_url
+from infrastructure.messaging.postgres_bus import LISTENER_APPLICATION_NAME
+from tests.integration.live import LiveClient
+from tests.integration.server import ServerProcess
+from tests.integration.test_live_durability import drain
+
+
+@pytest.fixture(scope="module")
+def server_b(server_env, tmp_path_factory, server):
+    process = ServerProcess(server_env, tmp_path_factory.mktemp("server_b") / "server.log")
+    yield process.start()
+    process.stop()
+
+
+@pytest.fixture
+def live_on(server, server_b):
+    """Opens sockets on process "a" or "b"."""
+    urls = {"a": server.ws_url, "b": server_b.ws_url}
+    opened: list[LiveClient] = []
+
+    def open_socket(process: str, account) -> LiveClient:
+        client = LiveClient(urls[process], account.token)
+        opened.append(client)
+        return client
+
+    yield open_socket
+    for client in opened:
+        client.close()
+
+
+def query(database_url: str, sql: str) -> list:
+    async def run():
+        connection = await asyncpg.connect(plain_url(database_url))
+        try:
+            return await connection.fetch(sql)
+        finally:
+            await connection.close()
+
+    return asyncio.run(run())
+
+
+def listener_pids(database_url: str) -> list[int]:
+    rows = query(
+        database_url,
+        "SELECT pid FROM pg_stat_activity "
+        f"WHERE application_name = '{LISTENER_APPLICATION_NAME}' AND datname = current_database()",
+    )
+    return [row["pid"] for row in rows]
+
+
+def test_marks_made_on_one_process_reach_another_in_order(
+    api, make_account, make_class, start_session, live_on
+):
+    teacher = make_account("teacher")
+    students = [make_account() for _ in range(3)]
+    classroom = make_class(teacher, *students[:2])
+    start_session(teacher, classroom)
+    on_b = [live_on("b", student) for student in students]
+    # Enrolled through process A after connecting to B: B hears of it and lets them listen.
+    added = api.post(
+        f"/class/{classroom['id']}/add-student",
+        json={"studentId": str(students[2].id)},
+        headers=teacher.auth,
+    )
+    assert added.status_code == 200
+    teacher_ws = live_on("a", teacher)
+    time.sleep(0.3)  # the enrolment travels to B as a notification
+
+    sequence = [(students[i % 3], ("present", "absent")[i % 2]) for i in range(30)]
+    for student, status in sequence:
+        teacher_ws.send("ATTENDANCE_MARKED", {"studentId": str(student.id), "status": status})
+    expected = [
+        {"event": "ATTENDANCE_MARKED", "data": {"studentId": str(s.id), "status": status}}
+        for s, status in sequence
+    ]
+    assert [teacher_ws.receive() for _ in sequence] == expected
+    for ws in on_b:
+        assert [ws.receive() for _ in sequence] == expected
+
+    final = {s.id: status for s, status in sequence}
+    for student, ws in zip(students, on_b, strict=True):
+        ws.send("MY_ATTENDANCE")  # read on B, marked on A
+        assert ws.receive() == {"event": "MY_ATTENDANCE", "data": {"status": final[student.id]}}
+
+    teacher_ws.send("DONE")
+    present = sum(1 for status in final.values() if status == "present")
+    done = {
+        "event": "DONE",
+        "data": {
+            "message": "Attendance persisted",
+            "present": present,
+            "absent": 3 - present,
+            "total": 3,
+        },
+    }
+    assert teacher_ws.receive() == done
+    for ws in on_b:
+        assert ws.receive() == done
+    history = api.get(f"/class/{classroom['id']}/attendance", headers=teacher.auth).json()
+    assert [session["total"] for session in history["data"]] == [3]
+
+
+def test_dones_racing_on_two_processes_persist_once(
+    api, make_account, make_class, start_session, live_on
+):
+    teacher, student = make_account("teacher"), make_account()
+    classroom = make_class(teacher, student)
+    start_session(teacher, classroom)
+    on_a, on_b, listener = live_on("a", teacher), live_on("b", teacher), live_on("b", student)
+
+    barrier = threading.Barrier(2)
+
+    def send_done(ws):
+        barrier.wait()
+        ws.send("DONE")
+
+    threads = [threading.Thread(target=send_done, args=(ws,)) for ws in (on_a, on_b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    heard = {"a": drain(on_a), "b": drain(on_b)}
+    for messages in heard.values():
+        assert [m["event"] for m in messages].count("DONE") == 1
+    errors = [m for messages in heard.values() for m in messages if m["event"] == "ERROR"]
+    assert errors == [{"event": "ERROR", "data": {"message": "No active attendance session"}}]
+    assert [m["event"] for m in drain(listener)] == ["DONE"]
+    history = api.get(f"/class/{classroom['id']}/attendance", headers=teacher.auth).json()
+    assert len(history["data"]) == 1
+    assert len(history["data"][0]["attendance"]) == 1
+
+
+def test_a_killed_listener_reconnects_and_delivery_resumes(
+    database_url, server, server_b, make_account, make_class, start_session, live_on
+):
+    teacher, student = make_account("teacher"), make_account()
+    start_session(teacher, make_class(teacher, student))
+    teacher_ws, student_ws = live_on("a", teacher), live_on("b", student)
+    mark = {"studentId": str(student.id), "status": "present"}
+
+    before = listener_pids(database_url)
+    assert len(before) == 2  # one per process
+    query(
+        database_url,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        f"WHERE application_name = '{LISTENER_APPLICATION_NAME}' AND datname = current_database()",
+    )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        after = listener_pids(database_url)
+        if len(after) == 2 and not set(after) & set(before):
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the listeners did not come back")
+
+    teacher_ws.send("ATTENDANCE_MARKED", mark)
+    expected = {"event": "ATTENDANCE_MARKED", "data": mark}
+    assert teacher_ws.receive() == expected
+    assert student_ws.receive() == expected
+    for process in (server, server_b):
+        assert "LISTEN connection was lost; reconnecting" in process.log_path.read_text()

@@ -1,0 +1,30 @@
+import logging
+
+import bcrypt
+
+from infrastructure.logs import RedactSecrets
+
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VySWQiOiJ4In0.c2lnbmF0dXJl"
+
+
+def redacted(message: str, *args) -> str:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, message, args, None)
+    RedactSecrets().filter(record)
+    return record.getMessage()
+
+
+def test_tokens_in_socket_urls_are_redacted():
+    line = redacted('%s - "WebSocket %s" [accepted]', "127.0.0.1:5", "/ws?token=abc.def-ghi")
+    assert "abc.def-ghi" not in line
+    assert "/ws?token=[redacted]" in line
+
+
+def test_jwts_and_bcrypt_hashes_are_redacted_anywhere():
+    password_hash = bcrypt.hashpw(b"secret1", bcrypt.gensalt(4)).decode()
+    line = redacted("user %s hash %s", JWT, password_hash)
+    assert JWT not in line and password_hash not in line
+    assert line.count("[redacted]") == 2
+
+
+def test_ordinary_lines_are_untouched():
+    assert redacted("serving on %s:%d", "0.0.0.0", 3000) == "serving on 0.0.0.0:3000"
