@@ -11,7 +11,7 @@ STAMP := $(VENV)/.synced
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test test-unit test-integration lint db-migrate db-push db-generate clean
+.PHONY: run test test-unit test-integration lint db-migrate db-push db-generate bench-notify clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -47,6 +47,11 @@ db-migrate db-push: $(STAMP)
 
 db-generate: $(STAMP)
 	$(VENV)/bin/live-attendance makemigration -m "$(or $(m),schema change)"
+
+# Why the event bus is our own LISTEN/NOTIFY adapter: it against Litestar's channels backends.
+bench-notify: $(STAMP)
+	$(UV) sync --frozen --python $(PYTHON) --group bench
+	$(VENV)/bin/python bench/notify_backends.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS)

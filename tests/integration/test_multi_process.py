@@ -6,6 +6,7 @@ import threading
 import time
 
 import asyncpg
+import httpx
 import pytest
 
 from infrastructure.database.engine import plain_url
@@ -171,3 +172,38 @@ def test_a_killed_listener_reconnects_and_delivery_resumes(
     assert student_ws.receive() == expected
     for process in (server, server_b):
         assert "LISTEN connection was lost; reconnecting" in process.log_path.read_text()
+
+
+def started_workers(server: ServerProcess) -> set[str]:
+    lines = server.log_path.read_text().splitlines()
+    return {
+        line.split("[")[1].split("]")[0] for line in lines if "Application startup complete" in line
+    }
+
+
+def test_workers_on_one_port_serve_as_one(server_env, tmp_path, make_account, make_class):
+    workers = ServerProcess({**server_env, "WORKERS": "2"}, tmp_path / "workers.log").start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(started_workers(workers)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(started_workers(workers)) == 2
+        teacher, students = make_account("teacher"), [make_account() for _ in range(6)]
+        classroom = make_class(teacher, *students)
+        started = httpx.post(
+            f"{workers.base_url}/attendance/start",
+            json={"classId": classroom["id"]},
+            headers=teacher.auth,
+        )
+        assert started.status_code == 200
+        sockets = [LiveClient(workers.ws_url, a.token) for a in (teacher, *students)]
+        try:
+            mark = {"studentId": str(students[0].id), "status": "present"}
+            sockets[0].send("ATTENDANCE_MARKED", mark)
+            for ws in sockets:  # whichever worker each socket landed on
+                assert ws.receive() == {"event": "ATTENDANCE_MARKED", "data": mark}
+        finally:
+            for ws in sockets:
+                ws.close()
+    finally:
+        workers.stop()
