@@ -5,8 +5,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from infrastructure.database.engine import async_url
 from infrastructure.database.models import metadata
+from infrastructure.database.urls import async_url
 
 # Any number of server processes may start at once; one migrates, the others wait for it.
 MIGRATION_LOCK_ID = 7_410_023_001

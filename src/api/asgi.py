@@ -17,10 +17,10 @@ def create_app_from_environment() -> Litestar:
         health=container.health_service(),
         events=container.event_bus(),
     )
-    event_bus = container.event_bus()
+    database, event_bus = container.database(), container.event_bus()
     return create_app(
         services,
         cors_origin=settings.cors_origin,
-        on_startup=[event_bus.start],
-        on_shutdown=[event_bus.stop, container.engine().dispose],
+        on_startup=[database.start, event_bus.start],
+        on_shutdown=[event_bus.stop, database.stop],
     )

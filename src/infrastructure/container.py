@@ -3,13 +3,9 @@
 from dependency_injector import containers, providers
 
 from infrastructure.clock import SystemClock
-from infrastructure.database.engine import (
-    EngineProbe,
-    create_engine,
-    create_session_factory,
-    plain_url,
-)
-from infrastructure.database.unit_of_work import SqlAlchemyUnitOfWork
+from infrastructure.database.pool import Database
+from infrastructure.database.unit_of_work import PostgresUnitOfWork
+from infrastructure.database.urls import plain_url
 from infrastructure.messaging.postgres_bus import PostgresEventBus
 from infrastructure.security import BcryptHasher, JwtTokenCodec
 from infrastructure.settings import Settings, SettingsError, load_settings
@@ -22,9 +18,12 @@ from services.health import HealthService
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
-    engine = providers.Singleton(create_engine, database_url=settings.provided.database_url)
-    session_factory = providers.Singleton(create_session_factory, engine)
-    unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory)
+    database = providers.Singleton(
+        Database,
+        dsn=providers.Callable(plain_url, settings.provided.database_url),
+        size=settings.provided.db_pool_size,
+    )
+    unit_of_work = providers.Factory(PostgresUnitOfWork, database)
 
     hasher = providers.Singleton(BcryptHasher, rounds=settings.provided.bcrypt_rounds)
     tokens = providers.Singleton(JwtTokenCodec, secret=settings.provided.jwt_secret)
@@ -40,7 +39,7 @@ class Container(containers.DeclarativeContainer):
     attendance_service = providers.Singleton(
         AttendanceService, uow=unit_of_work.provider, clock=clock, events=event_bus
     )
-    health_service = providers.Singleton(HealthService, providers.Singleton(EngineProbe, engine))
+    health_service = providers.Singleton(HealthService, database)
 
 
 def container_from_environment() -> Container:

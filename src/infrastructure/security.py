@@ -1,6 +1,8 @@
 """Password hashing (bcrypt, off the event loop) and tokens (PyJWT, HS256)."""
 
 import asyncio
+import time
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -36,11 +38,16 @@ class BcryptHasher:
 
 
 class JwtTokenCodec:
+    """HS256 tokens. Verified tokens are remembered (bounded, until they expire), since a client
+    sends the same token with every request and verifying costs more than the rest of a read."""
+
     algorithm = "HS256"
+    remembered_tokens = 10_000
 
     def __init__(self, secret: str, lifetime: timedelta = TOKEN_LIFETIME) -> None:
         self._secret = secret
         self._lifetime = lifetime
+        self._verified: OrderedDict[str, tuple[Identity, float]] = OrderedDict()
 
     def issue(self, identity: Identity) -> str:
         now = datetime.now(UTC)
@@ -53,6 +60,9 @@ class JwtTokenCodec:
         return jwt.encode(claims, self._secret, algorithm=self.algorithm)
 
     def decode(self, token: str) -> Identity:
+        remembered = self._verified.get(token)
+        if remembered is not None and remembered[1] > time.time():
+            return remembered[0]
         try:
             claims = jwt.decode(
                 token,
@@ -60,6 +70,12 @@ class JwtTokenCodec:
                 algorithms=[self.algorithm],
                 options={"require": ["exp"]},
             )
-            return Identity(user_id=UUID(claims["userId"]), role=Role(claims["role"]))
+            identity = Identity(user_id=UUID(claims["userId"]), role=Role(claims["role"]))
+            expires_at = float(claims["exp"])
         except (jwt.PyJWTError, KeyError, ValueError, TypeError, AttributeError) as error:
+            self._verified.pop(token, None)
             raise InvalidToken() from error
+        self._verified[token] = (identity, expires_at)
+        if len(self._verified) > self.remembered_tokens:
+            self._verified.popitem(last=False)
+        return identity

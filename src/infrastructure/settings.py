@@ -32,6 +32,7 @@ class Settings:
     port: int
     workers: int
     bcrypt_rounds: int
+    db_pool_size: int
     data_dir: Path
 
     @property
@@ -53,6 +54,7 @@ class Settings:
             "PORT": str(self.port),
             "WORKERS": str(self.workers),
             "BCRYPT_ROUNDS": str(self.bcrypt_rounds),
+            "DB_POOL_SIZE": str(self.db_pool_size),
             "DATA_DIR": str(self.data_dir),
         }
         if self.database_url:
@@ -127,6 +129,7 @@ def load_settings(
         port=integer("PORT", 3000, 1, 65535),
         workers=integer("WORKERS", 1, 1, 64),
         bcrypt_rounds=integer("BCRYPT_ROUNDS", 10, 4, 16),
+        db_pool_size=integer("DB_POOL_SIZE", 10, 1, 200),
         data_dir=Path(text("DATA_DIR", ".data") or ".data").resolve(),
     )
     if problems:

@@ -11,7 +11,7 @@ from uuid import uuid4
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from infrastructure.database.engine import plain_url
+from infrastructure.database.urls import plain_url
 
 
 async def _run(url: str, statement: str) -> None:

@@ -7,8 +7,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from infrastructure.database.engine import async_url
 from infrastructure.database.models import metadata
+from infrastructure.database.urls import async_url
 
 
 def test_migrated_database_matches_the_models(server, database_url):

@@ -9,7 +9,7 @@ import asyncpg
 import httpx
 import pytest
 
-from infrastructure.database.engine import plain_url
+from infrastructure.database.urls import plain_url
 from infrastructure.messaging.postgres_bus import LISTENER_APPLICATION_NAME
 from tests.integration.live import LiveClient
 from tests.integration.server import ServerProcess

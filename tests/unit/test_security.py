@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 from uuid import uuid4
 
@@ -61,3 +62,21 @@ async def test_bcrypt_refuses_unknown_accounts_and_overlong_passwords():
     hashed = await hasher.hash("x" * 72)
     assert not await hasher.verify("anything", None)
     assert not await hasher.verify(long_password, hashed)
+
+
+def test_a_remembered_token_is_refused_once_it_expires(codec):
+    user_id = uuid4()
+    expires = int(time.time()) + 1
+    token = jwt.encode({"userId": str(user_id), "role": "student", "exp": expires}, SECRET)
+    assert codec.decode(token) == Identity(user_id, Role.STUDENT)  # verified, then remembered
+    time.sleep(max(0.0, expires - time.time()) + 0.05)
+    with pytest.raises(InvalidToken):
+        codec.decode(token)
+
+
+def test_the_memory_of_tokens_is_bounded(codec, monkeypatch):
+    monkeypatch.setattr(JwtTokenCodec, "remembered_tokens", 3)
+    tokens = [codec.issue(Identity(uuid4(), Role.TEACHER)) for _ in range(5)]
+    for token in tokens:
+        codec.decode(token)
+    assert len(codec._verified) == 3

@@ -1,1 +1,2 @@
-"""PostgreSQL adapters: ORM models, repositories, the unit of work, migrations, engine."""
+"""PostgreSQL adapters: table models (advanced-alchemy, for the migrations), repositories in
+SQL on an asyncpg pool, the unit of work, migrations."""

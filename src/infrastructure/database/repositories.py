@@ -1,13 +1,10 @@
-"""Repositories: advanced-alchemy repositories underneath, domain entities on top."""
+"""The repositories, in SQL on asyncpg: one statement per call, prepared once per connection.
+The tables are defined by the models in models.py (and built by the migrations)."""
 
 from collections.abc import Sequence
 from uuid import UUID, uuid4
 
-from advanced_alchemy.exceptions import DuplicateKeyError
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import ColumnElement, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+import asyncpg
 
 from domain.attendance import (
     AttendanceRecord,
@@ -18,136 +15,136 @@ from domain.attendance import (
 from domain.classrooms import Classroom
 from domain.errors import EmailAlreadyExists
 from domain.users import Identity, Role, User, UserSummary
-from infrastructure.database.models import (
-    AttendanceMarkModel,
-    AttendanceModel,
-    AttendanceSessionModel,
-    ClassModel,
-    UserModel,
-)
+from infrastructure.database.connector import Connector
+
+_USER_COLUMNS = "id, name, email, password, role"
 
 
-class _Users(SQLAlchemyAsyncRepository[UserModel]):
-    model_type = UserModel
-
-
-class _Classes(SQLAlchemyAsyncRepository[ClassModel]):
-    model_type = ClassModel
-
-
-class _Sessions(SQLAlchemyAsyncRepository[AttendanceSessionModel]):
-    model_type = AttendanceSessionModel
-
-
-class _Attendance(SQLAlchemyAsyncRepository[AttendanceModel]):
-    model_type = AttendanceModel
-
-
-def _membership(member: Identity) -> ColumnElement[bool]:
-    """Classes the teacher owns, or the student is enrolled in."""
-    if member.role is Role.TEACHER:
-        return ClassModel.teacher_id == member.user_id
-    return ClassModel.student_ids.contains([member.user_id])
-
-
-def _user(row: UserModel) -> User:
+def _user(row: asyncpg.Record) -> User:
     return User(
-        id=row.id, name=row.name, email=row.email, password_hash=row.password, role=Role(row.role)
+        id=row["id"],
+        name=row["name"],
+        email=row["email"],
+        password_hash=row["password"],
+        role=Role(row["role"]),
     )
 
 
-def _classroom(row: ClassModel) -> Classroom:
+def _classroom(row: asyncpg.Record) -> Classroom:
     return Classroom(
-        id=row.id,
-        class_name=row.class_name,
-        teacher_id=row.teacher_id,
-        student_ids=list(row.student_ids),
+        id=row["id"],
+        class_name=row["class_name"],
+        teacher_id=row["teacher_id"],
+        student_ids=list(row["student_ids"]),
     )
+
+
+def _membership(member: Identity) -> str:
+    """Classes the teacher owns, or the student is enrolled in ($1 is the user's id)."""
+    if member.role is Role.TEACHER:
+        return "c.teacher_id = $1"
+    return "c.student_ids @> ARRAY[$1::uuid]"
 
 
 class SqlUserRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-        self._rows = _Users(session=session, auto_expunge=True)
+    def __init__(self, connector: Connector) -> None:
+        self._db = connector
 
     async def get(self, user_id: UUID) -> User | None:
-        row = await self._rows.get_one_or_none(UserModel.id == user_id)
+        connection = await self._db.reading()
+        row = await connection.fetchrow(f"SELECT {_USER_COLUMNS} FROM users WHERE id = $1", user_id)
         return _user(row) if row else None
 
     async def get_by_email(self, email: str) -> User | None:
-        row = await self._rows.get_one_or_none(func.lower(UserModel.email) == email.lower())
+        connection = await self._db.reading()
+        row = await connection.fetchrow(
+            f"SELECT {_USER_COLUMNS} FROM users WHERE lower(email) = lower($1)", email
+        )
         return _user(row) if row else None
 
     async def add(self, user: User) -> None:
-        row = UserModel(
-            id=user.id,
-            name=user.name,
-            email=user.email,
-            password=user.password_hash,
-            role=user.role.value,
-        )
+        connection = await self._db.writing()
         try:
-            await self._rows.add(row, auto_refresh=False)
-        except DuplicateKeyError as error:
+            await connection.execute(
+                f"INSERT INTO users ({_USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5)",
+                user.id,
+                user.name,
+                user.email,
+                user.password_hash,
+                user.role.value,
+            )
+        except asyncpg.UniqueViolationError as error:
             raise EmailAlreadyExists(user.email) from error
 
     async def list_students(self) -> list[UserSummary]:
-        result = await self._session.execute(
-            select(UserModel.id, UserModel.name, UserModel.email)
-            .where(UserModel.role == Role.STUDENT.value)
-            .order_by(UserModel.name, UserModel.id)
+        connection = await self._db.reading()
+        rows = await connection.fetch(
+            "SELECT id, name, email FROM users WHERE role = 'student' ORDER BY name, id"
         )
-        return [UserSummary(id=id_, name=name, email=email) for id_, name, email in result]
+        return [UserSummary(row["id"], row["name"], row["email"]) for row in rows]
 
     async def summaries(self, user_ids: Sequence[UUID]) -> list[UserSummary]:
         if not user_ids:
             return []
-        result = await self._session.execute(
-            select(UserModel.id, UserModel.name, UserModel.email).where(UserModel.id.in_(user_ids))
+        connection = await self._db.reading()
+        rows = await connection.fetch(
+            "SELECT id, name, email FROM users WHERE id = ANY($1::uuid[])", list(user_ids)
         )
-        found = {id_: UserSummary(id=id_, name=name, email=email) for id_, name, email in result}
+        found = {row["id"]: UserSummary(row["id"], row["name"], row["email"]) for row in rows}
         return [found[user_id] for user_id in user_ids if user_id in found]
 
 
 class SqlClassroomRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-        self._rows = _Classes(session=session, auto_expunge=True)
+    def __init__(self, connector: Connector) -> None:
+        self._db = connector
 
     async def get(self, class_id: UUID, *, for_update: bool = False) -> Classroom | None:
-        row = await self._rows.get_one_or_none(
-            ClassModel.id == class_id, with_for_update=for_update or None
-        )
+        if for_update:
+            connection = await self._db.writing()
+            sql = "SELECT * FROM classes WHERE id = $1 FOR UPDATE"
+        else:
+            connection = await self._db.reading()
+            sql = "SELECT * FROM classes WHERE id = $1"
+        row = await connection.fetchrow(sql, class_id)
         return _classroom(row) if row else None
 
     async def add(self, classroom: Classroom) -> None:
-        row = ClassModel(
-            id=classroom.id,
-            class_name=classroom.class_name,
-            teacher_id=classroom.teacher_id,
-            student_ids=list(classroom.student_ids),
+        connection = await self._db.writing()
+        await connection.execute(
+            "INSERT INTO classes (id, class_name, teacher_id, student_ids) VALUES ($1, $2, $3, $4)",
+            classroom.id,
+            classroom.class_name,
+            classroom.teacher_id,
+            list(classroom.student_ids),
         )
-        await self._rows.add(row, auto_refresh=False)
 
     async def save(self, classroom: Classroom) -> None:
-        await self._session.execute(
-            update(ClassModel)
-            .where(ClassModel.id == classroom.id)
-            .values(class_name=classroom.class_name, student_ids=list(classroom.student_ids))
+        connection = await self._db.writing()
+        await connection.execute(
+            "UPDATE classes SET class_name = $2, student_ids = $3 WHERE id = $1",
+            classroom.id,
+            classroom.class_name,
+            list(classroom.student_ids),
         )
 
     async def list_for(self, member: Identity) -> list[Classroom]:
-        rows = await self._rows.list(
-            _membership(member), order_by=[ClassModel.class_name.asc(), ClassModel.id.asc()]
+        connection = await self._db.reading()
+        rows = await connection.fetch(
+            f"SELECT * FROM classes c WHERE {_membership(member)} ORDER BY class_name, id",
+            member.user_id,
         )
         return [_classroom(row) for row in rows]
 
 
+_ACTIVE_SESSIONS = """
+    SELECT s.id, s.class_id, s.started_at, c.teacher_id, c.student_ids
+    FROM attendance_sessions s JOIN classes c ON c.id = s.class_id
+    WHERE s.ended_at IS NULL"""
+
+
 class SqlAttendanceRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-        self._sessions = _Sessions(session=session, auto_expunge=True)
-        self._records = _Attendance(session=session, auto_expunge=True)
+    def __init__(self, connector: Connector) -> None:
+        self._db = connector
 
     async def find_active(
         self,
@@ -157,154 +154,136 @@ class SqlAttendanceRepository:
         with_marks: bool = False,
         hold: bool = False,
     ) -> AttendanceSession | None:
-        statement = _ACTIVE_SESSIONS.where(_membership(addressee))
-        if class_id is not None:
-            statement = statement.where(AttendanceSessionModel.class_id == class_id)
-        statement = statement.order_by(AttendanceSessionModel.started_at.desc()).limit(1)
+        sql = (
+            f"{_ACTIVE_SESSIONS} AND {_membership(addressee)}"
+            " AND ($2::uuid IS NULL OR s.class_id = $2)"
+            " ORDER BY s.started_at DESC LIMIT 1"
+        )
         if hold:
             # Finishing takes FOR UPDATE, so a held session cannot finish under a mark.
-            statement = statement.with_for_update(of=AttendanceSessionModel, key_share=True)
-        row = (await self._session.execute(statement)).first()
+            sql += " FOR KEY SHARE OF s"
+            connection = await self._db.writing()
+        else:
+            connection = await self._db.reading()
+        row = await connection.fetchrow(sql, addressee.user_id, class_id)
         if row is None:
             return None
-        return await self._session_from(row, with_marks)
+        return await self._session_from(connection, row, with_marks)
 
     async def lock_for_finish(self, session_id: UUID) -> AttendanceSession | None:
-        statement = _ACTIVE_SESSIONS.where(AttendanceSessionModel.id == session_id)
-        row = (
-            await self._session.execute(statement.with_for_update(of=AttendanceSessionModel))
-        ).first()
+        connection = await self._db.writing()
+        row = await connection.fetchrow(
+            f"{_ACTIVE_SESSIONS} AND s.id = $1 FOR UPDATE OF s", session_id
+        )
         if row is None:
             return None
-        return await self._session_from(row, with_marks=True)
+        return await self._session_from(connection, row, with_marks=True)
 
     async def add(self, session: AttendanceSession) -> None:
-        row = AttendanceSessionModel(
-            id=session.id,
-            class_id=session.class_id,
-            started_at=session.started_at,
-            ended_at=session.ended_at,
+        connection = await self._db.writing()
+        await connection.execute(
+            "INSERT INTO attendance_sessions (id, class_id, started_at, ended_at)"
+            " VALUES ($1, $2, $3, $4)",
+            session.id,
+            session.class_id,
+            session.started_at,
+            session.ended_at,
         )
-        await self._sessions.add(row, auto_refresh=False)
 
     async def save_mark(self, session: AttendanceSession, student_id: UUID) -> None:
-        status = session.marks[student_id].value
-        statement = insert(AttendanceMarkModel).values(
-            id=uuid4(), session_id=session.id, student_id=student_id, status=status
-        )
-        await self._session.execute(
-            statement.on_conflict_do_update(
-                constraint="uq_attendance_marks_session_student", set_={"status": status}
-            )
+        connection = await self._db.writing()
+        await connection.execute(
+            "INSERT INTO attendance_marks (id, session_id, student_id, status)"
+            " VALUES ($1, $2, $3, $4)"
+            " ON CONFLICT (session_id, student_id) DO UPDATE SET status = EXCLUDED.status",
+            uuid4(),
+            session.id,
+            student_id,
+            session.marks[student_id].value,
         )
 
     async def discard_active(self, class_id: UUID) -> None:
-        await self._session.execute(
-            delete(AttendanceSessionModel).where(
-                AttendanceSessionModel.class_id == class_id,
-                AttendanceSessionModel.ended_at.is_(None),
-            )
+        connection = await self._db.writing()
+        await connection.execute(
+            "DELETE FROM attendance_sessions WHERE class_id = $1 AND ended_at IS NULL", class_id
         )
 
     async def save_finished(self, finished: FinishedSession) -> None:
-        await self._session.execute(
-            update(AttendanceSessionModel)
-            .where(AttendanceSessionModel.id == finished.id)
-            .values(ended_at=finished.ended_at)
+        connection = await self._db.writing()
+        await connection.execute(
+            "UPDATE attendance_sessions SET ended_at = $2 WHERE id = $1",
+            finished.id,
+            finished.ended_at,
         )
-        await self._session.execute(
-            delete(AttendanceMarkModel).where(AttendanceMarkModel.session_id == finished.id)
-        )
+        await connection.execute("DELETE FROM attendance_marks WHERE session_id = $1", finished.id)
         if finished.records:
-            await self._session.execute(
-                insert(AttendanceModel),
-                [
-                    {
-                        "id": uuid4(),
-                        "class_id": record.class_id,
-                        "student_id": record.student_id,
-                        "status": record.status.value,
-                        "session_id": record.session_id,
-                    }
-                    for record in finished.records
+            # One statement for every row, however large the class.
+            await connection.copy_records_to_table(
+                "attendance",
+                columns=["id", "class_id", "student_id", "status", "session_id"],
+                records=[
+                    (uuid4(), r.class_id, r.student_id, r.status.value, r.session_id)
+                    for r in finished.records
                 ],
             )
 
     async def latest_status(self, class_id: UUID, student_id: UUID) -> AttendanceStatus | None:
-        status = await self._session.scalar(
-            select(AttendanceModel.status)
-            .join(AttendanceSessionModel, AttendanceSessionModel.id == AttendanceModel.session_id)
-            .where(
-                AttendanceModel.class_id == class_id,
-                AttendanceModel.student_id == student_id,
-                AttendanceSessionModel.ended_at.is_not(None),
-            )
-            .order_by(AttendanceSessionModel.ended_at.desc())
-            .limit(1)
+        connection = await self._db.reading()
+        status = await connection.fetchval(
+            "SELECT a.status FROM attendance a"
+            " JOIN attendance_sessions s ON s.id = a.session_id"
+            " WHERE a.class_id = $1 AND a.student_id = $2 AND s.ended_at IS NOT NULL"
+            " ORDER BY s.ended_at DESC LIMIT 1",
+            class_id,
+            student_id,
         )
         return AttendanceStatus(status) if status is not None else None
 
     async def finished_sessions(self, class_id: UUID) -> list[FinishedSession]:
-        sessions = (
-            await self._session.execute(
-                select(
-                    AttendanceSessionModel.id,
-                    AttendanceSessionModel.started_at,
-                    AttendanceSessionModel.ended_at,
-                )
-                .where(
-                    AttendanceSessionModel.class_id == class_id,
-                    AttendanceSessionModel.ended_at.is_not(None),
-                )
-                .order_by(AttendanceSessionModel.ended_at.desc())
-            )
-        ).all()
-        records: dict[UUID, list[AttendanceRecord]] = {row.id: [] for row in sessions}
+        connection = await self._db.reading()
+        sessions = await connection.fetch(
+            "SELECT id, started_at, ended_at FROM attendance_sessions"
+            " WHERE class_id = $1 AND ended_at IS NOT NULL ORDER BY ended_at DESC",
+            class_id,
+        )
+        records: dict[UUID, list[AttendanceRecord]] = {row["id"]: [] for row in sessions}
         if records:
-            rows = await self._session.execute(
-                select(
-                    AttendanceModel.session_id, AttendanceModel.student_id, AttendanceModel.status
-                )
-                .where(AttendanceModel.session_id.in_(list(records)))
-                .order_by(AttendanceModel.student_id)
+            rows = await connection.fetch(
+                "SELECT session_id, student_id, status FROM attendance"
+                " WHERE session_id = ANY($1::uuid[]) ORDER BY student_id",
+                list(records),
             )
-            for session_id, student_id, status in rows:
-                records[session_id].append(
-                    AttendanceRecord(session_id, class_id, student_id, AttendanceStatus(status))
+            for row in rows:
+                records[row["session_id"]].append(
+                    AttendanceRecord(
+                        row["session_id"],
+                        class_id,
+                        row["student_id"],
+                        AttendanceStatus(row["status"]),
+                    )
                 )
         return [
-            FinishedSession(row.id, class_id, row.started_at, row.ended_at, records[row.id])
+            FinishedSession(
+                row["id"], class_id, row["started_at"], row["ended_at"], records[row["id"]]
+            )
             for row in sessions
         ]
 
-    async def _session_from(self, row, with_marks: bool) -> AttendanceSession:
-        session_id, class_id, started_at, teacher_id, student_ids = row
+    @staticmethod
+    async def _session_from(
+        connection: asyncpg.Connection, row: asyncpg.Record, with_marks: bool
+    ) -> AttendanceSession:
         marks: dict[UUID, AttendanceStatus] = {}
         if with_marks:
-            found = await self._session.execute(
-                select(AttendanceMarkModel.student_id, AttendanceMarkModel.status).where(
-                    AttendanceMarkModel.session_id == session_id
-                )
+            found = await connection.fetch(
+                "SELECT student_id, status FROM attendance_marks WHERE session_id = $1", row["id"]
             )
-            marks = {student_id: AttendanceStatus(status) for student_id, status in found}
+            marks = {mark["student_id"]: AttendanceStatus(mark["status"]) for mark in found}
         return AttendanceSession(
-            id=session_id,
-            class_id=class_id,
-            teacher_id=teacher_id,
-            roster=frozenset(student_ids),
-            started_at=started_at,
+            id=row["id"],
+            class_id=row["class_id"],
+            teacher_id=row["teacher_id"],
+            roster=frozenset(row["student_ids"]),
+            started_at=row["started_at"],
             marks=marks,
         )
-
-
-_ACTIVE_SESSIONS = (
-    select(
-        AttendanceSessionModel.id,
-        AttendanceSessionModel.class_id,
-        AttendanceSessionModel.started_at,
-        ClassModel.teacher_id,
-        ClassModel.student_ids,
-    )
-    .join(ClassModel, ClassModel.id == AttendanceSessionModel.class_id)
-    .where(AttendanceSessionModel.ended_at.is_(None))
-)

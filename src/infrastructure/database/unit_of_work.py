@@ -1,8 +1,8 @@
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
+from infrastructure.database.connector import Connector
+from infrastructure.database.pool import Database
 from infrastructure.database.repositories import (
     SqlAttendanceRepository,
     SqlClassroomRepository,
@@ -10,18 +10,15 @@ from infrastructure.database.repositories import (
 )
 
 
-class SqlAlchemyUnitOfWork:
-    """One database transaction; its repositories share it. No connection is taken from the
-    pool until the first query."""
-
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        self._session_factory = session_factory
+class PostgresUnitOfWork:
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     async def __aenter__(self) -> Self:
-        self._session = self._session_factory()
-        self.users = SqlUserRepository(self._session)
-        self.classes = SqlClassroomRepository(self._session)
-        self.attendance = SqlAttendanceRepository(self._session)
+        self._connector = Connector(self._database)
+        self.users = SqlUserRepository(self._connector)
+        self.classes = SqlClassroomRepository(self._connector)
+        self.attendance = SqlAttendanceRepository(self._connector)
         return self
 
     async def __aexit__(
@@ -30,8 +27,7 @@ class SqlAlchemyUnitOfWork:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        # Whatever was not committed is rolled back by closing the session.
-        await self._session.close()
+        await self._connector.close()
 
     async def commit(self) -> None:
-        await self._session.commit()
+        await self._connector.commit()

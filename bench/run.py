@@ -1,0 +1,463 @@
+"""The load benchmark: a fresh PostgreSQL, one target server pinned to core 0, the load on core 1.
+
+    python bench/run.py                       # our service
+    python bench/run.py --target anchor       # the Node.js reference (../shared/anchors/node-hono)
+    python bench/run.py --target-command "node server.js --port {port} --db {database_url}"
+    python bench/run.py --compare             # ours and the reference, alternately, with ratios
+
+Prints one JSON document of figures on stdout (progress goes to stderr). Scenarios:
+- http_me / http_class: `GET /auth/me` and `GET /class/:id` (30 students), 50 connections, wrk
+- fanout_200 / fanout_1000: 1 teacher + N students on sockets, N marks back to back; then the
+  TODAY_SUMMARY and DONE round trips
+- done_5000: DONE persisting 5,000 students
+- login_storm: socket round trips (MY_ATTENDANCE) while 20 logins run at once
+- idle_memory: server memory per idle socket, 10,000 sockets
+
+Any server that serves the same API can be measured: it gets PORT, DATABASE_URL, JWT_SECRET,
+CORS_ORIGIN and NODE_ENV in its environment (and as {port}/{database_url} in the command).
+Test data is written straight into the spec's tables (users, classes), so every target must keep
+those; tokens are minted with the shared JWT_SECRET.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import asyncpg
+import bcrypt
+import httpx
+import jwt
+import pgserver
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import wsload
+
+ROOT = Path(__file__).resolve().parents[1]
+ANCHOR_SOURCE = ROOT.parent / "shared" / "anchors" / "node-hono"
+JWT_SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
+PASSWORD = "bench-password-1"
+SERVER_CORE, CLIENT_CORE = "0", "1"
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def pinned(core: str, command: list[str]) -> list[str]:
+    return ["taskset", "-c", core, *command] if shutil.which("taskset") else command
+
+
+# ------------------------------------------------------------------ targets
+
+
+def our_command() -> list[str]:
+    return [sys.executable, "-m", "infrastructure.cli", "serve"]
+
+
+def anchor_command(workdir: Path) -> list[str]:
+    copy = workdir / "node-hono"
+    if not copy.exists():
+        shutil.copytree(ANCHOR_SOURCE, copy)
+        copy.chmod(0o755)
+        for path in copy.rglob("*"):
+            path.chmod(0o755 if path.is_dir() or path.suffix == ".sh" else 0o644)
+    return ["bash", str(copy / "run.sh"), "{port}", "{database_url}"]
+
+
+@contextmanager
+def running_server(command: list[str], port: int, database_url: str, log_path: Path):
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "DATABASE_URL": database_url,
+        "JWT_SECRET": JWT_SECRET,
+        "NODE_ENV": "production",
+        "CORS_ORIGIN": "http://localhost:5173",
+        "BCRYPT_ROUNDS": "10",
+        "PYTHONPATH": str(ROOT / "src"),
+    }
+    argv = [part.format(port=port, database_url=database_url) for part in command]
+    with log_path.open("w") as log_file:
+        process = subprocess.Popen(
+            pinned(SERVER_CORE, argv),
+            env=env,
+            cwd=ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_until_serving(port, process, log_path)
+        yield process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def wait_until_serving(port: int, process: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + 180  # the anchor's first start runs npm ci
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited:\n{log_path.read_text()[-3000:]}")
+        try:
+            httpx.post(f"http://127.0.0.1:{port}/auth/login", json={}, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not start:\n{log_path.read_text()[-3000:]}")
+
+
+def server_memory(process: subprocess.Popen) -> int:
+    """Resident memory of the server: the process the command started and all its children."""
+    root = psutil.Process(process.pid)
+    return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+
+
+# ------------------------------------------------------------------ data
+
+
+def token(user_id: str, role: str) -> str:
+    claims = {"userId": user_id, "role": role, "exp": int(time.time()) + 3600}
+    return jwt.encode(claims, JWT_SECRET, algorithm="HS256")
+
+
+class Dataset:
+    """Users and classes written straight into the spec's tables."""
+
+    def __init__(self, base_url: str, database_url: str) -> None:
+        self.base_url = base_url
+        self.database_url = database_url
+        self.password_hash = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(10)).decode()
+        self.teacher_email = f"bench-teacher-{uuid.uuid4().hex[:8]}@example.com"
+        self.teacher_id = ""
+        self.teacher_token = ""
+        self.student_ids: list[str] = []
+
+    async def create(self, students: int) -> None:
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as http:
+            created = await http.post(
+                "/auth/signup",
+                json={
+                    "name": "Bench Teacher",
+                    "email": self.teacher_email,
+                    "password": PASSWORD,
+                    "role": "teacher",
+                },
+            )
+            created.raise_for_status()
+            self.teacher_id = created.json()["data"]["id"]
+        self.teacher_token = token(self.teacher_id, "teacher")
+        connection = await asyncpg.connect(self.database_url)
+        try:
+            rows = await connection.fetch(
+                "INSERT INTO users (id, name, email, password, role) "
+                "SELECT gen_random_uuid(), 'Student ' || i, "
+                "'bench-' || $3 || '-' || i || '@example.com', $1, 'student' "
+                "FROM generate_series(1, $2) AS i RETURNING id",
+                self.password_hash,
+                students,
+                uuid.uuid4().hex[:8],
+            )
+        finally:
+            await connection.close()
+        self.student_ids = [str(row["id"]) for row in rows]
+
+    async def make_class(self, students: list[str]) -> str:
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as http:
+            created = await http.post(
+                "/class",
+                json={"className": f"Bench {len(students)}"},
+                headers={"Authorization": self.teacher_token},
+            )
+            created.raise_for_status()
+            class_id = created.json()["data"]["id"]
+        connection = await asyncpg.connect(self.database_url)
+        try:
+            # ARRAY(...) of uuid is assigned to uuid[] or text[], whichever the target keeps.
+            await connection.execute(
+                "UPDATE classes SET student_ids = ARRAY(SELECT unnest($2::uuid[])) WHERE id = $1",
+                uuid.UUID(class_id),
+                [uuid.UUID(s) for s in students],
+            )
+        finally:
+            await connection.close()
+        return class_id
+
+    async def start_session(self, class_id: str) -> None:
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as http:
+            started = await http.post(
+                "/attendance/start",
+                json={"classId": class_id},
+                headers={"Authorization": self.teacher_token},
+            )
+            started.raise_for_status()
+
+
+# ------------------------------------------------------------------ scenarios
+
+
+def wrk(url: str, headers: dict[str, str], seconds: int, connections: int = 50) -> dict:
+    if shutil.which("wrk") is None:
+        raise RuntimeError("wrk is not installed (apt-get install wrk)")
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run(
+        pinned(CLIENT_CORE, [*command, url]), capture_output=True, text=True, check=True
+    ).stdout
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": _wrk_latency(output, "50%"),
+        "p99_ms": _wrk_latency(output, "99%"),
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "connections": connections,
+        "seconds": seconds,
+    }
+
+
+def _wrk_latency(output: str, percentile: str) -> float:
+    value, unit = re.search(rf"{percentile}\s+([\d.]+)(us|ms|s)", output).groups()
+    return round(float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit], 3)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 3)
+
+
+async def fanout_and_finish(data: Dataset, port: int, students: int) -> dict:
+    ids = data.student_ids[:students]
+    class_id = await data.make_class(ids)
+    await data.start_session(class_id)
+    result = await wsload.fanout(
+        "127.0.0.1", port, data.teacher_token, [token(s, "student") for s in ids], ids
+    )
+    teacher = await wsload.connect("127.0.0.1", port, data.teacher_token)
+    try:
+        summary = [
+            await wsload.round_trip(teacher, {"event": "TODAY_SUMMARY"}, "TODAY_SUMMARY")
+            for _ in range(20)
+        ]
+        result["summary_round_trip_ms"] = {
+            "p50": percentile(summary, 0.5),
+            "max": round(max(summary), 3),
+        }
+        result["done_round_trip_ms"] = round(
+            await wsload.round_trip(teacher, {"event": "DONE"}, "DONE", timeout=60), 3
+        )
+    finally:
+        teacher.close()
+    return result
+
+
+async def done_with(data: Dataset, port: int, students: int) -> dict:
+    class_id = await data.make_class(data.student_ids[:students])
+    await data.start_session(class_id)
+    teacher = await wsload.connect("127.0.0.1", port, data.teacher_token)
+    try:
+        elapsed = await wsload.round_trip(teacher, {"event": "DONE"}, "DONE", timeout=60)
+    finally:
+        teacher.close()
+    return {"students": students, "done_round_trip_ms": round(elapsed, 3)}
+
+
+async def login_storm(data: Dataset, port: int, seconds: float = 5, logins: int = 20) -> dict:
+    """Round trips on one socket while `logins` logins are always in flight."""
+    ids = data.student_ids[:1]
+    await data.start_session(await data.make_class(ids))
+    student = await wsload.connect("127.0.0.1", port, token(ids[0], "student"))
+    stop = time.monotonic() + seconds
+    completed = 0
+
+    async def keep_logging_in(http: httpx.AsyncClient) -> None:
+        nonlocal completed
+        while time.monotonic() < stop:
+            response = await http.post(
+                "/auth/login", json={"email": data.teacher_email, "password": PASSWORD}
+            )
+            completed += response.status_code == 200
+
+    async def measure() -> list[float]:
+        await asyncio.sleep(0.5)  # let the storm build up
+        trips = []
+        while time.monotonic() < stop:
+            trips.append(
+                await wsload.round_trip(student, {"event": "MY_ATTENDANCE"}, "MY_ATTENDANCE")
+            )
+            await asyncio.sleep(0.01)
+        return trips
+
+    limits = httpx.Limits(max_connections=logins)
+    try:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60
+        ) as http:
+            *_, trips = await asyncio.gather(
+                *(keep_logging_in(http) for _ in range(logins)), measure()
+            )
+    finally:
+        student.close()
+    return {
+        "concurrent_logins": logins,
+        "logins_per_s": round(completed / seconds, 1),
+        "round_trips": len(trips),
+        "round_trip_p50_ms": percentile(trips, 0.5),
+        "round_trip_p99_ms": percentile(trips, 0.99),
+    }
+
+
+async def idle_memory(data: Dataset, port: int, process, sockets: int = 10_000) -> dict:
+    await asyncio.sleep(1)
+    before = server_memory(process)
+    tokens = [token(data.student_ids[i % len(data.student_ids)], "student") for i in range(sockets)]
+    opened = await wsload.open_idle("127.0.0.1", port, tokens)
+    try:
+        await asyncio.sleep(2)
+        after = server_memory(process)
+    finally:
+        for connection in opened:
+            connection.close()
+    return {
+        "sockets": len(opened),
+        "server_rss_before_mb": round(before / 2**20, 1),
+        "server_rss_after_mb": round(after / 2**20, 1),
+        "kb_per_socket": round((after - before) / len(opened) / 1024, 2),
+    }
+
+
+SCENARIOS = (
+    "http_me",
+    "http_class",
+    "fanout_200",
+    "fanout_1000",
+    "done_5000",
+    "login_storm",
+    "idle_memory",
+)
+
+
+async def run_scenarios(target_command, args, workdir: Path, label: str) -> dict:
+    server = pgserver.get_server(workdir / f"pg-{label}", cleanup_mode="delete")
+    database_url = server.get_uri()
+    port = 3400 + (os.getpid() % 500)
+    figures: dict = {}
+    try:
+        with running_server(target_command, port, database_url, workdir / f"{label}.log") as proc:
+            base = f"http://127.0.0.1:{port}"
+            data = Dataset(base, database_url)
+            await data.create(max(5_000, args.students_max))
+            class_30 = await data.make_class(data.student_ids[:30])
+            auth = {"Authorization": data.teacher_token}
+            for name in args.scenarios:
+                log(f"{label}: {name}")
+                if name == "http_me":
+                    figures[name] = wrk(f"{base}/auth/me", auth, args.seconds)
+                elif name == "http_class":
+                    figures[name] = wrk(f"{base}/class/{class_30}", auth, args.seconds)
+                elif name.startswith("fanout_"):
+                    figures[name] = await fanout_and_finish(data, port, int(name.split("_")[1]))
+                elif name == "done_5000":
+                    figures[name] = await done_with(data, port, 5_000)
+                elif name == "login_storm":
+                    figures[name] = await login_storm(data, port)
+                elif name == "idle_memory":
+                    figures[name] = await idle_memory(data, port, proc)
+    finally:
+        server.cleanup()
+    return figures
+
+
+# Which way is better, per figure: +1 higher, -1 lower.
+DIRECTIONS = {
+    "requests_per_s": 1,
+    "p50_ms": -1,
+    "p99_ms": -1,
+    "deliveries_per_s": 1,
+    "latency_p50_ms": -1,
+    "latency_p99_ms": -1,
+    "done_round_trip_ms": -1,
+    "round_trip_p99_ms": -1,
+    "kb_per_socket": -1,
+}
+
+
+def ratios(ours: dict, reference: dict) -> dict:
+    """ours / reference for every comparable figure, and whether ours is the better one."""
+    table = {}
+    for scenario, figures in ours.items():
+        for name, direction in DIRECTIONS.items():
+            mine, theirs = figures.get(name), reference.get(scenario, {}).get(name)
+            if isinstance(mine, int | float) and isinstance(theirs, int | float) and theirs:
+                table[f"{scenario}.{name}"] = {
+                    "ours": mine,
+                    "reference": theirs,
+                    "ratio": round(mine / theirs, 3),
+                    "better": "higher" if direction > 0 else "lower",
+                }
+    return table
+
+
+def median_figures(runs: list[dict]) -> dict:
+    """Per scenario and figure, the median over runs (non-numbers from the last run)."""
+    merged: dict = {}
+    for scenario in runs[-1]:
+        merged[scenario] = dict(runs[-1][scenario])
+        for name, value in runs[-1][scenario].items():
+            values = [run[scenario][name] for run in runs if scenario in run]
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                merged[scenario][name] = round(statistics.median(values), 3)
+    return merged
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--target", choices=["ours", "anchor"], default="ours")
+    parser.add_argument("--target-command", help="any server command; {port}, {database_url}")
+    parser.add_argument("--compare", action="store_true", help="ours and the anchor, alternately")
+    parser.add_argument("--rounds", type=int, default=1, help="alternations with --compare")
+    parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
+    parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), choices=SCENARIOS)
+    parser.add_argument("--students-max", type=int, default=5_000)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="live-attendance-bench-"))
+    commands = {"ours": our_command(), "anchor": anchor_command(workdir)}
+    try:
+        if args.compare:
+            runs: dict[str, list[dict]] = {"ours": [], "anchor": []}
+            for round_number in range(args.rounds):
+                for label in ("ours", "anchor"):
+                    tag = f"{label}-{round_number}"
+                    runs[label].append(await run_scenarios(commands[label], args, workdir, tag))
+            ours, reference = median_figures(runs["ours"]), median_figures(runs["anchor"])
+            report = {"ours": ours, "reference": reference, "ratios": ratios(ours, reference)}
+        else:
+            command = args.target_command.split() if args.target_command else commands[args.target]
+            report = {args.target: await run_scenarios(command, args, workdir, args.target)}
+        report["machine"] = {"cpus": os.cpu_count(), "server_core": SERVER_CORE}
+        print(json.dumps(report, indent=2))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

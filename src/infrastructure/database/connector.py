@@ -1,0 +1,44 @@
+import asyncpg
+from asyncpg.transaction import Transaction
+
+from infrastructure.database.pool import Database
+
+
+class Connector:
+    """One unit of work's hold on the database: a connection taken from the pool on first use,
+    and a transaction begun only when something must be atomic (a write or a lock). Plain
+    reads run without one, in a single round trip."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._connection: asyncpg.Connection | None = None
+        self._transaction: Transaction | None = None
+
+    async def reading(self) -> asyncpg.Connection:
+        if self._connection is None:
+            self._connection = await self._database.pool.acquire()
+        return self._connection
+
+    async def writing(self) -> asyncpg.Connection:
+        connection = await self.reading()
+        if self._transaction is None:
+            self._transaction = connection.transaction()
+            await self._transaction.start()
+        return connection
+
+    async def commit(self) -> None:
+        if self._transaction is not None:
+            await self._transaction.commit()
+            self._transaction = None
+
+    async def close(self) -> None:
+        """Rolls back whatever was not committed and gives the connection back."""
+        if self._connection is None:
+            return
+        try:
+            if self._transaction is not None:
+                await self._transaction.rollback()
+        finally:
+            self._transaction = None
+            connection, self._connection = self._connection, None
+            await self._database.pool.release(connection)

@@ -1,0 +1,37 @@
+"""The connection pool every request and socket message draws from (asyncpg)."""
+
+import asyncio
+
+import asyncpg
+
+
+class Database:
+    """A fixed-size asyncpg pool, opened when the app starts. Opening a connection costs far
+    more than waiting a moment for one; a connection that died is replaced on its next use."""
+
+    def __init__(self, dsn: str, size: int = 10) -> None:
+        self._dsn = dsn
+        self._size = size
+        self._pool: asyncpg.Pool | None = None
+
+    async def start(self) -> None:
+        self._pool = await asyncpg.create_pool(self._dsn, min_size=self._size, max_size=self._size)
+
+    async def stop(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("the database pool is not started")
+        return self._pool
+
+    async def is_reachable(self) -> bool:
+        try:
+            async with asyncio.timeout(2):
+                async with self.pool.acquire() as connection:
+                    await connection.fetchval("SELECT 1")
+        except Exception:
+            return False
+        return True
