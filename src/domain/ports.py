@@ -51,12 +51,10 @@ class AttendanceRepository(Protocol):
         class_id: UUID | None = None,
         *,
         with_marks: bool = False,
-        hold: bool = False,
     ) -> AttendanceSession | None:
         """The unfinished session a user's live event addresses: of a class the teacher owns or
         the student is enrolled in, the one of class_id if given, else the most recently
-        started. Marks are loaded only with_marks. With hold, the session cannot be finished
-        or replaced until this transaction ends."""
+        started. Marks are loaded only with_marks."""
         ...
 
     async def lock_for_finish(self, session_id: UUID) -> AttendanceSession | None:
@@ -66,8 +64,9 @@ class AttendanceRepository(Protocol):
 
     async def add(self, session: AttendanceSession) -> None: ...
 
-    async def save_mark(self, session: AttendanceSession, student_id: UUID) -> None:
-        """Stores the session's current mark for that student."""
+    async def save_mark(self, session: AttendanceSession, student_id: UUID) -> bool:
+        """Stores the session's current mark for that student, atomically with checking that
+        the session is still active; False (nothing stored) if it finished or was replaced."""
         ...
 
     async def discard_active(self, class_id: UUID) -> None:

@@ -69,9 +69,10 @@ class AttendanceService:
         class_id: UUID | None = None,
     ) -> None:
         async with self._uow() as uow:
-            session = await _active_session(uow.attendance, teacher, class_id, hold=True)
+            session = await _active_session(uow.attendance, teacher, class_id)
             session.mark(student_id, status)
-            await uow.attendance.save_mark(session, student_id)
+            if not await uow.attendance.save_mark(session, student_id):
+                raise NoActiveSession(class_id)  # finished by a DONE while we looked
             await uow.commit()
         await self._broadcast(session, AttendanceMarked(student_id, status))
 

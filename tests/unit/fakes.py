@@ -84,7 +84,6 @@ class FakeAttendance:
         class_id: UUID | None = None,
         *,
         with_marks: bool = False,
-        hold: bool = False,
     ) -> AttendanceSession | None:
         candidates = []
         for session in self._store.sessions.values():
@@ -115,8 +114,12 @@ class FakeAttendance:
     async def add(self, session: AttendanceSession) -> None:
         self._store.sessions[session.id] = copy.deepcopy(session)
 
-    async def save_mark(self, session: AttendanceSession, student_id: UUID) -> None:
-        self._store.sessions[session.id].marks[student_id] = session.marks[student_id]
+    async def save_mark(self, session: AttendanceSession, student_id: UUID) -> bool:
+        stored = self._store.sessions.get(session.id)
+        if stored is None or not stored.is_active:
+            return False
+        stored.marks[student_id] = session.marks[student_id]
+        return True
 
     async def discard_active(self, class_id: UUID) -> None:
         for session_id, session in list(self._store.sessions.items()):

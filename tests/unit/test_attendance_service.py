@@ -15,6 +15,7 @@ from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast, 
 from domain.users import Role
 from services.attendance import AttendanceService
 from services.classes import ClassService
+from tests.unit.fakes import FakeAttendance
 
 pytestmark = pytest.mark.anyio
 PRESENT, ABSENT = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT
@@ -194,3 +195,19 @@ async def test_my_persisted_status_checks_class_then_enrolment(attendance, make_
         await attendance.my_persisted_status(add_user(Role.STUDENT), uuid4())
     with pytest.raises(NotEnrolledInClass):
         await attendance.my_persisted_status(add_user(Role.STUDENT), classroom.id)
+
+
+async def test_a_mark_that_loses_the_race_to_done_is_refused_and_not_heard(
+    attendance, make_class, events, monkeypatch
+):
+    teacher, (alice, _), classroom = await make_class()
+    await attendance.start(teacher, classroom.id)
+    published = len(events.published)
+
+    async def session_already_finished(self, session, student_id):
+        return False
+
+    monkeypatch.setattr(FakeAttendance, "save_mark", session_already_finished)
+    with pytest.raises(NoActiveSession):
+        await attendance.mark(teacher, alice.user_id, PRESENT)
+    assert len(events.published) == published

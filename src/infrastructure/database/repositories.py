@@ -152,20 +152,15 @@ class SqlAttendanceRepository:
         class_id: UUID | None = None,
         *,
         with_marks: bool = False,
-        hold: bool = False,
     ) -> AttendanceSession | None:
-        sql = (
+        connection = await self._db.reading()
+        row = await connection.fetchrow(
             f"{_ACTIVE_SESSIONS} AND {_membership(addressee)}"
             " AND ($2::uuid IS NULL OR s.class_id = $2)"
-            " ORDER BY s.started_at DESC LIMIT 1"
+            " ORDER BY s.started_at DESC LIMIT 1",
+            addressee.user_id,
+            class_id,
         )
-        if hold:
-            # Finishing takes FOR UPDATE, so a held session cannot finish under a mark.
-            sql += " FOR KEY SHARE OF s"
-            connection = await self._db.writing()
-        else:
-            connection = await self._db.reading()
-        row = await connection.fetchrow(sql, addressee.user_id, class_id)
         if row is None:
             return None
         return await self._session_from(connection, row, with_marks)
@@ -190,17 +185,22 @@ class SqlAttendanceRepository:
             session.ended_at,
         )
 
-    async def save_mark(self, session: AttendanceSession, student_id: UUID) -> None:
-        connection = await self._db.writing()
-        await connection.execute(
+    async def save_mark(self, session: AttendanceSession, student_id: UUID) -> bool:
+        # One statement, one round trip. The session row is share-locked while the mark goes
+        # in, and finishing takes FOR UPDATE: a mark either lands before DONE reads the marks
+        # or finds the session ended and stores nothing.
+        connection = await self._db.reading()
+        outcome = await connection.execute(
             "INSERT INTO attendance_marks (id, session_id, student_id, status)"
-            " VALUES ($1, $2, $3, $4)"
+            " SELECT $1, s.id, $3, $4 FROM attendance_sessions s"
+            " WHERE s.id = $2 AND s.ended_at IS NULL FOR KEY SHARE"
             " ON CONFLICT (session_id, student_id) DO UPDATE SET status = EXCLUDED.status",
             uuid4(),
             session.id,
             student_id,
             session.marks[student_id].value,
         )
+        return outcome != "INSERT 0 0"
 
     async def discard_active(self, class_id: UUID) -> None:
         connection = await self._db.writing()
