@@ -11,7 +11,7 @@ STAMP := $(VENV)/.synced
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test test-unit test-integration lint db-migrate db-push db-generate bench-notify clean
+.PHONY: run test test-unit test-integration lint db-migrate db-push db-generate bench bench-compare bench-notify wrk clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -47,6 +47,16 @@ db-migrate db-push: $(STAMP)
 
 db-generate: $(STAMP)
 	$(VENV)/bin/live-attendance makemigration -m "$(or $(m),schema change)"
+
+# The load benchmark (bench/run.py): our service, or side by side with the Node.js reference.
+bench: $(STAMP) wrk
+	$(VENV)/bin/python bench/run.py
+
+bench-compare: $(STAMP) wrk
+	$(VENV)/bin/python bench/run.py --compare
+
+wrk:
+	@command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
 
 # Why the event bus is our own LISTEN/NOTIFY adapter: it against Litestar's channels backends.
 bench-notify: $(STAMP)

@@ -460,4 +460,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    wsload.run(main())

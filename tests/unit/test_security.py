@@ -80,3 +80,16 @@ def test_the_memory_of_tokens_is_bounded(codec, monkeypatch):
     for token in tokens:
         codec.decode(token)
     assert len(codec._verified) == 3
+
+
+async def test_hashing_threads_run_at_a_lower_priority_than_the_event_loop():
+    import os
+    import threading
+
+    hasher = BcryptHasher(rounds=4)
+
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    loop_niceness = niceness()
+    assert await hasher._run(niceness) > loop_niceness

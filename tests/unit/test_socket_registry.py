@@ -118,3 +118,42 @@ async def test_frames_wait_until_the_socket_is_accepted():
     connection.open()
     await settle()
     assert len(socket.sent) == 1
+
+
+async def test_a_socket_that_keeps_up_is_written_to_at_once_in_order():
+    registry = SocketRegistry()
+    class_id = uuid4()
+    socket = RecordingSocket()
+    connected(registry, uuid4(), socket, class_id)
+    marks = [mark_in(class_id) for _ in range(3)]
+    for mark in marks:
+        registry.deliver(mark)
+    # No await in between: nothing was left to a task.
+    assert [m["text"] for m in socket.sent] == [
+        m["text"]
+        for m in (registry_module.text_message(registry_module.event_frame(x.event)) for x in marks)
+    ]
+
+
+async def test_frames_after_a_wait_keep_their_order():
+    registry = SocketRegistry()
+    class_id = uuid4()
+    gate = asyncio.Event()
+
+    class SlowOnce(RecordingSocket):
+        async def send(self, message: dict) -> None:
+            if not self.sent and not gate.is_set():
+                await gate.wait()
+            self.sent.append(message)
+
+    socket = SlowOnce()
+    connected(registry, uuid4(), socket, class_id)
+    marks = [mark_in(class_id) for _ in range(4)]
+    for mark in marks:
+        registry.deliver(mark)
+    await settle()
+    assert socket.sent == []
+    gate.set()
+    await settle()
+    expected = [registry_module.event_frame(m.event) for m in marks]
+    assert [m["text"] for m in socket.sent] == expected
