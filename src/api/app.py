@@ -18,6 +18,7 @@ from api.controllers.students import list_students
 from api.errors import EXCEPTION_HANDLERS
 from api.live.endpoint import live_attendance
 from api.live.registry import SocketRegistry
+from api.security_headers import add_security_headers
 from domain.ports import EventBus
 from services.attendance import AttendanceService
 from services.auth import AuthService
@@ -76,6 +77,7 @@ def create_app(
             )
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[add_security_headers],
         cors_config=CORSConfig(allow_origins=[cors_origin]),
         openapi_config=OpenAPIConfig(title="Live Attendance", version="0.1.0", path="/schema"),
         request_max_body_size=MAX_REQUEST_BODY_BYTES,

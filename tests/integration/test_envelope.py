@@ -58,3 +58,15 @@ def test_cors_allows_the_configured_origin_only(api):
     assert refused.headers.get("access-control-allow-origin") != "http://evil.example"
     simple = api.get("/health", headers={"Origin": CORS_ORIGIN})
     assert simple.headers.get("access-control-allow-origin") == CORS_ORIGIN
+
+
+def test_every_response_carries_the_security_headers(api, teacher):
+    for response in (
+        api.get("/auth/me", headers=teacher.auth),
+        api.get("/no/such/route"),
+        api.post("/auth/login", json={}),
+        api.delete("/auth/me"),
+    ):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
+        assert "default-src 'none'" in response.headers["content-security-policy"]
