@@ -16,7 +16,9 @@ from domain.errors import (
     NoActiveSession,
     NotClassTeacher,
     NotEnrolledInClass,
+    ServiceUnavailable,
     StudentNotFound,
+    TooManyAttempts,
     UserNotFound,
 )
 
@@ -39,6 +41,8 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     NotClassTeacher: (403, "Forbidden, not class teacher"),
     NotEnrolledInClass: (403, "Forbidden, not enrolled in class"),
     NoActiveSession: (409, "No active attendance session"),
+    ServiceUnavailable: (503, "Service unavailable"),
+    TooManyAttempts: (429, "Too many attempts, try again later"),
 }
 
 # Framework errors by status; 403 carries the guard's own text.

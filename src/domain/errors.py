@@ -39,3 +39,11 @@ class NoActiveSession(DomainError):
 
 class InvalidToken(DomainError):
     pass
+
+
+class ServiceUnavailable(DomainError):
+    """The database cannot be reached right now; nothing was changed."""
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed logins (or sign-ups) lately; try again later."""

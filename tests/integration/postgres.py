@@ -40,3 +40,31 @@ def throwaway_database(workdir: Path) -> Iterator[str]:
         asyncio.run(_run(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         if server is not None:
             server.cleanup()
+
+
+class OwnPostgres:
+    """A PostgreSQL of the test's own (embedded), which the test may stop and start again."""
+
+    def __init__(self, workdir: Path) -> None:
+        import pgserver
+
+        self._server = pgserver.get_server(workdir / "pgdata", cleanup_mode="delete")
+        self.url = self._server.get_uri()
+        self._pgdata = workdir / "pgdata"
+        self._socket_dir = self._server.get_postmaster_info().socket_dir
+
+    def _pg_ctl(self, *args: str) -> None:
+        from pgserver._commands import pg_ctl
+
+        user = "pgserver" if os.geteuid() == 0 else None
+        pg_ctl(["-w", *args], pgdata=self._pgdata, user=user, timeout=30)
+
+    def stop(self) -> None:
+        self._pg_ctl("-m", "fast", "stop")
+
+    def start(self) -> None:
+        log = str(self._pgdata / "log")
+        self._pg_ctl("-o", '-h ""', "-o", f"-k {self._socket_dir}", "-l", log, "start")
+
+    def cleanup(self) -> None:
+        self._server.cleanup()

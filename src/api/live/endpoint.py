@@ -22,7 +22,7 @@ from api.live.protocol import (
     parse_mark,
 )
 from api.live.registry import LiveConnection, SocketRegistry
-from domain.errors import DomainError, InvalidToken
+from domain.errors import DomainError, InvalidToken, ServiceUnavailable
 from domain.users import Identity, Role
 from services.attendance import AttendanceService
 from services.auth import AuthService
@@ -31,6 +31,7 @@ from services.classes import ClassService
 log = logging.getLogger(__name__)
 
 POLICY_VIOLATION = 1008
+TRY_AGAIN_LATER = 1013
 
 EVENT_ROLES = {
     "ATTENDANCE_MARKED": Role.TEACHER,
@@ -109,7 +110,13 @@ async def live_attendance(
         # Registered, and in its classes, before the client sees the handshake complete: a
         # broadcast sent the moment after is heard. (Registered before the lookup, so an
         # enrolment committed in between arrives as a ClassJoined message.)
-        classes = await class_service.classes_of(identity)
+        try:
+            classes = await class_service.classes_of(identity)
+        except ServiceUnavailable as error:
+            await socket.accept()
+            await socket.send_text(error_frame(domain_error_message(error)[1]))
+            await socket.close(code=TRY_AGAIN_LATER)
+            return
         socket_registry.join(connection, (classroom.id for classroom in classes))
         await socket.accept()
         connection.open()

@@ -3,6 +3,16 @@ from asyncpg.transaction import Transaction
 
 from infrastructure.database.pool import Database
 
+# What the driver raises while PostgreSQL is down, restarting or unreachable.
+DATABASE_UNREACHABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.OperatorInterventionError,
+)
+ACQUIRE_TIMEOUT_SECONDS = 5
+
 
 class Connector:
     """One unit of work's hold on the database: a connection taken from the pool on first use,
@@ -16,7 +26,7 @@ class Connector:
 
     async def reading(self) -> asyncpg.Connection:
         if self._connection is None:
-            self._connection = await self._database.pool.acquire()
+            self._connection = await self._database.pool.acquire(timeout=ACQUIRE_TIMEOUT_SECONDS)
         return self._connection
 
     async def writing(self) -> asyncpg.Connection:
@@ -36,7 +46,7 @@ class Connector:
         if self._connection is None:
             return
         try:
-            if self._transaction is not None:
+            if self._transaction is not None and not self._connection.is_closed():
                 await self._transaction.rollback()
         finally:
             self._transaction = None

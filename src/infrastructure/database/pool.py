@@ -6,8 +6,10 @@ import asyncpg
 
 
 class Database:
-    """A fixed-size asyncpg pool, opened when the app starts. Opening a connection costs far
-    more than waiting a moment for one; a connection that died is replaced on its next use."""
+    """An asyncpg pool of at most `size` connections, opened as needed and then kept: opening
+    one costs far more than waiting a moment for one. A connection that died (the database
+    restarted) is replaced on its next use; no floor is kept, so an outage costs no retry
+    loop."""
 
     def __init__(self, dsn: str, size: int = 10) -> None:
         self._dsn = dsn
@@ -15,7 +17,9 @@ class Database:
         self._pool: asyncpg.Pool | None = None
 
     async def start(self) -> None:
-        self._pool = await asyncpg.create_pool(self._dsn, min_size=self._size, max_size=self._size)
+        self._pool = await asyncpg.create_pool(
+            self._dsn, min_size=0, max_size=self._size, reset=_reset
+        )
 
     async def stop(self) -> None:
         if self._pool is not None:

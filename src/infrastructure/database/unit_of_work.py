@@ -1,7 +1,8 @@
 from types import TracebackType
 from typing import Self
 
-from infrastructure.database.connector import Connector
+from domain.errors import ServiceUnavailable
+from infrastructure.database.connector import DATABASE_UNREACHABLE, Connector
 from infrastructure.database.pool import Database
 from infrastructure.database.repositories import (
     SqlAttendanceRepository,
@@ -27,7 +28,13 @@ class PostgresUnitOfWork:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await self._connector.close()
+        try:
+            await self._connector.close()
+        except DATABASE_UNREACHABLE as error:
+            if exc is None:
+                raise ServiceUnavailable() from error
+        if isinstance(exc, DATABASE_UNREACHABLE):
+            raise ServiceUnavailable() from exc
 
     async def commit(self) -> None:
         await self._connector.commit()
