@@ -9,6 +9,7 @@ from uuid import UUID
 from domain.attendance import AttendanceSession, AttendanceStatus, FinishedSession
 from domain.classrooms import Classroom
 from domain.events import LiveMessage
+from domain.throttling import AttemptRule
 from domain.users import Identity, User, UserSummary
 
 
@@ -141,6 +142,18 @@ class EventBus(Protocol):
         """deliver is called for every message published by any process; messages of one
         publisher arrive in the order they were published."""
         ...
+
+
+class AttemptCounter(Protocol):
+    """Counts attempts per rule and subject, shared by every server process."""
+
+    async def exceeded(self, checks: Sequence[tuple[AttemptRule, str]]) -> bool:
+        """Whether any subject has used up its rule's attempts in the current window."""
+        ...
+
+    async def record(self, checks: Sequence[tuple[AttemptRule, str]]) -> None: ...
+
+    async def clear(self, rule: AttemptRule, subject: str) -> None: ...
 
 
 class DatabaseProbe(Protocol):

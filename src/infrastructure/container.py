@@ -2,7 +2,9 @@
 
 from dependency_injector import containers, providers
 
+from domain.throttling import AttemptPolicy
 from infrastructure.clock import SystemClock
+from infrastructure.database.attempts import PostgresAttemptCounter
 from infrastructure.database.pool import Database
 from infrastructure.database.unit_of_work import PostgresUnitOfWork
 from infrastructure.database.urls import plain_url
@@ -32,8 +34,21 @@ class Container(containers.DeclarativeContainer):
         PostgresEventBus, dsn=providers.Callable(plain_url, settings.provided.database_url)
     )
 
+    attempt_counter = providers.Singleton(PostgresAttemptCounter, database)
+    attempt_policy = providers.Singleton(
+        AttemptPolicy.with_limits,
+        per_email=settings.provided.login_failures_per_email,
+        per_address=settings.provided.login_failures_per_address,
+        signups_per_address=settings.provided.signups_per_address,
+        window_seconds=settings.provided.attempt_window_seconds,
+    )
     auth_service = providers.Singleton(
-        AuthService, uow=unit_of_work.provider, hasher=hasher, tokens=tokens
+        AuthService,
+        uow=unit_of_work.provider,
+        hasher=hasher,
+        tokens=tokens,
+        attempts=attempt_counter,
+        policy=attempt_policy,
     )
     class_service = providers.Singleton(ClassService, uow=unit_of_work.provider, events=event_bus)
     attendance_service = providers.Singleton(

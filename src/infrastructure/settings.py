@@ -33,6 +33,10 @@ class Settings:
     workers: int
     bcrypt_rounds: int
     db_pool_size: int
+    login_failures_per_email: int
+    login_failures_per_address: int
+    signups_per_address: int
+    attempt_window_seconds: int
     data_dir: Path
 
     @property
@@ -55,6 +59,10 @@ class Settings:
             "WORKERS": str(self.workers),
             "BCRYPT_ROUNDS": str(self.bcrypt_rounds),
             "DB_POOL_SIZE": str(self.db_pool_size),
+            "LOGIN_FAILURES_PER_EMAIL": str(self.login_failures_per_email),
+            "LOGIN_FAILURES_PER_ADDRESS": str(self.login_failures_per_address),
+            "SIGNUPS_PER_ADDRESS": str(self.signups_per_address),
+            "ATTEMPT_WINDOW_SECONDS": str(self.attempt_window_seconds),
             "DATA_DIR": str(self.data_dir),
         }
         if self.database_url:
@@ -130,6 +138,10 @@ def load_settings(
         workers=integer("WORKERS", 1, 1, 64),
         bcrypt_rounds=integer("BCRYPT_ROUNDS", 10, 4, 16),
         db_pool_size=integer("DB_POOL_SIZE", 10, 1, 200),
+        login_failures_per_email=integer("LOGIN_FAILURES_PER_EMAIL", 5, 1, 1_000_000),
+        login_failures_per_address=integer("LOGIN_FAILURES_PER_ADDRESS", 50, 1, 1_000_000),
+        signups_per_address=integer("SIGNUPS_PER_ADDRESS", 20, 1, 1_000_000),
+        attempt_window_seconds=integer("ATTEMPT_WINDOW_SECONDS", 900, 1, 86_400),
         data_dir=Path(text("DATA_DIR", ".data") or ".data").resolve(),
     )
     if problems:

@@ -238,3 +238,20 @@ class SteppingClock:
         moment = self._next
         self._next += timedelta(seconds=1)
         return moment
+
+
+class InMemoryAttemptCounter:
+    """Counts attempts; windows never run out within a test."""
+
+    def __init__(self) -> None:
+        self.hits: dict[str, int] = {}
+
+    async def exceeded(self, checks) -> bool:
+        return any(self.hits.get(rule.key(subject), 0) >= rule.limit for rule, subject in checks)
+
+    async def record(self, checks) -> None:
+        for rule, subject in checks:
+            self.hits[rule.key(subject)] = self.hits.get(rule.key(subject), 0) + 1
+
+    async def clear(self, rule, subject) -> None:
+        self.hits.pop(rule.key(subject), None)

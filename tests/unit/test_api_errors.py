@@ -5,11 +5,18 @@ import pytest
 from litestar.testing import TestClient
 
 from api.app import ApiServices, create_app
+from domain.throttling import AttemptPolicy
 from services.attendance import AttendanceService
 from services.auth import AuthService
 from services.classes import ClassService
 from services.health import HealthService
-from tests.unit.fakes import FakeTokens, PlainHasher, RecordingEventBus, SteppingClock
+from tests.unit.fakes import (
+    FakeTokens,
+    InMemoryAttemptCounter,
+    PlainHasher,
+    RecordingEventBus,
+    SteppingClock,
+)
 
 
 class BrokenUnitOfWork:
@@ -28,7 +35,13 @@ class DownDatabase:
 @pytest.fixture
 def client():
     services = ApiServices(
-        auth=AuthService(BrokenUnitOfWork, PlainHasher(), FakeTokens()),
+        auth=AuthService(
+            BrokenUnitOfWork,
+            PlainHasher(),
+            FakeTokens(),
+            InMemoryAttemptCounter(),
+            AttemptPolicy.default(),
+        ),
         classes=ClassService(BrokenUnitOfWork, RecordingEventBus()),
         attendance=AttendanceService(BrokenUnitOfWork, SteppingClock(), RecordingEventBus()),
         health=HealthService(DownDatabase()),

@@ -10,6 +10,10 @@ from domain.users import Identity, User
 from services.auth import AuthService
 
 
+def client_address(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else ""
+
+
 def user_response(user: User) -> UserResponse:
     return UserResponse(id=user.id, name=user.name, email=user.email, role=user.role)
 
@@ -20,16 +24,24 @@ class AuthController(Controller):
 
     @post("/signup", opt=PUBLIC, status_code=201)
     async def sign_up(
-        self, data: JSONBody[SignupRequest], auth_service: NamedDependency[AuthService]
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[SignupRequest],
+        auth_service: NamedDependency[AuthService],
     ) -> Success[UserResponse]:
-        user = await auth_service.sign_up(data.name, data.email, data.password, data.role)
+        user = await auth_service.sign_up(
+            data.name, data.email, data.password, data.role, client_address(request)
+        )
         return Success(data=user_response(user))
 
     @post("/login", opt=PUBLIC, status_code=200)
     async def log_in(
-        self, data: JSONBody[LoginRequest], auth_service: NamedDependency[AuthService]
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[LoginRequest],
+        auth_service: NamedDependency[AuthService],
     ) -> Success[TokenResponse]:
-        token = await auth_service.log_in(data.email, data.password)
+        token = await auth_service.log_in(data.email, data.password, client_address(request))
         return Success(data=TokenResponse(token=token))
 
     @get("/me")

@@ -4,7 +4,7 @@ into domain entities."""
 from datetime import datetime
 from uuid import UUID
 
-from advanced_alchemy.base import UUIDBase
+from advanced_alchemy.base import DefaultBase, UUIDBase
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -93,3 +93,13 @@ class AttendanceMarkModel(UUIDBase):
     )
     student_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String)
+
+
+class AttemptCounterModel(DefaultBase):
+    """Attempts (failed logins, sign-ups) per rule and subject in the current window."""
+
+    __tablename__ = "attempt_counters"
+
+    key: Mapped[str] = mapped_column(String, primary_key=True)
+    hits: Mapped[int] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
