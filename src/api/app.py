@@ -16,16 +16,16 @@ from api.controllers.classes import ClassController
 from api.controllers.health import health
 from api.controllers.students import list_students
 from api.errors import EXCEPTION_HANDLERS
+from api.limits import DEFAULT_LIMITS, ApiLimits
 from api.live.endpoint import live_attendance
 from api.live.registry import SocketRegistry
+from api.live.shutdown import close_sockets_on_sigterm
 from api.security_headers import add_security_headers
 from domain.ports import EventBus
 from services.attendance import AttendanceService
 from services.auth import AuthService
 from services.classes import ClassService
 from services.health import HealthService
-
-MAX_REQUEST_BODY_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,7 @@ def create_app(
     cors_origin: str,
     on_startup: Sequence[Callable[[], Awaitable[None]]] = (),
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
+    limits: ApiLimits = DEFAULT_LIMITS,
     debug: bool = False,
 ) -> Litestar:
     socket_registry = SocketRegistry()
@@ -68,6 +69,7 @@ def create_app(
             "attendance_service": _provide(services.attendance),
             "health_service": _provide(services.health),
             "socket_registry": _provide(socket_registry),
+            "limits": _provide(limits),
         },
         middleware=[
             DefineMiddleware(
@@ -80,9 +82,9 @@ def create_app(
         before_send=[add_security_headers],
         cors_config=CORSConfig(allow_origins=[cors_origin]),
         openapi_config=OpenAPIConfig(title="Live Attendance", version="0.1.0", path="/schema"),
-        request_max_body_size=MAX_REQUEST_BODY_BYTES,
+        request_max_body_size=limits.max_body_bytes,
         logging_config=None,  # the process configures logging (and its redaction) itself
-        on_startup=list(on_startup),
+        on_startup=[*on_startup, close_sockets_on_sigterm(socket_registry)],
         on_shutdown=list(on_shutdown),
         debug=debug,
     )

@@ -49,7 +49,8 @@ def serve(settings: Settings) -> None:
         loop="uvloop",
         http="httptools",
         ws="websockets-sansio",
-        ws_max_size=1024 * 1024,
+        # Frames up to 16 times the app's limit still get its "Invalid message format".
+        ws_max_size=16 * settings.ws_max_frame_bytes,
         access_log=False,
         log_config=LOG_CONFIG,
     )

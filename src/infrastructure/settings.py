@@ -37,6 +37,12 @@ class Settings:
     login_failures_per_address: int
     signups_per_address: int
     attempt_window_seconds: int
+    max_body_bytes: int
+    ws_max_frame_bytes: int
+    ws_messages_per_second: int
+    ws_message_burst: int
+    ws_flood_grace_seconds: int
+    ws_sockets_per_user: int
     data_dir: Path
 
     @property
@@ -63,6 +69,12 @@ class Settings:
             "LOGIN_FAILURES_PER_ADDRESS": str(self.login_failures_per_address),
             "SIGNUPS_PER_ADDRESS": str(self.signups_per_address),
             "ATTEMPT_WINDOW_SECONDS": str(self.attempt_window_seconds),
+            "MAX_BODY_BYTES": str(self.max_body_bytes),
+            "WS_MAX_FRAME_BYTES": str(self.ws_max_frame_bytes),
+            "WS_MESSAGES_PER_SECOND": str(self.ws_messages_per_second),
+            "WS_MESSAGE_BURST": str(self.ws_message_burst),
+            "WS_FLOOD_GRACE_SECONDS": str(self.ws_flood_grace_seconds),
+            "WS_SOCKETS_PER_USER": str(self.ws_sockets_per_user),
             "DATA_DIR": str(self.data_dir),
         }
         if self.database_url:
@@ -142,6 +154,12 @@ def load_settings(
         login_failures_per_address=integer("LOGIN_FAILURES_PER_ADDRESS", 50, 1, 1_000_000),
         signups_per_address=integer("SIGNUPS_PER_ADDRESS", 20, 1, 1_000_000),
         attempt_window_seconds=integer("ATTEMPT_WINDOW_SECONDS", 900, 1, 86_400),
+        max_body_bytes=integer("MAX_BODY_BYTES", 64 * 1024, 1024, 16 * 2**20),
+        ws_max_frame_bytes=integer("WS_MAX_FRAME_BYTES", 64 * 1024, 1024, 2**20),
+        ws_messages_per_second=integer("WS_MESSAGES_PER_SECOND", 50, 1, 100_000),
+        ws_message_burst=integer("WS_MESSAGE_BURST", 100, 1, 1_000_000),
+        ws_flood_grace_seconds=integer("WS_FLOOD_GRACE_SECONDS", 2, 0, 3600),
+        ws_sockets_per_user=integer("WS_SOCKETS_PER_USER", 10, 1, 100_000),
         data_dir=Path(text("DATA_DIR", ".data") or ".data").resolve(),
     )
     if problems:

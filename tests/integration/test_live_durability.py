@@ -4,6 +4,9 @@ mark that anyone saw."""
 import signal
 import threading
 
+import pytest
+from websockets.exceptions import ConnectionClosed
+
 from tests.integration.live import LiveClient
 from tests.integration.server import ServerProcess
 
@@ -76,5 +79,33 @@ def test_a_server_killed_mid_session_keeps_every_mark_anyone_saw(
                 "absent": 1,
                 "total": 3,
             }
+    finally:
+        own_server.stop()
+
+
+def test_sigterm_closes_sockets_with_going_away_and_the_session_resumes(
+    server_env, tmp_path, make_account, make_class, start_session
+):
+    own_server = ServerProcess(server_env, tmp_path / "server.log").start()
+    teacher, student = make_account("teacher"), make_account()
+    start_session(teacher, make_class(teacher, student))
+    try:
+        teacher_ws = LiveClient(own_server.ws_url, teacher.token)
+        student_ws = LiveClient(own_server.ws_url, student.token)
+        teacher_ws.send("ATTENDANCE_MARKED", {"studentId": str(student.id), "status": "absent"})
+        assert student_ws.receive()["event"] == "ATTENDANCE_MARKED"
+
+        own_server.process.send_signal(signal.SIGTERM)
+        for ws in (teacher_ws, student_ws):
+            with pytest.raises(ConnectionClosed):
+                while True:
+                    ws.socket.recv(timeout=10)
+            assert ws.socket.close_code == 1001
+        assert own_server.process.wait(20) == 0
+
+        own_server.start()
+        with LiveClient(own_server.ws_url, student.token) as ws:
+            ws.send("MY_ATTENDANCE")
+            assert ws.receive()["data"] == {"status": "absent"}
     finally:
         own_server.stop()

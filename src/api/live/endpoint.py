@@ -8,10 +8,14 @@ from litestar import WebSocket, websocket
 from litestar.di import NamedDependency
 
 from api.errors import INTERNAL_SERVER_ERROR, domain_error_message
+from api.limits import ApiLimits
+from api.live.flood import FloodGuard, Verdict
 from api.live.protocol import (
     INVALID_MESSAGE_FORMAT,
     STUDENT_EVENT_ONLY,
     TEACHER_EVENT_ONLY,
+    TOO_MANY_CONNECTIONS,
+    TOO_MANY_MESSAGES,
     UNAUTHORIZED,
     UNKNOWN_EVENT,
     ClientMessage,
@@ -46,15 +50,20 @@ class LiveEventHandler:
     """Answers one connection's frames, one at a time."""
 
     def __init__(
-        self, attendance: AttendanceService, identity: Identity, connection: LiveConnection
+        self,
+        attendance: AttendanceService,
+        identity: Identity,
+        connection: LiveConnection,
+        limits: ApiLimits,
     ) -> None:
         self._attendance = attendance
         self._identity = identity
         self._connection = connection
+        self._max_frame_bytes = limits.max_frame_bytes
 
     async def handle(self, asgi_message: dict[str, Any]) -> None:
         try:
-            await self._dispatch(parse_client_frame(asgi_message))
+            await self._dispatch(parse_client_frame(asgi_message, self._max_frame_bytes))
         except InvalidFrame:
             self._connection.push_text(error_frame(INVALID_MESSAGE_FORMAT))
         except DomainError as error:
@@ -89,6 +98,13 @@ class LiveEventHandler:
                 self._connection.push_text(my_attendance_frame(status))
 
 
+async def refuse(socket: WebSocket, message: str, code: int) -> None:
+    """Accept, say why in one ERROR, close: the contract's way of turning a socket away."""
+    await socket.accept()
+    await socket.send_text(error_frame(message))
+    await socket.close(code=code)
+
+
 @websocket("/ws")
 async def live_attendance(
     socket: WebSocket,
@@ -96,13 +112,15 @@ async def live_attendance(
     attendance_service: NamedDependency[AttendanceService],
     class_service: NamedDependency[ClassService],
     socket_registry: NamedDependency[SocketRegistry],
+    limits: NamedDependency[ApiLimits],
 ) -> None:
     try:
         identity = auth_service.authenticate(socket.query_params.get("token") or "")
     except InvalidToken:
-        await socket.accept()
-        await socket.send_text(error_frame(UNAUTHORIZED))
-        await socket.close(code=POLICY_VIOLATION)
+        await refuse(socket, UNAUTHORIZED, POLICY_VIOLATION)
+        return
+    if socket_registry.connections_of(identity.user_id) >= limits.sockets_per_user:
+        await refuse(socket, TOO_MANY_CONNECTIONS, POLICY_VIOLATION)
         return
 
     connection = socket_registry.connect(identity.user_id, socket.send)
@@ -113,18 +131,26 @@ async def live_attendance(
         try:
             classes = await class_service.classes_of(identity)
         except ServiceUnavailable as error:
-            await socket.accept()
-            await socket.send_text(error_frame(domain_error_message(error)[1]))
-            await socket.close(code=TRY_AGAIN_LATER)
+            await refuse(socket, domain_error_message(error)[1], TRY_AGAIN_LATER)
             return
         socket_registry.join(connection, (classroom.id for classroom in classes))
         await socket.accept()
         connection.open()
-        handler = LiveEventHandler(attendance_service, identity, connection)
+        handler = LiveEventHandler(attendance_service, identity, connection, limits)
+        guard = FloodGuard(
+            limits.messages_per_second, limits.message_burst, limits.flood_grace_seconds
+        )
         while True:
             message = await socket.receive()
             if message["type"] != "websocket.receive":
                 break
-            await handler.handle(message)
+            verdict = guard.check()
+            if verdict is Verdict.ADMIT:
+                await handler.handle(message)
+            elif verdict is Verdict.REFUSE:
+                connection.push_text(error_frame(TOO_MANY_MESSAGES))
+            else:
+                connection.push_text(error_frame(TOO_MANY_MESSAGES))
+                connection.close(POLICY_VIOLATION)
     finally:
         socket_registry.disconnect(connection)

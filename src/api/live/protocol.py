@@ -20,6 +20,8 @@ UNAUTHORIZED = "Unauthorized or invalid token"
 TEACHER_EVENT_ONLY = "Forbidden, teacher event only"
 STUDENT_EVENT_ONLY = "Forbidden, student event only"
 NOT_YET_UPDATED = "not yet updated"
+TOO_MANY_MESSAGES = "Too many messages"
+TOO_MANY_CONNECTIONS = "Too many connections"
 
 _decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()
@@ -42,19 +44,21 @@ def _uuid(value: Any) -> UUID | None:
     return None
 
 
-def _too_big(text: str) -> bool:
+def _too_big(text: str, max_bytes: int) -> bool:
     # A character is 1 to 4 bytes in UTF-8: count bytes only when it could matter.
-    if len(text) * 4 <= MAX_FRAME_BYTES:
+    if len(text) * 4 <= max_bytes:
         return False
-    return len(text) > MAX_FRAME_BYTES or len(text.encode()) > MAX_FRAME_BYTES
+    return len(text) > max_bytes or len(text.encode()) > max_bytes
 
 
-def parse_client_frame(asgi_message: dict[str, Any]) -> ClientMessage:
+def parse_client_frame(
+    asgi_message: dict[str, Any], max_bytes: int = MAX_FRAME_BYTES
+) -> ClientMessage:
     """A received ASGI websocket message as a client message. Binary frames, frames over
-    64 KiB, and anything but a JSON object with a string `event` are invalid; so is a
+    max_bytes, and anything but a JSON object with a string `event` are invalid; so is a
     `data.classId` that is not a UUID."""
     text = asgi_message.get("text")
-    if text is None or _too_big(text):
+    if text is None or _too_big(text, max_bytes):
         raise InvalidFrame()
     try:
         payload = _decoder.decode(text)

@@ -91,6 +91,13 @@ class LiveConnection:
             if self._drainer is asyncio.current_task():
                 self._drainer = None
 
+    def close(self, code: int) -> None:
+        """Sends a close frame after whatever is already queued; nothing more goes out."""
+        if self.closed:
+            return
+        self.push({"type": "websocket.close", "code": code, "reason": ""})
+        self.closed = True
+
     def _lost(self) -> None:
         self.closed = True
         self._pending.clear()
@@ -158,6 +165,12 @@ class SocketRegistry:
         _discard(self._by_user, connection.user_id, connection)
         for class_id in connection.class_ids:
             _discard(self._by_class, class_id, connection)
+
+    def close_all(self, code: int) -> None:
+        """Closes every socket of this process with the given code."""
+        for connections in list(self._by_user.values()):
+            for connection in list(connections):
+                connection.close(code)
 
     def connections_of(self, user_id: UUID) -> int:
         return len(self._by_user.get(user_id, ()))
