@@ -28,6 +28,11 @@ class Success(Struct, Generic[T], kw_only=True):
     data: T
 
 
+class Failure(Struct, kw_only=True):
+    success: bool = False
+    error: str
+
+
 class SignupRequest(Struct):
     name: Annotated[str, Meta(min_length=1, max_length=100)]
     email: Email

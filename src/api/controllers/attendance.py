@@ -7,6 +7,7 @@ from litestar.params import FromPath, JSONBody
 
 from api.authentication import student_only, teacher_only
 from api.controllers.paths import class_id_from_path
+from api.openapi import failures
 from api.schemas import (
     AttendanceStartedResponse,
     FinishedSessionResponse,
@@ -20,7 +21,13 @@ from domain.users import Identity
 from services.attendance import AttendanceService
 
 
-@post("/attendance/start", guards=[teacher_only], status_code=200, tags=["attendance"])
+@post(
+    "/attendance/start",
+    guards=[teacher_only],
+    status_code=200,
+    tags=["attendance"],
+    responses=failures(400, 401, 403, 404, 413),
+)
 async def start_attendance(
     request: Request[Identity, str, Any],
     data: JSONBody[StartAttendanceRequest],
@@ -34,7 +41,12 @@ async def start_attendance(
     )
 
 
-@get("/class/{class_id:str}/my-attendance", guards=[student_only], tags=["attendance"])
+@get(
+    "/class/{class_id:str}/my-attendance",
+    guards=[student_only],
+    tags=["attendance"],
+    responses=failures(401, 403, 404),
+)
 async def my_attendance(
     request: Request[Identity, str, Any],
     class_id: FromPath[str],
@@ -45,7 +57,12 @@ async def my_attendance(
     return Success(data=MyAttendanceResponse(class_id=class_uuid, status=status))
 
 
-@get("/class/{class_id:str}/attendance", guards=[teacher_only], tags=["attendance"])
+@get(
+    "/class/{class_id:str}/attendance",
+    guards=[teacher_only],
+    tags=["attendance"],
+    responses=failures(401, 403, 404),
+)
 async def attendance_history(
     request: Request[Identity, str, Any],
     class_id: FromPath[str],

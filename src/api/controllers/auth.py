@@ -5,6 +5,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from api.authentication import PUBLIC
+from api.openapi import failures
 from api.schemas import LoginRequest, SignupRequest, Success, TokenResponse, UserResponse
 from domain.users import Identity, User
 from services.auth import AuthService
@@ -22,7 +23,7 @@ class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
 
-    @post("/signup", opt=PUBLIC, status_code=201)
+    @post("/signup", opt=PUBLIC, status_code=201, responses=failures(400, 413, 429))
     async def sign_up(
         self,
         request: Request[Any, Any, Any],
@@ -34,7 +35,7 @@ class AuthController(Controller):
         )
         return Success(data=user_response(user))
 
-    @post("/login", opt=PUBLIC, status_code=200)
+    @post("/login", opt=PUBLIC, status_code=200, responses=failures(400, 413, 429))
     async def log_in(
         self,
         request: Request[Any, Any, Any],
@@ -44,7 +45,7 @@ class AuthController(Controller):
         token = await auth_service.log_in(data.email, data.password, client_address(request))
         return Success(data=TokenResponse(token=token))
 
-    @get("/me")
+    @get("/me", responses=failures(401, 404))
     async def me(
         self, request: Request[Identity, str, Any], auth_service: NamedDependency[AuthService]
     ) -> Success[UserResponse]:

@@ -7,6 +7,7 @@ from litestar.params import FromPath, JSONBody
 
 from api.authentication import teacher_only
 from api.controllers.paths import class_id_from_path
+from api.openapi import failures
 from api.schemas import (
     AddStudentRequest,
     ClassDetailsResponse,
@@ -33,7 +34,7 @@ class ClassController(Controller):
     path = "/class"
     tags = ["classes"]
 
-    @post("/", guards=[teacher_only], status_code=201)
+    @post("/", guards=[teacher_only], status_code=201, responses=failures(400, 401, 403, 413))
     async def create_class(
         self,
         request: Request[Identity, str, Any],
@@ -43,7 +44,12 @@ class ClassController(Controller):
         classroom = await class_service.create_class(request.user, data.class_name)
         return Success(data=class_response(classroom))
 
-    @post("/{class_id:str}/add-student", guards=[teacher_only], status_code=200)
+    @post(
+        "/{class_id:str}/add-student",
+        guards=[teacher_only],
+        status_code=200,
+        responses=failures(400, 401, 403, 404, 413),
+    )
     async def add_student(
         self,
         request: Request[Identity, str, Any],
@@ -56,7 +62,7 @@ class ClassController(Controller):
         )
         return Success(data=class_response(classroom))
 
-    @get("/{class_id:str}")
+    @get("/{class_id:str}", responses=failures(401, 403, 404))
     async def class_details(
         self,
         request: Request[Identity, str, Any],

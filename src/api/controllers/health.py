@@ -3,11 +3,12 @@ from litestar.di import NamedDependency
 
 from api.authentication import PUBLIC
 from api.errors import HTTP_ERRORS, error_response
+from api.openapi import failures
 from api.schemas import HealthResponse, Success
 from services.health import HealthService
 
 
-@get("/health", opt=PUBLIC, tags=["health"])
+@get("/health", opt=PUBLIC, tags=["health"], responses=failures())
 async def health(
     health_service: NamedDependency[HealthService],
 ) -> Response[Success[HealthResponse]]:
