@@ -265,7 +265,7 @@ async def fanout_and_finish(data: Dataset, port: int, students: int) -> dict:
             await wsload.round_trip(teacher, {"event": "DONE"}, "DONE", timeout=60), 3
         )
     finally:
-        teacher.close()
+        await teacher.close()
     return result
 
 
@@ -276,7 +276,7 @@ async def done_with(data: Dataset, port: int, students: int) -> dict:
     try:
         elapsed = await wsload.round_trip(teacher, {"event": "DONE"}, "DONE", timeout=60)
     finally:
-        teacher.close()
+        await teacher.close()
     return {"students": students, "done_round_trip_ms": round(elapsed, 3)}
 
 
@@ -315,7 +315,7 @@ async def login_storm(data: Dataset, port: int, seconds: float = 5, logins: int 
                 *(keep_logging_in(http) for _ in range(logins)), measure()
             )
     finally:
-        student.close()
+        await student.close()
     return {
         "concurrent_logins": logins,
         "logins_per_s": round(completed / seconds, 1),
@@ -334,8 +334,7 @@ async def idle_memory(data: Dataset, port: int, process, sockets: int = 10_000) 
         await asyncio.sleep(2)
         after = server_memory(process)
     finally:
-        for connection in opened:
-            connection.close()
+        await wsload.close_all(opened)
     return {
         "sockets": len(opened),
         "server_rss_before_mb": round(before / 2**20, 1),

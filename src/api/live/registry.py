@@ -67,7 +67,8 @@ class LiveConnection:
         # A write to a socket that keeps up completes without ever waiting, so the send
         # coroutine is stepped right here: no task per frame, which is most of the cost of a
         # broadcast. Only when it has to wait (the client reads slowly) does a task take over,
-        # and later frames queue behind it. (Python 3.12's eager tasks do the same.)
+        # and later frames queue behind it. (Python 3.12's eager tasks do the same.) This
+        # relies on the server's send awaiting asyncio futures, as uvicorn's does.
         sending = self._send(message)
         try:
             waiting_on = sending.send(None)
