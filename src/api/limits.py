@@ -8,7 +8,7 @@ class ApiLimits:
     max_body_bytes: int = 64 * 1024
     max_frame_bytes: int = 64 * 1024
     messages_per_second: float = 50
-    message_burst: int = 100
+    message_burst: int = 500
     flood_grace_seconds: float = 2
     sockets_per_user: int = 10
 

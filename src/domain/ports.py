@@ -44,6 +44,10 @@ class ClassroomRepository(Protocol):
         """The classes a teacher owns or a student is enrolled in, by name."""
         ...
 
+    async def ids_for(self, member: Identity) -> list[UUID]:
+        """Just the ids of those classes (a class's roster can be thousands of ids)."""
+        ...
+
 
 class AttendanceRepository(Protocol):
     async def find_active(

@@ -157,7 +157,7 @@ def load_settings(
         max_body_bytes=integer("MAX_BODY_BYTES", 64 * 1024, 1024, 16 * 2**20),
         ws_max_frame_bytes=integer("WS_MAX_FRAME_BYTES", 64 * 1024, 1024, 2**20),
         ws_messages_per_second=integer("WS_MESSAGES_PER_SECOND", 50, 1, 100_000),
-        ws_message_burst=integer("WS_MESSAGE_BURST", 100, 1, 1_000_000),
+        ws_message_burst=integer("WS_MESSAGE_BURST", 500, 1, 1_000_000),
         ws_flood_grace_seconds=integer("WS_FLOOD_GRACE_SECONDS", 2, 0, 3600),
         ws_sockets_per_user=integer("WS_SOCKETS_PER_USER", 10, 1, 100_000),
         data_dir=Path(text("DATA_DIR", ".data") or ".data").resolve(),

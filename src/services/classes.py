@@ -68,6 +68,11 @@ class ClassService:
         async with self._uow() as uow:
             return await uow.classes.list_for(member)
 
+    async def class_ids_of(self, member: Identity) -> list[UUID]:
+        """The ids of the classes whose live events the member hears."""
+        async with self._uow() as uow:
+            return await uow.classes.ids_for(member)
+
     async def list_students(self) -> list[UserSummary]:
         async with self._uow() as uow:
             return await uow.users.list_students()

@@ -73,6 +73,15 @@ class FakeClasses:
     async def save(self, classroom: Classroom) -> None:
         self._store.classes[classroom.id] = copy.deepcopy(classroom)
 
+    async def list_for(self, member: Identity) -> list[Classroom]:
+        return sorted(
+            (copy.deepcopy(c) for c in self._store.classes.values() if c.is_visible_to(member)),
+            key=lambda c: (c.class_name, str(c.id)),
+        )
+
+    async def ids_for(self, member: Identity) -> list[UUID]:
+        return [classroom.id for classroom in await self.list_for(member)]
+
 
 class FakeAttendance:
     def __init__(self, store: InMemoryStore) -> None:

@@ -3,6 +3,7 @@ from uuid import uuid4
 import pytest
 
 from domain.errors import ClassNotFound, NotClassTeacher, StudentNotFound
+from domain.events import ClassJoined
 from domain.users import Identity, Role
 from services.classes import ClassService
 
@@ -78,3 +79,25 @@ async def test_failed_add_student_commits_nothing(classes, add_user, uow):
     with pytest.raises(StudentNotFound):
         await classes.add_student(teacher, classroom.id, Identity(uuid4(), Role.STUDENT).user_id)
     assert uow.opened[-1].commits == 0
+
+
+async def test_classes_of_a_member_are_those_they_teach_or_attend(classes, add_user):
+    teacher, student = add_user(Role.TEACHER), add_user(Role.STUDENT)
+    maths = await classes.create_class(teacher, "Maths")
+    art = await classes.create_class(teacher, "Art")
+    await classes.create_class(add_user(Role.TEACHER), "Other")
+    await classes.add_student(teacher, maths.id, student.user_id)
+    assert [c.class_name for c in await classes.classes_of(teacher)] == ["Art", "Maths"]
+    assert await classes.class_ids_of(teacher) == [art.id, maths.id]
+    assert await classes.class_ids_of(student) == [maths.id]
+
+
+async def test_creating_and_enrolling_tell_the_live_sockets(classes, add_user, events):
+    teacher, student = add_user(Role.TEACHER), add_user(Role.STUDENT)
+    maths = await classes.create_class(teacher, "Maths")
+    await classes.add_student(teacher, maths.id, student.user_id)
+    await classes.add_student(teacher, maths.id, student.user_id)  # no change, no message
+    assert events.published == [
+        ClassJoined(maths.id, teacher.user_id),
+        ClassJoined(maths.id, student.user_id),
+    ]

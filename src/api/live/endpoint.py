@@ -129,11 +129,11 @@ async def live_attendance(
         # broadcast sent the moment after is heard. (Registered before the lookup, so an
         # enrolment committed in between arrives as a ClassJoined message.)
         try:
-            classes = await class_service.classes_of(identity)
+            class_ids = await class_service.class_ids_of(identity)
         except ServiceUnavailable as error:
             await refuse(socket, domain_error_message(error)[1], TRY_AGAIN_LATER)
             return
-        socket_registry.join(connection, (classroom.id for classroom in classes))
+        socket_registry.join(connection, class_ids)
         await socket.accept()
         connection.open()
         handler = LiveEventHandler(attendance_service, identity, connection, limits)

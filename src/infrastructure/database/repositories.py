@@ -135,6 +135,13 @@ class SqlClassroomRepository:
         )
         return [_classroom(row) for row in rows]
 
+    async def ids_for(self, member: Identity) -> list[UUID]:
+        connection = await self._db.reading()
+        rows = await connection.fetch(
+            f"SELECT c.id FROM classes c WHERE {_membership(member)}", member.user_id
+        )
+        return [row["id"] for row in rows]
+
 
 _ACTIVE_SESSIONS = """
     SELECT s.id, s.class_id, s.started_at, c.teacher_id, c.student_ids
