@@ -11,7 +11,7 @@ STAMP := $(VENV)/.synced
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test test-unit test-integration lint db-migrate db-push db-generate bench bench-compare bench-notify wrk clean
+.PHONY: run test test-unit test-integration lint db-migrate db-push db-generate bench bench-compare bench-notify wrk browser clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -24,7 +24,7 @@ $(STAMP): $(UV) pyproject.toml uv.lock
 run: $(STAMP)
 	$(VENV)/bin/live-attendance serve
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest tests/unit tests/integration
@@ -34,6 +34,12 @@ test-unit: $(STAMP)
 
 test-integration: $(STAMP)
 	$(VENV)/bin/pytest tests/integration
+
+# The browser test drives Debian's Chromium; install it when we can (root with apt-get).
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		{ apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; }; } || \
+		echo "Chromium is missing: install it (apt-get install chromium) for the browser test"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

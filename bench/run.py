@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -129,10 +130,32 @@ def wait_until_serving(port: int, process: subprocess.Popen, log_path: Path) -> 
     raise RuntimeError(f"server did not start:\n{log_path.read_text()[-3000:]}")
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def server_memory(process: subprocess.Popen) -> int:
     """Resident memory of the server: the process the command started and all its children."""
     root = psutil.Process(process.pid)
     return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+
+
+def _pg_ctl(pgdata: Path, *args: str) -> None:
+    from pgserver._commands import pg_ctl
+
+    pg_ctl(["-w", *args], pgdata=pgdata, user="pgserver" if os.geteuid() == 0 else None)
+
+
+def listen_on_tcp(server, pgdata: Path, port: int) -> str:
+    """Restarts the embedded PostgreSQL on 127.0.0.1 as well: the Node.js reference's driver
+    cannot reach a Unix socket given in a URL. Both targets then use the same TCP URL."""
+    socket_dir = server.get_postmaster_info().socket_dir
+    _pg_ctl(pgdata, "-m", "fast", "stop")
+    options = ["-o", f"-h 127.0.0.1 -p {port}", "-o", f"-k {socket_dir}"]
+    _pg_ctl(pgdata, *options, "-l", str(pgdata / "log"), "start")
+    return f"postgresql://postgres@127.0.0.1:{port}/postgres"
 
 
 # ------------------------------------------------------------------ data
@@ -359,9 +382,10 @@ SCENARIOS = (
 
 
 async def run_scenarios(target_command, args, workdir: Path, label: str) -> dict:
-    server = pgserver.get_server(workdir / f"pg-{label}", cleanup_mode="delete")
-    database_url = server.get_uri()
-    port = 3400 + (os.getpid() % 500)
+    pgdata = workdir / f"pg-{label}"
+    server = pgserver.get_server(pgdata, cleanup_mode="delete")
+    database_url = listen_on_tcp(server, pgdata, port=free_port())
+    port = free_port()
     figures: dict = {}
     try:
         with running_server(target_command, port, database_url, workdir / f"{label}.log") as proc:
@@ -385,7 +409,9 @@ async def run_scenarios(target_command, args, workdir: Path, label: str) -> dict
                 elif name == "idle_memory":
                     figures[name] = await idle_memory(data, port, proc)
     finally:
+        _pg_ctl(pgdata, "-m", "fast", "stop")  # restarted by us, so unknown to pgserver
         server.cleanup()
+    log(f"{label}: {json.dumps(figures)}")  # kept in the log even if a later target fails
     return figures
 
 

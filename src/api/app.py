@@ -10,7 +10,12 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 
 from api.authentication import TokenAuthenticationMiddleware
-from api.controllers.attendance import attendance_history, my_attendance, start_attendance
+from api.controllers.attendance import (
+    attendance_history,
+    my_attendance,
+    my_history,
+    start_attendance,
+)
 from api.controllers.auth import AuthController
 from api.controllers.classes import ClassController
 from api.controllers.health import health
@@ -21,6 +26,7 @@ from api.live.endpoint import live_attendance
 from api.live.registry import SocketRegistry
 from api.live.shutdown import close_sockets_on_sigterm
 from api.security_headers import add_security_headers
+from api.web_client import web_client
 from domain.ports import EventBus
 from services.attendance import AttendanceService
 from services.auth import AuthService
@@ -54,6 +60,7 @@ def create_app(
     services.events.subscribe(socket_registry.deliver)
     return Litestar(
         route_handlers=[
+            web_client(),
             live_attendance,
             attendance_history,
             AuthController,
@@ -61,6 +68,7 @@ def create_app(
             list_students,
             start_attendance,
             my_attendance,
+            my_history,
             health,
         ],
         dependencies={

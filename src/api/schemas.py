@@ -117,6 +117,13 @@ class FinishedSessionResponse(Struct, rename="camel"):
     attendance: list[StudentStatusResponse]
 
 
+class MyHistoryEntry(Struct, rename="camel"):
+    session_id: UUID
+    started_at: str
+    ended_at: str
+    status: AttendanceStatus
+
+
 class HealthResponse(Struct):
     status: str
     database: str

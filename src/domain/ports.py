@@ -90,6 +90,13 @@ class AttendanceRepository(Protocol):
         """The class's finished sessions, newest first."""
         ...
 
+    async def student_history(
+        self, class_id: UUID, student_id: UUID
+    ) -> list[tuple[FinishedSession, AttendanceStatus]]:
+        """The class's finished sessions the student has a record in, newest first, with the
+        student's status in each (the sessions carry no records)."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without commit() rolls back."""

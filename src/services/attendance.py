@@ -16,7 +16,7 @@ from domain.events import (
     ClassEvent,
     SummaryShared,
 )
-from domain.ports import AttendanceRepository, Clock, EventBus, UnitOfWorkFactory
+from domain.ports import AttendanceRepository, Clock, EventBus, UnitOfWork, UnitOfWorkFactory
 from domain.users import Identity
 from services.classes import load_owned_class
 
@@ -107,12 +107,25 @@ class AttendanceService:
     ) -> AttendanceStatus | None:
         """The student's status from the class's most recent finished session, if any."""
         async with self._uow() as uow:
-            classroom = await uow.classes.get(class_id)
-            if classroom is None:
-                raise ClassNotFound(class_id)
-            if not classroom.has_student(student.user_id):
-                raise NotEnrolledInClass(class_id)
+            await self._enrolled_class(uow, student, class_id)
             return await uow.attendance.latest_status(class_id, student.user_id)
+
+    @staticmethod
+    async def _enrolled_class(uow: UnitOfWork, student: Identity, class_id: UUID) -> None:
+        """Checks, in the contract's order, that the class exists and the student is in it."""
+        classroom = await uow.classes.get(class_id)
+        if classroom is None:
+            raise ClassNotFound(class_id)
+        if not classroom.has_student(student.user_id):
+            raise NotEnrolledInClass(class_id)
+
+    async def my_history(
+        self, student: Identity, class_id: UUID
+    ) -> list[tuple[FinishedSession, AttendanceStatus]]:
+        """The student's status in each finished session of the class, newest first."""
+        async with self._uow() as uow:
+            await self._enrolled_class(uow, student, class_id)
+            return await uow.attendance.student_history(class_id, student.user_id)
 
     async def history(self, teacher: Identity, class_id: UUID) -> list[FinishedSession]:
         """The class's finished sessions, newest first."""

@@ -235,3 +235,25 @@ def test_start_attendance_order_of_checks(api, make_account, make_class):
         403,
         "Forbidden, not class teacher",
     )
+
+
+# GET /class
+
+
+def test_my_classes_are_a_teacher_s_own_and_a_student_s_enrolled(api, make_account, make_class):
+    teacher, other_teacher, student = (
+        make_account("teacher"),
+        make_account("teacher"),
+        make_account(),
+    )
+    maths = make_class(teacher, student, name="Maths")
+    art = make_class(teacher, name="Art")
+    make_class(other_teacher, name="Elsewhere")
+
+    mine = api.get("/class", headers=teacher.auth)
+    assert mine.status_code == 200
+    assert [c["id"] for c in mine.json()["data"]] == [art["id"], maths["id"]]  # by name
+    assert set(mine.json()["data"][0]) == {"id", "className", "teacherId", "studentIds"}
+    enrolled = api.get("/class", headers=student.auth).json()["data"]
+    assert [c["id"] for c in enrolled] == [maths["id"]]
+    assert error(api.get("/class")) == (401, "Unauthorized, token missing or invalid")

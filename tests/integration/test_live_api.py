@@ -99,6 +99,19 @@ def test_the_assignment_end_to_end_flow(api, make_account, make_class, start_ses
     )
     assert session["startedAt"] <= session["endedAt"]
 
+    mine = api.get(f"/class/{classroom['id']}/my-history", headers=priya.auth)
+    assert mine.status_code == 200
+    assert mine.json()["data"] == [
+        {
+            "sessionId": session["id"],
+            "startedAt": session["startedAt"],
+            "endedAt": session["endedAt"],
+            "status": "absent",
+        }
+    ]
+    outsider = api.get(f"/class/{classroom['id']}/my-history", headers=teacher.auth)
+    assert outsider.json() == {"success": False, "error": "Forbidden, student access required"}
+
 
 def test_remarking_overwrites(make_account, make_class, start_session, live):
     teacher, student = make_account("teacher"), make_account()

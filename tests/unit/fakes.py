@@ -148,6 +148,14 @@ class FakeAttendance:
                     return record.status
         return None
 
+    async def student_history(self, class_id: UUID, student_id: UUID):
+        return [
+            (finished, record.status)
+            for finished in await self.finished_sessions(class_id)
+            for record in finished.records
+            if record.student_id == student_id
+        ]
+
     async def finished_sessions(self, class_id: UUID) -> list[FinishedSession]:
         return sorted(
             (f for f in self._store.finished if f.class_id == class_id),

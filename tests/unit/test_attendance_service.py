@@ -211,3 +211,25 @@ async def test_a_mark_that_loses_the_race_to_done_is_refused_and_not_heard(
     with pytest.raises(NoActiveSession):
         await attendance.mark(teacher, alice.user_id, PRESENT)
     assert len(events.published) == published
+
+
+async def test_a_student_s_history_lists_their_status_per_finished_session(
+    attendance, make_class, add_user
+):
+    teacher, (alice, bob), classroom = await make_class()
+    for status in (PRESENT, ABSENT):
+        await attendance.start(teacher, classroom.id)
+        await attendance.mark(teacher, alice.user_id, status)
+        await attendance.finish(teacher)
+    assert [status for _, status in await attendance.my_history(alice, classroom.id)] == [
+        ABSENT,
+        PRESENT,
+    ]
+    assert [status for _, status in await attendance.my_history(bob, classroom.id)] == [
+        ABSENT,
+        ABSENT,
+    ]
+    with pytest.raises(NotEnrolledInClass):
+        await attendance.my_history(add_user(Role.STUDENT), classroom.id)
+    with pytest.raises(ClassNotFound):
+        await attendance.my_history(alice, uuid4())

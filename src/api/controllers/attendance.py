@@ -12,6 +12,7 @@ from api.schemas import (
     AttendanceStartedResponse,
     FinishedSessionResponse,
     MyAttendanceResponse,
+    MyHistoryEntry,
     StartAttendanceRequest,
     StudentStatusResponse,
     Success,
@@ -85,5 +86,31 @@ async def attendance_history(
                 ],
             )
             for session in sessions
+        ]
+    )
+
+
+@get(
+    "/class/{class_id:str}/my-history",
+    guards=[student_only],
+    tags=["attendance"],
+    responses=failures(401, 403, 404),
+)
+async def my_history(
+    request: Request[Identity, str, Any],
+    class_id: FromPath[str],
+    attendance_service: NamedDependency[AttendanceService],
+) -> Success[list[MyHistoryEntry]]:
+    """The student's status in each finished session of the class, newest first."""
+    history = await attendance_service.my_history(request.user, class_id_from_path(class_id))
+    return Success(
+        data=[
+            MyHistoryEntry(
+                session_id=session.id,
+                started_at=iso_timestamp(session.started_at),
+                ended_at=iso_timestamp(session.ended_at),
+                status=status,
+            )
+            for session, status in history
         ]
     )

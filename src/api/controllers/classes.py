@@ -34,6 +34,14 @@ class ClassController(Controller):
     path = "/class"
     tags = ["classes"]
 
+    @get("/", responses=failures(401))
+    async def my_classes(
+        self, request: Request[Identity, str, Any], class_service: NamedDependency[ClassService]
+    ) -> Success[list[ClassResponse]]:
+        """A teacher's own classes, or the classes a student is enrolled in."""
+        classes = await class_service.classes_of(request.user)
+        return Success(data=[class_response(classroom) for classroom in classes])
+
     @post("/", guards=[teacher_only], status_code=201, responses=failures(400, 401, 403, 413))
     async def create_class(
         self,

@@ -276,6 +276,26 @@ class SqlAttendanceRepository:
             for row in sessions
         ]
 
+    async def student_history(
+        self, class_id: UUID, student_id: UUID
+    ) -> list[tuple[FinishedSession, AttendanceStatus]]:
+        connection = await self._db.reading()
+        rows = await connection.fetch(
+            "SELECT s.id, s.started_at, s.ended_at, a.status FROM attendance a"
+            " JOIN attendance_sessions s ON s.id = a.session_id"
+            " WHERE a.class_id = $1 AND a.student_id = $2 AND s.ended_at IS NOT NULL"
+            " ORDER BY s.ended_at DESC",
+            class_id,
+            student_id,
+        )
+        return [
+            (
+                FinishedSession(row["id"], class_id, row["started_at"], row["ended_at"], []),
+                AttendanceStatus(row["status"]),
+            )
+            for row in rows
+        ]
+
     @staticmethod
     async def _session_from(
         connection: asyncpg.Connection, row: asyncpg.Record, with_marks: bool

@@ -1,0 +1,98 @@
+"""The web client in a real browser (headless Chromium driven by Playwright): a teacher and a
+student, in two browser contexts, run a whole session."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.factories import SignupBodyFactory
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert CHROMIUM, "Chromium is needed for this test: apt-get install chromium (.ci/run does)"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def sign_up(page: Page, base_url: str, role: str) -> dict:
+    body = SignupBodyFactory.build(role=role)
+    page.goto(base_url)
+    page.get_by_label("Name", exact=True).fill(body["name"])
+    page.locator("#signup-email").fill(body["email"])
+    page.locator("#signup-password").fill(body["password"])
+    page.get_by_label("I am a").select_option(role)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.locator("#connection")).to_have_text("Live: connected")
+    return body
+
+
+def test_a_teacher_and_a_student_run_a_whole_session(browser, server):
+    ARTIFACTS.mkdir(exist_ok=True)
+    teacher_context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+    student_context = browser.new_context(viewport={"width": 390, "height": 844})
+    teacher, student = teacher_context.new_page(), student_context.new_page()
+    try:
+        sign_up(teacher, server.base_url, "teacher")
+        student_body = sign_up(student, server.base_url, "student")
+        expect(student.locator("#student-view")).to_be_visible()
+
+        teacher.get_by_label("New class name").fill("Biology")
+        teacher.get_by_role("button", name="Create class").click()
+        teacher.get_by_role("button", name="Open Biology").click()
+        teacher.get_by_label("Add a student").select_option(
+            label=f"{student_body['name']} <{student_body['email']}>"
+        )
+        teacher.get_by_role("button", name="Add student").click()
+        expect(teacher.locator("#roster")).to_contain_text(student_body["name"])
+        teacher.get_by_role("button", name="Start attendance").click()
+        expect(teacher.locator("#summary")).to_contain_text("Attendance started")
+
+        student.reload()  # the new class on the student's page
+        expect(student.locator("#student-classes")).to_contain_text("Biology")
+        expect(student.locator("#connection")).to_have_text("Live: connected")
+
+        for status in ("present", "absent"):
+            teacher.get_by_role("button", name=f"Mark {student_body['name']} {status}").click()
+            expect(student.locator("#live-status")).to_have_text(status)  # live, as it happens
+            expect(teacher.locator("#roster")).to_contain_text(status)
+
+        teacher.get_by_role("button", name="Show summary").click()
+        expect(teacher.locator("#summary")).to_have_text("So far: 0 present, 1 absent, 1 total")
+        teacher.screenshot(path=str(ARTIFACTS / "teacher-live-session.png"), full_page=True)
+
+        teacher.get_by_role("button", name="Done").click()
+        persisted = "Attendance persisted: 0 present, 1 absent, 1 total"
+        expect(teacher.locator("#summary")).to_have_text(persisted)
+        expect(teacher.locator("#class-history")).to_contain_text("0 present, 1 absent, 1 total")
+        expect(student.locator("#live-summary")).to_have_text(persisted)
+        expect(student.locator("[data-persisted-in]")).to_have_text("absent")
+        student.screenshot(path=str(ARTIFACTS / "student-after-done.png"), full_page=True)
+    finally:
+        teacher_context.close()
+        student_context.close()
+
+
+def test_the_page_is_served_with_a_policy_that_allows_only_itself(api):
+    page = api.get("/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "connect-src 'self' ws: wss:" in policy
+    assert api.get("/app.js").status_code == 200
