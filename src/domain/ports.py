@@ -26,10 +26,6 @@ class UserRepository(Protocol):
 
     async def list_students(self) -> list[UserSummary]: ...
 
-    async def summaries(self, user_ids: Sequence[UUID]) -> list[UserSummary]:
-        """The users with these ids, in the order given; unknown ids are left out."""
-        ...
-
 
 class ClassroomRepository(Protocol):
     async def get(self, class_id: UUID, *, for_update: bool = False) -> Classroom | None:
@@ -42,6 +38,10 @@ class ClassroomRepository(Protocol):
 
     async def list_for(self, member: Identity) -> list[Classroom]:
         """The classes a teacher owns or a student is enrolled in, by name."""
+        ...
+
+    async def get_with_students(self, class_id: UUID) -> tuple[Classroom, list[UserSummary]] | None:
+        """The class and its enrolled students (in enrolment order), read together."""
         ...
 
     async def ids_for(self, member: Identity) -> list[UUID]:

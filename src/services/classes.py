@@ -55,12 +55,12 @@ class ClassService:
 
     async def class_details(self, viewer: Identity, class_id: UUID) -> ClassDetails:
         async with self._uow() as uow:
-            classroom = await uow.classes.get(class_id)
-            if classroom is None:
-                raise ClassNotFound(class_id)
-            if not classroom.is_visible_to(viewer):
-                raise NotClassTeacher(class_id)
-            students = await uow.users.summaries(classroom.student_ids)
+            found = await uow.classes.get_with_students(class_id)
+        if found is None:
+            raise ClassNotFound(class_id)
+        classroom, students = found
+        if not classroom.is_visible_to(viewer):
+            raise NotClassTeacher(class_id)
         return ClassDetails(classroom=classroom, students=students)
 
     async def classes_of(self, member: Identity) -> list[Classroom]:

@@ -1,7 +1,6 @@
 """In-memory stand-ins for the domain's ports, for unit tests of services: no database."""
 
 import copy
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -52,12 +51,6 @@ class FakeUsers:
             key=lambda s: (s.name, str(s.id)),
         )
 
-    async def summaries(self, user_ids: Sequence[UUID]) -> list[UserSummary]:
-        users = self._store.users
-        return [
-            UserSummary(users[i].id, users[i].name, users[i].email) for i in user_ids if i in users
-        ]
-
 
 class FakeClasses:
     def __init__(self, store: InMemoryStore) -> None:
@@ -78,6 +71,18 @@ class FakeClasses:
             (copy.deepcopy(c) for c in self._store.classes.values() if c.is_visible_to(member)),
             key=lambda c: (c.class_name, str(c.id)),
         )
+
+    async def get_with_students(self, class_id: UUID):
+        classroom = await self.get(class_id)
+        if classroom is None:
+            return None
+        users = self._store.users
+        students = [
+            UserSummary(users[i].id, users[i].name, users[i].email)
+            for i in classroom.student_ids
+            if i in users
+        ]
+        return classroom, students
 
     async def ids_for(self, member: Identity) -> list[UUID]:
         return [classroom.id for classroom in await self.list_for(member)]

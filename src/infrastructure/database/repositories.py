@@ -1,7 +1,6 @@
 """The repositories, in SQL on asyncpg: one statement per call, prepared once per connection.
 The tables are defined by the models in models.py (and built by the migrations)."""
 
-from collections.abc import Sequence
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -83,16 +82,6 @@ class SqlUserRepository:
         )
         return [UserSummary(row["id"], row["name"], row["email"]) for row in rows]
 
-    async def summaries(self, user_ids: Sequence[UUID]) -> list[UserSummary]:
-        if not user_ids:
-            return []
-        connection = await self._db.reading()
-        rows = await connection.fetch(
-            "SELECT id, name, email FROM users WHERE id = ANY($1::uuid[])", list(user_ids)
-        )
-        found = {row["id"]: UserSummary(row["id"], row["name"], row["email"]) for row in rows}
-        return [found[user_id] for user_id in user_ids if user_id in found]
-
 
 class SqlClassroomRepository:
     def __init__(self, connector: Connector) -> None:
@@ -134,6 +123,20 @@ class SqlClassroomRepository:
             member.user_id,
         )
         return [_classroom(row) for row in rows]
+
+    async def get_with_students(self, class_id: UUID) -> tuple[Classroom, list[UserSummary]] | None:
+        connection = await self._db.reading()
+        row = await connection.fetchrow(
+            "SELECT c.*, ARRAY("
+            "  SELECT (u.id, u.name, u.email) FROM unnest(c.student_ids)"
+            "  WITH ORDINALITY AS e(id, position) JOIN users u ON u.id = e.id"
+            "  ORDER BY e.position) AS students"
+            " FROM classes c WHERE c.id = $1",
+            class_id,
+        )
+        if row is None:
+            return None
+        return _classroom(row), [UserSummary(*student) for student in row["students"]]
 
     async def ids_for(self, member: Identity) -> list[UUID]:
         connection = await self._db.reading()
