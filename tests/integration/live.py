@@ -1,6 +1,7 @@
 """A small synchronous client for the live protocol, on the `websockets` library."""
 
 import json
+import threading
 from contextlib import ExitStack
 from typing import Any
 
@@ -51,4 +52,29 @@ class LiveClient:
         self.close()
 
 
-__all__ = ["ConnectionClosed", "LiveClient"]
+def send_at_once(sockets: list[LiveClient], event: str) -> None:
+    """Sends the same event from several sockets at the same instant (threads on a barrier)."""
+    barrier = threading.Barrier(len(sockets))
+
+    def send(ws: LiveClient) -> None:
+        barrier.wait()
+        ws.send(event)
+
+    threads = [threading.Thread(target=send, args=(ws,)) for ws in sockets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def drain(ws: LiveClient) -> list[dict[str, Any]]:
+    """Every message until the socket has been quiet for a moment."""
+    messages = [ws.receive()]
+    while True:
+        try:
+            messages.append(ws.receive(timeout=0.5))
+        except TimeoutError:
+            return messages
+
+
+__all__ = ["ConnectionClosed", "LiveClient", "drain", "send_at_once"]

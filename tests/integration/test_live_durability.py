@@ -2,23 +2,12 @@
 mark that anyone saw."""
 
 import signal
-import threading
 
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from tests.integration.live import LiveClient
+from tests.integration.live import LiveClient, drain, send_at_once
 from tests.integration.server import ServerProcess
-
-
-def drain(ws: LiveClient) -> list[dict]:
-    """Every message until the socket has been quiet for a moment."""
-    messages = [ws.receive()]
-    while True:
-        try:
-            messages.append(ws.receive(timeout=0.5))
-        except TimeoutError:
-            return messages
 
 
 def test_two_racing_dones_persist_once_and_broadcast_once(
@@ -29,17 +18,7 @@ def test_two_racing_dones_persist_once_and_broadcast_once(
     start_session(teacher, classroom)
     first, second, listener = live(teacher), live(teacher), live(students[0])
 
-    barrier = threading.Barrier(2)
-
-    def send_done(ws):
-        barrier.wait()
-        ws.send("DONE")
-
-    threads = [threading.Thread(target=send_done, args=(ws,)) for ws in (first, second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    send_at_once([first, second], "DONE")
 
     # One DONE broadcast reaches every socket of the class once; the loser alone gets an ERROR.
     heard = {name: drain(ws) for name, ws in (("first", first), ("second", second))}

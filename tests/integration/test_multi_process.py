@@ -2,7 +2,6 @@
 through LISTEN/NOTIFY, the message bus."""
 
 import asyncio
-import threading
 import time
 
 import asyncpg
@@ -11,9 +10,8 @@ import pytest
 
 from infrastructure.database.urls import plain_url
 from infrastructure.messaging.postgres_bus import LISTENER_APPLICATION_NAME
-from tests.integration.live import LiveClient
+from tests.integration.live import LiveClient, drain, send_at_once
 from tests.integration.server import ServerProcess
-from tests.integration.test_live_durability import drain
 
 
 @pytest.fixture(scope="module")
@@ -119,17 +117,7 @@ def test_dones_racing_on_two_processes_persist_once(
     start_session(teacher, classroom)
     on_a, on_b, listener = live_on("a", teacher), live_on("b", teacher), live_on("b", student)
 
-    barrier = threading.Barrier(2)
-
-    def send_done(ws):
-        barrier.wait()
-        ws.send("DONE")
-
-    threads = [threading.Thread(target=send_done, args=(ws,)) for ws in (on_a, on_b)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    send_at_once([on_a, on_b], "DONE")
 
     heard = {"a": drain(on_a), "b": drain(on_b)}
     for messages in heard.values():
