@@ -47,7 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import wsload
 
 ROOT = Path(__file__).resolve().parents[1]
-ANCHOR_SOURCE = ROOT.parent / "shared" / "anchors" / "node-hono"
+# The reference lives in the shared folder beside the project (or wherever ANCHOR_DIR says).
+ANCHOR_SOURCE = Path(os.environ.get("ANCHOR_DIR", ROOT.parent / "shared" / "anchors" / "node-hono"))
 JWT_SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
 PASSWORD = "bench-password-1"
 SERVER_CORE, CLIENT_CORE = "0", "1"
@@ -69,6 +70,8 @@ def our_command() -> list[str]:
 
 
 def anchor_command(workdir: Path) -> list[str]:
+    if not ANCHOR_SOURCE.is_dir():
+        raise SystemExit(f"the reference is not at {ANCHOR_SOURCE}: set ANCHOR_DIR")
     copy = workdir / "node-hono"
     if not copy.exists():
         shutil.copytree(ANCHOR_SOURCE, copy)
