@@ -472,7 +472,10 @@ async def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="live-attendance-bench-"))
-    commands = {"ours": our_command(), "anchor": anchor_command(workdir)}
+    needs_anchor = args.compare or (args.target == "anchor" and not args.target_command)
+    commands = {"ours": our_command()}
+    if needs_anchor:
+        commands["anchor"] = anchor_command(workdir)
     try:
         if args.compare:
             runs: dict[str, list[dict]] = {"ours": [], "anchor": []}
