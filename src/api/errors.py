@@ -12,7 +12,6 @@ from domain.errors import (
     DomainError,
     EmailAlreadyExists,
     InvalidCredentials,
-    InvalidToken,
     NoActiveSession,
     NotClassTeacher,
     NotEnrolledInClass,
@@ -34,7 +33,6 @@ INTERNAL_SERVER_ERROR = "Internal server error"
 DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     EmailAlreadyExists: (400, "Email already exists"),
     InvalidCredentials: (400, "Invalid email or password"),
-    InvalidToken: (401, UNAUTHORIZED),
     UserNotFound: (404, "User not found"),
     ClassNotFound: (404, "Class not found"),
     StudentNotFound: (404, "Student not found"),

@@ -23,12 +23,6 @@ class AttemptPolicy:
     signups_per_address: AttemptRule
 
     @classmethod
-    def default(cls) -> "AttemptPolicy":
-        return cls.with_limits(
-            per_email=5, per_address=50, signups_per_address=20, window_seconds=900
-        )
-
-    @classmethod
     def with_limits(
         cls, *, per_email: int, per_address: int, signups_per_address: int, window_seconds: int
     ) -> "AttemptPolicy":

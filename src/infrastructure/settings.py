@@ -152,7 +152,7 @@ def load_settings(
         db_pool_size=integer("DB_POOL_SIZE", 10, 1, 200),
         login_failures_per_email=integer("LOGIN_FAILURES_PER_EMAIL", 5, 1, 1_000_000),
         login_failures_per_address=integer("LOGIN_FAILURES_PER_ADDRESS", 50, 1, 1_000_000),
-        signups_per_address=integer("SIGNUPS_PER_ADDRESS", 20, 1, 1_000_000),
+        signups_per_address=integer("SIGNUPS_PER_ADDRESS", 300, 1, 1_000_000),
         attempt_window_seconds=integer("ATTEMPT_WINDOW_SECONDS", 900, 1, 86_400),
         max_body_bytes=integer("MAX_BODY_BYTES", 64 * 1024, 1024, 16 * 2**20),
         ws_max_frame_bytes=integer("WS_MAX_FRAME_BYTES", 64 * 1024, 1024, 2**20),

@@ -151,6 +151,16 @@ def test_format_errors_leave_the_socket_open(make_account, make_class, start_ses
     assert ws.receive()["event"] == "TODAY_SUMMARY"
 
 
+def test_a_bad_class_id_is_judged_after_the_event_and_the_role(live, student, teacher):
+    student_ws, teacher_ws = live(student), live(teacher)
+    student_ws.send("DONE", {"classId": "x"})
+    assert student_ws.receive_error() == "Forbidden, teacher event only"
+    student_ws.send("BOGUS", {"classId": 1})
+    assert student_ws.receive_error() == "Unknown event"
+    teacher_ws.send("DONE", {"classId": "x"})
+    assert teacher_ws.receive_error() == "Invalid message format"
+
+
 def test_an_unknown_event_comes_before_the_role_check(live, student, teacher):
     for account in (student, teacher):
         ws = live(account)

@@ -40,7 +40,9 @@ def client():
             PlainHasher(),
             FakeTokens(),
             InMemoryAttemptCounter(),
-            AttemptPolicy.default(),
+            AttemptPolicy.with_limits(
+                per_email=5, per_address=50, signups_per_address=300, window_seconds=900
+            ),
         ),
         classes=ClassService(BrokenUnitOfWork, RecordingEventBus()),
         attendance=AttendanceService(BrokenUnitOfWork, SteppingClock(), RecordingEventBus()),

@@ -12,16 +12,19 @@ from api.limits import ApiLimits
 from api.live.flood import FloodGuard, Verdict
 from api.live.protocol import (
     INVALID_MESSAGE_FORMAT,
+    POLICY_VIOLATION,
     STUDENT_EVENT_ONLY,
     TEACHER_EVENT_ONLY,
     TOO_MANY_CONNECTIONS,
     TOO_MANY_MESSAGES,
+    TRY_AGAIN_LATER,
     UNAUTHORIZED,
     UNKNOWN_EVENT,
     ClientMessage,
     InvalidFrame,
     error_frame,
     my_attendance_frame,
+    parse_class_id,
     parse_client_frame,
     parse_mark,
 )
@@ -34,8 +37,6 @@ from services.classes import ClassService
 
 log = logging.getLogger(__name__)
 
-POLICY_VIOLATION = 1008
-TRY_AGAIN_LATER = 1013
 
 EVENT_ROLES = {
     "ATTENDANCE_MARKED": Role.TEACHER,
@@ -80,7 +81,9 @@ class LiveEventHandler:
         if self._identity.role is not role:
             self._connection.push_text(error_frame(ROLE_ERRORS[role]))
             return
-        attendance, identity, class_id = self._attendance, self._identity, message.class_id
+        # The class a message names decides the session, so it is checked with the session.
+        class_id = parse_class_id(message.data)
+        attendance, identity = self._attendance, self._identity
         match message.event:
             case "ATTENDANCE_MARKED":
                 mark = parse_mark(message.data)
@@ -147,10 +150,11 @@ async def live_attendance(
             verdict = guard.check()
             if verdict is Verdict.ADMIT:
                 await handler.handle(message)
-            elif verdict is Verdict.REFUSE:
-                connection.push_text(error_frame(TOO_MANY_MESSAGES))
             else:
                 connection.push_text(error_frame(TOO_MANY_MESSAGES))
-                connection.close(POLICY_VIOLATION)
+                if verdict is Verdict.CLOSE:
+                    connection.close(POLICY_VIOLATION)
+            if connection.closed:
+                break  # closed by us (flooding, too far behind): hear nothing more from it
     finally:
         socket_registry.disconnect(connection)

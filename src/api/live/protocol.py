@@ -8,11 +8,12 @@ from uuid import UUID
 
 import msgspec
 
+from api.schemas import UUID_PATTERN
 from domain.attendance import AttendanceStatus, AttendanceSummary
 from domain.events import AttendanceFinished, AttendanceMarked, ClassEvent, SummaryShared
 
 MAX_FRAME_BYTES = 64 * 1024
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_UUID = re.compile(UUID_PATTERN)
 
 INVALID_MESSAGE_FORMAT = "Invalid message format"
 UNKNOWN_EVENT = "Unknown event"
@@ -22,6 +23,10 @@ STUDENT_EVENT_ONLY = "Forbidden, student event only"
 NOT_YET_UPDATED = "not yet updated"
 TOO_MANY_MESSAGES = "Too many messages"
 TOO_MANY_CONNECTIONS = "Too many connections"
+
+# Close codes.
+POLICY_VIOLATION = 1008
+TRY_AGAIN_LATER = 1013
 
 _decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()
@@ -35,7 +40,6 @@ class InvalidFrame(Exception):
 class ClientMessage:
     event: str
     data: dict[str, Any]
-    class_id: UUID | None
 
 
 def _uuid(value: Any) -> UUID | None:
@@ -55,8 +59,7 @@ def parse_client_frame(
     asgi_message: dict[str, Any], max_bytes: int = MAX_FRAME_BYTES
 ) -> ClientMessage:
     """A received ASGI websocket message as a client message. Binary frames, frames over
-    max_bytes, and anything but a JSON object with a string `event` are invalid; so is a
-    `data.classId` that is not a UUID."""
+    max_bytes, and anything but a JSON object with a string `event` are invalid."""
     text = asgi_message.get("text")
     if text is None or _too_big(text, max_bytes):
         raise InvalidFrame()
@@ -67,13 +70,17 @@ def parse_client_frame(
     if not isinstance(payload, dict) or not isinstance(payload.get("event"), str):
         raise InvalidFrame()
     data = payload.get("data")
-    data = data if isinstance(data, dict) else {}
-    class_id = None
-    if data.get("classId") is not None:
-        class_id = _uuid(data["classId"])
-        if class_id is None:
-            raise InvalidFrame()
-    return ClientMessage(event=payload["event"], data=data, class_id=class_id)
+    return ClientMessage(event=payload["event"], data=data if isinstance(data, dict) else {})
+
+
+def parse_class_id(data: dict[str, Any]) -> UUID | None:
+    """The optional `data.classId` that picks a session; one that is not a UUID is invalid."""
+    if data.get("classId") is None:
+        return None
+    class_id = _uuid(data["classId"])
+    if class_id is None:
+        raise InvalidFrame()
+    return class_id
 
 
 def parse_mark(data: dict[str, Any]) -> tuple[UUID, AttendanceStatus] | None:

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any
 from uuid import UUID
 
-from api.live.protocol import event_frame
+from api.live.protocol import TRY_AGAIN_LATER, event_frame
 from domain.events import ClassBroadcast, ClassJoined, LiveMessage
 
 log = logging.getLogger(__name__)
@@ -20,7 +20,6 @@ log = logging.getLogger(__name__)
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 MAX_PENDING_FRAMES = 4096
-CLOSE_TRY_AGAIN_LATER = 1013
 
 
 def text_message(text: str) -> dict[str, Any]:
@@ -109,7 +108,7 @@ class LiveConnection:
         self._pending.clear()
         if self._drainer is not None:
             self._drainer.cancel()
-        close = {"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER, "reason": ""}
+        close = {"type": "websocket.close", "code": TRY_AGAIN_LATER, "reason": ""}
         self._drainer = asyncio.get_running_loop().create_task(self._send_quietly(close))
 
     async def _send_quietly(self, message: dict[str, Any]) -> None:

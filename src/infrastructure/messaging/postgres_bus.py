@@ -13,6 +13,7 @@ from collections.abc import Callable
 import asyncpg
 
 from domain.events import LiveMessage
+from infrastructure.database.connector import DATABASE_UNREACHABLE
 from infrastructure.messaging.codec import decode, encode
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "live_attendance"
 LISTENER_APPLICATION_NAME = "live-attendance-listener"
 MAX_BACKOFF_SECONDS = 5.0
+KEEPALIVE_SECONDS = 10.0
 
 
 class PostgresEventBus:
@@ -86,7 +88,7 @@ class PostgresEventBus:
                     log.warning("event bus: listening again on %s", self._channel)
                 backoff = 0.1
                 self.listening.set()
-                await lost.wait()
+                await _until_lost(connection, lost)
                 log.warning("event bus: the LISTEN connection was lost; reconnecting")
             except asyncio.CancelledError:
                 raise
@@ -104,27 +106,43 @@ class PostgresEventBus:
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
     async def _publish_forever(self) -> None:
-        """Sends queued notifications in order, one connection, reconnecting as needed."""
-        connection = None
-        while True:
-            payload = await self._outbox.get()
-            for attempt in range(3):
-                try:
-                    if connection is None or connection.is_closed():
-                        connection = await asyncpg.connect(self._dsn)
-                    await connection.execute("SELECT pg_notify($1, $2)", self._channel, payload)
-                    break
-                except asyncio.CancelledError:
-                    if connection is not None:
-                        connection.terminate()
-                    raise
-                except Exception as error:
-                    connection = None
-                    log.warning(
-                        "event bus: NOTIFY failed (%s), attempt %d",
-                        type(error).__name__,
-                        attempt + 1,
-                    )
-                    await asyncio.sleep(0.1 * (attempt + 1))
-            else:
-                log.error("event bus: dropped a notification for other processes")
+        """Sends queued notifications in order, on one connection, reconnecting as needed."""
+        connection: asyncpg.Connection | None = None
+        try:
+            while True:
+                payload = await self._outbox.get()
+                for attempt in range(3):
+                    try:
+                        if connection is None or connection.is_closed():
+                            connection = await asyncpg.connect(self._dsn)
+                        await connection.execute("SELECT pg_notify($1, $2)", self._channel, payload)
+                        break
+                    except DATABASE_UNREACHABLE as error:
+                        connection = None
+                        log.warning(
+                            "event bus: NOTIFY failed (%s), attempt %d",
+                            type(error).__name__,
+                            attempt + 1,
+                        )
+                        await asyncio.sleep(0.1 * (attempt + 1))
+                    except asyncpg.PostgresError as error:  # this payload, not the connection
+                        log.error("event bus: NOTIFY refused (%s)", type(error).__name__)
+                        break
+                else:
+                    log.error("event bus: dropped a notification for other processes")
+        finally:
+            if connection is not None and not connection.is_closed():
+                connection.terminate()
+
+
+async def _until_lost(connection: asyncpg.Connection, lost: asyncio.Event) -> None:
+    """Returns when the connection is gone: closed by the server, or silently dead (a
+    half-open TCP connection never says so; a ping that gets no answer does)."""
+    while not lost.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(lost.wait(), timeout=KEEPALIVE_SECONDS)
+            return
+        try:
+            await asyncio.wait_for(connection.execute("SELECT 1"), timeout=KEEPALIVE_SECONDS)
+        except (*DATABASE_UNREACHABLE, asyncpg.PostgresError):
+            return
