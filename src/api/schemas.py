@@ -19,6 +19,9 @@ EMAIL_PATTERN = (
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 BCRYPT_MAX_BYTES = 72
 
+# Text PostgreSQL and bcrypt can take: no NUL character, no unpaired surrogate.
+STORABLE_TEXT_PATTERN = r"^[^\x00\ud800-\udfff]*$"
+
 Email = Annotated[str, Meta(pattern=EMAIL_PATTERN, max_length=254)]
 UuidText = Annotated[str, Meta(pattern=UUID_PATTERN)]
 
@@ -34,9 +37,9 @@ class Failure(Struct, kw_only=True):
 
 
 class SignupRequest(Struct):
-    name: Annotated[str, Meta(min_length=1, max_length=100)]
+    name: Annotated[str, Meta(min_length=1, max_length=100, pattern=STORABLE_TEXT_PATTERN)]
     email: Email
-    password: Annotated[str, Meta(min_length=6)]
+    password: Annotated[str, Meta(min_length=6, pattern=STORABLE_TEXT_PATTERN)]
     role: Role
 
     def __post_init__(self) -> None:
@@ -50,7 +53,7 @@ class LoginRequest(Struct):
 
 
 class CreateClassRequest(Struct, rename="camel"):
-    class_name: Annotated[str, Meta(min_length=1, max_length=200)]
+    class_name: Annotated[str, Meta(min_length=1, max_length=200, pattern=STORABLE_TEXT_PATTERN)]
 
 
 class AddStudentRequest(Struct, rename="camel"):

@@ -49,10 +49,14 @@ class BcryptHasher:
         return (await self._run(bcrypt.hashpw, password.encode(), salt)).decode()
 
     async def verify(self, password: str, password_hash: str | None) -> bool:
-        secret = password.encode()
-        if len(secret) > BCRYPT_MAX_BYTES:
-            # bcrypt refuses such input; spend the same time and say no.
-            secret, password_hash = secret[:BCRYPT_MAX_BYTES], None
+        try:
+            secret = password.encode()
+        except UnicodeEncodeError:  # an unpaired surrogate
+            secret = b""
+        if not secret or len(secret) > BCRYPT_MAX_BYTES or b"\0" in secret:
+            # No password of ours looks like this, and bcrypt would refuse it: spend the same
+            # time on the decoy and say no.
+            secret, password_hash = b"not a password", None
         stored = password_hash.encode() if password_hash is not None else self._decoy_hash
         matches = await self._run(bcrypt.checkpw, secret, stored)
         return matches and password_hash is not None

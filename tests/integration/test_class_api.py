@@ -39,7 +39,8 @@ def test_create_class_checks_token_then_role_then_body(api, student):
 
 
 @pytest.mark.parametrize(
-    "body", [{}, {"className": ""}, {"className": 7}, {"className": "c" * 201}]
+    "body",
+    [{}, {"className": ""}, {"className": 7}, {"className": "c" * 201}, {"className": "a\u0000"}],
 )
 def test_create_class_rejects_bad_bodies(api, teacher, body):
     response = api.post("/class", json=body, headers=teacher.auth)

@@ -93,3 +93,10 @@ async def test_hashing_threads_run_at_a_lower_priority_than_the_event_loop():
 
     loop_niceness = niceness()
     assert await hasher._run(niceness) > loop_niceness
+
+
+async def test_passwords_bcrypt_cannot_take_are_refused_without_an_error():
+    hasher = BcryptHasher(rounds=4)
+    hashed = await hasher.hash("secret1")
+    for odd in ("secret1\x00", "\ud800secret1", ""):
+        assert not await hasher.verify(odd, hashed)
