@@ -7,7 +7,7 @@ from uuid import UUID
 from msgspec import Meta, Struct
 
 from domain.attendance import AttendanceStatus
-from domain.users import Role
+from domain.users import MAX_PASSWORD_BYTES, Role
 
 T = TypeVar("T")
 
@@ -17,7 +17,6 @@ EMAIL_PATTERN = (
     r"@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$"  # domain
 )
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-BCRYPT_MAX_BYTES = 72
 
 # Text PostgreSQL and bcrypt can take: no NUL character, no unpaired surrogate.
 STORABLE_TEXT_PATTERN = r"^[^\x00\ud800-\udfff]*$"
@@ -43,8 +42,8 @@ class SignupRequest(Struct):
     role: Role
 
     def __post_init__(self) -> None:
-        if len(self.password.encode()) > BCRYPT_MAX_BYTES:
-            raise ValueError(f"password is longer than {BCRYPT_MAX_BYTES} bytes")
+        if len(self.password.encode()) > MAX_PASSWORD_BYTES:
+            raise ValueError(f"password is longer than {MAX_PASSWORD_BYTES} bytes")
 
 
 class LoginRequest(Struct):

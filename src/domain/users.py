@@ -2,6 +2,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
 
+# Passwords are hashed with bcrypt, which takes at most 72 bytes: a longer one cannot be kept.
+MAX_PASSWORD_BYTES = 72
+
 
 class Role(StrEnum):
     TEACHER = "teacher"
@@ -27,7 +30,7 @@ class User:
 
 @dataclass(frozen=True, slots=True)
 class UserSummary:
-    """What one user may see of another: no email-independent secrets, no hash."""
+    """What one user may see of another: no password hash, no role."""
 
     id: UUID
     name: str

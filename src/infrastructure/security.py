@@ -14,9 +14,8 @@ import bcrypt
 import jwt
 
 from domain.errors import InvalidToken
-from domain.users import Identity, Role
+from domain.users import MAX_PASSWORD_BYTES, Identity, Role
 
-BCRYPT_MAX_BYTES = 72
 TOKEN_LIFETIME = timedelta(days=7)
 
 
@@ -53,7 +52,7 @@ class BcryptHasher:
             secret = password.encode()
         except UnicodeEncodeError:  # an unpaired surrogate
             secret = b""
-        if not secret or len(secret) > BCRYPT_MAX_BYTES or b"\0" in secret:
+        if not secret or len(secret) > MAX_PASSWORD_BYTES or b"\0" in secret:
             # No password of ours looks like this, and bcrypt would refuse it: spend the same
             # time on the decoy and say no.
             secret, password_hash = b"not a password", None

@@ -45,10 +45,6 @@ class Settings:
     ws_sockets_per_user: int
     data_dir: Path
 
-    @property
-    def is_production(self) -> bool:
-        return self.node_env == "production"
-
     def with_database_url(self, url: str) -> "Settings":
         return replace(self, database_url=url)
 

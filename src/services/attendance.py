@@ -8,7 +8,7 @@ from domain.attendance import (
     AttendanceSummary,
     FinishedSession,
 )
-from domain.errors import ClassNotFound, NoActiveSession, NotEnrolledInClass
+from domain.errors import NoActiveSession
 from domain.events import (
     AttendanceFinished,
     AttendanceMarked,
@@ -16,9 +16,9 @@ from domain.events import (
     ClassEvent,
     SummaryShared,
 )
-from domain.ports import AttendanceRepository, Clock, EventBus, UnitOfWork, UnitOfWorkFactory
+from domain.ports import AttendanceRepository, Clock, EventBus, UnitOfWorkFactory
 from domain.users import Identity
-from services.classes import load_owned_class
+from services.classes import load_enrolled_class, load_owned_class
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,24 +107,15 @@ class AttendanceService:
     ) -> AttendanceStatus | None:
         """The student's status from the class's most recent finished session, if any."""
         async with self._uow() as uow:
-            await self._enrolled_class(uow, student, class_id)
+            await load_enrolled_class(uow.classes, student, class_id)
             return await uow.attendance.latest_status(class_id, student.user_id)
-
-    @staticmethod
-    async def _enrolled_class(uow: UnitOfWork, student: Identity, class_id: UUID) -> None:
-        """Checks, in the contract's order, that the class exists and the student is in it."""
-        classroom = await uow.classes.get(class_id)
-        if classroom is None:
-            raise ClassNotFound(class_id)
-        if not classroom.has_student(student.user_id):
-            raise NotEnrolledInClass(class_id)
 
     async def my_history(
         self, student: Identity, class_id: UUID
     ) -> list[tuple[FinishedSession, AttendanceStatus]]:
         """The student's status in each finished session of the class, newest first."""
         async with self._uow() as uow:
-            await self._enrolled_class(uow, student, class_id)
+            await load_enrolled_class(uow.classes, student, class_id)
             return await uow.attendance.student_history(class_id, student.user_id)
 
     async def history(self, teacher: Identity, class_id: UUID) -> list[FinishedSession]:

@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from domain.classrooms import Classroom
-from domain.errors import ClassNotFound, NotClassTeacher, StudentNotFound
+from domain.errors import ClassNotFound, NotClassTeacher, NotEnrolledInClass, StudentNotFound
 from domain.events import ClassJoined
 from domain.ports import ClassroomRepository, EventBus, UnitOfWorkFactory
 from domain.users import Identity, Role, UserSummary
@@ -23,6 +23,18 @@ async def load_owned_class(
         raise ClassNotFound(class_id)
     if not classroom.is_taught_by(teacher.user_id):
         raise NotClassTeacher(class_id)
+    return classroom
+
+
+async def load_enrolled_class(
+    classes: ClassroomRepository, student: Identity, class_id: UUID
+) -> Classroom:
+    """The class, if it exists and this student is enrolled in it (checked in that order)."""
+    classroom = await classes.get(class_id)
+    if classroom is None:
+        raise ClassNotFound(class_id)
+    if not classroom.has_student(student.user_id):
+        raise NotEnrolledInClass(class_id)
     return classroom
 
 
