@@ -2,12 +2,11 @@
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from litestar import Litestar
-from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
-from litestar.openapi import OpenAPIConfig
 
 from api.authentication import TokenAuthenticationMiddleware
 from api.controllers.attendance import (
@@ -20,13 +19,17 @@ from api.controllers.auth import AuthController
 from api.controllers.classes import ClassController
 from api.controllers.health import health
 from api.controllers.students import list_students
+from api.docs import docs_assets, openapi_config
 from api.errors import EXCEPTION_HANDLERS
+from api.front_door import FrontDoor
 from api.limits import DEFAULT_LIMITS, ApiLimits
 from api.live.endpoint import live_attendance
 from api.live.registry import SocketRegistry
 from api.live.shutdown import close_sockets_on_sigterm
+from api.requests import AppRequest
 from api.security_headers import add_security_headers
 from api.web_client import web_client
+from domain.events import LiveMessage
 from domain.ports import EventBus
 from services.attendance import AttendanceService
 from services.auth import AuthService
@@ -58,9 +61,15 @@ def create_app(
 ) -> Litestar:
     socket_registry = SocketRegistry()
     services.events.subscribe(socket_registry.deliver)
-    return Litestar(
+
+    async def missed_since(moment: datetime) -> list[LiveMessage]:
+        return list(await services.attendance.broadcasts_since(socket_registry.class_ids(), moment))
+
+    services.events.on_reconnect(missed_since)
+    app = Litestar(
         route_handlers=[
             web_client(),
+            docs_assets(),
             live_attendance,
             attendance_history,
             AuthController,
@@ -87,12 +96,15 @@ def create_app(
             )
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        request_class=AppRequest,
         before_send=[add_security_headers],
-        cors_config=CORSConfig(allow_origins=[cors_origin]),
-        openapi_config=OpenAPIConfig(title="Live Attendance", version="0.1.0", path="/schema"),
+        openapi_config=openapi_config(),
         request_max_body_size=limits.max_body_bytes,
         logging_config=None,  # the process configures logging (and its redaction) itself
         on_startup=[*on_startup, close_sockets_on_sigterm(socket_registry)],
         on_shutdown=list(on_shutdown),
         debug=debug,
     )
+    # Before routing (so inside the security headers): HEAD, and CORS.
+    app.asgi_handler = FrontDoor(app.asgi_handler, allowed_origin=cors_origin)
+    return app

@@ -1,6 +1,6 @@
 """The raw-token authentication middleware and the role guards."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -15,6 +15,10 @@ from domain.errors import InvalidToken
 from domain.users import Identity, Role
 
 PUBLIC = {"exclude_from_auth": True}
+# For routes about the caller's own account (`GET /auth/me` says 404 when it is gone).
+ACCOUNT_MAY_BE_MISSING = {"account_may_be_missing": True}
+
+Authenticate = Callable[..., Awaitable[Identity]]
 
 
 def token_from_header(value: str) -> str:
@@ -26,9 +30,7 @@ def token_from_header(value: str) -> str:
 
 
 class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
-    def __init__(
-        self, app: ASGIApp, authenticate: Callable[[str], Identity], **kwargs: Any
-    ) -> None:
+    def __init__(self, app: ASGIApp, authenticate: Authenticate, **kwargs: Any) -> None:
         super().__init__(
             app, scopes={ScopeType.HTTP}, exclude_http_methods=[HttpMethod.OPTIONS], **kwargs
         )
@@ -39,7 +41,10 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         if not token:
             raise NotAuthorizedException(UNAUTHORIZED)
         try:
-            identity = self._authenticate(token)
+            identity = await self._authenticate(
+                token,
+                account_must_exist=not connection.route_handler.opt.get("account_may_be_missing"),
+            )
         except InvalidToken:
             raise NotAuthorizedException(UNAUTHORIZED) from None
         return AuthenticationResult(user=identity, auth=token)

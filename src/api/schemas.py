@@ -77,7 +77,7 @@ class TokenResponse(Struct):
 class StudentResponse(Struct):
     id: UUID
     name: str
-    email: str
+    email: str | None  # None: hidden from students when EXPOSE_STUDENT_EMAILS is off
 
 
 class ClassResponse(Struct, rename="camel"):

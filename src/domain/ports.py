@@ -1,6 +1,6 @@
 """The interfaces the outer layers implement: repositories, the unit of work, and adapters."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -8,8 +8,8 @@ from uuid import UUID
 
 from domain.attendance import AttendanceSession, AttendanceStatus, FinishedSession
 from domain.classrooms import Classroom
-from domain.events import LiveMessage
-from domain.throttling import AttemptRule
+from domain.events import ClassBroadcast, LiveMessage
+from domain.throttling import AttemptChecks, AttemptRule
 from domain.users import Identity, User, UserSummary
 
 
@@ -24,7 +24,12 @@ class UserRepository(Protocol):
         """Raises EmailAlreadyExists when the email is taken in any letter case."""
         ...
 
-    async def list_students(self) -> list[UserSummary]: ...
+    async def list_students(
+        self, search: str | None = None, limit: int | None = None
+    ) -> list[UserSummary]:
+        """Students by name; with search, those whose name or email starts with it (in any
+        letter case); at most limit of them."""
+        ...
 
 
 class ClassroomRepository(Protocol):
@@ -90,6 +95,13 @@ class AttendanceRepository(Protocol):
         """The class's finished sessions, newest first."""
         ...
 
+    async def broadcasts_since(
+        self, class_ids: list[UUID], since: datetime
+    ) -> list[ClassBroadcast]:
+        """What those classes heard since a moment, as it stands now: each live mark set
+        since then, and each session finished since then (with its summary), oldest first."""
+        ...
+
     async def student_history(
         self, class_id: UUID, student_id: UUID
     ) -> list[tuple[FinishedSession, AttendanceStatus]]:
@@ -137,6 +149,14 @@ class TokenCodec(Protocol):
         """Raises InvalidToken for anything but a valid, unexpired token of ours."""
         ...
 
+    def issue_device_token(self, email: str) -> str:
+        """A token a client keeps after logging in to that email, naming a new device."""
+        ...
+
+    def device_of(self, device_token: str, email: str) -> str | None:
+        """The device a valid device token of that email names; None for anything else."""
+        ...
+
 
 class Clock(Protocol):
     def now(self) -> datetime:
@@ -154,15 +174,26 @@ class EventBus(Protocol):
         publisher arrive in the order they were published."""
         ...
 
+    def on_reconnect(
+        self, missed_since: Callable[[datetime], Awaitable[list[LiveMessage]]]
+    ) -> None:
+        """After the bus could not hear other processes for a while, it asks missed_since
+        for what was published from that moment on, and delivers it before anything newer."""
+        ...
+
 
 class AttemptCounter(Protocol):
     """Counts attempts per rule and subject, shared by every server process."""
 
-    async def exceeded(self, checks: Sequence[tuple[AttemptRule, str]]) -> bool:
-        """Whether any subject has used up its rule's attempts in the current window."""
+    async def take(self, checks: AttemptChecks) -> bool:
+        """Counts one attempt against every check, atomically for each: True if all had room;
+        False if any was used up, and then nothing stays counted. However many attempts
+        arrive at once, at most a rule's limit are let through."""
         ...
 
-    async def record(self, checks: Sequence[tuple[AttemptRule, str]]) -> None: ...
+    async def give_back(self, checks: AttemptChecks) -> None:
+        """Uncounts one attempt taken earlier."""
+        ...
 
     async def clear(self, rule: AttemptRule, subject: str) -> None: ...
 

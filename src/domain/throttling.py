@@ -1,12 +1,21 @@
-"""Limits on attempts (failed logins, sign-ups), counted per subject within a time window."""
+"""Limits on attempts (logins, sign-ups), counted per subject within a time window.
+
+The login policy is built so that an attacker cannot lock out a user who knows their password
+(see the README's "Login limits"): failures count per (email, client address) pair and per
+address, so guessing from one place stops that place only; a ceiling per email stops guessing
+spread over many addresses, and a device that has logged in to that email before is exempt
+from it (and from the per-address count), keeping an allowance of its own."""
 
 from dataclasses import dataclass
+
+# An attempt is counted against several rules at once: (rule, subject) pairs.
+AttemptChecks = list[tuple["AttemptRule", str]]
 
 
 @dataclass(frozen=True, slots=True)
 class AttemptRule:
-    """At most `limit` attempts of one kind per subject (an email, a client address) within
-    `window_seconds`."""
+    """At most `limit` attempts of one kind per subject (an email, a client address, a pair)
+    within `window_seconds`."""
 
     kind: str
     limit: int
@@ -18,16 +27,44 @@ class AttemptRule:
 
 @dataclass(frozen=True, slots=True)
 class AttemptPolicy:
-    failed_logins_per_email: AttemptRule
-    failed_logins_per_address: AttemptRule
+    logins_per_email_and_address: AttemptRule
+    logins_per_address: AttemptRule
+    logins_per_email: AttemptRule
+    logins_per_trusted_device: AttemptRule
     signups_per_address: AttemptRule
 
     @classmethod
     def with_limits(
-        cls, *, per_email: int, per_address: int, signups_per_address: int, window_seconds: int
+        cls,
+        *,
+        per_email_and_address: int,
+        per_address: int,
+        per_email: int,
+        signups_per_address: int,
+        window_seconds: int,
     ) -> "AttemptPolicy":
         return cls(
-            failed_logins_per_email=AttemptRule("login-email", per_email, window_seconds),
-            failed_logins_per_address=AttemptRule("login-address", per_address, window_seconds),
+            logins_per_email_and_address=AttemptRule(
+                "login-pair", per_email_and_address, window_seconds
+            ),
+            logins_per_address=AttemptRule("login-address", per_address, window_seconds),
+            logins_per_email=AttemptRule("login-email", per_email, window_seconds),
+            logins_per_trusted_device=AttemptRule(
+                "login-device", per_email_and_address, window_seconds
+            ),
             signups_per_address=AttemptRule("signup-address", signups_per_address, window_seconds),
         )
+
+    def login_checks(self, email: str, address: str, trusted_device: str | None) -> AttemptChecks:
+        """What one login attempt counts against; the first entry is the caller's own
+        allowance, which a successful login clears."""
+        if trusted_device is not None:
+            return [(self.logins_per_trusted_device, f"{email}|{trusted_device}")]
+        return [
+            (self.logins_per_email_and_address, f"{email}|{address}"),
+            (self.logins_per_address, address),
+            (self.logins_per_email, email),
+        ]
+
+    def signup_checks(self, address: str) -> AttemptChecks:
+        return [(self.signups_per_address, address)]

@@ -30,8 +30,9 @@ class User:
 
 @dataclass(frozen=True, slots=True)
 class UserSummary:
-    """What one user may see of another: no password hash, no role."""
+    """What one user may see of another: no password hash, no role, and the email only where
+    the deployment lets them see it (None otherwise)."""
 
     id: UUID
     name: str
-    email: str
+    email: str | None

@@ -13,6 +13,7 @@ import sys
 
 from infrastructure.database.migrations import generate_revision, upgrade_to_head
 from infrastructure.embedded_postgres import start_embedded_postgres
+from infrastructure.http_protocol import GuardedHttpProtocol
 from infrastructure.logs import LOG_CONFIG
 from infrastructure.secrets import load_or_create_jwt_secret
 from infrastructure.settings import Settings, SettingsError, load_settings
@@ -47,7 +48,11 @@ def serve(settings: Settings) -> None:
         port=settings.port,
         workers=settings.workers,
         loop="uvloop",
-        http="httptools",
+        http=GuardedHttpProtocol,
+        timeout_keep_alive=settings.http_keepalive_seconds,
+        # The client address comes from X-Forwarded-For only when the peer is a trusted proxy.
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         ws="websockets-sansio",
         # Frames up to 16 times the app's limit still get its "Invalid message format".
         ws_max_size=16 * settings.ws_max_frame_bytes,

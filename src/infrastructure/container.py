@@ -37,8 +37,9 @@ class Container(containers.DeclarativeContainer):
     attempt_counter = providers.Singleton(PostgresAttemptCounter, database)
     attempt_policy = providers.Singleton(
         AttemptPolicy.with_limits,
-        per_email=settings.provided.login_failures_per_email,
+        per_email_and_address=settings.provided.login_failures_per_email_and_address,
         per_address=settings.provided.login_failures_per_address,
+        per_email=settings.provided.login_failures_per_email,
         signups_per_address=settings.provided.signups_per_address,
         window_seconds=settings.provided.attempt_window_seconds,
     )
@@ -50,7 +51,12 @@ class Container(containers.DeclarativeContainer):
         attempts=attempt_counter,
         policy=attempt_policy,
     )
-    class_service = providers.Singleton(ClassService, uow=unit_of_work.provider, events=event_bus)
+    class_service = providers.Singleton(
+        ClassService,
+        uow=unit_of_work.provider,
+        events=event_bus,
+        expose_student_emails=settings.provided.expose_student_emails,
+    )
     attendance_service = providers.Singleton(
         AttendanceService, uow=unit_of_work.provider, clock=clock, events=event_bus
     )

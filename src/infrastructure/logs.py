@@ -1,5 +1,7 @@
-"""Logging for every process: one format, and no secrets. Tokens (uvicorn logs the `/ws?token=`
-URL of every socket), JWTs and bcrypt hashes are redacted before any handler sees them."""
+"""Logging for every process: one format, no secrets, one line per record. Tokens (uvicorn logs
+the `/ws?token=` URL of every socket), JWTs and bcrypt hashes are redacted, and control
+characters (a path's `%0a`, say) are escaped, before any handler sees a record: whatever a
+caller sends, it cannot forge a log line."""
 
 import logging
 import re
@@ -10,14 +12,19 @@ _SECRETS = re.compile(
     r"|\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}"  # a bcrypt hash
 )
 REDACTED = "[redacted]"
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
 
 
 class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = _SECRETS.sub(REDACTED, message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
+        safe = _CONTROL_CHARACTERS.sub(_escaped, _SECRETS.sub(REDACTED, message))
+        if safe != message:
+            record.msg, record.args = safe, None
         return True
 
 

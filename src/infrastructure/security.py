@@ -8,7 +8,7 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import bcrypt
 import jwt
@@ -17,6 +17,7 @@ from domain.errors import InvalidToken
 from domain.users import MAX_PASSWORD_BYTES, Identity, Role
 
 TOKEN_LIFETIME = timedelta(days=7)
+DEVICE_TOKEN_LIFETIME = timedelta(days=90)
 
 
 def _lower_priority() -> None:
@@ -103,3 +104,28 @@ class JwtTokenCodec:
         if len(self._verified) > self.remembered_tokens:
             self._verified.popitem(last=False)
         return identity
+
+    def issue_device_token(self, email: str) -> str:
+        now = datetime.now(UTC)
+        claims = {
+            "device": uuid4().hex,
+            "email": email.lower(),
+            "iat": now,
+            "exp": now + DEVICE_TOKEN_LIFETIME,
+        }
+        return jwt.encode(claims, self._secret, algorithm=self.algorithm)
+
+    def device_of(self, device_token: str, email: str) -> str | None:
+        try:
+            claims = jwt.decode(
+                device_token,
+                self._secret,
+                algorithms=[self.algorithm],
+                options={"require": ["exp"]},
+            )
+        except jwt.PyJWTError:
+            return None
+        device = claims.get("device")
+        if claims.get("email") != email.lower() or not isinstance(device, str):
+            return None
+        return device

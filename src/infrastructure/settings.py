@@ -33,8 +33,9 @@ class Settings:
     workers: int
     bcrypt_rounds: int
     db_pool_size: int
-    login_failures_per_email: int
+    login_failures_per_email_and_address: int
     login_failures_per_address: int
+    login_failures_per_email: int
     signups_per_address: int
     attempt_window_seconds: int
     max_body_bytes: int
@@ -43,6 +44,11 @@ class Settings:
     ws_message_burst: int
     ws_flood_grace_seconds: int
     ws_sockets_per_user: int
+    forwarded_allow_ips: str
+    http_header_timeout_seconds: int
+    http_keepalive_seconds: int
+    max_connections: int
+    expose_student_emails: bool
     data_dir: Path
 
     def with_database_url(self, url: str) -> "Settings":
@@ -61,8 +67,9 @@ class Settings:
             "WORKERS": str(self.workers),
             "BCRYPT_ROUNDS": str(self.bcrypt_rounds),
             "DB_POOL_SIZE": str(self.db_pool_size),
-            "LOGIN_FAILURES_PER_EMAIL": str(self.login_failures_per_email),
+            "LOGIN_FAILURES_PER_EMAIL_AND_ADDRESS": str(self.login_failures_per_email_and_address),
             "LOGIN_FAILURES_PER_ADDRESS": str(self.login_failures_per_address),
+            "LOGIN_FAILURES_PER_EMAIL": str(self.login_failures_per_email),
             "SIGNUPS_PER_ADDRESS": str(self.signups_per_address),
             "ATTEMPT_WINDOW_SECONDS": str(self.attempt_window_seconds),
             "MAX_BODY_BYTES": str(self.max_body_bytes),
@@ -71,6 +78,11 @@ class Settings:
             "WS_MESSAGE_BURST": str(self.ws_message_burst),
             "WS_FLOOD_GRACE_SECONDS": str(self.ws_flood_grace_seconds),
             "WS_SOCKETS_PER_USER": str(self.ws_sockets_per_user),
+            "FORWARDED_ALLOW_IPS": self.forwarded_allow_ips,
+            "HTTP_HEADER_TIMEOUT_SECONDS": str(self.http_header_timeout_seconds),
+            "HTTP_KEEPALIVE_SECONDS": str(self.http_keepalive_seconds),
+            "MAX_CONNECTIONS": str(self.max_connections),
+            "EXPOSE_STUDENT_EMAILS": "true" if self.expose_student_emails else "false",
             "DATA_DIR": str(self.data_dir),
         }
         if self.database_url:
@@ -106,6 +118,17 @@ def load_settings(
             problems.append(f"{name} must be a whole number from {low} to {high} (got {raw!r})")
             return default
         return number
+
+    def boolean(name: str, default: bool) -> bool:
+        raw = text(name)
+        if raw is None:
+            return default
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        problems.append(f"{name} must be true or false (got {raw!r})")
+        return default
 
     node_env = text("NODE_ENV", "development") or "development"
     if node_env not in ENVIRONMENTS:
@@ -146,8 +169,11 @@ def load_settings(
         workers=integer("WORKERS", 1, 1, 64),
         bcrypt_rounds=integer("BCRYPT_ROUNDS", 10, 4, 16),
         db_pool_size=integer("DB_POOL_SIZE", 10, 1, 200),
-        login_failures_per_email=integer("LOGIN_FAILURES_PER_EMAIL", 5, 1, 1_000_000),
+        login_failures_per_email_and_address=integer(
+            "LOGIN_FAILURES_PER_EMAIL_AND_ADDRESS", 5, 1, 1_000_000
+        ),
         login_failures_per_address=integer("LOGIN_FAILURES_PER_ADDRESS", 50, 1, 1_000_000),
+        login_failures_per_email=integer("LOGIN_FAILURES_PER_EMAIL", 100, 1, 1_000_000),
         signups_per_address=integer("SIGNUPS_PER_ADDRESS", 300, 1, 1_000_000),
         attempt_window_seconds=integer("ATTEMPT_WINDOW_SECONDS", 900, 1, 86_400),
         max_body_bytes=integer("MAX_BODY_BYTES", 64 * 1024, 1024, 16 * 2**20),
@@ -156,6 +182,11 @@ def load_settings(
         ws_message_burst=integer("WS_MESSAGE_BURST", 500, 1, 1_000_000),
         ws_flood_grace_seconds=integer("WS_FLOOD_GRACE_SECONDS", 2, 0, 3600),
         ws_sockets_per_user=integer("WS_SOCKETS_PER_USER", 10, 1, 100_000),
+        forwarded_allow_ips=text("FORWARDED_ALLOW_IPS", "127.0.0.1") or "127.0.0.1",
+        http_header_timeout_seconds=integer("HTTP_HEADER_TIMEOUT_SECONDS", 10, 1, 3600),
+        http_keepalive_seconds=integer("HTTP_KEEPALIVE_SECONDS", 5, 1, 3600),
+        max_connections=integer("MAX_CONNECTIONS", 10_000, 10, 1_000_000),
+        expose_student_emails=boolean("EXPOSE_STUDENT_EMAILS", True),
         data_dir=Path(text("DATA_DIR", ".data") or ".data").resolve(),
     )
     if problems:

@@ -124,5 +124,14 @@ class AttendanceService:
             await load_owned_class(uow.classes, teacher, class_id)
             return await uow.attendance.finished_sessions(class_id)
 
+    async def broadcasts_since(
+        self, class_ids: list[UUID], since: datetime
+    ) -> list[ClassBroadcast]:
+        """For sockets that could not hear the classes' broadcasts for a while."""
+        if not class_ids:
+            return []
+        async with self._uow() as uow:
+            return await uow.attendance.broadcasts_since(class_ids, since)
+
     async def _broadcast(self, session: AttendanceSession, event: ClassEvent) -> None:
         await self._events.publish(ClassBroadcast(session.class_id, event))

@@ -1,9 +1,46 @@
-from uuid import uuid4
+import time
+from contextlib import suppress
+from dataclasses import dataclass
+from uuid import UUID, uuid4
 
-from domain.errors import EmailAlreadyExists, InvalidCredentials, TooManyAttempts, UserNotFound
+from domain.errors import (
+    EmailAlreadyExists,
+    InvalidCredentials,
+    InvalidToken,
+    TooManyAttempts,
+    UserNotFound,
+)
 from domain.ports import AttemptCounter, PasswordHasher, TokenCodec, UnitOfWorkFactory
 from domain.throttling import AttemptPolicy
 from domain.users import Identity, Role, User
+
+
+@dataclass(frozen=True, slots=True)
+class LoginResult:
+    token: str
+    # Kept by the client: the next login to this email from it counts as a trusted device's.
+    device_token: str
+
+
+class KnownAccounts:
+    """User ids recently seen in the database, so a token of an account that no longer exists
+    is refused without a query on every request: an id is looked up again after
+    `ttl_seconds`. Bounded: the oldest are forgotten first."""
+
+    def __init__(self, ttl_seconds: float = 60, capacity: int = 100_000) -> None:
+        self._ttl = ttl_seconds
+        self._capacity = capacity
+        self._seen: dict[UUID, float] = {}
+
+    def recalls(self, user_id: UUID) -> bool:
+        seen_until = self._seen.get(user_id)
+        return seen_until is not None and seen_until > time.monotonic()
+
+    def remember(self, user_id: UUID) -> None:
+        self._seen.pop(user_id, None)
+        self._seen[user_id] = time.monotonic() + self._ttl
+        if len(self._seen) > self._capacity:
+            del self._seen[next(iter(self._seen))]
 
 
 class AuthService:
@@ -14,21 +51,21 @@ class AuthService:
         tokens: TokenCodec,
         attempts: AttemptCounter,
         policy: AttemptPolicy,
+        known_accounts: KnownAccounts | None = None,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
         self._tokens = tokens
         self._attempts = attempts
         self._policy = policy
+        self._known_accounts = known_accounts or KnownAccounts()
 
     async def sign_up(
         self, name: str, email: str, password: str, role: Role, client_address: str = ""
     ) -> User:
         """Sign-ups from one address are limited too, against floods."""
-        signups = [(self._policy.signups_per_address, client_address)]
-        if await self._attempts.exceeded(signups):
+        if not await self._attempts.take(self._policy.signup_checks(client_address)):
             raise TooManyAttempts()
-        await self._attempts.record(signups)
         async with self._uow() as uow:
             if await uow.users.get_by_email(email) is not None:
                 raise EmailAlreadyExists(email)
@@ -40,27 +77,51 @@ class AuthService:
             await uow.commit()
         return user
 
-    async def log_in(self, email: str, password: str, client_address: str = "") -> str:
-        """Repeated failures for one email, or from one address, are refused for a while;
-        a successful login clears its email's failures."""
-        policy = self._policy
-        failures = [
-            (policy.failed_logins_per_email, email),
-            (policy.failed_logins_per_address, client_address),
-        ]
-        if await self._attempts.exceeded(failures):
+    async def log_in(
+        self,
+        email: str,
+        password: str,
+        client_address: str = "",
+        device_token: str | None = None,
+    ) -> LoginResult:
+        """Each attempt is counted before the password is checked (see AttemptPolicy), and
+        given back if it succeeds; a success also clears the caller's own failures."""
+        device = self._tokens.device_of(device_token, email) if device_token else None
+        checks = self._policy.login_checks(email, client_address, device)
+        if not await self._attempts.take(checks):
             raise TooManyAttempts()
-        async with self._uow() as uow:
-            user = await uow.users.get_by_email(email)
-        password_hash = user.password_hash if user is not None else None
-        if not await self._hasher.verify(password, password_hash) or user is None:
-            await self._attempts.record(failures)
+        try:
+            async with self._uow() as uow:
+                user = await uow.users.get_by_email(email)
+            password_hash = user.password_hash if user is not None else None
+            matches = await self._hasher.verify(password, password_hash) and user is not None
+        except Exception:
+            with suppress(Exception):  # not the caller's failure: do not count it
+                await self._attempts.give_back(checks)
+            raise
+        if not matches or user is None:
             raise InvalidCredentials()
-        await self._attempts.clear(policy.failed_logins_per_email, email)
-        return self._tokens.issue(Identity(user_id=user.id, role=user.role))
+        own_allowance, *shared = checks
+        await self._attempts.give_back(shared)
+        await self._attempts.clear(*own_allowance)
+        return LoginResult(
+            token=self._tokens.issue(Identity(user_id=user.id, role=user.role)),
+            device_token=device_token
+            if device is not None and device_token
+            else self._tokens.issue_device_token(email),
+        )
 
-    def authenticate(self, token: str) -> Identity:
-        return self._tokens.decode(token)
+    async def authenticate(self, token: str, *, account_must_exist: bool = True) -> Identity:
+        """The identity a token proves. Its account must still exist (looked up at most once a
+        minute per account), unless the caller asks about the account itself."""
+        identity = self._tokens.decode(token)
+        if account_must_exist and not self._known_accounts.recalls(identity.user_id):
+            async with self._uow() as uow:
+                user = await uow.users.get(identity.user_id)
+            if user is None or user.role is not identity.role:
+                raise InvalidToken()
+            self._known_accounts.remember(identity.user_id)
+        return identity
 
     async def current_user(self, identity: Identity) -> User:
         async with self._uow() as uow:

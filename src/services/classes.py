@@ -1,4 +1,4 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from uuid import UUID, uuid4
 
 from domain.classrooms import Classroom
@@ -39,9 +39,13 @@ async def load_enrolled_class(
 
 
 class ClassService:
-    def __init__(self, uow: UnitOfWorkFactory, events: EventBus) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, events: EventBus, *, expose_student_emails: bool = True
+    ) -> None:
         self._uow = uow
         self._events = events
+        # Off: a student sees no classmate's email, and the student list answers searches only.
+        self._expose_student_emails = expose_student_emails
 
     async def create_class(self, teacher: Identity, class_name: str) -> Classroom:
         classroom = Classroom(id=uuid4(), class_name=class_name, teacher_id=teacher.user_id)
@@ -73,6 +77,11 @@ class ClassService:
         classroom, students = found
         if not classroom.is_visible_to(viewer):
             raise NotClassTeacher(class_id)
+        if viewer.role is Role.STUDENT and not self._expose_student_emails:
+            students = [
+                student if student.id == viewer.user_id else replace(student, email=None)
+                for student in students
+            ]
         return ClassDetails(classroom=classroom, students=students)
 
     async def classes_of(self, member: Identity) -> list[Classroom]:
@@ -85,6 +94,10 @@ class ClassService:
         async with self._uow() as uow:
             return await uow.classes.ids_for(member)
 
-    async def list_students(self) -> list[UserSummary]:
+    async def list_students(
+        self, search: str | None = None, limit: int | None = None
+    ) -> list[UserSummary]:
+        if not search and not self._expose_student_emails:
+            return []
         async with self._uow() as uow:
-            return await uow.users.list_students()
+            return await uow.users.list_students(search or None, limit)

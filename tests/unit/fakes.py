@@ -41,15 +41,20 @@ class FakeUsers:
             raise EmailAlreadyExists(user.email)
         self._store.users[user.id] = user
 
-    async def list_students(self) -> list[UserSummary]:
-        return sorted(
+    async def list_students(
+        self, search: str | None = None, limit: int | None = None
+    ) -> list[UserSummary]:
+        prefix = (search or "").lower()
+        found = sorted(
             (
                 UserSummary(u.id, u.name, u.email)
                 for u in self._store.users.values()
                 if u.role is Role.STUDENT
+                and (u.name.lower().startswith(prefix) or u.email.lower().startswith(prefix))
             ),
             key=lambda s: (s.name, str(s.id)),
         )
+        return found[:limit] if limit is not None else found
 
 
 class FakeClasses:
@@ -177,6 +182,9 @@ class RecordingEventBus:
     def subscribe(self, deliver) -> None:
         self._subscribers.append(deliver)
 
+    def on_reconnect(self, missed_since) -> None:
+        self.missed_since = missed_since
+
     async def publish(self, broadcast: ClassBroadcast) -> None:
         self.published.append(broadcast)
         for deliver in self._subscribers:
@@ -249,6 +257,15 @@ class FakeTokens:
         except ValueError as error:
             raise InvalidToken() from error
 
+    def issue_device_token(self, email: str) -> str:
+        self.devices_issued = getattr(self, "devices_issued", 0) + 1
+        return f"device:{email.lower()}:{self.devices_issued}"
+
+    def device_of(self, device_token: str, email: str) -> str | None:
+        kind, _, rest = device_token.partition(":")
+        owner, _, device = rest.partition(":")
+        return device if kind == "device" and owner == email.lower() and device else None
+
 
 class SteppingClock:
     """Each reading is one second after the last."""
@@ -268,12 +285,18 @@ class InMemoryAttemptCounter:
     def __init__(self) -> None:
         self.hits: dict[str, int] = {}
 
-    async def exceeded(self, checks) -> bool:
-        return any(self.hits.get(rule.key(subject), 0) >= rule.limit for rule, subject in checks)
+    async def take(self, checks) -> bool:
+        keys = [(rule.key(subject), rule.limit) for rule, subject in checks]
+        if any(self.hits.get(key, 0) >= limit for key, limit in keys):
+            return False
+        for key, _ in keys:
+            self.hits[key] = self.hits.get(key, 0) + 1
+        return True
 
-    async def record(self, checks) -> None:
+    async def give_back(self, checks) -> None:
         for rule, subject in checks:
-            self.hits[rule.key(subject)] = self.hits.get(rule.key(subject), 0) + 1
+            key = rule.key(subject)
+            self.hits[key] = max(self.hits.get(key, 0) - 1, 0)
 
     async def clear(self, rule, subject) -> None:
         self.hits.pop(rule.key(subject), None)

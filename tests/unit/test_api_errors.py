@@ -41,7 +41,11 @@ def client():
             FakeTokens(),
             InMemoryAttemptCounter(),
             AttemptPolicy.with_limits(
-                per_email=5, per_address=50, signups_per_address=300, window_seconds=900
+                per_email_and_address=5,
+                per_address=50,
+                per_email=100,
+                signups_per_address=300,
+                window_seconds=900,
             ),
         ),
         classes=ClassService(BrokenUnitOfWork, RecordingEventBus()),

@@ -9,7 +9,7 @@ from domain.errors import (
 )
 from domain.throttling import AttemptPolicy
 from domain.users import Identity, Role
-from services.auth import AuthService
+from services.auth import AuthService, KnownAccounts
 from tests.factories import SignupBodyFactory
 from tests.unit.fakes import InMemoryAttemptCounter
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.anyio
 
 
 POLICY = AttemptPolicy.with_limits(
-    per_email=3, per_address=5, signups_per_address=4, window_seconds=60
+    per_email_and_address=3, per_address=5, per_email=6, signups_per_address=4, window_seconds=60
 )
 
 
@@ -51,8 +51,8 @@ async def test_log_in_issues_a_token_for_the_user_and_matches_email_case_insensi
     auth, tokens
 ):
     user = await auth.sign_up("Priya", "priya@example.com", "secret1", Role.STUDENT)
-    token = await auth.log_in("PRIYA@example.com", "secret1")
-    assert tokens.decode(token) == Identity(user.id, Role.STUDENT)
+    result = await auth.log_in("PRIYA@example.com", "secret1")
+    assert tokens.decode(result.token) == Identity(user.id, Role.STUDENT)
 
 
 async def test_log_in_with_a_wrong_password_fails(auth):
@@ -76,22 +76,54 @@ async def test_current_user_of_a_deleted_account_is_not_found(auth, uow):
 
 async def test_authenticate_rejects_garbage(auth):
     with pytest.raises(InvalidToken):
-        auth.authenticate("not a token")
+        await auth.authenticate("not a token")
 
 
-async def test_repeated_failures_for_one_email_are_refused_until_a_success_clears_them(auth):
+async def test_a_token_of_an_account_that_no_longer_exists_is_refused(auth, uow, tokens):
+    user = await auth.sign_up("Gone", "gone@example.com", "secret1", Role.TEACHER)
+    token = tokens.issue(Identity(user.id, Role.TEACHER))
+    del uow.store.users[user.id]
+    with pytest.raises(InvalidToken):
+        await auth.authenticate(token)
+    # The account's own route still learns who the token was for (and says 404 itself).
+    assert await auth.authenticate(token, account_must_exist=False) == Identity(
+        user.id, Role.TEACHER
+    )
+
+
+async def test_an_account_is_looked_up_again_once_it_is_no_longer_remembered(
+    uow, hasher, tokens, attempts
+):
+    forgetful = AuthService(uow, hasher, tokens, attempts, POLICY, KnownAccounts(ttl_seconds=0))
+    remembering = AuthService(uow, hasher, tokens, attempts, POLICY, KnownAccounts(60))
+    user = await forgetful.sign_up("Gone", "gone@example.com", "secret1", Role.TEACHER)
+    token = tokens.issue(Identity(user.id, Role.TEACHER))
+    for service in (forgetful, remembering):
+        await service.authenticate(token)
+    del uow.store.users[user.id]
+    assert await remembering.authenticate(token)  # within a minute: no lookup
+    with pytest.raises(InvalidToken):
+        await forgetful.authenticate(token)
+
+
+async def test_a_token_whose_role_is_not_the_accounts_is_refused(auth, tokens):
+    user = await auth.sign_up("Priya", "priya@example.com", "secret1", Role.STUDENT)
+    with pytest.raises(InvalidToken):
+        await auth.authenticate(tokens.issue(Identity(user.id, Role.TEACHER)))
+
+
+async def test_failures_for_one_email_from_one_address_stop_that_address_only(auth):
     await auth.sign_up("Priya", "priya@example.com", "secret1", Role.STUDENT, "10.0.0.1")
     for _ in range(3):
         with pytest.raises(InvalidCredentials):
-            await auth.log_in("priya@example.com", "wrong", "10.0.0.2")
-    with pytest.raises(TooManyAttempts):  # even with the right password now
-        await auth.log_in("PRIYA@example.com", "secret1", "10.0.0.3")
-    # Another account from the same address is not affected by Priya's lock.
-    await auth.sign_up("Rahul", "rahul@example.com", "secret1", Role.STUDENT, "10.0.0.1")
-    assert await auth.log_in("rahul@example.com", "secret1", "10.0.0.2")
+            await auth.log_in("priya@example.com", "wrong", "10.6.6.6")
+    with pytest.raises(TooManyAttempts):  # even with the right password, from there
+        await auth.log_in("PRIYA@example.com", "secret1", "10.6.6.6")
+    # Priya, elsewhere, knows her password and gets in.
+    assert await auth.log_in("priya@example.com", "secret1", "10.0.0.3")
 
 
-async def test_a_success_clears_the_email_failures(auth):
+async def test_a_success_clears_the_callers_own_failures(auth):
     await auth.sign_up("Priya", "priya@example.com", "secret1", Role.STUDENT, "10.0.0.1")
     for _ in range(2):
         with pytest.raises(InvalidCredentials):
@@ -109,6 +141,32 @@ async def test_failures_from_one_address_across_emails_are_refused(auth):
             await auth.log_in(f"nobody{n}@example.com", "secret1", "10.9.9.9")
     with pytest.raises(TooManyAttempts):
         await auth.log_in("someone@example.com", "secret1", "10.9.9.9")
+
+
+async def test_guessing_spread_over_addresses_meets_the_email_ceiling_but_not_a_known_device(
+    auth,
+):
+    await auth.sign_up("Priya", "priya@example.com", "secret1", Role.STUDENT, "10.0.0.1")
+    device_token = (await auth.log_in("priya@example.com", "secret1", "10.0.0.1")).device_token
+    for n in range(6):
+        with pytest.raises(InvalidCredentials):
+            await auth.log_in("priya@example.com", "wrong", f"10.6.6.{n}")
+    with pytest.raises(TooManyAttempts):  # a new address, untrusted: the ceiling holds
+        await auth.log_in("priya@example.com", "secret1", "10.0.0.9")
+    with pytest.raises(TooManyAttempts):  # a device token of another email is no help
+        await auth.log_in("priya@example.com", "secret1", "10.0.0.9", "device:rahul@x.io:1")
+    result = await auth.log_in("priya@example.com", "secret1", "10.0.0.9", device_token)
+    assert result.device_token == device_token
+
+
+async def test_a_known_device_has_an_allowance_of_its_own(auth):
+    await auth.sign_up("Priya", "priya@example.com", "secret1", Role.STUDENT, "10.0.0.1")
+    device_token = (await auth.log_in("priya@example.com", "secret1", "10.0.0.1")).device_token
+    for _ in range(3):
+        with pytest.raises(InvalidCredentials):
+            await auth.log_in("priya@example.com", "wrong", "10.0.0.1", device_token)
+    with pytest.raises(TooManyAttempts):
+        await auth.log_in("priya@example.com", "secret1", "10.0.0.1", device_token)
 
 
 async def test_signup_floods_from_one_address_are_refused(auth, uow):

@@ -28,3 +28,9 @@ def test_jwts_and_bcrypt_hashes_are_redacted_anywhere():
 
 def test_ordinary_lines_are_untouched():
     assert redacted("serving on %s:%d", "0.0.0.0", 3000) == "serving on 0.0.0.0:3000"
+
+
+def test_control_characters_from_a_caller_cannot_forge_a_log_line():
+    line = redacted("unhandled error on GET %s", "/x\r\nERROR forged line\x00\x1b[31m")
+    assert "\n" not in line and "\r" not in line and "\x00" not in line and "\x1b" not in line
+    assert line == "unhandled error on GET /x\\r\\nERROR forged line\\x00\\x1b[31m"

@@ -1,14 +1,19 @@
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from api.authentication import PUBLIC
+from api.authentication import ACCOUNT_MAY_BE_MISSING, PUBLIC
 from api.openapi import failures
 from api.schemas import LoginRequest, SignupRequest, Success, TokenResponse, UserResponse
 from domain.users import Identity, User
 from services.auth import AuthService
+
+# Names this browser as one that logged in to the email before (see AttemptPolicy).
+DEVICE_COOKIE = "la_device"
+DEVICE_COOKIE_SECONDS = 90 * 24 * 3600
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
@@ -41,11 +46,27 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
         data: JSONBody[LoginRequest],
         auth_service: NamedDependency[AuthService],
-    ) -> Success[TokenResponse]:
-        token = await auth_service.log_in(data.email, data.password, client_address(request))
-        return Success(data=TokenResponse(token=token))
+    ) -> Response[Success[TokenResponse]]:
+        """Also sets a cookie naming this device for the email: later logins from it are not
+        held back by failures that other addresses caused."""
+        result = await auth_service.log_in(
+            data.email,
+            data.password,
+            client_address(request),
+            device_token=request.cookies.get(DEVICE_COOKIE),
+        )
+        device_cookie = Cookie(
+            key=DEVICE_COOKIE,
+            value=result.device_token,
+            path="/auth/login",
+            max_age=DEVICE_COOKIE_SECONDS,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
+        return Response(Success(data=TokenResponse(token=result.token)), cookies=[device_cookie])
 
-    @get("/me", responses=failures(401, 404))
+    @get("/me", opt=ACCOUNT_MAY_BE_MISSING, responses=failures(401, 404))
     async def me(
         self, request: Request[Identity, str, Any], auth_service: NamedDependency[AuthService]
     ) -> Success[UserResponse]:

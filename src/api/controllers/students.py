@@ -1,15 +1,28 @@
+from typing import Annotated
+
 from litestar import get
 from litestar.di import NamedDependency
+from litestar.params import Parameter
 
 from api.authentication import teacher_only
 from api.openapi import failures
-from api.schemas import StudentResponse, Success
+from api.schemas import STORABLE_TEXT_PATTERN, StudentResponse, Success
 from services.classes import ClassService
 
 
-@get("/students", guards=[teacher_only], tags=["classes"], responses=failures(401, 403))
+@get("/students", guards=[teacher_only], tags=["classes"], responses=failures(400, 401, 403))
 async def list_students(
     class_service: NamedDependency[ClassService],
+    search: Annotated[
+        str | None,
+        Parameter(
+            description="Only students whose name or email starts with this (any letter case)",
+            max_length=254,
+            pattern=STORABLE_TEXT_PATTERN,
+        ),
+    ] = None,
+    limit: Annotated[int | None, Parameter(description="At most this many", ge=1, le=1000)] = None,
 ) -> Success[list[StudentResponse]]:
-    students = await class_service.list_students()
+    """Every student, by name; with EXPOSE_STUDENT_EMAILS off, only those a search finds."""
+    students = await class_service.list_students(search, limit)
     return Success(data=[StudentResponse(s.id, s.name, s.email) for s in students])

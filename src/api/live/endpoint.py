@@ -118,9 +118,12 @@ async def live_attendance(
     limits: NamedDependency[ApiLimits],
 ) -> None:
     try:
-        identity = auth_service.authenticate(socket.query_params.get("token") or "")
+        identity = await auth_service.authenticate(socket.query_params.get("token") or "")
     except InvalidToken:
         await refuse(socket, UNAUTHORIZED, POLICY_VIOLATION)
+        return
+    except ServiceUnavailable as error:
+        await refuse(socket, domain_error_message(error)[1], TRY_AGAIN_LATER)
         return
     if socket_registry.connections_of(identity.user_id) >= limits.sockets_per_user:
         await refuse(socket, TOO_MANY_CONNECTIONS, POLICY_VIOLATION)

@@ -65,7 +65,7 @@ def parse_client_frame(
         raise InvalidFrame()
     try:
         payload = _decoder.decode(text)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):  # RecursionError: nested too deeply
         raise InvalidFrame() from None
     if not isinstance(payload, dict) or not isinstance(payload.get("event"), str):
         raise InvalidFrame()

@@ -175,6 +175,10 @@ class SocketRegistry:
     def connections_of(self, user_id: UUID) -> int:
         return len(self._by_user.get(user_id, ()))
 
+    def class_ids(self) -> list[UUID]:
+        """The classes someone on this process hears."""
+        return list(self._by_class)
+
     def deliver(self, message: LiveMessage) -> None:
         """Applies a live message from any process to this process's sockets."""
         match message:

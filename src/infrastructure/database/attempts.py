@@ -1,39 +1,65 @@
 """Attempt counters in PostgreSQL, so a limit holds across every server process."""
 
-from collections.abc import Sequence
-
-from domain.throttling import AttemptRule
+from domain.throttling import AttemptChecks, AttemptRule
+from infrastructure.database.outages import unavailable_on_outage
 from infrastructure.database.pool import Database
+
+# One statement takes a slot from every counter. ON CONFLICT DO UPDATE locks each existing
+# counter and judges its WHERE on the newest version, so concurrent attempts cannot all read
+# "room left": each counter goes up only while it is under its limit. Counters are taken in
+# key order, so concurrent statements lock them in the same order and never deadlock. A
+# counter whose window has run out starts again at this attempt.
+_TAKE = """
+WITH wanted AS (
+    SELECT * FROM unnest($1::text[], $2::int[], $3::int[]) AS w(key, max_hits, window_seconds)
+)
+INSERT INTO attempt_counters AS c (key, hits, expires_at)
+SELECT key, 1, now() + make_interval(secs => window_seconds) FROM wanted ORDER BY key
+ON CONFLICT (key) DO UPDATE SET
+    hits = CASE WHEN c.expires_at > now() THEN c.hits + 1 ELSE 1 END,
+    expires_at = CASE WHEN c.expires_at > now() THEN c.expires_at ELSE excluded.expires_at END
+WHERE c.expires_at <= now() OR c.hits < (SELECT max_hits FROM wanted WHERE wanted.key = c.key)
+RETURNING c.key
+"""
+
+
+def _keys(checks: AttemptChecks) -> list[str]:
+    return [rule.key(subject) for rule, subject in checks]
 
 
 class PostgresAttemptCounter:
     def __init__(self, database: Database) -> None:
         self._database = database
 
-    async def exceeded(self, checks: Sequence[tuple[AttemptRule, str]]) -> bool:
-        return await self._database.pool.fetchval(
-            "SELECT coalesce(bool_or(c.hits >= r.max_hits), false)"
-            " FROM unnest($1::text[], $2::int[]) AS r(key, max_hits)"
-            " JOIN attempt_counters c ON c.key = r.key AND c.expires_at > now()",
-            [rule.key(subject) for rule, subject in checks],
-            [rule.limit for rule, _ in checks],
-        )
+    async def take(self, checks: AttemptChecks) -> bool:
+        keys = _keys(checks)
+        async with unavailable_on_outage():
+            rows = await self._database.pool.fetch(
+                _TAKE,
+                keys,
+                [rule.limit for rule, _ in checks],
+                [rule.window_seconds for rule, _ in checks],
+            )
+            taken = {row["key"] for row in rows}
+            if len(taken) == len(set(keys)):
+                return True
+            await self._uncount(list(taken))
+            return False
 
-    async def record(self, checks: Sequence[tuple[AttemptRule, str]]) -> None:
-        # A counter whose window has run out starts again at this attempt.
-        await self._database.pool.execute(
-            "INSERT INTO attempt_counters AS c (key, hits, expires_at)"
-            " SELECT r.key, 1, now() + make_interval(secs => r.window_seconds)"
-            " FROM unnest($1::text[], $2::int[]) AS r(key, window_seconds)"
-            " ON CONFLICT (key) DO UPDATE SET"
-            " hits = CASE WHEN c.expires_at > now() THEN c.hits + 1 ELSE 1 END,"
-            " expires_at = CASE WHEN c.expires_at > now() THEN c.expires_at"
-            " ELSE excluded.expires_at END",
-            [rule.key(subject) for rule, subject in checks],
-            [rule.window_seconds for rule, _ in checks],
-        )
+    async def give_back(self, checks: AttemptChecks) -> None:
+        async with unavailable_on_outage():
+            await self._uncount(_keys(checks))
 
     async def clear(self, rule: AttemptRule, subject: str) -> None:
-        await self._database.pool.execute(
-            "DELETE FROM attempt_counters WHERE key = $1", rule.key(subject)
-        )
+        async with unavailable_on_outage():
+            await self._database.pool.execute(
+                "DELETE FROM attempt_counters WHERE key = $1", rule.key(subject)
+            )
+
+    async def _uncount(self, keys: list[str]) -> None:
+        if keys:
+            await self._database.pool.execute(
+                "UPDATE attempt_counters SET hits = greatest(hits - 1, 0)"
+                " WHERE key = ANY($1::text[]) AND expires_at > now()",
+                keys,
+            )

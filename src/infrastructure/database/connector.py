@@ -3,14 +3,6 @@ from asyncpg.transaction import Transaction
 
 from infrastructure.database.pool import Database
 
-# What the driver raises while PostgreSQL is down, restarting or unreachable.
-DATABASE_UNREACHABLE = (
-    OSError,
-    TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.exceptions.OperatorInterventionError,
-)
 ACQUIRE_TIMEOUT_SECONDS = 5
 
 

@@ -93,6 +93,11 @@ class AttendanceMarkModel(UUIDBase):
     )
     student_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String)
+    # When the mark was last set: a process that could not hear the event bus for a while
+    # sends its sockets the marks made meanwhile.
+    marked_at: Mapped[datetime] = mapped_column(
+        DateTimeUTC(timezone=True), server_default=func.now()
+    )
 
 
 class AttemptCounterModel(DefaultBase):

@@ -1,6 +1,7 @@
 """The repositories, in SQL on asyncpg: one statement per call, prepared once per connection.
 The tables are defined by the models in models.py (and built by the migrations)."""
 
+from datetime import datetime
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -9,10 +10,12 @@ from domain.attendance import (
     AttendanceRecord,
     AttendanceSession,
     AttendanceStatus,
+    AttendanceSummary,
     FinishedSession,
 )
 from domain.classrooms import Classroom
 from domain.errors import EmailAlreadyExists
+from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast
 from domain.users import Identity, Role, User, UserSummary
 from infrastructure.database.connector import Connector
 
@@ -75,10 +78,17 @@ class SqlUserRepository:
         except asyncpg.UniqueViolationError as error:
             raise EmailAlreadyExists(user.email) from error
 
-    async def list_students(self) -> list[UserSummary]:
+    async def list_students(
+        self, search: str | None = None, limit: int | None = None
+    ) -> list[UserSummary]:
         connection = await self._db.reading()
         rows = await connection.fetch(
-            "SELECT id, name, email FROM users WHERE role = 'student' ORDER BY name, id"
+            "SELECT id, name, email FROM users WHERE role = 'student'"
+            " AND ($1::text IS NULL"
+            "  OR starts_with(lower(name), lower($1)) OR starts_with(lower(email), lower($1)))"
+            " ORDER BY name, id LIMIT $2",
+            search,
+            limit,
         )
         return [UserSummary(row["id"], row["name"], row["email"]) for row in rows]
 
@@ -152,6 +162,24 @@ _ACTIVE_SESSIONS = """
     WHERE s.ended_at IS NULL"""
 
 
+# The live marks of those classes set since a moment, and their sessions finished since then
+# (with the summary DONE announced), in the order they happened.
+_BROADCASTS_SINCE = """
+    SELECT s.class_id, m.marked_at AS happened_at, m.student_id, m.status,
+           NULL::bigint AS present, NULL::bigint AS absent, NULL::bigint AS total
+    FROM attendance_marks m JOIN attendance_sessions s ON s.id = m.session_id
+    WHERE s.class_id = ANY($1::uuid[]) AND s.ended_at IS NULL AND m.marked_at >= $2
+    UNION ALL
+    SELECT s.class_id, s.ended_at, NULL, NULL,
+           count(a.id) FILTER (WHERE a.status = 'present'),
+           count(a.id) FILTER (WHERE a.status = 'absent'),
+           count(a.id)
+    FROM attendance_sessions s LEFT JOIN attendance a ON a.session_id = s.id
+    WHERE s.class_id = ANY($1::uuid[]) AND s.ended_at >= $2
+    GROUP BY s.id
+    ORDER BY happened_at"""
+
+
 class SqlAttendanceRepository:
     def __init__(self, connector: Connector) -> None:
         self._db = connector
@@ -204,7 +232,8 @@ class SqlAttendanceRepository:
             "INSERT INTO attendance_marks (id, session_id, student_id, status)"
             " SELECT $1, s.id, $3, $4 FROM attendance_sessions s"
             " WHERE s.id = $2 AND s.ended_at IS NULL FOR KEY SHARE"
-            " ON CONFLICT (session_id, student_id) DO UPDATE SET status = EXCLUDED.status",
+            " ON CONFLICT (session_id, student_id)"
+            " DO UPDATE SET status = EXCLUDED.status, marked_at = now()",
             uuid4(),
             session.id,
             student_id,
@@ -295,6 +324,23 @@ class SqlAttendanceRepository:
             (
                 FinishedSession(row["id"], class_id, row["started_at"], row["ended_at"], []),
                 AttendanceStatus(row["status"]),
+            )
+            for row in rows
+        ]
+
+    async def broadcasts_since(
+        self, class_ids: list[UUID], since: datetime
+    ) -> list[ClassBroadcast]:
+        connection = await self._db.reading()
+        rows = await connection.fetch(_BROADCASTS_SINCE, class_ids, since)
+        return [
+            ClassBroadcast(
+                row["class_id"],
+                AttendanceMarked(row["student_id"], AttendanceStatus(row["status"]))
+                if row["student_id"] is not None
+                else AttendanceFinished(
+                    AttendanceSummary(row["present"], row["absent"], row["total"])
+                ),
             )
             for row in rows
         ]

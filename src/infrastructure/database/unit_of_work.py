@@ -2,7 +2,8 @@ from types import TracebackType
 from typing import Self
 
 from domain.errors import ServiceUnavailable
-from infrastructure.database.connector import DATABASE_UNREACHABLE, Connector
+from infrastructure.database.connector import Connector
+from infrastructure.database.outages import DATABASE_UNREACHABLE
 from infrastructure.database.pool import Database
 from infrastructure.database.repositories import (
     SqlAttendanceRepository,

@@ -1,27 +1,38 @@
 """The event bus over PostgreSQL LISTEN/NOTIFY: no infrastructure beyond the database.
 
-Each process holds one long-lived LISTEN connection, reconnecting with backoff when it drops,
-and one connection that publishes. A message reaches this process's subscribers at once and
-every other process through one NOTIFY; a process ignores its own notifications."""
+Each process holds one long-lived LISTEN connection, reconnecting when it drops (retrying every
+second at most, so it is back soon after the database is), and one connection that publishes.
+A message reaches this process's subscribers at once and every other process through one
+NOTIFY; a process ignores its own notifications.
+
+NOTIFY is not stored: what was published while a listener was away never reaches it. So after
+a reconnect the bus asks for what was published since it last knew itself to be listening
+(`on_reconnect`), delivers that, and only then what arrived meanwhile."""
 
 import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
 from domain.events import LiveMessage
-from infrastructure.database.connector import DATABASE_UNREACHABLE
+from infrastructure.database.outages import DATABASE_UNREACHABLE
 from infrastructure.messaging.codec import decode, encode
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "live_attendance"
 LISTENER_APPLICATION_NAME = "live-attendance-listener"
-MAX_BACKOFF_SECONDS = 5.0
+MAX_BACKOFF_SECONDS = 1.0
 KEEPALIVE_SECONDS = 10.0
+# How far before the last moment the listener was known to work the catch-up starts: covers
+# the clocks of this host and the database's disagreeing a little.
+CATCH_UP_MARGIN = timedelta(seconds=5)
+
+MissedSince = Callable[[datetime], Awaitable[list[LiveMessage]]]
 
 
 class PostgresEventBus:
@@ -30,6 +41,9 @@ class PostgresEventBus:
         self._channel = channel
         self._origin = uuid.uuid4().hex
         self._subscribers: list[Callable[[LiveMessage], None]] = []
+        self._missed_since: MissedSince | None = None
+        # While catching up after a reconnect, newer messages wait here.
+        self._held: list[LiveMessage] | None = None
         self._outbox: asyncio.Queue[str] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self.listening = asyncio.Event()
@@ -37,8 +51,11 @@ class PostgresEventBus:
     def subscribe(self, deliver: Callable[[LiveMessage], None]) -> None:
         self._subscribers.append(deliver)
 
+    def on_reconnect(self, missed_since: MissedSince) -> None:
+        self._missed_since = missed_since
+
     async def publish(self, message: LiveMessage) -> None:
-        self._deliver(message)
+        self._deliver_in_order(message)
         self._outbox.put_nowait(encode(message, self._origin))
 
     async def start(self) -> None:
@@ -57,6 +74,27 @@ class PostgresEventBus:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
 
+    def _deliver_in_order(self, message: LiveMessage) -> None:
+        if self._held is not None:
+            self._held.append(message)
+        else:
+            self._deliver(message)
+
+    async def _catch_up(self, since: datetime) -> None:
+        """Delivers what was published since that moment, then what arrived meanwhile. If the
+        question fails, so does the reconnect, and the next one asks again."""
+        self._held = []
+        try:
+            if self._missed_since is not None:
+                missed = await self._missed_since(since - CATCH_UP_MARGIN)
+                log.warning("event bus: caught up on %d missed message(s)", len(missed))
+                for message in missed:
+                    self._deliver(message)
+        finally:
+            held, self._held = self._held, None
+            for message in held:
+                self._deliver(message)
+
     def _deliver(self, message: LiveMessage) -> None:
         for deliver in self._subscribers:
             try:
@@ -71,10 +109,13 @@ class PostgresEventBus:
             log.warning("ignoring a malformed notification on %s", self._channel)
             return
         if origin != self._origin:
-            self._deliver(message)
+            self._deliver_in_order(message)
 
     async def _listen_forever(self) -> None:
         backoff = 0.1
+        # The last moment this process was known to hear every notification; None before the
+        # first connection (nothing was missed then: no socket was served yet).
+        heard_until: datetime | None = None
         while True:
             connection = None
             try:
@@ -84,11 +125,12 @@ class PostgresEventBus:
                 lost = asyncio.Event()
                 connection.add_termination_listener(lambda _, lost=lost: lost.set())
                 await connection.add_listener(self._channel, self._on_notification)
-                if backoff > 0.1:
-                    log.warning("event bus: listening again on %s", self._channel)
                 backoff = 0.1
                 self.listening.set()
-                await _until_lost(connection, lost)
+                if heard_until is not None:
+                    log.warning("event bus: listening again on %s", self._channel)
+                    await self._catch_up(heard_until)
+                heard_until = await _until_lost(connection, lost)
                 log.warning("event bus: the LISTEN connection was lost; reconnecting")
             except asyncio.CancelledError:
                 raise
@@ -135,14 +177,18 @@ class PostgresEventBus:
                 connection.terminate()
 
 
-async def _until_lost(connection: asyncpg.Connection, lost: asyncio.Event) -> None:
+async def _until_lost(connection: asyncpg.Connection, lost: asyncio.Event) -> datetime:
     """Returns when the connection is gone: closed by the server, or silently dead (a
-    half-open TCP connection never says so; a ping that gets no answer does)."""
+    half-open TCP connection never says so; a ping that gets no answer does). Answers the last
+    moment the connection was known to work."""
+    known_alive = datetime.now(UTC)
     while not lost.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(lost.wait(), timeout=KEEPALIVE_SECONDS)
-            return
+            break
         try:
             await asyncio.wait_for(connection.execute("SELECT 1"), timeout=KEEPALIVE_SECONDS)
         except (*DATABASE_UNREACHABLE, asyncpg.PostgresError):
-            return
+            break
+        known_alive = datetime.now(UTC)
+    return known_alive

@@ -1,0 +1,80 @@
+"""What the ASGI app does before routing: HEAD wherever GET works, and CORS for the one
+allowed origin.
+
+Litestar's own CORS middleware answers every preflight itself, for any path (so an unknown
+path gets a 204) and refuses in plain text; the contract wants 404 for unknown paths and the
+envelope everywhere. So preflights from the allowed origin go on to the router (a known path's
+OPTIONS handler answers, an unknown one is a 404), and refusals are in the envelope."""
+
+from collections.abc import Iterable
+
+import msgspec
+from litestar.datastructures import Headers, MutableScopeHeaders
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+ORIGIN_NOT_ALLOWED = "Forbidden, origin not allowed"
+ALLOWED_HEADERS = "Authorization, Content-Type"
+PREFLIGHT_MAX_AGE_SECONDS = "600"
+
+
+class FrontDoor:
+    def __init__(self, app: ASGIApp, allowed_origin: str) -> None:
+        self._app = app
+        self._allowed_origin = allowed_origin
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        headers = Headers.from_scope(scope)
+        origin = headers.get("origin")
+        preflight = scope["method"] == "OPTIONS" and "access-control-request-method" in headers
+        if origin is not None and origin != self._allowed_origin:
+            if preflight:
+                await _send_error(send, 403, ORIGIN_NOT_ALLOWED)
+                return
+        elif origin is not None:
+            send = _with_cors_headers(send, origin, preflight)
+        if scope["method"] == "HEAD":
+            scope = {**scope, "method": "GET"}  # type: ignore[assignment]
+            send = _without_body(send)
+        await self._app(scope, receive, send)
+
+
+def _with_cors_headers(send: Send, origin: str, preflight: bool) -> Send:
+    async def send_with_cors(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableScopeHeaders.from_message(message)
+            headers["access-control-allow-origin"] = origin
+            headers["vary"] = "Origin"
+            if preflight and message["status"] < 400:
+                headers["access-control-allow-methods"] = headers.get("allow") or "GET"
+                headers["access-control-allow-headers"] = ALLOWED_HEADERS
+                headers["access-control-max-age"] = PREFLIGHT_MAX_AGE_SECONDS
+        await send(message)
+
+    return send_with_cors
+
+
+def _without_body(send: Send) -> Send:
+    """A GET's response as a HEAD's: the same status and headers (content-length included),
+    no body."""
+
+    async def send_head(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            if message.get("more_body", False):
+                return
+            message = {"type": "http.response.body", "body": b"", "more_body": False}
+        await send(message)
+
+    return send_head
+
+
+async def _send_error(send: Send, status: int, message: str) -> None:
+    body = msgspec.json.encode({"success": False, "error": message})
+    headers: Iterable[tuple[bytes, bytes]] = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": list(headers)})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,134 @@
+"""What a hostile caller tries against the running service: unknown paths with every method,
+control characters in paths, JSON nested past any parser's recursion, CORS preflights from
+elsewhere, tokens of accounts that do not exist. Each answer is in the envelope, none is a 500,
+and nothing a caller sends can forge a log line."""
+
+import json
+import socket
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import jwt
+import pytest
+
+from tests.integration.live import ConnectionClosed, LiveClient
+from tests.integration.server import CORS_ORIGIN, TEST_JWT_SECRET
+
+NOT_FOUND = {"success": False, "error": "Not found"}
+UNAUTHORIZED = {"success": False, "error": "Unauthorized, token missing or invalid"}
+INVALID_SCHEMA = {"success": False, "error": "Invalid request schema"}
+DEEP_JSON = "[" * 30_000 + "]" * 30_000
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"])
+@pytest.mark.parametrize("path", ["/no/such/route", "/nope", "/auth/nope", "/class/x/y/z"])
+def test_an_unknown_path_is_a_404_for_every_method(api, method, path):
+    response = api.request(method, path)
+    assert response.status_code == 404
+    if method != "HEAD":
+        assert response.json() == NOT_FOUND
+
+
+@pytest.mark.parametrize("path", ["/", "/app.js", "/styles.css", "/health", "/schema/openapi.json"])
+def test_head_answers_wherever_get_does(api, path):
+    got = api.get(path)
+    head = api.head(path)
+    assert (got.status_code, head.status_code) == (200, 200)
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+
+
+def test_head_on_an_authenticated_get_route(api, teacher):
+    assert api.head("/auth/me", headers=teacher.auth).status_code == 200
+    assert api.head("/auth/me").status_code == 401
+
+
+def test_a_preflight_from_another_origin_is_refused_in_the_envelope(api):
+    refused = api.options(
+        "/auth/login",
+        headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert refused.status_code == 403
+    assert refused.json() == {"success": False, "error": "Forbidden, origin not allowed"}
+    assert "access-control-allow-origin" not in refused.headers
+
+
+def test_a_preflight_from_the_allowed_origin_to_an_unknown_path_is_a_404(api):
+    response = api.options(
+        "/no/such/route", headers={"Origin": CORS_ORIGIN, "Access-Control-Request-Method": "GET"}
+    )
+    assert response.status_code == 404
+    assert response.json() == NOT_FOUND
+
+
+def raw_request(port: int, path: str) -> bytes:
+    """Sends the path exactly as given (an HTTP client would clean it up)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+@pytest.mark.parametrize(
+    "path", ["/app.js%00", "/%00", "/app.js%0a", "/x%0d%0aFORGED-LOG-LINE%20ERROR", "/..%2fsrc"]
+)
+def test_control_characters_in_a_path_are_a_404_and_forge_no_log_line(server, path):
+    answer = raw_request(server.port, path)
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line == b"HTTP/1.1 404 Not Found", answer[:300]
+    assert rest.endswith(json.dumps(NOT_FOUND, separators=(",", ":")).encode())
+    log_lines = server.log_path.read_text().splitlines()
+    assert not any(line.startswith("FORGED-LOG-LINE") for line in log_lines)
+
+
+def test_json_nested_deeper_than_any_parser_recursion_is_a_400(api, teacher):
+    for path, headers in (("/auth/signup", {}), ("/class", teacher.auth)):
+        response = api.post(
+            path, content=DEEP_JSON, headers={**headers, "Content-Type": "application/json"}
+        )
+        assert (response.status_code, response.json()) == (400, INVALID_SCHEMA)
+    inside = '{"className": ' + DEEP_JSON + "}"
+    response = api.post(
+        "/class", content=inside, headers={**teacher.auth, "Content-Type": "application/json"}
+    )
+    assert (response.status_code, response.json()) == (400, INVALID_SCHEMA)
+
+
+def test_json_nested_deeper_than_any_parser_recursion_is_an_invalid_frame(live, teacher):
+    ws = live(teacher)
+    ws.send_raw(DEEP_JSON)
+    assert ws.receive_error() == "Invalid message format"
+    ws.send_raw('{"event": "TODAY_SUMMARY", "data": ' + DEEP_JSON + "}")
+    assert ws.receive_error() == "Invalid message format"
+    ws.send("TODAY_SUMMARY")  # the socket is still served
+    assert ws.receive_error() == "No active attendance session"
+
+
+def token_of_nobody(role: str) -> str:
+    now = datetime.now(UTC)
+    claims = {"userId": str(uuid4()), "role": role, "iat": now, "exp": now + timedelta(days=1)}
+    return jwt.encode(claims, TEST_JWT_SECRET, algorithm="HS256")
+
+
+def test_a_valid_token_of_a_missing_account_writes_nothing(api, server):
+    headers = {"Authorization": token_of_nobody("teacher")}
+    me = api.get("/auth/me", headers=headers)
+    assert (me.status_code, me.json()) == (404, {"success": False, "error": "User not found"})
+    for method, path, body in (
+        ("POST", "/class", {"className": "Ghost class"}),
+        ("GET", "/class", None),
+        ("GET", "/students", None),
+        ("POST", "/attendance/start", {"classId": str(uuid4())}),
+    ):
+        response = api.request(method, path, json=body, headers=headers)
+        assert (response.status_code, response.json()) == (401, UNAUTHORIZED), path
+
+
+def test_a_socket_with_a_valid_token_of_a_missing_account_is_refused(server):
+    ws = LiveClient(server.ws_url, token_of_nobody("student"))
+    assert ws.receive_error() == "Unauthorized or invalid token"
+    with pytest.raises(ConnectionClosed) as closed:
+        ws.receive()
+    assert closed.value.rcvd.code == 1008
