@@ -48,12 +48,14 @@ def query(database_url: str, sql: str) -> list:
     return asyncio.run(run())
 
 
+def listeners(server: ServerProcess | None = None) -> str:
+    """A condition on pg_stat_activity: the LISTEN connections (of one server process)."""
+    name = LISTENER_APPLICATION_NAME + (f"/{server.process.pid}" if server else "/%")
+    return f"application_name LIKE '{name}' AND datname = current_database()"
+
+
 def listener_pids(database_url: str) -> list[int]:
-    rows = query(
-        database_url,
-        "SELECT pid FROM pg_stat_activity "
-        f"WHERE application_name = '{LISTENER_APPLICATION_NAME}' AND datname = current_database()",
-    )
+    rows = query(database_url, f"SELECT pid FROM pg_stat_activity WHERE {listeners()}")
     return [row["pid"] for row in rows]
 
 
@@ -142,8 +144,7 @@ def test_a_killed_listener_reconnects_and_delivery_resumes(
     assert len(before) == 2  # one per process
     query(
         database_url,
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        f"WHERE application_name = '{LISTENER_APPLICATION_NAME}' AND datname = current_database()",
+        f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {listeners()}",
     )
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -160,6 +161,38 @@ def test_a_killed_listener_reconnects_and_delivery_resumes(
     assert student_ws.receive() == expected
     for process in (server, server_b):
         assert "LISTEN connection was lost; reconnecting" in process.log_path.read_text()
+
+
+def test_marks_made_while_a_process_could_not_listen_reach_its_sockets_after(
+    database_url, server, server_b, make_account, make_class, start_session, live_on
+):
+    teacher = make_account("teacher")
+    students = [make_account() for _ in range(3)]
+    start_session(teacher, make_class(teacher, *students))
+    teacher_ws = live_on("a", teacher)
+    on_b = [live_on("b", student) for student in students]
+    marks = [{"studentId": str(s.id), "status": "present"} for s in students]
+
+    async def keep_b_deaf_while_marking() -> None:
+        # B's listener is killed as fast as it comes back while A commits the marks.
+        connection = await asyncpg.connect(plain_url(database_url))
+        try:
+            kill = f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {listeners(server_b)}"
+            for n in range(60):
+                await connection.execute(kill)
+                if n in (10, 20, 30):
+                    teacher_ws.send("ATTENDANCE_MARKED", marks[n // 10 - 1])
+                await asyncio.sleep(0.02)
+        finally:
+            await connection.close()
+
+    asyncio.run(keep_b_deaf_while_marking())
+    expected = [{"event": "ATTENDANCE_MARKED", "data": mark} for mark in marks]
+    assert [teacher_ws.receive() for _ in marks] == expected
+    for ws in on_b:  # B sends what it missed once it listens again
+        heard = drain(ws)
+        assert [m for m in heard if m in expected] and all(m in heard for m in expected), heard
+    assert "caught up on" in server_b.log_path.read_text()
 
 
 def started_workers(server: ServerProcess) -> set[str]:

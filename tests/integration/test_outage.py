@@ -59,8 +59,18 @@ def test_the_service_rides_out_a_database_outage(own_database, server_env, tmp_p
 
         own_database.stop()
 
-        for response in (http.get("/auth/me", headers=auth), http.get("/health")):
-            assert (response.status_code, response.json()) == (503, UNAVAILABLE)
+        for response in (
+            http.get("/auth/me", headers=auth),
+            http.get("/health"),
+            http.get("/class", headers=auth),
+            http.post("/auth/login", json={"email": teacher_body["email"], "password": "x1"}),
+            http.post(
+                "/auth/login",
+                json={"email": teacher_body["email"], "password": teacher_body["password"]},
+            ),
+            http.post("/auth/signup", json=SignupBodyFactory.build()),
+        ):
+            assert (response.status_code, response.json()) == (503, UNAVAILABLE), response.url
         teacher_ws.send("TODAY_SUMMARY")
         assert teacher_ws.receive_error() == "Service unavailable"
         assert server.process.poll() is None
@@ -76,3 +86,50 @@ def test_the_service_rides_out_a_database_outage(own_database, server_env, tmp_p
     finally:
         http.close()
         server.stop()
+
+
+def test_a_mark_made_as_the_database_returns_reaches_every_process(
+    own_database, server_env, tmp_path
+):
+    env = {**server_env, "DATABASE_URL": own_database.url}
+    a = ServerProcess(env, tmp_path / "a.log").start()
+    b = ServerProcess(env, tmp_path / "b.log").start()
+    http = httpx.Client(base_url=a.base_url, timeout=15)
+    try:
+        bodies = [SignupBodyFactory.build(role=role) for role in ("teacher", "student")]
+        ids = [http.post("/auth/signup", json=body).json()["data"]["id"] for body in bodies]
+        tokens = [
+            http.post(
+                "/auth/login", json={"email": body["email"], "password": body["password"]}
+            ).json()["data"]["token"]
+            for body in bodies
+        ]
+        auth = {"Authorization": tokens[0]}
+        class_id = http.post("/class", json={"className": "Back"}, headers=auth).json()["data"][
+            "id"
+        ]
+        http.post(f"/class/{class_id}/add-student", json={"studentId": ids[1]}, headers=auth)
+        assert http.post("/attendance/start", json={"classId": class_id}, headers=auth).is_success
+        teacher_ws, student_ws = LiveClient(a.ws_url, tokens[0]), LiveClient(b.ws_url, tokens[1])
+
+        own_database.stop()
+        time.sleep(4)  # long enough for the listeners' retries to back off
+        own_database.start()
+
+        mark = {"studentId": ids[1], "status": "present"}
+        deadline = time.monotonic() + 20
+        while True:  # the first moment A can commit again
+            teacher_ws.send("ATTENDANCE_MARKED", mark)
+            answer = teacher_ws.receive()
+            if answer["event"] == "ATTENDANCE_MARKED":
+                break
+            assert answer["data"]["message"] == "Service unavailable"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert student_ws.receive(timeout=10) == {"event": "ATTENDANCE_MARKED", "data": mark}
+        teacher_ws.close()
+        student_ws.close()
+    finally:
+        http.close()
+        a.stop()
+        b.stop()

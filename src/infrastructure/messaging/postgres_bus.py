@@ -12,6 +12,7 @@ a reconnect the bus asks for what was published since it last knew itself to be 
 import asyncio
 import contextlib
 import logging
+import os
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -120,7 +121,11 @@ class PostgresEventBus:
             connection = None
             try:
                 connection = await asyncpg.connect(
-                    self._dsn, server_settings={"application_name": LISTENER_APPLICATION_NAME}
+                    self._dsn,
+                    # Which process listens, for an operator reading pg_stat_activity.
+                    server_settings={
+                        "application_name": f"{LISTENER_APPLICATION_NAME}/{os.getpid()}"
+                    },
                 )
                 lost = asyncio.Event()
                 connection.add_termination_listener(lambda _, lost=lost: lost.set())
