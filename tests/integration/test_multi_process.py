@@ -177,7 +177,8 @@ def test_marks_made_while_a_process_could_not_listen_reach_its_sockets_after(
         # B's listener is killed as fast as it comes back while A commits the marks.
         connection = await asyncpg.connect(plain_url(database_url))
         try:
-            kill = f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {listeners(server_b)}"
+            kill = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+            kill += listeners(server_b)
             for n in range(60):
                 await connection.execute(kill)
                 if n in (10, 20, 30):

@@ -96,3 +96,27 @@ def test_the_page_is_served_with_a_policy_that_allows_only_itself(api):
     policy = page.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "connect-src 'self';" in policy
     assert api.get("/app.js").status_code == 200
+
+
+def test_the_openapi_page_renders_offline_with_its_authorize_button(browser, server):
+    """Swagger UI's files come from this server (the machine has no internet), and the page's
+    policy lets its scripts run."""
+    context = browser.new_context()
+    page = context.new_page()
+    blocked: list[str] = []
+    page.on(
+        "console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None
+    )
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda r: outside.append(r.url) if not r.url.startswith(server.base_url) else None,
+    )
+    try:
+        page.goto(f"{server.base_url}/schema")
+        expect(page.get_by_text("/auth/signup", exact=True)).to_be_visible(timeout=15000)
+        expect(page.get_by_role("button", name="Authorize")).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / "openapi-page.png"))
+        assert blocked == [] and outside == []
+    finally:
+        context.close()
