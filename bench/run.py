@@ -95,6 +95,7 @@ def running_server(command: list[str], port: int, database_url: str, log_path: P
         # The load is the point here: lift the per-socket flood limits the reference lacks.
         "WS_MESSAGES_PER_SECOND": "100000",
         "WS_MESSAGE_BURST": "1000000",
+        "MAX_CONNECTIONS": "100000",  # the idle-memory scenario holds 10,000 sockets
         "PYTHONPATH": str(ROOT / "src"),
     }
     argv = [part.format(port=port, database_url=database_url) for part in command]
