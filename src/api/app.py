@@ -7,6 +7,7 @@ from datetime import datetime
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
+from litestar.routes import WebSocketRoute
 
 from api.authentication import TokenAuthenticationMiddleware
 from api.controllers.attendance import (
@@ -19,7 +20,7 @@ from api.controllers.auth import AuthController
 from api.controllers.classes import ClassController
 from api.controllers.health import health
 from api.controllers.students import list_students
-from api.docs import docs_assets, openapi_config
+from api.docs import SCHEMA_PATH, docs_assets, openapi_config
 from api.errors import EXCEPTION_HANDLERS
 from api.front_door import FrontDoor
 from api.limits import DEFAULT_LIMITS, ApiLimits
@@ -105,6 +106,13 @@ def create_app(
         on_shutdown=list(on_shutdown),
         debug=debug,
     )
-    # Before routing (so inside the security headers): HEAD, and CORS.
-    app.asgi_handler = FrontDoor(app.asgi_handler, allowed_origin=cors_origin)
+    # Before routing (so inside the security headers): HEAD, CORS, and some 404s.
+    fixed_paths = {route.path for route in app.routes if "{" not in route.path}
+    app.asgi_handler = FrontDoor(
+        app.asgi_handler,
+        allowed_origin=cors_origin,
+        socket_paths=frozenset(r.path for r in app.routes if isinstance(r, WebSocketRoute)),
+        schema_prefix=SCHEMA_PATH,
+        schema_paths=frozenset(path for path in fixed_paths if path.startswith(SCHEMA_PATH)),
+    )
     return app

@@ -1,30 +1,49 @@
-"""What the ASGI app does before routing: HEAD wherever GET works, and CORS for the one
-allowed origin.
+"""What the ASGI app does before routing: HEAD wherever GET works, CORS for the one allowed
+origin, and 404 in the envelope where Litestar would answer otherwise (its OpenAPI router
+claims every path under /schema with an HTML page; a WebSocket handshake to a path that is no
+socket gets a bare 403 from the server).
 
 Litestar's own CORS middleware answers every preflight itself, for any path (so an unknown
 path gets a 204) and refuses in plain text; the contract wants 404 for unknown paths and the
 envelope everywhere. So preflights from the allowed origin go on to the router (a known path's
 OPTIONS handler answers, an unknown one is a 404), and refusals are in the envelope."""
 
-from collections.abc import Iterable
-
 import msgspec
 from litestar.datastructures import Headers, MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 ORIGIN_NOT_ALLOWED = "Forbidden, origin not allowed"
+NOT_FOUND = "Not found"
 ALLOWED_HEADERS = "Authorization, Content-Type"
 PREFLIGHT_MAX_AGE_SECONDS = "600"
 
 
 class FrontDoor:
-    def __init__(self, app: ASGIApp, allowed_origin: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        allowed_origin: str,
+        *,
+        socket_paths: frozenset[str],
+        schema_prefix: str,
+        schema_paths: frozenset[str],
+    ) -> None:
         self._app = app
         self._allowed_origin = allowed_origin
+        self._socket_paths = socket_paths
+        self._schema_prefix = schema_prefix + "/"
+        self._schema_paths = schema_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] not in self._socket_paths:
+            await _refuse_handshake(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self._app(scope, receive, send)
+            return
+        path = scope["path"]
+        if path.startswith(self._schema_prefix) and path not in self._schema_paths:
+            await _send_error(send, 404, NOT_FOUND)
             return
         headers = Headers.from_scope(scope)
         origin = headers.get("origin")
@@ -70,11 +89,24 @@ def _without_body(send: Send) -> Send:
     return send_head
 
 
-async def _send_error(send: Send, status: int, message: str) -> None:
+def _error(message: str) -> tuple[list[tuple[bytes, bytes]], bytes]:
     body = msgspec.json.encode({"success": False, "error": message})
-    headers: Iterable[tuple[bytes, bytes]] = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": list(headers)})
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    return headers, body
+
+
+async def _send_error(send: Send, status: int, message: str) -> None:
+    headers, body = _error(message)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+async def _refuse_handshake(scope: Scope, receive: Receive, send: Send) -> None:
+    """A 404 in the envelope instead of the handshake, where the server can send one."""
+    await receive()  # websocket.connect
+    if "websocket.http.response" not in scope.get("extensions", {}):
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    headers, body = _error(NOT_FOUND)
+    await send({"type": "websocket.http.response.start", "status": 404, "headers": headers})
+    await send({"type": "websocket.http.response.body", "body": body})

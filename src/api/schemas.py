@@ -11,15 +11,16 @@ from domain.users import MAX_PASSWORD_BYTES, Role
 
 T = TypeVar("T")
 
-# zod's email and uuid rules, anchored (msgspec patterns are not).
+# zod's email and uuid rules, anchored (msgspec patterns are not). \Z, not $: $ also matches
+# before a final newline.
 EMAIL_PATTERN = (
     r"^(?!\.)(?!.*\.\.)[A-Za-z0-9_'+\-.]*[A-Za-z0-9_+\-]"  # local part
-    r"@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$"  # domain
+    r"@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}\Z"  # domain
 )
-UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z"
 
 # Text PostgreSQL and bcrypt can take: no NUL character, no unpaired surrogate.
-STORABLE_TEXT_PATTERN = r"^[^\x00\ud800-\udfff]*$"
+STORABLE_TEXT_PATTERN = r"^[^\x00\ud800-\udfff]*\Z"
 
 Email = Annotated[str, Meta(pattern=EMAIL_PATTERN, max_length=254)]
 UuidText = Annotated[str, Meta(pattern=UUID_PATTERN)]

@@ -6,10 +6,26 @@ address, so guessing from one place stops that place only; a ceiling per email s
 spread over many addresses, and a device that has logged in to that email before is exempt
 from it (and from the per-address count), keeping an allowance of its own."""
 
+import ipaddress
 from dataclasses import dataclass
 
 # An attempt is counted against several rules at once: (rule, subject) pairs.
 AttemptChecks = list[tuple["AttemptRule", str]]
+
+
+def address_subject(address: str) -> str:
+    """What counts as one client address: an IPv4 address, or an IPv6 address's /64 (one
+    subscriber's allocation, which hands out addresses freely); spellings of one address are
+    one subject."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:100]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +76,7 @@ class AttemptPolicy:
         allowance, which a successful login clears."""
         if trusted_device is not None:
             return [(self.logins_per_trusted_device, f"{email}|{trusted_device}")]
+        address = address_subject(address)
         return [
             (self.logins_per_email_and_address, f"{email}|{address}"),
             (self.logins_per_address, address),
@@ -67,4 +84,4 @@ class AttemptPolicy:
         ]
 
     def signup_checks(self, address: str) -> AttemptChecks:
-        return [(self.signups_per_address, address)]
+        return [(self.signups_per_address, address_subject(address))]

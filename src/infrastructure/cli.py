@@ -51,7 +51,7 @@ def serve(settings: Settings) -> None:
         http=GuardedHttpProtocol,
         timeout_keep_alive=settings.http_keepalive_seconds,
         # The client address comes from X-Forwarded-For only when the peer is a trusted proxy.
-        proxy_headers=True,
+        proxy_headers=bool(settings.forwarded_allow_ips),
         forwarded_allow_ips=settings.forwarded_allow_ips,
         ws="websockets-sansio",
         # Frames up to 16 times the app's limit still get its "Invalid message format".

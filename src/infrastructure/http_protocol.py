@@ -1,66 +1,137 @@
-"""uvicorn's HTTP protocol (httptools) with the two limits it lacks.
+"""uvicorn's HTTP protocol (httptools) with the limits it lacks, and its own refusals in the
+envelope.
 
-- A request's headers must arrive within HTTP_HEADER_TIMEOUT_SECONDS of the connection opening
-  (or of the previous response): uvicorn's keep-alive timeout covers only idle connections
-  between requests, so a client that sends half a request line holds its connection forever.
+- A request (its headers and its body) must arrive within HTTP_REQUEST_TIMEOUT_SECONDS of its
+  first byte, or of the connection opening: uvicorn's keep-alive timeout covers only idle
+  connections between requests, so a client that sends half a request holds its connection
+  forever.
+- Request headers take at most MAX_HEADER_BYTES (431 past it): httptools buffers a header of
+  any size, and parsing one of many megabytes stalls every other client of the process.
 - At most MAX_CONNECTIONS connections per process (HTTP and WebSocket); past it, a new one gets
-  503 in the envelope and is closed. uvicorn's own `limit_concurrency` answers in plain text.
+  503 and is closed. uvicorn's own `limit_concurrency` answers in plain text.
+- A WebSocket handshake over the `websockets` library's line or header limits is refused here
+  (that library answers it only once the client hangs up), and a request httptools cannot
+  parse gets 400 in the envelope, not uvicorn's plain text.
 
-Both limits come from the environment that `live-attendance serve` prepares, so every worker
-process reads the same figures."""
+The figures come from the environment that `live-attendance serve` prepares, so every worker
+process reads the same ones."""
 
 import asyncio
 import os
 from functools import cache
 
+import msgspec
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from websockets.http11 import MAX_LINE_LENGTH, MAX_NUM_HEADERS
 
-_BODY = b'{"success":false,"error":"Service unavailable"}'
-SERVICE_UNAVAILABLE = (
-    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
-    b"content-length: " + str(len(_BODY)).encode() + b"\r\nconnection: close\r\n\r\n" + _BODY
-)
+MAX_HEADER_BYTES = 64 * 1024
+# After a refusal, what the client still sends is read and dropped for this long before the
+# connection closes: closing with unread data resets it, and the client never reads the answer.
+LINGER_SECONDS = 2.0
+_REASONS = {
+    400: b"Bad Request",
+    414: b"URI Too Long",
+    431: b"Request Header Fields Too Large",
+    503: b"Service Unavailable",
+}
+_MESSAGES = {
+    400: "Invalid request",
+    414: "Request line too long",
+    431: "Request headers too large",
+    503: "Service unavailable",
+}
+
+
+def refusal(status: int) -> bytes:
+    """A whole HTTP response in the envelope, after which the connection closes."""
+    body = msgspec.json.encode({"success": False, "error": _MESSAGES[status]})
+    return (
+        b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
+        b"connection: close\r\n\r\n" % (status, _REASONS[status], len(body))
+    ) + body
 
 
 @cache
 def _limits() -> tuple[float, int]:
     return (
-        float(os.environ.get("HTTP_HEADER_TIMEOUT_SECONDS", "10")),
+        float(os.environ.get("HTTP_REQUEST_TIMEOUT_SECONDS", "10")),
         int(os.environ.get("MAX_CONNECTIONS", "10000")),
     )
 
 
 class GuardedHttpProtocol(HttpToolsProtocol):
-    _header_timer: asyncio.TimerHandle | None = None
+    _request_timer: asyncio.TimerHandle | None = None
+    _header_bytes: int | None = None  # counted while headers are arriving
+    _refused = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        header_timeout, max_connections = _limits()
-        if len(self.connections) > max_connections:
-            transport.write(SERVICE_UNAVAILABLE)
-            transport.close()
+        if len(self.connections) > _limits()[1]:
+            self._refuse(503)
             return
-        self._header_timer = self.loop.call_later(header_timeout, self._headers_too_slow)
+        self._start_request()
+
+    def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return
+        super().data_received(data)
+        if self._header_bytes is not None and not self.transport.is_closing():
+            self._header_bytes += len(data)
+            if self._header_bytes > MAX_HEADER_BYTES:
+                self._refuse(431)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        if self._header_timer is None:  # the next request on a kept-alive connection
-            self._header_timer = self.loop.call_later(_limits()[0], self._headers_too_slow)
+        if self._request_timer is None:  # the next request on a kept-alive connection
+            self._start_request()
 
     def on_headers_complete(self) -> None:
-        self._stop_header_timer()
+        self._header_bytes = None
         super().on_headers_complete()
 
+    def on_message_complete(self) -> None:
+        self._stop_request_timer()
+        super().on_message_complete()
+
+    def handle_websocket_upgrade(self) -> None:
+        self._stop_request_timer()
+        if len(self.url) + 32 > MAX_LINE_LENGTH:
+            self._refuse(414)
+        elif len(self.headers) > MAX_NUM_HEADERS or any(
+            len(name) + len(value) + 4 > MAX_LINE_LENGTH for name, value in self.headers
+        ):
+            self._refuse(431)
+        else:
+            super().handle_websocket_upgrade()
+
+    def send_400_response(self, msg: str) -> None:
+        self._refuse(400)
+
     def connection_lost(self, exc: Exception | None) -> None:
-        self._stop_header_timer()
+        self._stop_request_timer()
         super().connection_lost(exc)
 
-    def _stop_header_timer(self) -> None:
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
+    def _start_request(self) -> None:
+        self._header_bytes = 0
+        self._request_timer = self.loop.call_later(_limits()[0], self._request_too_slow)
 
-    def _headers_too_slow(self) -> None:
-        self._header_timer = None
+    def _stop_request_timer(self) -> None:
+        if self._request_timer is not None:
+            self._request_timer.cancel()
+            self._request_timer = None
+
+    def _request_too_slow(self) -> None:
+        self._request_timer = None
         if not self.transport.is_closing():
             self.transport.close()
+
+    def _refuse(self, status: int) -> None:
+        self._stop_request_timer()
+        self._header_bytes = None
+        if self._refused or self.transport.is_closing():
+            return
+        self._refused = True
+        self.transport.write(refusal(status))
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self._request_timer = self.loop.call_later(LINGER_SECONDS, self.transport.close)

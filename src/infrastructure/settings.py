@@ -2,6 +2,7 @@
 
 Every problem is collected, so a bad start names all of them in one message."""
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -45,7 +46,7 @@ class Settings:
     ws_flood_grace_seconds: int
     ws_sockets_per_user: int
     forwarded_allow_ips: str
-    http_header_timeout_seconds: int
+    http_request_timeout_seconds: int
     http_keepalive_seconds: int
     max_connections: int
     expose_student_emails: bool
@@ -79,7 +80,7 @@ class Settings:
             "WS_FLOOD_GRACE_SECONDS": str(self.ws_flood_grace_seconds),
             "WS_SOCKETS_PER_USER": str(self.ws_sockets_per_user),
             "FORWARDED_ALLOW_IPS": self.forwarded_allow_ips,
-            "HTTP_HEADER_TIMEOUT_SECONDS": str(self.http_header_timeout_seconds),
+            "HTTP_REQUEST_TIMEOUT_SECONDS": str(self.http_request_timeout_seconds),
             "HTTP_KEEPALIVE_SECONDS": str(self.http_keepalive_seconds),
             "MAX_CONNECTIONS": str(self.max_connections),
             "EXPOSE_STUDENT_EMAILS": "true" if self.expose_student_emails else "false",
@@ -129,6 +130,18 @@ def load_settings(
             return False
         problems.append(f"{name} must be true or false (got {raw!r})")
         return default
+
+    def proxies() -> str:
+        """FORWARDED_ALLOW_IPS: `*`, or comma-separated addresses and networks; none by default."""
+        raw = text("FORWARDED_ALLOW_IPS", "") or ""
+        entries = [entry.strip() for entry in raw.split(",") if entry.strip()]
+        for entry in entries:
+            try:
+                if entry != "*":
+                    ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                problems.append(f"FORWARDED_ALLOW_IPS: {entry!r} is not an address or network")
+        return ",".join(entries)
 
     node_env = text("NODE_ENV", "development") or "development"
     if node_env not in ENVIRONMENTS:
@@ -182,8 +195,8 @@ def load_settings(
         ws_message_burst=integer("WS_MESSAGE_BURST", 500, 1, 1_000_000),
         ws_flood_grace_seconds=integer("WS_FLOOD_GRACE_SECONDS", 2, 0, 3600),
         ws_sockets_per_user=integer("WS_SOCKETS_PER_USER", 10, 1, 100_000),
-        forwarded_allow_ips=text("FORWARDED_ALLOW_IPS", "127.0.0.1") or "127.0.0.1",
-        http_header_timeout_seconds=integer("HTTP_HEADER_TIMEOUT_SECONDS", 10, 1, 3600),
+        forwarded_allow_ips=proxies(),
+        http_request_timeout_seconds=integer("HTTP_REQUEST_TIMEOUT_SECONDS", 10, 1, 3600),
         http_keepalive_seconds=integer("HTTP_KEEPALIVE_SECONDS", 5, 1, 3600),
         max_connections=integer("MAX_CONNECTIONS", 10_000, 10, 1_000_000),
         expose_student_emails=boolean("EXPOSE_STUDENT_EMAILS", True),

@@ -10,7 +10,7 @@ import pytest
 
 from tests.integration.server import ServerProcess
 
-HEADER_TIMEOUT = 1
+HEADER_TIMEOUT = 1  # HTTP_REQUEST_TIMEOUT_SECONDS
 MAX_CONNECTIONS = 20
 
 
@@ -18,7 +18,7 @@ MAX_CONNECTIONS = 20
 def strict_server(server_env, tmp_path_factory):
     env = {
         **server_env,
-        "HTTP_HEADER_TIMEOUT_SECONDS": str(HEADER_TIMEOUT),
+        "HTTP_REQUEST_TIMEOUT_SECONDS": str(HEADER_TIMEOUT),
         "MAX_CONNECTIONS": str(MAX_CONNECTIONS),
     }
     process = ServerProcess(env, tmp_path_factory.mktemp("limits") / "server.log").start()
@@ -50,7 +50,9 @@ def test_a_request_whose_headers_never_finish_is_closed(strict_server):
 def test_an_idle_kept_alive_connection_that_starts_a_request_and_stalls_is_closed(strict_server):
     with socket.create_connection(("127.0.0.1", strict_server.port), timeout=10) as connection:
         connection.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-        first = connection.recv(65536)
+        first = b""
+        while not first.endswith(b"}}"):  # the whole first response
+            first += connection.recv(65536)
         assert first.startswith(b"HTTP/1.1 200")
         connection.sendall(b"GET /health HTTP/1.1\r\nHo")
         assert closed_by_server(connection) == b""
@@ -71,3 +73,15 @@ def test_past_the_connection_cap_a_newcomer_gets_a_503_in_the_envelope(strict_se
     while httpx.get(f"{strict_server.base_url}/health").status_code != 200:
         assert time.monotonic() < deadline
         time.sleep(0.1)
+
+
+def test_a_request_whose_body_never_finishes_is_closed(strict_server):
+    with socket.create_connection(("127.0.0.1", strict_server.port), timeout=10) as connection:
+        connection.sendall(
+            b"POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000\r\n\r\n{"
+        )
+        started = time.monotonic()
+        answer = closed_by_server(connection)
+        assert not answer.startswith(b"HTTP/1.1 5"), answer
+        assert time.monotonic() - started < HEADER_TIMEOUT + 5

@@ -132,3 +132,108 @@ def test_a_socket_with_a_valid_token_of_a_missing_account_is_refused(server):
     with pytest.raises(ConnectionClosed) as closed:
         ws.receive()
     assert closed.value.rcvd.code == 1008
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "POST", "DELETE", "OPTIONS"])
+@pytest.mark.parametrize("path", ["/schema/nope", "/schema/redoc", "/schema/x/y"])
+def test_unknown_paths_under_the_schema_are_404s_too(api, method, path):
+    response = api.request(method, path)
+    assert response.status_code == 404
+    if method != "HEAD":
+        assert response.json() == NOT_FOUND
+
+
+def raw_exchange(port: int, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+def envelope_of(answer: bytes) -> tuple[bytes, dict]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"content-type: application/json" in head.lower(), answer[:300]
+    return head.split(b"\r\n")[0], json.loads(body)
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"FOO /x HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET health HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n",
+    ],
+)
+def test_a_request_the_parser_refuses_is_a_400_in_the_envelope(server, request_bytes):
+    status_line, body = envelope_of(raw_exchange(server.port, request_bytes))
+    assert status_line == b"HTTP/1.1 400 Bad Request"
+    assert body == {"success": False, "error": "Invalid request"}
+
+
+def test_headers_over_64_kib_are_a_431_at_once(server):
+    request = b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n"
+    status_line, body = envelope_of(raw_exchange(server.port, request))
+    assert status_line == b"HTTP/1.1 431 Request Header Fields Too Large"
+    assert body == {"success": False, "error": "Request headers too large"}
+
+
+def websocket_handshake(path: str, extra: bytes = b"") -> bytes:
+    return (
+        (
+            f"GET {path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        ).encode()
+        + extra
+        + b"\r\n"
+    )
+
+
+def test_a_handshake_over_the_socket_limits_is_answered_at_once(server):
+    status_line, body = envelope_of(
+        raw_exchange(server.port, websocket_handshake("/ws?token=" + "a" * 20_000))
+    )
+    assert status_line == b"HTTP/1.1 414 URI Too Long"
+    assert body == {"success": False, "error": "Request line too long"}
+    many = b"".join(b"X-H%d: v\r\n" % n for n in range(200))
+    status_line, body = envelope_of(raw_exchange(server.port, websocket_handshake("/ws", many)))
+    assert status_line == b"HTTP/1.1 431 Request Header Fields Too Large"
+    assert body == {"success": False, "error": "Request headers too large"}
+
+
+@pytest.mark.parametrize("path", ["/nope", "/health", "/auth/login"])
+def test_a_handshake_to_a_path_that_is_no_socket_is_a_404(server, path):
+    status_line, body = envelope_of(raw_exchange(server.port, websocket_handshake(path)))
+    assert status_line.startswith(b"HTTP/1.1 404")
+    assert body == NOT_FOUND
+
+
+UUID_WITH_NEWLINE = "00000000-0000-0000-0000-000000000000\n"
+
+
+def test_ids_and_emails_with_a_trailing_newline_are_invalid(api, teacher, make_class):
+    classroom = make_class(teacher)
+    for path, body in (
+        ("/attendance/start", {"classId": UUID_WITH_NEWLINE}),
+        (f"/class/{classroom['id']}/add-student", {"studentId": UUID_WITH_NEWLINE}),
+    ):
+        response = api.post(path, json=body, headers=teacher.auth)
+        assert (response.status_code, response.json()) == (400, INVALID_SCHEMA), path
+    look_alike = {
+        "name": "Vic",
+        "email": teacher.email + "\n",
+        "password": "secret1",
+        "role": "student",
+    }
+    response = api.post("/auth/signup", json=look_alike)
+    assert (response.status_code, response.json()) == (400, INVALID_SCHEMA)
+
+
+def test_ids_with_a_trailing_newline_are_invalid_frames(live, teacher, student):
+    teacher_ws, student_ws = live(teacher), live(student)
+    teacher_ws.send("TODAY_SUMMARY", {"classId": UUID_WITH_NEWLINE})
+    assert teacher_ws.receive_error() == "Invalid message format"
+    student_ws.send("MY_ATTENDANCE", {"classId": UUID_WITH_NEWLINE})
+    assert student_ws.receive_error() == "Invalid message format"

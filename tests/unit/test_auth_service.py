@@ -176,3 +176,15 @@ async def test_signup_floods_from_one_address_are_refused(auth, uow):
         await auth.sign_up("N", "n4@example.com", "secret1", Role.STUDENT, "10.1.1.1")
     assert len(uow.store.users) == 4
     await auth.sign_up("N", "n5@example.com", "secret1", Role.STUDENT, "10.1.1.2")
+
+
+def test_spellings_of_one_address_and_one_ipv6_subnet_count_as_one_client():
+    from domain.throttling import address_subject
+
+    assert address_subject("::1") == address_subject("0:0::1") == address_subject("0000::0001")
+    assert (
+        address_subject("2001:db8::1") == address_subject("2001:db8::ffff:2") == ("2001:db8::/64")
+    )
+    assert address_subject("2001:db8:0:1::1") != address_subject("2001:db8::1")
+    assert address_subject("::ffff:10.0.0.1") == address_subject("10.0.0.1") == "10.0.0.1"
+    assert address_subject("10.0.0.1") != address_subject("10.0.0.2")

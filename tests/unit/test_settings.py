@@ -52,3 +52,12 @@ def test_settings_survive_the_trip_through_the_environment():
         env_file=None,
     )
     assert load_settings(settings.as_environment(), env_file=None) == settings
+
+
+def test_proxies_are_trusted_only_when_named_and_must_be_addresses():
+    assert load_settings({}, env_file=None).forwarded_allow_ips == ""
+    named = load_settings({"FORWARDED_ALLOW_IPS": "127.0.0.1, 10.0.0.0/8"}, env_file=None)
+    assert named.forwarded_allow_ips == "127.0.0.1,10.0.0.0/8"
+    with pytest.raises(SettingsError) as error:
+        load_settings({"FORWARDED_ALLOW_IPS": "proxy.local"}, env_file=None)
+    assert "FORWARDED_ALLOW_IPS" in str(error.value)

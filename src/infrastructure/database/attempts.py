@@ -57,9 +57,13 @@ class PostgresAttemptCounter:
             )
 
     async def _uncount(self, keys: list[str]) -> None:
+        # Locks the counters in key order first, as _TAKE does: an UPDATE alone locks them in
+        # whatever order it scans, and deadlocks against concurrent takes.
         if keys:
             await self._database.pool.execute(
-                "UPDATE attempt_counters SET hits = greatest(hits - 1, 0)"
-                " WHERE key = ANY($1::text[]) AND expires_at > now()",
+                "UPDATE attempt_counters c SET hits = greatest(c.hits - 1, 0)"
+                " FROM (SELECT key FROM attempt_counters WHERE key = ANY($1::text[])"
+                "       AND expires_at > now() ORDER BY key FOR UPDATE) AS locked"
+                " WHERE c.key = locked.key",
                 keys,
             )
