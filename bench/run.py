@@ -66,7 +66,7 @@ def pinned(core: str, command: list[str]) -> list[str]:
 
 
 def our_command() -> list[str]:
-    return [sys.executable, "-m", "infrastructure.cli", "serve"]
+    return [sys.executable, "-m", "bootstrap.cli", "serve"]
 
 
 def anchor_command(workdir: Path) -> list[str]:

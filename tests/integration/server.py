@@ -40,7 +40,7 @@ class ServerProcess:
         env = {**os.environ, **self.env, "HOST": "127.0.0.1", "PORT": str(self.port)}
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "infrastructure.cli", "serve"],
+                [sys.executable, "-m", "bootstrap.cli", "serve"],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

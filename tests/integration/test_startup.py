@@ -16,7 +16,7 @@ def test_bad_configuration_stops_start_up_naming_every_problem(tmp_path):
     env.pop("DATABASE_URL", None)
     env.pop("CORS_ORIGIN", None)
     result = subprocess.run(
-        [sys.executable, "-m", "infrastructure.cli", "serve"],
+        [sys.executable, "-m", "bootstrap.cli", "serve"],
         env=env,
         capture_output=True,
         text=True,

@@ -2,21 +2,12 @@
 fake services whose unit of work blows up."""
 
 import pytest
+from dependency_injector import providers
 from litestar.testing import TestClient
 
-from api.app import ApiServices, create_app
-from domain.throttling import AttemptPolicy
-from services.attendance import AttendanceService
-from services.auth import AuthService
-from services.classes import ClassService
-from services.health import HealthService
-from tests.unit.fakes import (
-    FakeTokens,
-    InMemoryAttemptCounter,
-    PlainHasher,
-    RecordingEventBus,
-    SteppingClock,
-)
+from bootstrap.container import Container
+from infrastructure.settings import load_settings
+from tests.unit.fakes import FakeTokens, InMemoryAttemptCounter, PlainHasher, RecordingEventBus
 
 
 class BrokenUnitOfWork:
@@ -32,29 +23,37 @@ class DownDatabase:
         return False
 
 
+class NoDatabase(DownDatabase):
+    """Neither started nor stopped: the app's start-up hooks come from the container too."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class QuietEventBus(RecordingEventBus):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 @pytest.fixture
 def client():
-    services = ApiServices(
-        auth=AuthService(
-            BrokenUnitOfWork,
-            PlainHasher(),
-            FakeTokens(),
-            InMemoryAttemptCounter(),
-            AttemptPolicy.with_limits(
-                per_email_and_address=5,
-                per_address=50,
-                per_email=100,
-                signups_per_address=300,
-                window_seconds=900,
-            ),
-        ),
-        classes=ClassService(BrokenUnitOfWork, RecordingEventBus()),
-        attendance=AttendanceService(BrokenUnitOfWork, SteppingClock(), RecordingEventBus()),
-        health=HealthService(DownDatabase()),
-        events=RecordingEventBus(),
+    """The app as the container builds it, with fakes in place of every adapter."""
+    settings = load_settings(
+        {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "JWT_SECRET": "s" * 32},
+        env_file=None,
     )
-    with TestClient(create_app(services, cors_origin="http://localhost:5173")) as test_client:
+    container = Container(settings=settings)
+    container.unit_of_work.override(providers.Factory(BrokenUnitOfWork))
+    container.database.override(providers.Singleton(NoDatabase))
+    container.event_bus.override(providers.Singleton(QuietEventBus))
+    container.hasher.override(providers.Singleton(PlainHasher))
+    container.tokens.override(providers.Singleton(FakeTokens))
+    container.attempt_counter.override(providers.Singleton(InMemoryAttemptCounter))
+    with TestClient(container.app()) as test_client:
         yield test_client
+    container.reset_singletons()
 
 
 def test_an_unexpected_failure_is_a_500_that_says_nothing_inside(client, caplog):

@@ -1,7 +1,10 @@
-"""The composition root: the one place that knows every adapter and wires it into the services."""
+"""The container: every object of the service is made here, and nowhere else."""
 
 from dependency_injector import containers, providers
+from litestar import Litestar
 
+from api.app import ApiServices, create_app
+from api.limits import ApiLimits
 from domain.throttling import AttemptPolicy
 from infrastructure.clock import SystemClock
 from infrastructure.database.attempts import PostgresAttemptCounter
@@ -62,6 +65,32 @@ class Container(containers.DeclarativeContainer):
     )
     health_service = providers.Singleton(HealthService, database)
 
+    api_services = providers.Singleton(
+        ApiServices,
+        auth=auth_service,
+        classes=class_service,
+        attendance=attendance_service,
+        health=health_service,
+        events=event_bus,
+    )
+    api_limits = providers.Singleton(
+        ApiLimits,
+        max_body_bytes=settings.provided.max_body_bytes,
+        max_frame_bytes=settings.provided.ws_max_frame_bytes,
+        messages_per_second=settings.provided.ws_messages_per_second,
+        message_burst=settings.provided.ws_message_burst,
+        flood_grace_seconds=settings.provided.ws_flood_grace_seconds,
+        sockets_per_user=settings.provided.ws_sockets_per_user,
+    )
+    app = providers.Singleton(
+        create_app,
+        api_services,
+        cors_origin=settings.provided.cors_origin,
+        on_startup=providers.List(database.provided.start, event_bus.provided.start),
+        on_shutdown=providers.List(event_bus.provided.stop, database.provided.stop),
+        limits=api_limits,
+    )
+
 
 def container_from_environment() -> Container:
     """For a server process: everything comes from the environment, already resolved by the
@@ -83,3 +112,8 @@ def container_from_environment() -> Container:
             ]
         )
     return Container(settings=settings)
+
+
+def create_app_from_environment() -> Litestar:
+    """The ASGI application of one server process (uvicorn's factory)."""
+    return container_from_environment().app()

@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 
+from bootstrap import container
 from infrastructure.database.migrations import generate_revision, upgrade_to_head
 from infrastructure.embedded_postgres import start_embedded_postgres
 from infrastructure.http_protocol import GuardedHttpProtocol
@@ -20,7 +21,8 @@ from infrastructure.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("live_attendance")
 
-ASGI_APP_FACTORY = "api.asgi:create_app_from_environment"
+# uvicorn needs the factory by name to start worker processes; named from the object itself.
+ASGI_APP_FACTORY = f"{container.__name__}:{container.create_app_from_environment.__name__}"
 
 
 def resolve_runtime_settings(settings: Settings) -> Settings:
