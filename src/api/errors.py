@@ -2,6 +2,7 @@
 one into the envelope."""
 
 import logging
+from typing import NamedTuple
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
@@ -13,13 +14,14 @@ from domain.errors import (
     EmailAlreadyExists,
     InvalidCredentials,
     NoActiveSession,
+    NotClassMember,
     NotClassTeacher,
     NotEnrolledInClass,
-    ServiceUnavailable,
     StudentNotFound,
     TooManyAttempts,
     UserNotFound,
 )
+from domain.ports import Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,14 @@ STUDENT_ACCESS_REQUIRED = "Forbidden, student access required"
 INVALID_REQUEST_SCHEMA = "Invalid request schema"
 INTERNAL_SERVER_ERROR = "Internal server error"
 
+
+class ErrorAnswer(NamedTuple):
+    status: int
+    message: str
+
+
+SERVICE_UNAVAILABLE = ErrorAnswer(503, "Service unavailable")
+
 # The status and text for each domain error (the WebSocket uses the same texts).
 DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     EmailAlreadyExists: (400, "Email already exists"),
@@ -37,9 +47,10 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     ClassNotFound: (404, "Class not found"),
     StudentNotFound: (404, "Student not found"),
     NotClassTeacher: (403, "Forbidden, not class teacher"),
+    # The contract answers anyone outside a class with the teacher text.
+    NotClassMember: (403, "Forbidden, not class teacher"),
     NotEnrolledInClass: (403, "Forbidden, not enrolled in class"),
     NoActiveSession: (409, "No active attendance session"),
-    ServiceUnavailable: (503, "Service unavailable"),
     TooManyAttempts: (429, "Too many attempts, try again later"),
 }
 
@@ -60,15 +71,18 @@ def error_response(status_code: int, message: str) -> Response:
     return Response({"success": False, "error": message}, status_code=status_code)
 
 
-def domain_error_message(error: DomainError) -> tuple[int, str]:
+def answer_for(error: DomainError | Unavailable) -> ErrorAnswer:
+    """How the api says a domain error, or an unreachable database (HTTP and socket alike)."""
+    if isinstance(error, Unavailable):
+        return SERVICE_UNAVAILABLE
     for error_type in type(error).__mro__:
         if error_type in DOMAIN_ERRORS:
-            return DOMAIN_ERRORS[error_type]
-    return HTTP_500_INTERNAL_SERVER_ERROR, INTERNAL_SERVER_ERROR
+            return ErrorAnswer(*DOMAIN_ERRORS[error_type])
+    return ErrorAnswer(HTTP_500_INTERNAL_SERVER_ERROR, INTERNAL_SERVER_ERROR)
 
 
-def handle_domain_error(_: Request, error: DomainError) -> Response:
-    return error_response(*domain_error_message(error))
+def handle_expected_error(_: Request, error: DomainError | Unavailable) -> Response:
+    return error_response(*answer_for(error))
 
 
 def handle_http_exception(_: Request, error: HTTPException) -> Response:
@@ -93,7 +107,8 @@ def handle_unexpected_error(request: Request, error: Exception) -> Response:
 
 
 EXCEPTION_HANDLERS = {
-    DomainError: handle_domain_error,
+    DomainError: handle_expected_error,
+    Unavailable: handle_expected_error,
     HTTPException: handle_http_exception,
     Exception: handle_unexpected_error,
 }

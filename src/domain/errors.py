@@ -29,6 +29,10 @@ class NotEnrolledInClass(DomainError):
     pass
 
 
+class NotClassMember(DomainError):
+    """Neither the class's teacher nor one of its students."""
+
+
 class StudentNotFound(DomainError):
     pass
 
@@ -39,10 +43,6 @@ class NoActiveSession(DomainError):
 
 class InvalidToken(DomainError):
     pass
-
-
-class ServiceUnavailable(DomainError):
-    """The database cannot be reached right now; nothing was changed."""
 
 
 class TooManyAttempts(DomainError):

@@ -13,6 +13,11 @@ from domain.throttling import AttemptChecks, AttemptRule
 from domain.users import Identity, User, UserSummary
 
 
+class Unavailable(Exception):
+    """What any port raises when what it stands for (the database) cannot be reached right
+    now; nothing was changed. Not a rule of the domain: the outer layers say "try again"."""
+
+
 class UserRepository(Protocol):
     async def get(self, user_id: UUID) -> User | None: ...
 

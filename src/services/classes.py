@@ -2,7 +2,13 @@ from dataclasses import dataclass, replace
 from uuid import UUID, uuid4
 
 from domain.classrooms import Classroom
-from domain.errors import ClassNotFound, NotClassTeacher, NotEnrolledInClass, StudentNotFound
+from domain.errors import (
+    ClassNotFound,
+    NotClassMember,
+    NotClassTeacher,
+    NotEnrolledInClass,
+    StudentNotFound,
+)
 from domain.events import ClassJoined
 from domain.ports import ClassroomRepository, EventBus, UnitOfWorkFactory
 from domain.users import Identity, Role, UserSummary
@@ -76,7 +82,7 @@ class ClassService:
             raise ClassNotFound(class_id)
         classroom, students = found
         if not classroom.is_visible_to(viewer):
-            raise NotClassTeacher(class_id)
+            raise NotClassMember(class_id)
         if viewer.role is Role.STUDENT and not self._expose_student_emails:
             students = [
                 student if student.id == viewer.user_id else replace(student, email=None)

@@ -2,7 +2,7 @@ from uuid import uuid4
 
 import pytest
 
-from domain.errors import ClassNotFound, NotClassTeacher, StudentNotFound
+from domain.errors import ClassNotFound, NotClassMember, NotClassTeacher, StudentNotFound
 from domain.events import ClassJoined
 from domain.users import Identity, Role
 from services.classes import ClassService
@@ -58,9 +58,9 @@ async def test_class_details_for_owner_and_enrolled_student_only(classes, add_us
         details = await classes.class_details(viewer, classroom.id)
         assert [s.id for s in details.students] == [student.user_id]
         assert details.students[0].email == uow.store.users[student.user_id].email
-    with pytest.raises(NotClassTeacher):
+    with pytest.raises(NotClassMember):
         await classes.class_details(outsider, classroom.id)
-    with pytest.raises(NotClassTeacher):
+    with pytest.raises(NotClassMember):
         await classes.class_details(add_user(Role.TEACHER), classroom.id)
     with pytest.raises(ClassNotFound):
         await classes.class_details(teacher, uuid4())

@@ -7,7 +7,7 @@ from typing import Any
 from litestar import WebSocket, websocket
 from litestar.di import NamedDependency
 
-from api.errors import INTERNAL_SERVER_ERROR, domain_error_message
+from api.errors import INTERNAL_SERVER_ERROR, SERVICE_UNAVAILABLE, answer_for
 from api.limits import ApiLimits
 from api.live.flood import FloodGuard, Verdict
 from api.live.protocol import (
@@ -29,7 +29,8 @@ from api.live.protocol import (
     parse_mark,
 )
 from api.live.registry import LiveConnection, SocketRegistry
-from domain.errors import DomainError, InvalidToken, ServiceUnavailable
+from domain.errors import DomainError, InvalidToken
+from domain.ports import Unavailable
 from domain.users import Identity, Role
 from services.attendance import AttendanceService
 from services.auth import AuthService
@@ -67,8 +68,8 @@ class LiveEventHandler:
             await self._dispatch(parse_client_frame(asgi_message, self._max_frame_bytes))
         except InvalidFrame:
             self._connection.push_text(error_frame(INVALID_MESSAGE_FORMAT))
-        except DomainError as error:
-            self._connection.push_text(error_frame(domain_error_message(error)[1]))
+        except (DomainError, Unavailable) as error:
+            self._connection.push_text(error_frame(answer_for(error).message))
         except Exception:
             log.exception("live event failed")
             self._connection.push_text(error_frame(INTERNAL_SERVER_ERROR))
@@ -122,8 +123,8 @@ async def live_attendance(
     except InvalidToken:
         await refuse(socket, UNAUTHORIZED, POLICY_VIOLATION)
         return
-    except ServiceUnavailable as error:
-        await refuse(socket, domain_error_message(error)[1], TRY_AGAIN_LATER)
+    except Unavailable:
+        await refuse(socket, SERVICE_UNAVAILABLE.message, TRY_AGAIN_LATER)
         return
     if socket_registry.connections_of(identity.user_id) >= limits.sockets_per_user:
         await refuse(socket, TOO_MANY_CONNECTIONS, POLICY_VIOLATION)
@@ -136,8 +137,8 @@ async def live_attendance(
         # enrolment committed in between arrives as a ClassJoined message.)
         try:
             class_ids = await class_service.class_ids_of(identity)
-        except ServiceUnavailable as error:
-            await refuse(socket, domain_error_message(error)[1], TRY_AGAIN_LATER)
+        except Unavailable:
+            await refuse(socket, SERVICE_UNAVAILABLE.message, TRY_AGAIN_LATER)
             return
         socket_registry.join(connection, class_ids)
         await socket.accept()

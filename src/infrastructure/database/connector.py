@@ -16,13 +16,16 @@ class Connector:
         self._connection: asyncpg.Connection | None = None
         self._transaction: Transaction | None = None
 
-    async def reading(self) -> asyncpg.Connection:
+    async def connection(self) -> asyncpg.Connection:
+        """The connection, for one statement that needs no transaction of ours (a read, or a
+        write that is atomic by itself)."""
         if self._connection is None:
             self._connection = await self._database.pool.acquire(timeout=ACQUIRE_TIMEOUT_SECONDS)
         return self._connection
 
-    async def writing(self) -> asyncpg.Connection:
-        connection = await self.reading()
+    async def transaction(self) -> asyncpg.Connection:
+        """The connection, inside this unit of work's transaction (begun on first use)."""
+        connection = await self.connection()
         if self._transaction is None:
             self._transaction = connection.transaction()
             await self._transaction.start()

@@ -1,5 +1,5 @@
 """What an unreachable database looks like to the driver, and its translation into the domain's
-ServiceUnavailable (503 over HTTP, an ERROR on sockets). Every adapter that talks to
+Unavailable (503 over HTTP, an ERROR on sockets). Every adapter that talks to
 PostgreSQL goes through unavailable_on_outage."""
 
 from collections.abc import AsyncIterator
@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
-from domain.errors import ServiceUnavailable
+from domain.ports import Unavailable
 
 # What the driver raises while PostgreSQL is down, restarting or unreachable.
 DATABASE_UNREACHABLE = (
@@ -24,4 +24,4 @@ async def unavailable_on_outage() -> AsyncIterator[None]:
     try:
         yield
     except DATABASE_UNREACHABLE as error:
-        raise ServiceUnavailable() from error
+        raise Unavailable() from error

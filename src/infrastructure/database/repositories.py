@@ -53,19 +53,19 @@ class SqlUserRepository:
         self._db = connector
 
     async def get(self, user_id: UUID) -> User | None:
-        connection = await self._db.reading()
+        connection = await self._db.connection()
         row = await connection.fetchrow(f"SELECT {_USER_COLUMNS} FROM users WHERE id = $1", user_id)
         return _user(row) if row else None
 
     async def get_by_email(self, email: str) -> User | None:
-        connection = await self._db.reading()
+        connection = await self._db.connection()
         row = await connection.fetchrow(
             f"SELECT {_USER_COLUMNS} FROM users WHERE lower(email) = lower($1)", email
         )
         return _user(row) if row else None
 
     async def add(self, user: User) -> None:
-        connection = await self._db.writing()
+        connection = await self._db.transaction()
         try:
             await connection.execute(
                 f"INSERT INTO users ({_USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5)",
@@ -81,7 +81,7 @@ class SqlUserRepository:
     async def list_students(
         self, search: str | None = None, limit: int | None = None
     ) -> list[UserSummary]:
-        connection = await self._db.reading()
+        connection = await self._db.connection()
         rows = await connection.fetch(
             "SELECT id, name, email FROM users WHERE role = 'student'"
             " AND ($1::text IS NULL"
@@ -99,16 +99,16 @@ class SqlClassroomRepository:
 
     async def get(self, class_id: UUID, *, for_update: bool = False) -> Classroom | None:
         if for_update:
-            connection = await self._db.writing()
+            connection = await self._db.transaction()
             sql = "SELECT * FROM classes WHERE id = $1 FOR UPDATE"
         else:
-            connection = await self._db.reading()
+            connection = await self._db.connection()
             sql = "SELECT * FROM classes WHERE id = $1"
         row = await connection.fetchrow(sql, class_id)
         return _classroom(row) if row else None
 
     async def add(self, classroom: Classroom) -> None:
-        connection = await self._db.writing()
+        connection = await self._db.transaction()
         await connection.execute(
             "INSERT INTO classes (id, class_name, teacher_id, student_ids) VALUES ($1, $2, $3, $4)",
             classroom.id,
@@ -118,7 +118,7 @@ class SqlClassroomRepository:
         )
 
     async def save(self, classroom: Classroom) -> None:
-        connection = await self._db.writing()
+        connection = await self._db.transaction()
         await connection.execute(
             "UPDATE classes SET class_name = $2, student_ids = $3 WHERE id = $1",
             classroom.id,
@@ -127,7 +127,7 @@ class SqlClassroomRepository:
         )
 
     async def list_for(self, member: Identity) -> list[Classroom]:
-        connection = await self._db.reading()
+        connection = await self._db.connection()
         rows = await connection.fetch(
             f"SELECT * FROM classes c WHERE {_membership(member)} ORDER BY class_name, id",
             member.user_id,
@@ -135,7 +135,7 @@ class SqlClassroomRepository:
         return [_classroom(row) for row in rows]
 
     async def get_with_students(self, class_id: UUID) -> tuple[Classroom, list[UserSummary]] | None:
-        connection = await self._db.reading()
+        connection = await self._db.connection()
         row = await connection.fetchrow(
             "SELECT c.*, ARRAY("
             "  SELECT (u.id, u.name, u.email) FROM unnest(c.student_ids)"
@@ -149,7 +149,7 @@ class SqlClassroomRepository:
         return _classroom(row), [UserSummary(*student) for student in row["students"]]
 
     async def ids_for(self, member: Identity) -> list[UUID]:
-        connection = await self._db.reading()
+        connection = await self._db.connection()
         rows = await connection.fetch(
             f"SELECT c.id FROM classes c WHERE {_membership(member)}", member.user_id
         )
@@ -191,7 +191,7 @@ class SqlAttendanceRepository:
         *,
         with_marks: bool = False,
     ) -> AttendanceSession | None:
-        connection = await self._db.reading()
+        connection = await self._db.connection()
         row = await connection.fetchrow(
             f"{_ACTIVE_SESSIONS} AND {_membership(addressee)}"
             " AND ($2::uuid IS NULL OR s.class_id = $2)"
@@ -204,7 +204,7 @@ class SqlAttendanceRepository:
         return await self._session_from(connection, row, with_marks)
 
     async def lock_for_finish(self, session_id: UUID) -> AttendanceSession | None:
-        connection = await self._db.writing()
+        connection = await self._db.transaction()
         row = await connection.fetchrow(
             f"{_ACTIVE_SESSIONS} AND s.id = $1 FOR UPDATE OF s", session_id
         )
@@ -213,7 +213,7 @@ class SqlAttendanceRepository:
         return await self._session_from(connection, row, with_marks=True)
 
     async def add(self, session: AttendanceSession) -> None:
-        connection = await self._db.writing()
+        connection = await self._db.transaction()
         await connection.execute(
             "INSERT INTO attendance_sessions (id, class_id, started_at, ended_at)"
             " VALUES ($1, $2, $3, $4)",
@@ -227,7 +227,7 @@ class SqlAttendanceRepository:
         # One statement, one round trip. The session row is share-locked while the mark goes
         # in, and finishing takes FOR UPDATE: a mark either lands before DONE reads the marks
         # or finds the session ended and stores nothing.
-        connection = await self._db.reading()
+        connection = await self._db.connection()
         outcome = await connection.execute(
             "INSERT INTO attendance_marks (id, session_id, student_id, status)"
             " SELECT $1, s.id, $3, $4 FROM attendance_sessions s"
@@ -242,13 +242,13 @@ class SqlAttendanceRepository:
         return outcome != "INSERT 0 0"
 
     async def discard_active(self, class_id: UUID) -> None:
-        connection = await self._db.writing()
+        connection = await self._db.transaction()
         await connection.execute(
             "DELETE FROM attendance_sessions WHERE class_id = $1 AND ended_at IS NULL", class_id
         )
 
     async def save_finished(self, finished: FinishedSession) -> None:
-        connection = await self._db.writing()
+        connection = await self._db.transaction()
         await connection.execute(
             "UPDATE attendance_sessions SET ended_at = $2 WHERE id = $1",
             finished.id,
@@ -267,7 +267,7 @@ class SqlAttendanceRepository:
             )
 
     async def latest_status(self, class_id: UUID, student_id: UUID) -> AttendanceStatus | None:
-        connection = await self._db.reading()
+        connection = await self._db.connection()
         status = await connection.fetchval(
             "SELECT a.status FROM attendance a"
             " JOIN attendance_sessions s ON s.id = a.session_id"
@@ -279,7 +279,7 @@ class SqlAttendanceRepository:
         return AttendanceStatus(status) if status is not None else None
 
     async def finished_sessions(self, class_id: UUID) -> list[FinishedSession]:
-        connection = await self._db.reading()
+        connection = await self._db.connection()
         sessions = await connection.fetch(
             "SELECT id, started_at, ended_at FROM attendance_sessions"
             " WHERE class_id = $1 AND ended_at IS NOT NULL ORDER BY ended_at DESC",
@@ -311,7 +311,7 @@ class SqlAttendanceRepository:
     async def student_history(
         self, class_id: UUID, student_id: UUID
     ) -> list[tuple[FinishedSession, AttendanceStatus]]:
-        connection = await self._db.reading()
+        connection = await self._db.connection()
         rows = await connection.fetch(
             "SELECT s.id, s.started_at, s.ended_at, a.status FROM attendance a"
             " JOIN attendance_sessions s ON s.id = a.session_id"
@@ -331,7 +331,7 @@ class SqlAttendanceRepository:
     async def broadcasts_since(
         self, class_ids: list[UUID], since: datetime
     ) -> list[ClassBroadcast]:
-        connection = await self._db.reading()
+        connection = await self._db.connection()
         rows = await connection.fetch(_BROADCASTS_SINCE, class_ids, since)
         return [
             ClassBroadcast(

@@ -1,7 +1,7 @@
 from types import TracebackType
 from typing import Self
 
-from domain.errors import ServiceUnavailable
+from domain.ports import Unavailable
 from infrastructure.database.connector import Connector
 from infrastructure.database.outages import DATABASE_UNREACHABLE
 from infrastructure.database.pool import Database
@@ -33,9 +33,9 @@ class PostgresUnitOfWork:
             await self._connector.close()
         except DATABASE_UNREACHABLE as error:
             if exc is None:
-                raise ServiceUnavailable() from error
+                raise Unavailable() from error
         if isinstance(exc, DATABASE_UNREACHABLE):
-            raise ServiceUnavailable() from exc
+            raise Unavailable() from exc
 
     async def commit(self) -> None:
         await self._connector.commit()
