@@ -35,3 +35,4 @@ class UserFactory(DataclassFactory[User]):
 
 class ClassroomFactory(DataclassFactory[Classroom]):
     student_ids = Use(list)
+    events = Use(list)

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from msgspec import Meta, Struct
 
-from domain.attendance import AttendanceStatus
+from domain.statuses import AttendanceStatus
 from domain.users import MAX_PASSWORD_BYTES, Role
 
 T = TypeVar("T")

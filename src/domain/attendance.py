@@ -1,27 +1,18 @@
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from uuid import UUID
 
 from domain.classrooms import Classroom
 from domain.errors import NoActiveSession, StudentNotFound
-
-
-class AttendanceStatus(StrEnum):
-    PRESENT = "present"
-    ABSENT = "absent"
-
-
-@dataclass(frozen=True, slots=True)
-class AttendanceSummary:
-    present: int
-    absent: int
-    total: int
-
-    @classmethod
-    def of(cls, statuses: list[AttendanceStatus]) -> "AttendanceSummary":
-        present = sum(1 for status in statuses if status is AttendanceStatus.PRESENT)
-        return cls(present=present, absent=len(statuses) - present, total=len(statuses))
+from domain.events import (
+    AttendanceFinished,
+    AttendanceMarked,
+    ClassBroadcast,
+    ClassEvent,
+    LiveMessage,
+    SummaryShared,
+)
+from domain.statuses import AttendanceStatus, AttendanceSummary
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +41,8 @@ class FinishedSession:
 @dataclass(slots=True)
 class AttendanceSession:
     """The live attendance of one class: opened by its teacher, marked student by student,
-    finished once. Every rule about marks lives here."""
+    finished once. Every rule about marks lives here. What happens is recorded in `events`,
+    for the class to hear once it is committed."""
 
     id: UUID
     class_id: UUID
@@ -59,6 +51,7 @@ class AttendanceSession:
     started_at: datetime
     marks: dict[UUID, AttendanceStatus] = field(default_factory=dict)
     ended_at: datetime | None = None
+    events: list[LiveMessage] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def open(cls, session_id: UUID, classroom: Classroom, at: datetime) -> "AttendanceSession":
@@ -80,6 +73,7 @@ class AttendanceSession:
         if student_id not in self.roster:
             raise StudentNotFound(student_id)
         self.marks[student_id] = status
+        self._record(AttendanceMarked(student_id, status))
 
     def status_of(self, student_id: UUID) -> AttendanceStatus | None:
         return self.marks.get(student_id)
@@ -87,6 +81,12 @@ class AttendanceSession:
     def summary(self) -> AttendanceSummary:
         """Counts the students marked so far."""
         return AttendanceSummary.of(list(self.marks.values()))
+
+    def share_summary(self) -> AttendanceSummary:
+        """The summary so far, for the whole class to hear."""
+        summary = self.summary()
+        self._record(SummaryShared(summary))
+        return summary
 
     def finish(self, at: datetime) -> FinishedSession:
         """Closes the session: every enrolled student left unmarked is absent."""
@@ -98,7 +98,12 @@ class AttendanceSession:
             AttendanceRecord(self.id, self.class_id, student_id, status)
             for student_id, status in self.marks.items()
         ]
-        return FinishedSession(self.id, self.class_id, self.started_at, at, records)
+        finished = FinishedSession(self.id, self.class_id, self.started_at, at, records)
+        self._record(AttendanceFinished(finished.summary))
+        return finished
+
+    def _record(self, event: ClassEvent) -> None:
+        self.events.append(ClassBroadcast(self.class_id, event))
 
     def _ensure_active(self) -> None:
         if not self.is_active:

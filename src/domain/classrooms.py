@@ -1,15 +1,26 @@
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from domain.events import ClassJoined, LiveMessage
 from domain.users import Identity, Role
 
 
 @dataclass(slots=True)
 class Classroom:
+    """A class: its teacher and its enrolled students, who alone hear its live sessions. Who
+    joins is recorded in `events`."""
+
     id: UUID
     class_name: str
     teacher_id: UUID
     student_ids: list[UUID] = field(default_factory=list)
+    events: list[LiveMessage] = field(default_factory=list, compare=False, repr=False)
+
+    @classmethod
+    def create(cls, class_id: UUID, class_name: str, teacher_id: UUID) -> "Classroom":
+        classroom = cls(id=class_id, class_name=class_name, teacher_id=teacher_id)
+        classroom.events.append(ClassJoined(class_id, teacher_id))
+        return classroom
 
     def is_taught_by(self, user_id: UUID) -> bool:
         return self.teacher_id == user_id
@@ -28,4 +39,5 @@ class Classroom:
         if self.has_student(student_id):
             return False
         self.student_ids.append(student_id)
+        self.events.append(ClassJoined(self.id, student_id))
         return True

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from uuid import UUID
 
-from domain.attendance import AttendanceStatus, AttendanceSummary
+from domain.statuses import AttendanceStatus, AttendanceSummary
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,10 @@ from types import TracebackType
 from typing import Protocol, Self
 from uuid import UUID
 
-from domain.attendance import AttendanceSession, AttendanceStatus, FinishedSession
+from domain.attendance import AttendanceSession, FinishedSession
 from domain.classrooms import Classroom
 from domain.events import ClassBroadcast, LiveMessage
+from domain.statuses import AttendanceStatus
 from domain.throttling import AttemptChecks, AttemptRule
 from domain.users import Identity, User, UserSummary
 

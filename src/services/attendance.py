@@ -2,23 +2,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from domain.attendance import (
-    AttendanceSession,
-    AttendanceStatus,
-    AttendanceSummary,
-    FinishedSession,
-)
+from domain.attendance import AttendanceSession, FinishedSession
 from domain.errors import NoActiveSession
 from domain.events import (
-    AttendanceFinished,
-    AttendanceMarked,
     ClassBroadcast,
-    ClassEvent,
-    SummaryShared,
 )
 from domain.ports import AttendanceRepository, Clock, EventBus, UnitOfWorkFactory
+from domain.statuses import AttendanceStatus, AttendanceSummary
 from domain.users import Identity
 from services.classes import load_enrolled_class, load_owned_class
+from services.publishing import publish_recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +67,13 @@ class AttendanceService:
             if not await uow.attendance.save_mark(session, student_id):
                 raise NoActiveSession(class_id)  # finished by a DONE while we looked
             await uow.commit()
-        await self._broadcast(session, AttendanceMarked(student_id, status))
+        await publish_recorded(self._events, session)
 
     async def share_summary(self, teacher: Identity, class_id: UUID | None = None) -> None:
         async with self._uow() as uow:
             session = await _active_session(uow.attendance, teacher, class_id, with_marks=True)
-        await self._broadcast(session, SummaryShared(session.summary()))
+        session.share_summary()
+        await publish_recorded(self._events, session)
 
     async def my_live_status(
         self, student: Identity, class_id: UUID | None = None
@@ -99,7 +93,7 @@ class AttendanceService:
             finished = session.finish(self._clock.now())
             await uow.attendance.save_finished(finished)
             await uow.commit()
-        await self._broadcast(session, AttendanceFinished(finished.summary))
+        await publish_recorded(self._events, session)
         return finished.summary
 
     async def my_persisted_status(
@@ -132,6 +126,3 @@ class AttendanceService:
             return []
         async with self._uow() as uow:
             return await uow.attendance.broadcasts_since(class_ids, since)
-
-    async def _broadcast(self, session: AttendanceSession, event: ClassEvent) -> None:
-        await self._events.publish(ClassBroadcast(session.class_id, event))

@@ -9,9 +9,9 @@ from domain.errors import (
     NotEnrolledInClass,
     StudentNotFound,
 )
-from domain.events import ClassJoined
 from domain.ports import ClassroomRepository, EventBus, UnitOfWorkFactory
 from domain.users import Identity, Role, UserSummary
+from services.publishing import publish_recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +54,11 @@ class ClassService:
         self._expose_student_emails = expose_student_emails
 
     async def create_class(self, teacher: Identity, class_name: str) -> Classroom:
-        classroom = Classroom(id=uuid4(), class_name=class_name, teacher_id=teacher.user_id)
+        classroom = Classroom.create(uuid4(), class_name, teacher.user_id)
         async with self._uow() as uow:
             await uow.classes.add(classroom)
             await uow.commit()
-        await self._events.publish(ClassJoined(classroom.id, teacher.user_id))
+        await publish_recorded(self._events, classroom)
         return classroom
 
     async def add_student(self, teacher: Identity, class_id: UUID, student_id: UUID) -> Classroom:
@@ -67,12 +67,10 @@ class ClassService:
             student = await uow.users.get(student_id)
             if student is None or student.role is not Role.STUDENT:
                 raise StudentNotFound(student_id)
-            enrolled = classroom.enroll(student_id)
-            if enrolled:
+            if classroom.enroll(student_id):
                 await uow.classes.save(classroom)
                 await uow.commit()
-        if enrolled:
-            await self._events.publish(ClassJoined(classroom.id, student_id))
+        await publish_recorded(self._events, classroom)
         return classroom
 
     async def class_details(self, viewer: Identity, class_id: UUID) -> ClassDetails:

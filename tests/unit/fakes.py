@@ -7,10 +7,11 @@ from types import TracebackType
 from typing import Self
 from uuid import UUID
 
-from domain.attendance import AttendanceSession, AttendanceStatus, FinishedSession
+from domain.attendance import AttendanceSession, FinishedSession
 from domain.classrooms import Classroom
 from domain.errors import EmailAlreadyExists, InvalidToken
 from domain.events import ClassBroadcast
+from domain.statuses import AttendanceStatus
 from domain.users import Identity, Role, User, UserSummary
 
 
@@ -57,6 +58,13 @@ class FakeUsers:
         return found[:limit] if limit is not None else found
 
 
+def stored(aggregate):
+    """What a database keeps of an aggregate: its state, not the events it recorded."""
+    kept = copy.deepcopy(aggregate)
+    kept.events = []
+    return kept
+
+
 class FakeClasses:
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
@@ -66,10 +74,10 @@ class FakeClasses:
         return copy.deepcopy(classroom) if classroom else None
 
     async def add(self, classroom: Classroom) -> None:
-        self._store.classes[classroom.id] = copy.deepcopy(classroom)
+        self._store.classes[classroom.id] = stored(classroom)
 
     async def save(self, classroom: Classroom) -> None:
-        self._store.classes[classroom.id] = copy.deepcopy(classroom)
+        self._store.classes[classroom.id] = stored(classroom)
 
     async def list_for(self, member: Identity) -> list[Classroom]:
         return sorted(
@@ -131,7 +139,7 @@ class FakeAttendance:
         return found
 
     async def add(self, session: AttendanceSession) -> None:
-        self._store.sessions[session.id] = copy.deepcopy(session)
+        self._store.sessions[session.id] = stored(session)
 
     async def save_mark(self, session: AttendanceSession, student_id: UUID) -> bool:
         stored = self._store.sessions.get(session.id)

@@ -3,7 +3,6 @@ from uuid import uuid4
 
 import pytest
 
-from domain.attendance import AttendanceStatus, AttendanceSummary
 from domain.errors import (
     ClassNotFound,
     NoActiveSession,
@@ -12,6 +11,7 @@ from domain.errors import (
     StudentNotFound,
 )
 from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast, SummaryShared
+from domain.statuses import AttendanceStatus, AttendanceSummary
 from domain.users import Role
 from services.attendance import AttendanceService
 from services.classes import ClassService

@@ -3,8 +3,10 @@ from uuid import uuid4
 
 import pytest
 
-from domain.attendance import AttendanceSession, AttendanceStatus, AttendanceSummary
+from domain.attendance import AttendanceSession
 from domain.errors import NoActiveSession, StudentNotFound
+from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast, SummaryShared
+from domain.statuses import AttendanceStatus, AttendanceSummary
 from tests.factories import ClassroomFactory
 
 PRESENT, ABSENT = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT
@@ -74,3 +76,25 @@ def test_finishing_an_empty_class_gives_no_records():
     finished = session.finish(START)
     assert finished.records == []
     assert finished.summary == AttendanceSummary(0, 0, 0)
+
+
+def test_the_session_records_what_the_class_must_hear_in_order():
+    session, (a, b, _) = open_session()
+    session.mark(a, PRESENT)
+    summary = session.share_summary()
+    session.mark(b, ABSENT)
+    finished = session.finish(START + timedelta(hours=1))
+    assert session.events == [
+        ClassBroadcast(session.class_id, AttendanceMarked(a, PRESENT)),
+        ClassBroadcast(session.class_id, SummaryShared(summary)),
+        ClassBroadcast(session.class_id, AttendanceMarked(b, ABSENT)),
+        ClassBroadcast(session.class_id, AttendanceFinished(finished.summary)),
+    ]
+    assert finished.summary == AttendanceSummary(present=1, absent=2, total=3)
+
+
+def test_a_refused_mark_records_nothing():
+    session, _ = open_session()
+    with pytest.raises(StudentNotFound):
+        session.mark(uuid4(), PRESENT)
+    assert session.events == []

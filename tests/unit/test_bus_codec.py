@@ -2,7 +2,6 @@ from uuid import uuid4
 
 import pytest
 
-from domain.attendance import AttendanceStatus, AttendanceSummary
 from domain.events import (
     AttendanceFinished,
     AttendanceMarked,
@@ -10,6 +9,7 @@ from domain.events import (
     ClassJoined,
     SummaryShared,
 )
+from domain.statuses import AttendanceStatus, AttendanceSummary
 from infrastructure.messaging.codec import decode, encode
 
 NOTIFY_PAYLOAD_LIMIT = 8000

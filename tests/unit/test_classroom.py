@@ -1,5 +1,7 @@
 from uuid import uuid4
 
+from domain.classrooms import Classroom
+from domain.events import ClassJoined
 from domain.users import Identity, Role
 from tests.factories import ClassroomFactory
 
@@ -30,3 +32,14 @@ def test_a_class_is_visible_to_its_teacher_and_enrolled_students_only():
     assert not classroom.is_visible_to(Identity(uuid4(), Role.STUDENT))
     # A teacher id enrolled as if a student does not make the teacher see it as a student.
     assert not classroom.is_visible_to(Identity(classroom.teacher_id, Role.STUDENT))
+
+
+def test_a_new_class_and_each_new_enrolment_are_recorded_once():
+    teacher, student = uuid4(), uuid4()
+    classroom = Classroom.create(uuid4(), "Maths", teacher)
+    classroom.enroll(student)
+    classroom.enroll(student)
+    assert classroom.events == [
+        ClassJoined(classroom.id, teacher),
+        ClassJoined(classroom.id, student),
+    ]

@@ -12,8 +12,8 @@ from api.live.protocol import (
     parse_client_frame,
     parse_mark,
 )
-from domain.attendance import AttendanceStatus, AttendanceSummary
 from domain.events import AttendanceFinished, AttendanceMarked, SummaryShared
+from domain.statuses import AttendanceStatus, AttendanceSummary
 
 
 def text(payload) -> dict:

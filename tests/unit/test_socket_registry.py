@@ -5,8 +5,8 @@ import pytest
 
 from api.live import registry as registry_module
 from api.live.registry import SocketRegistry
-from domain.attendance import AttendanceStatus
 from domain.events import AttendanceMarked, ClassBroadcast, ClassJoined
+from domain.statuses import AttendanceStatus
 
 pytestmark = pytest.mark.anyio
 

@@ -9,8 +9,8 @@ from uuid import UUID
 import msgspec
 
 from api.schemas import UUID_PATTERN
-from domain.attendance import AttendanceStatus, AttendanceSummary
 from domain.events import AttendanceFinished, AttendanceMarked, ClassEvent, SummaryShared
+from domain.statuses import AttendanceStatus, AttendanceSummary
 
 MAX_FRAME_BYTES = 64 * 1024
 _UUID = re.compile(UUID_PATTERN)

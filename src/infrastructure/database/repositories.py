@@ -6,16 +6,11 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
-from domain.attendance import (
-    AttendanceRecord,
-    AttendanceSession,
-    AttendanceStatus,
-    AttendanceSummary,
-    FinishedSession,
-)
+from domain.attendance import AttendanceRecord, AttendanceSession, FinishedSession
 from domain.classrooms import Classroom
 from domain.errors import EmailAlreadyExists
 from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast
+from domain.statuses import AttendanceStatus, AttendanceSummary
 from domain.users import Identity, Role, User, UserSummary
 from infrastructure.database.connector import Connector
 

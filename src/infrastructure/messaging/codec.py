@@ -6,7 +6,6 @@ from uuid import UUID
 
 import msgspec
 
-from domain.attendance import AttendanceStatus, AttendanceSummary
 from domain.events import (
     AttendanceFinished,
     AttendanceMarked,
@@ -16,6 +15,7 @@ from domain.events import (
     LiveMessage,
     SummaryShared,
 )
+from domain.statuses import AttendanceStatus, AttendanceSummary
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder()
