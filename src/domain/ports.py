@@ -30,13 +30,6 @@ class UserRepository(Protocol):
         """Raises EmailAlreadyExists when the email is taken in any letter case."""
         ...
 
-    async def list_students(
-        self, search: str | None = None, limit: int | None = None
-    ) -> list[UserSummary]:
-        """Students by name; with search, those whose name or email starts with it (in any
-        letter case); at most limit of them."""
-        ...
-
 
 class ClassroomRepository(Protocol):
     async def get(self, class_id: UUID, *, for_update: bool = False) -> Classroom | None:
@@ -46,18 +39,6 @@ class ClassroomRepository(Protocol):
     async def add(self, classroom: Classroom) -> None: ...
 
     async def save(self, classroom: Classroom) -> None: ...
-
-    async def list_for(self, member: Identity) -> list[Classroom]:
-        """The classes a teacher owns or a student is enrolled in, by name."""
-        ...
-
-    async def get_with_students(self, class_id: UUID) -> tuple[Classroom, list[UserSummary]] | None:
-        """The class and its enrolled students (in enrolment order), read together."""
-        ...
-
-    async def ids_for(self, member: Identity) -> list[UUID]:
-        """Just the ids of those classes (a class's roster can be thousands of ids)."""
-        ...
 
 
 class AttendanceRepository(Protocol):
@@ -93,6 +74,29 @@ class AttendanceRepository(Protocol):
         """Closes the session and stores one record per student in place of its marks."""
         ...
 
+
+class Views(Protocol):
+    """The read side: plain queries returning plain data, for what users look at."""
+
+    async def list_students(
+        self, search: str | None = None, limit: int | None = None
+    ) -> list[UserSummary]:
+        """Students by name; with search, those whose name or email starts with it (in any
+        letter case); at most limit of them."""
+        ...
+
+    async def list_for(self, member: Identity) -> list[Classroom]:
+        """The classes a teacher owns or a student is enrolled in, by name."""
+        ...
+
+    async def get_with_students(self, class_id: UUID) -> tuple[Classroom, list[UserSummary]] | None:
+        """The class and its enrolled students (in enrolment order), read together."""
+        ...
+
+    async def ids_for(self, member: Identity) -> list[UUID]:
+        """Just the ids of those classes (a class's roster can be thousands of ids)."""
+        ...
+
     async def latest_status(self, class_id: UUID, student_id: UUID) -> AttendanceStatus | None:
         """The student's status in the class's most recently finished session."""
         ...
@@ -122,6 +126,7 @@ class UnitOfWork(Protocol):
     users: UserRepository
     classes: ClassroomRepository
     attendance: AttendanceRepository
+    views: Views
 
     async def __aenter__(self) -> Self: ...
 

@@ -102,7 +102,7 @@ class AttendanceService:
         """The student's status from the class's most recent finished session, if any."""
         async with self._uow() as uow:
             await load_enrolled_class(uow.classes, student, class_id)
-            return await uow.attendance.latest_status(class_id, student.user_id)
+            return await uow.views.latest_status(class_id, student.user_id)
 
     async def my_history(
         self, student: Identity, class_id: UUID
@@ -110,13 +110,13 @@ class AttendanceService:
         """The student's status in each finished session of the class, newest first."""
         async with self._uow() as uow:
             await load_enrolled_class(uow.classes, student, class_id)
-            return await uow.attendance.student_history(class_id, student.user_id)
+            return await uow.views.student_history(class_id, student.user_id)
 
     async def history(self, teacher: Identity, class_id: UUID) -> list[FinishedSession]:
         """The class's finished sessions, newest first."""
         async with self._uow() as uow:
             await load_owned_class(uow.classes, teacher, class_id)
-            return await uow.attendance.finished_sessions(class_id)
+            return await uow.views.finished_sessions(class_id)
 
     async def broadcasts_since(
         self, class_ids: list[UUID], since: datetime
@@ -125,4 +125,4 @@ class AttendanceService:
         if not class_ids:
             return []
         async with self._uow() as uow:
-            return await uow.attendance.broadcasts_since(class_ids, since)
+            return await uow.views.broadcasts_since(class_ids, since)

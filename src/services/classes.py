@@ -75,7 +75,7 @@ class ClassService:
 
     async def class_details(self, viewer: Identity, class_id: UUID) -> ClassDetails:
         async with self._uow() as uow:
-            found = await uow.classes.get_with_students(class_id)
+            found = await uow.views.get_with_students(class_id)
         if found is None:
             raise ClassNotFound(class_id)
         classroom, students = found
@@ -91,12 +91,12 @@ class ClassService:
     async def classes_of(self, member: Identity) -> list[Classroom]:
         """A teacher's own classes, or the classes a student is enrolled in."""
         async with self._uow() as uow:
-            return await uow.classes.list_for(member)
+            return await uow.views.list_for(member)
 
     async def class_ids_of(self, member: Identity) -> list[UUID]:
         """The ids of the classes whose live events the member hears."""
         async with self._uow() as uow:
-            return await uow.classes.ids_for(member)
+            return await uow.views.ids_for(member)
 
     async def list_students(
         self, search: str | None = None, limit: int | None = None
@@ -104,4 +104,4 @@ class ClassService:
         if not search and not self._expose_student_emails:
             return []
         async with self._uow() as uow:
-            return await uow.users.list_students(search or None, limit)
+            return await uow.views.list_students(search or None, limit)

@@ -10,7 +10,7 @@ from uuid import UUID
 from domain.attendance import AttendanceSession, FinishedSession
 from domain.classrooms import Classroom
 from domain.errors import EmailAlreadyExists, InvalidToken
-from domain.events import ClassBroadcast
+from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast
 from domain.statuses import AttendanceStatus
 from domain.users import Identity, Role, User, UserSummary
 
@@ -23,6 +23,7 @@ class InMemoryStore:
     classes: dict[UUID, Classroom] = field(default_factory=dict)
     sessions: dict[UUID, AttendanceSession] = field(default_factory=dict)
     finished: list[FinishedSession] = field(default_factory=list)
+    marked_at: dict[tuple[UUID, UUID], datetime] = field(default_factory=dict)
 
 
 class FakeUsers:
@@ -41,21 +42,6 @@ class FakeUsers:
         if await self.get_by_email(user.email) is not None:
             raise EmailAlreadyExists(user.email)
         self._store.users[user.id] = user
-
-    async def list_students(
-        self, search: str | None = None, limit: int | None = None
-    ) -> list[UserSummary]:
-        prefix = (search or "").lower()
-        found = sorted(
-            (
-                UserSummary(u.id, u.name, u.email)
-                for u in self._store.users.values()
-                if u.role is Role.STUDENT
-                and (u.name.lower().startswith(prefix) or u.email.lower().startswith(prefix))
-            ),
-            key=lambda s: (s.name, str(s.id)),
-        )
-        return found[:limit] if limit is not None else found
 
 
 def stored(aggregate):
@@ -79,27 +65,6 @@ class FakeClasses:
     async def save(self, classroom: Classroom) -> None:
         self._store.classes[classroom.id] = stored(classroom)
 
-    async def list_for(self, member: Identity) -> list[Classroom]:
-        return sorted(
-            (copy.deepcopy(c) for c in self._store.classes.values() if c.is_visible_to(member)),
-            key=lambda c: (c.class_name, str(c.id)),
-        )
-
-    async def get_with_students(self, class_id: UUID):
-        classroom = await self.get(class_id)
-        if classroom is None:
-            return None
-        users = self._store.users
-        students = [
-            UserSummary(users[i].id, users[i].name, users[i].email)
-            for i in classroom.student_ids
-            if i in users
-        ]
-        return classroom, students
-
-    async def ids_for(self, member: Identity) -> list[UUID]:
-        return [classroom.id for classroom in await self.list_for(member)]
-
 
 class FakeAttendance:
     def __init__(self, store: InMemoryStore) -> None:
@@ -114,12 +79,7 @@ class FakeAttendance:
     ) -> AttendanceSession | None:
         candidates = []
         for session in self._store.sessions.values():
-            classroom = self._store.classes[session.class_id]
-            addressed = (
-                classroom.teacher_id == addressee.user_id
-                if addressee.role is Role.TEACHER
-                else addressee.user_id in classroom.student_ids
-            )
+            addressed = self._store.classes[session.class_id].is_visible_to(addressee)
             if session.is_active and addressed and class_id in (None, session.class_id):
                 candidates.append(session)
         if not candidates:
@@ -146,6 +106,7 @@ class FakeAttendance:
         if stored is None or not stored.is_active:
             return False
         stored.marks[student_id] = session.marks[student_id]
+        self._store.marked_at[(session.id, student_id)] = datetime.now(UTC)
         return True
 
     async def discard_active(self, class_id: UUID) -> None:
@@ -158,6 +119,47 @@ class FakeAttendance:
         stored.ended_at = finished.ended_at
         stored.marks = {}
         self._store.finished.append(finished)
+
+
+class FakeViews:
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+
+    async def list_students(
+        self, search: str | None = None, limit: int | None = None
+    ) -> list[UserSummary]:
+        prefix = (search or "").lower()
+        found = sorted(
+            (
+                UserSummary(u.id, u.name, u.email)
+                for u in self._store.users.values()
+                if u.role is Role.STUDENT
+                and (u.name.lower().startswith(prefix) or u.email.lower().startswith(prefix))
+            ),
+            key=lambda s: (s.name, str(s.id)),
+        )
+        return found[:limit] if limit is not None else found
+
+    async def list_for(self, member: Identity) -> list[Classroom]:
+        return sorted(
+            (copy.deepcopy(c) for c in self._store.classes.values() if c.is_visible_to(member)),
+            key=lambda c: (c.class_name, str(c.id)),
+        )
+
+    async def get_with_students(self, class_id: UUID):
+        classroom = copy.deepcopy(self._store.classes.get(class_id))
+        if classroom is None:
+            return None
+        users = self._store.users
+        students = [
+            UserSummary(users[i].id, users[i].name, users[i].email)
+            for i in classroom.student_ids
+            if i in users
+        ]
+        return classroom, students
+
+    async def ids_for(self, member: Identity) -> list[UUID]:
+        return [classroom.id for classroom in await self.list_for(member)]
 
     async def latest_status(self, class_id: UUID, student_id: UUID) -> AttendanceStatus | None:
         for finished in await self.finished_sessions(class_id):
@@ -180,6 +182,21 @@ class FakeAttendance:
             key=lambda f: f.ended_at,
             reverse=True,
         )
+
+    async def broadcasts_since(self, class_ids, since: datetime) -> list[ClassBroadcast]:
+        happened = [
+            (at, ClassBroadcast(s.class_id, AttendanceMarked(student_id, s.marks[student_id])))
+            for (session_id, student_id), at in self._store.marked_at.items()
+            if (s := self._store.sessions.get(session_id)) is not None
+            and s.is_active
+            and s.class_id in class_ids
+            and at >= since
+        ] + [
+            (f.ended_at, ClassBroadcast(f.class_id, AttendanceFinished(f.summary)))
+            for f in self._store.finished
+            if f.class_id in class_ids and f.ended_at >= since
+        ]
+        return [broadcast for _, broadcast in sorted(happened, key=lambda pair: pair[0])]
 
 
 class RecordingEventBus:
@@ -209,6 +226,7 @@ class FakeUnitOfWork:
         self.users = FakeUsers(self._working)
         self.classes = FakeClasses(self._working)
         self.attendance = FakeAttendance(self._working)
+        self.views = FakeViews(self._working)
         return self
 
     async def __aexit__(
@@ -221,12 +239,13 @@ class FakeUnitOfWork:
 
     async def commit(self) -> None:
         self.commits += 1
-        for name in ("users", "classes", "sessions", "finished"):
+        for name in ("users", "classes", "sessions", "finished", "marked_at"):
             setattr(self._committed_store, name, getattr(self._working, name))
         self._working = copy.deepcopy(self._committed_store)
         self.users = FakeUsers(self._working)
         self.classes = FakeClasses(self._working)
         self.attendance = FakeAttendance(self._working)
+        self.views = FakeViews(self._working)
 
 
 class FakeUnitOfWorkFactory:

@@ -1,46 +1,17 @@
 """The repositories, in SQL on asyncpg: one statement per call, prepared once per connection.
 The tables are defined by the models in models.py (and built by the migrations)."""
 
-from datetime import datetime
 from uuid import UUID, uuid4
 
 import asyncpg
 
-from domain.attendance import AttendanceRecord, AttendanceSession, FinishedSession
+from domain.attendance import AttendanceSession, FinishedSession
 from domain.classrooms import Classroom
 from domain.errors import EmailAlreadyExists
-from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast
-from domain.statuses import AttendanceStatus, AttendanceSummary
-from domain.users import Identity, Role, User, UserSummary
+from domain.statuses import AttendanceStatus
+from domain.users import Identity, User
 from infrastructure.database.connector import Connector
-
-_USER_COLUMNS = "id, name, email, password, role"
-
-
-def _user(row: asyncpg.Record) -> User:
-    return User(
-        id=row["id"],
-        name=row["name"],
-        email=row["email"],
-        password_hash=row["password"],
-        role=Role(row["role"]),
-    )
-
-
-def _classroom(row: asyncpg.Record) -> Classroom:
-    return Classroom(
-        id=row["id"],
-        class_name=row["class_name"],
-        teacher_id=row["teacher_id"],
-        student_ids=list(row["student_ids"]),
-    )
-
-
-def _membership(member: Identity) -> str:
-    """Classes the teacher owns, or the student is enrolled in ($1 is the user's id)."""
-    if member.role is Role.TEACHER:
-        return "c.teacher_id = $1"
-    return "c.student_ids @> ARRAY[$1::uuid]"
+from infrastructure.database.rows import USER_COLUMNS, classroom_from, membership, user_from
 
 
 class SqlUserRepository:
@@ -49,21 +20,21 @@ class SqlUserRepository:
 
     async def get(self, user_id: UUID) -> User | None:
         connection = await self._db.connection()
-        row = await connection.fetchrow(f"SELECT {_USER_COLUMNS} FROM users WHERE id = $1", user_id)
-        return _user(row) if row else None
+        row = await connection.fetchrow(f"SELECT {USER_COLUMNS} FROM users WHERE id = $1", user_id)
+        return user_from(row) if row else None
 
     async def get_by_email(self, email: str) -> User | None:
         connection = await self._db.connection()
         row = await connection.fetchrow(
-            f"SELECT {_USER_COLUMNS} FROM users WHERE lower(email) = lower($1)", email
+            f"SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower($1)", email
         )
-        return _user(row) if row else None
+        return user_from(row) if row else None
 
     async def add(self, user: User) -> None:
         connection = await self._db.transaction()
         try:
             await connection.execute(
-                f"INSERT INTO users ({_USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5)",
+                f"INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5)",
                 user.id,
                 user.name,
                 user.email,
@@ -72,20 +43,6 @@ class SqlUserRepository:
             )
         except asyncpg.UniqueViolationError as error:
             raise EmailAlreadyExists(user.email) from error
-
-    async def list_students(
-        self, search: str | None = None, limit: int | None = None
-    ) -> list[UserSummary]:
-        connection = await self._db.connection()
-        rows = await connection.fetch(
-            "SELECT id, name, email FROM users WHERE role = 'student'"
-            " AND ($1::text IS NULL"
-            "  OR starts_with(lower(name), lower($1)) OR starts_with(lower(email), lower($1)))"
-            " ORDER BY name, id LIMIT $2",
-            search,
-            limit,
-        )
-        return [UserSummary(row["id"], row["name"], row["email"]) for row in rows]
 
 
 class SqlClassroomRepository:
@@ -100,7 +57,7 @@ class SqlClassroomRepository:
             connection = await self._db.connection()
             sql = "SELECT * FROM classes WHERE id = $1"
         row = await connection.fetchrow(sql, class_id)
-        return _classroom(row) if row else None
+        return classroom_from(row) if row else None
 
     async def add(self, classroom: Classroom) -> None:
         connection = await self._db.transaction()
@@ -121,58 +78,11 @@ class SqlClassroomRepository:
             list(classroom.student_ids),
         )
 
-    async def list_for(self, member: Identity) -> list[Classroom]:
-        connection = await self._db.connection()
-        rows = await connection.fetch(
-            f"SELECT * FROM classes c WHERE {_membership(member)} ORDER BY class_name, id",
-            member.user_id,
-        )
-        return [_classroom(row) for row in rows]
-
-    async def get_with_students(self, class_id: UUID) -> tuple[Classroom, list[UserSummary]] | None:
-        connection = await self._db.connection()
-        row = await connection.fetchrow(
-            "SELECT c.*, ARRAY("
-            "  SELECT (u.id, u.name, u.email) FROM unnest(c.student_ids)"
-            "  WITH ORDINALITY AS e(id, position) JOIN users u ON u.id = e.id"
-            "  ORDER BY e.position) AS students"
-            " FROM classes c WHERE c.id = $1",
-            class_id,
-        )
-        if row is None:
-            return None
-        return _classroom(row), [UserSummary(*student) for student in row["students"]]
-
-    async def ids_for(self, member: Identity) -> list[UUID]:
-        connection = await self._db.connection()
-        rows = await connection.fetch(
-            f"SELECT c.id FROM classes c WHERE {_membership(member)}", member.user_id
-        )
-        return [row["id"] for row in rows]
-
 
 _ACTIVE_SESSIONS = """
     SELECT s.id, s.class_id, s.started_at, c.teacher_id, c.student_ids
     FROM attendance_sessions s JOIN classes c ON c.id = s.class_id
     WHERE s.ended_at IS NULL"""
-
-
-# The live marks of those classes set since a moment, and their sessions finished since then
-# (with the summary DONE announced), in the order they happened.
-_BROADCASTS_SINCE = """
-    SELECT s.class_id, m.marked_at AS happened_at, m.student_id, m.status,
-           NULL::bigint AS present, NULL::bigint AS absent, NULL::bigint AS total
-    FROM attendance_marks m JOIN attendance_sessions s ON s.id = m.session_id
-    WHERE s.class_id = ANY($1::uuid[]) AND s.ended_at IS NULL AND m.marked_at >= $2
-    UNION ALL
-    SELECT s.class_id, s.ended_at, NULL, NULL,
-           count(a.id) FILTER (WHERE a.status = 'present'),
-           count(a.id) FILTER (WHERE a.status = 'absent'),
-           count(a.id)
-    FROM attendance_sessions s LEFT JOIN attendance a ON a.session_id = s.id
-    WHERE s.class_id = ANY($1::uuid[]) AND s.ended_at >= $2
-    GROUP BY s.id
-    ORDER BY happened_at"""
 
 
 class SqlAttendanceRepository:
@@ -188,7 +98,7 @@ class SqlAttendanceRepository:
     ) -> AttendanceSession | None:
         connection = await self._db.connection()
         row = await connection.fetchrow(
-            f"{_ACTIVE_SESSIONS} AND {_membership(addressee)}"
+            f"{_ACTIVE_SESSIONS} AND {membership(addressee)}"
             " AND ($2::uuid IS NULL OR s.class_id = $2)"
             " ORDER BY s.started_at DESC LIMIT 1",
             addressee.user_id,
@@ -260,85 +170,6 @@ class SqlAttendanceRepository:
                     for r in finished.records
                 ],
             )
-
-    async def latest_status(self, class_id: UUID, student_id: UUID) -> AttendanceStatus | None:
-        connection = await self._db.connection()
-        status = await connection.fetchval(
-            "SELECT a.status FROM attendance a"
-            " JOIN attendance_sessions s ON s.id = a.session_id"
-            " WHERE a.class_id = $1 AND a.student_id = $2 AND s.ended_at IS NOT NULL"
-            " ORDER BY s.ended_at DESC LIMIT 1",
-            class_id,
-            student_id,
-        )
-        return AttendanceStatus(status) if status is not None else None
-
-    async def finished_sessions(self, class_id: UUID) -> list[FinishedSession]:
-        connection = await self._db.connection()
-        sessions = await connection.fetch(
-            "SELECT id, started_at, ended_at FROM attendance_sessions"
-            " WHERE class_id = $1 AND ended_at IS NOT NULL ORDER BY ended_at DESC",
-            class_id,
-        )
-        records: dict[UUID, list[AttendanceRecord]] = {row["id"]: [] for row in sessions}
-        if records:
-            rows = await connection.fetch(
-                "SELECT session_id, student_id, status FROM attendance"
-                " WHERE session_id = ANY($1::uuid[]) ORDER BY student_id",
-                list(records),
-            )
-            for row in rows:
-                records[row["session_id"]].append(
-                    AttendanceRecord(
-                        row["session_id"],
-                        class_id,
-                        row["student_id"],
-                        AttendanceStatus(row["status"]),
-                    )
-                )
-        return [
-            FinishedSession(
-                row["id"], class_id, row["started_at"], row["ended_at"], records[row["id"]]
-            )
-            for row in sessions
-        ]
-
-    async def student_history(
-        self, class_id: UUID, student_id: UUID
-    ) -> list[tuple[FinishedSession, AttendanceStatus]]:
-        connection = await self._db.connection()
-        rows = await connection.fetch(
-            "SELECT s.id, s.started_at, s.ended_at, a.status FROM attendance a"
-            " JOIN attendance_sessions s ON s.id = a.session_id"
-            " WHERE a.class_id = $1 AND a.student_id = $2 AND s.ended_at IS NOT NULL"
-            " ORDER BY s.ended_at DESC",
-            class_id,
-            student_id,
-        )
-        return [
-            (
-                FinishedSession(row["id"], class_id, row["started_at"], row["ended_at"], []),
-                AttendanceStatus(row["status"]),
-            )
-            for row in rows
-        ]
-
-    async def broadcasts_since(
-        self, class_ids: list[UUID], since: datetime
-    ) -> list[ClassBroadcast]:
-        connection = await self._db.connection()
-        rows = await connection.fetch(_BROADCASTS_SINCE, class_ids, since)
-        return [
-            ClassBroadcast(
-                row["class_id"],
-                AttendanceMarked(row["student_id"], AttendanceStatus(row["status"]))
-                if row["student_id"] is not None
-                else AttendanceFinished(
-                    AttendanceSummary(row["present"], row["absent"], row["total"])
-                ),
-            )
-            for row in rows
-        ]
 
     @staticmethod
     async def _session_from(

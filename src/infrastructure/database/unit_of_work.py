@@ -10,6 +10,7 @@ from infrastructure.database.repositories import (
     SqlClassroomRepository,
     SqlUserRepository,
 )
+from infrastructure.database.views import SqlViews
 
 
 class PostgresUnitOfWork:
@@ -21,6 +22,7 @@ class PostgresUnitOfWork:
         self.users = SqlUserRepository(self._connector)
         self.classes = SqlClassroomRepository(self._connector)
         self.attendance = SqlAttendanceRepository(self._connector)
+        self.views = SqlViews(self._connector)
         return self
 
     async def __aexit__(

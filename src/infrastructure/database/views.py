@@ -1,0 +1,157 @@
+"""The read side: plain queries for what users look at (class lists, rosters, history, the
+broadcasts a process missed), apart from the repositories that load and save aggregates."""
+
+from datetime import datetime
+from uuid import UUID
+
+from domain.attendance import AttendanceRecord, FinishedSession
+from domain.classrooms import Classroom
+from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast
+from domain.statuses import AttendanceStatus, AttendanceSummary
+from domain.users import Identity, UserSummary
+from infrastructure.database.connector import Connector
+from infrastructure.database.rows import classroom_from, membership
+
+# The live marks of those classes set since a moment, and their sessions finished since then
+# (with the summary DONE announced), in the order they happened.
+BROADCASTS_SINCE = """
+    SELECT s.class_id, m.marked_at AS happened_at, m.student_id, m.status,
+           NULL::bigint AS present, NULL::bigint AS absent, NULL::bigint AS total
+    FROM attendance_marks m JOIN attendance_sessions s ON s.id = m.session_id
+    WHERE s.class_id = ANY($1::uuid[]) AND s.ended_at IS NULL AND m.marked_at >= $2
+    UNION ALL
+    SELECT s.class_id, s.ended_at, NULL, NULL,
+           count(a.id) FILTER (WHERE a.status = 'present'),
+           count(a.id) FILTER (WHERE a.status = 'absent'),
+           count(a.id)
+    FROM attendance_sessions s LEFT JOIN attendance a ON a.session_id = s.id
+    WHERE s.class_id = ANY($1::uuid[]) AND s.ended_at >= $2
+    GROUP BY s.id
+    ORDER BY happened_at"""
+
+
+class SqlViews:
+    def __init__(self, connector: Connector) -> None:
+        self._db = connector
+
+    async def list_students(
+        self, search: str | None = None, limit: int | None = None
+    ) -> list[UserSummary]:
+        connection = await self._db.connection()
+        rows = await connection.fetch(
+            "SELECT id, name, email FROM users WHERE role = 'student'"
+            " AND ($1::text IS NULL"
+            "  OR starts_with(lower(name), lower($1)) OR starts_with(lower(email), lower($1)))"
+            " ORDER BY name, id LIMIT $2",
+            search,
+            limit,
+        )
+        return [UserSummary(row["id"], row["name"], row["email"]) for row in rows]
+
+    async def list_for(self, member: Identity) -> list[Classroom]:
+        connection = await self._db.connection()
+        rows = await connection.fetch(
+            f"SELECT * FROM classes c WHERE {membership(member)} ORDER BY class_name, id",
+            member.user_id,
+        )
+        return [classroom_from(row) for row in rows]
+
+    async def get_with_students(self, class_id: UUID) -> tuple[Classroom, list[UserSummary]] | None:
+        connection = await self._db.connection()
+        row = await connection.fetchrow(
+            "SELECT c.*, ARRAY("
+            "  SELECT (u.id, u.name, u.email) FROM unnest(c.student_ids)"
+            "  WITH ORDINALITY AS e(id, position) JOIN users u ON u.id = e.id"
+            "  ORDER BY e.position) AS students"
+            " FROM classes c WHERE c.id = $1",
+            class_id,
+        )
+        if row is None:
+            return None
+        return classroom_from(row), [UserSummary(*student) for student in row["students"]]
+
+    async def ids_for(self, member: Identity) -> list[UUID]:
+        connection = await self._db.connection()
+        rows = await connection.fetch(
+            f"SELECT c.id FROM classes c WHERE {membership(member)}", member.user_id
+        )
+        return [row["id"] for row in rows]
+
+    async def latest_status(self, class_id: UUID, student_id: UUID) -> AttendanceStatus | None:
+        connection = await self._db.connection()
+        status = await connection.fetchval(
+            "SELECT a.status FROM attendance a"
+            " JOIN attendance_sessions s ON s.id = a.session_id"
+            " WHERE a.class_id = $1 AND a.student_id = $2 AND s.ended_at IS NOT NULL"
+            " ORDER BY s.ended_at DESC LIMIT 1",
+            class_id,
+            student_id,
+        )
+        return AttendanceStatus(status) if status is not None else None
+
+    async def finished_sessions(self, class_id: UUID) -> list[FinishedSession]:
+        connection = await self._db.connection()
+        sessions = await connection.fetch(
+            "SELECT id, started_at, ended_at FROM attendance_sessions"
+            " WHERE class_id = $1 AND ended_at IS NOT NULL ORDER BY ended_at DESC",
+            class_id,
+        )
+        records: dict[UUID, list[AttendanceRecord]] = {row["id"]: [] for row in sessions}
+        if records:
+            rows = await connection.fetch(
+                "SELECT session_id, student_id, status FROM attendance"
+                " WHERE session_id = ANY($1::uuid[]) ORDER BY student_id",
+                list(records),
+            )
+            for row in rows:
+                records[row["session_id"]].append(
+                    AttendanceRecord(
+                        row["session_id"],
+                        class_id,
+                        row["student_id"],
+                        AttendanceStatus(row["status"]),
+                    )
+                )
+        return [
+            FinishedSession(
+                row["id"], class_id, row["started_at"], row["ended_at"], records[row["id"]]
+            )
+            for row in sessions
+        ]
+
+    async def student_history(
+        self, class_id: UUID, student_id: UUID
+    ) -> list[tuple[FinishedSession, AttendanceStatus]]:
+        connection = await self._db.connection()
+        rows = await connection.fetch(
+            "SELECT s.id, s.started_at, s.ended_at, a.status FROM attendance a"
+            " JOIN attendance_sessions s ON s.id = a.session_id"
+            " WHERE a.class_id = $1 AND a.student_id = $2 AND s.ended_at IS NOT NULL"
+            " ORDER BY s.ended_at DESC",
+            class_id,
+            student_id,
+        )
+        return [
+            (
+                FinishedSession(row["id"], class_id, row["started_at"], row["ended_at"], []),
+                AttendanceStatus(row["status"]),
+            )
+            for row in rows
+        ]
+
+    async def broadcasts_since(
+        self, class_ids: list[UUID], since: datetime
+    ) -> list[ClassBroadcast]:
+        connection = await self._db.connection()
+        rows = await connection.fetch(BROADCASTS_SINCE, class_ids, since)
+        return [
+            ClassBroadcast(
+                row["class_id"],
+                AttendanceMarked(row["student_id"], AttendanceStatus(row["status"]))
+                if row["student_id"] is not None
+                else AttendanceFinished(
+                    AttendanceSummary(row["present"], row["absent"], row["total"])
+                ),
+            )
+            for row in rows
+        ]
