@@ -1,0 +1,195 @@
+"""One suite of behaviours every implementation of the repositories and views must have, run
+against the in-memory fakes the unit tests use and against the PostgreSQL adapters, so the
+fakes cannot drift from what the database does."""
+
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+
+from domain.attendance import AttendanceSession
+from domain.classrooms import Classroom
+from domain.errors import EmailAlreadyExists
+from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast
+from domain.ports import UnitOfWork
+from domain.statuses import AttendanceStatus, AttendanceSummary
+from domain.users import Identity, Role, User
+from infrastructure.database.pool import Database
+from infrastructure.database.unit_of_work import PostgresUnitOfWork
+from infrastructure.database.urls import plain_url
+from tests.factories import ClassroomFactory, UserFactory
+from tests.unit.fakes import FakeUnitOfWorkFactory
+
+pytestmark = pytest.mark.anyio
+PRESENT, ABSENT = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT
+START = datetime(2025, 3, 11, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(params=["fakes", "postgres"])
+def database_url_or_none(request) -> str | None:
+    """None for the fakes; else a database the server fixture has migrated."""
+    if request.param == "fakes":
+        return None
+    request.getfixturevalue("server")
+    return request.getfixturevalue("database_url")
+
+
+@pytest.fixture
+async def uow(database_url_or_none) -> AsyncIterator[Callable[[], UnitOfWork]]:
+    if database_url_or_none is None:
+        yield FakeUnitOfWorkFactory()
+        return
+    database = Database(plain_url(database_url_or_none), size=2)
+    await database.start()
+    try:
+        yield lambda: PostgresUnitOfWork(database)
+    finally:
+        await database.stop()
+
+
+async def add_user(uow, role: Role, **fields) -> User:
+    user = UserFactory.build(role=role, **fields)
+    async with uow() as unit:
+        await unit.users.add(user)
+        await unit.commit()
+    return user
+
+
+async def add_class(uow, teacher: User, *students: User) -> Classroom:
+    classroom = ClassroomFactory.build(teacher_id=teacher.id, student_ids=[s.id for s in students])
+    async with uow() as unit:
+        await unit.classes.add(classroom)
+        await unit.commit()
+    return classroom
+
+
+async def open_session(uow, classroom: Classroom, at: datetime = START) -> AttendanceSession:
+    session = AttendanceSession.open(uuid4(), classroom, at)
+    async with uow() as unit:
+        await unit.attendance.discard_active(classroom.id)
+        await unit.attendance.add(session)
+        await unit.commit()
+    return session
+
+
+async def mark(uow, session: AttendanceSession, student: User, status: AttendanceStatus) -> bool:
+    session.mark(student.id, status)
+    async with uow() as unit:
+        saved = await unit.attendance.save_mark(session, student.id)
+        await unit.commit()
+    return saved
+
+
+async def finish(uow, session: AttendanceSession, at: datetime) -> bool:
+    async with uow() as unit:
+        locked = await unit.attendance.lock_for_finish(session.id)
+        if locked is None:
+            return False
+        await unit.attendance.save_finished(locked.finish(at))
+        await unit.commit()
+    return True
+
+
+async def test_emails_are_one_account_in_any_letter_case(uow):
+    email = f"Mixed.{uuid4().hex[:8]}@Example.com"
+    user = await add_user(uow, Role.STUDENT, email=email)
+    async with uow() as unit:
+        assert (await unit.users.get_by_email(email.upper())).id == user.id
+        assert await unit.users.get(user.id) == user
+    with pytest.raises(EmailAlreadyExists):
+        await add_user(uow, Role.TEACHER, email=email.lower())
+
+
+async def test_the_active_session_a_user_addresses(uow):
+    teacher, student, outsider = (
+        await add_user(uow, Role.TEACHER),
+        await add_user(uow, Role.STUDENT),
+        await add_user(uow, Role.STUDENT),
+    )
+    older, newer = await add_class(uow, teacher, student), await add_class(uow, teacher, student)
+    first = await open_session(uow, older, START)
+    second = await open_session(uow, newer, START + timedelta(minutes=5))
+    async with uow() as unit:
+        for who in (teacher, student):
+            identity = Identity(who.id, who.role)
+            assert (await unit.attendance.find_active(identity)).id == second.id
+            assert (await unit.attendance.find_active(identity, older.id)).id == first.id
+        assert await unit.attendance.find_active(Identity(outsider.id, Role.STUDENT)) is None
+        stranger = Identity((await add_user(uow, Role.TEACHER)).id, Role.TEACHER)
+        assert await unit.attendance.find_active(stranger, older.id) is None
+
+
+async def test_marks_are_kept_and_refused_once_the_session_is_done(uow):
+    teacher, a, b = [await add_user(uow, r) for r in (Role.TEACHER, Role.STUDENT, Role.STUDENT)]
+    session = await open_session(uow, await add_class(uow, teacher, a, b))
+    assert await mark(uow, session, a, PRESENT)
+    assert await mark(uow, session, a, ABSENT)  # re-marking overwrites
+    async with uow() as unit:
+        found = await unit.attendance.find_active(
+            Identity(teacher.id, Role.TEACHER), with_marks=True
+        )
+        assert found.marks == {a.id: ABSENT}
+    assert await finish(uow, session, START + timedelta(hours=1))
+    assert not await mark(uow, session, b, PRESENT)
+    assert not await finish(uow, session, START + timedelta(hours=2))  # exactly once
+
+
+async def test_history_is_newest_first_with_each_students_status(uow):
+    teacher, a, b = [await add_user(uow, r) for r in (Role.TEACHER, Role.STUDENT, Role.STUDENT)]
+    classroom = await add_class(uow, teacher, a, b)
+    for hour, status in ((1, PRESENT), (2, ABSENT)):
+        session = await open_session(uow, classroom, START + timedelta(hours=hour))
+        await mark(uow, session, a, status)
+        await finish(uow, session, START + timedelta(hours=hour, minutes=50))
+    async with uow() as unit:
+        history = await unit.views.finished_sessions(classroom.id)
+        assert [s.ended_at for s in history] == [
+            START + timedelta(hours=2, minutes=50),
+            START + timedelta(hours=1, minutes=50),
+        ]
+        assert [s.summary for s in history] == [
+            AttendanceSummary(present=0, absent=2, total=2),
+            AttendanceSummary(present=1, absent=1, total=2),
+        ]
+        mine = await unit.views.student_history(classroom.id, a.id)
+        assert [status for _, status in mine] == [ABSENT, PRESENT]
+        assert await unit.views.latest_status(classroom.id, a.id) is ABSENT
+        assert await unit.views.latest_status(classroom.id, uuid4()) is None
+
+
+async def test_class_lists_and_rosters_for_their_members(uow):
+    teacher, a, b = [await add_user(uow, r) for r in (Role.TEACHER, Role.STUDENT, Role.STUDENT)]
+    classroom = await add_class(uow, teacher, b, a)
+    async with uow() as unit:
+        assert await unit.views.ids_for(Identity(a.id, Role.STUDENT)) == [classroom.id]
+        assert [c.id for c in await unit.views.list_for(Identity(teacher.id, Role.TEACHER))] == [
+            classroom.id
+        ]
+        found, students = await unit.views.get_with_students(classroom.id)
+        assert found.id == classroom.id
+        assert [s.id for s in students] == [b.id, a.id]  # in enrolment order
+        assert await unit.views.get_with_students(uuid4()) is None
+
+
+async def test_broadcasts_since_a_moment(uow):
+    teacher, a = [await add_user(uow, r) for r in (Role.TEACHER, Role.STUDENT)]
+    classroom = await add_class(uow, teacher, a)
+    before = datetime.now(UTC) - timedelta(seconds=5)
+    session = await open_session(uow, classroom, datetime.now(UTC))
+    await mark(uow, session, a, PRESENT)
+    async with uow() as unit:
+        assert await unit.views.broadcasts_since([classroom.id], before) == [
+            ClassBroadcast(classroom.id, AttendanceMarked(a.id, PRESENT))
+        ]
+        assert await unit.views.broadcasts_since([uuid4()], before) == []
+    await finish(uow, session, datetime.now(UTC))
+    async with uow() as unit:
+        assert await unit.views.broadcasts_since([classroom.id], before) == [
+            ClassBroadcast(classroom.id, AttendanceFinished(AttendanceSummary(1, 0, 1)))
+        ]
