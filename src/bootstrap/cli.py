@@ -17,7 +17,7 @@ from infrastructure.embedded_postgres import start_embedded_postgres
 from infrastructure.http_protocol import GuardedHttpProtocol
 from infrastructure.logs import LOG_CONFIG
 from infrastructure.secrets import load_or_create_jwt_secret
-from infrastructure.settings import Settings, SettingsError, load_settings
+from infrastructure.settings import Settings, SettingsError, load_settings, settings_table
 
 log = logging.getLogger("live_attendance")
 
@@ -71,10 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="migrate, then serve the HTTP and WebSocket API")
     commands.add_parser("migrate", help="apply every pending migration")
+    commands.add_parser("settings-table", help="print the README's table of settings")
     generate = commands.add_parser("makemigration", help="write a migration from model changes")
     generate.add_argument("-m", "--message", required=True)
     args = parser.parse_args(argv)
 
+    if args.command == "settings-table":
+        print(settings_table(), end="")
+        return 0
     logging.config.dictConfig(LOG_CONFIG)
     # uvicorn re-raises SIGTERM after its graceful shutdown; turning it into SystemExit lets
     # the exit handlers run, and they stop the embedded PostgreSQL.

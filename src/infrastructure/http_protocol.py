@@ -17,12 +17,13 @@ The figures come from the environment that `live-attendance serve` prepares, so 
 process reads the same ones."""
 
 import asyncio
-import os
 from functools import cache
 
 import msgspec
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from websockets.http11 import MAX_LINE_LENGTH, MAX_NUM_HEADERS
+
+from infrastructure.settings import load_settings
 
 MAX_HEADER_BYTES = 64 * 1024
 # After a refusal, what the client still sends is read and dropped for this long before the
@@ -53,10 +54,8 @@ def refusal(status: int) -> bytes:
 
 @cache
 def _limits() -> tuple[float, int]:
-    return (
-        float(os.environ.get("HTTP_REQUEST_TIMEOUT_SECONDS", "10")),
-        int(os.environ.get("MAX_CONNECTIONS", "10000")),
-    )
+    settings = load_settings()
+    return settings.http_request_timeout_seconds, settings.max_connections
 
 
 class GuardedHttpProtocol(HttpToolsProtocol):

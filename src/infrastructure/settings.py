@@ -1,18 +1,19 @@
 """Configuration from the environment and an optional .env file, validated once at start-up.
 
-Every problem is collected, so a bad start names all of them in one message."""
+Each setting is declared once, in SETTINGS: its variable, its kind, its default and its meaning.
+Loading, validation, the environment handed to worker processes and the README's table all come
+from that one declaration. Every problem is collected, so a bad start names all of them."""
 
-import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from infrastructure import setting_kinds as kinds
+
 ENVIRONMENTS = ("development", "production", "test")
-MIN_SECRET_LENGTH = 32
 
 
 class SettingsError(Exception):
@@ -21,6 +22,54 @@ class SettingsError(Exception):
         super().__init__(
             "Invalid configuration:\n" + "\n".join(f"  - {problem}" for problem in problems)
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    variable: str
+    kind: kinds.Kind
+    default: object
+    meaning: str
+    shown_default: str | None = None  # for the README, where the default is not a value
+    required_in_production: bool = False
+
+    @property
+    def field(self) -> str:
+        return self.variable.lower()
+
+
+def _count(low: int, high: int) -> kinds.Kind:
+    return kinds.whole_number(low, high)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE_URL", kinds.postgres_url, None, "`postgresql://user:password@host:5432/db`; migrations are applied at start-up", "embedded PostgreSQL", required_in_production=True),
+    Setting("JWT_SECRET", kinds.secret, None, "HS256 signing secret, 32+ characters", "generated, kept in `.data/jwt-secret`", required_in_production=True),
+    Setting("NODE_ENV", kinds.choice(ENVIRONMENTS), "development", "`development`, `production` or `test`; production requires every setting marked required"),
+    Setting("CORS_ORIGIN", kinds.origin, "http://localhost:5173", "the one origin browsers may call the API from (the web client at `/` needs none: it is same-origin)", required_in_production=True),
+    Setting("HOST", kinds.text, "0.0.0.0", "the address to listen on"),
+    Setting("PORT", _count(1, 65535), 3000, "the port to listen on"),
+    Setting("WORKERS", _count(1, 64), 1, "server processes on the port"),
+    Setting("BCRYPT_ROUNDS", _count(4, 16), 10, "bcrypt cost (tests use 4)"),
+    Setting("DB_POOL_SIZE", _count(1, 200), 10, "database connections per process"),
+    Setting("DATA_DIR", kinds.directory, ".data", "where the embedded database and the generated secret live", "`./.data`"),
+    Setting("MAX_BODY_BYTES", _count(1024, 16 * 2**20), 64 * 1024, "larger HTTP bodies get 413 `Payload too large`"),
+    Setting("WS_MAX_FRAME_BYTES", _count(1024, 2**20), 64 * 1024, "larger frames get `ERROR` `Invalid message format`, the socket stays open (frames over 16 times this are cut off with 1009)"),
+    Setting("WS_MESSAGES_PER_SECOND", _count(1, 100_000), 50, "a socket's frames over this rate get `ERROR` `Too many messages`"),
+    Setting("WS_MESSAGE_BURST", _count(1, 1_000_000), 500, "frames a socket may send at once before the rate applies"),
+    Setting("WS_FLOOD_GRACE_SECONDS", _count(0, 3600), 2, "a socket still flooding after this long is closed with 1008"),
+    Setting("WS_SOCKETS_PER_USER", _count(1, 100_000), 10, "per process: one more socket gets `ERROR` `Too many connections` and 1008"),
+    Setting("LOGIN_FAILURES_PER_EMAIL_AND_ADDRESS", _count(1, 1_000_000), 5, "logins for that email from that address get 429 `Too many attempts, try again later` until the window ends; a success clears them (see \"Login limits\")"),
+    Setting("LOGIN_FAILURES_PER_ADDRESS", _count(1, 1_000_000), 50, "the same for every login from that address, whatever the email"),
+    Setting("LOGIN_FAILURES_PER_EMAIL", _count(1, 1_000_000), 100, "the same for that email from any address, except from a browser that logged in to it before"),
+    Setting("SIGNUPS_PER_ADDRESS", _count(1, 1_000_000), 300, "the same for sign-ups (generous: a whole class may sign up from one school network)"),
+    Setting("ATTEMPT_WINDOW_SECONDS", _count(1, 86_400), 900, "the window of the four counters above (kept in PostgreSQL, so they hold across processes)"),
+    Setting("FORWARDED_ALLOW_IPS", kinds.proxies, "", "the proxies whose `X-Forwarded-For` names the client (comma-separated addresses or networks, `*` for any): `127.0.0.1` behind a proxy on the same machine", "none"),
+    Setting("HTTP_REQUEST_TIMEOUT_SECONDS", _count(1, 3600), 10, "a request (headers and body) not all arrived this long after its first byte: the connection is closed; headers over 64 KiB get 431"),
+    Setting("HTTP_KEEPALIVE_SECONDS", _count(1, 3600), 5, "an idle kept-alive connection is closed after this long"),
+    Setting("MAX_CONNECTIONS", _count(10, 1_000_000), 10_000, "per process, HTTP and WebSocket together: one more gets 503 `Service unavailable`"),
+    Setting("EXPOSE_STUDENT_EMAILS", kinds.boolean, True, "`false`: students see no classmate's email, and `GET /students` answers searches only (see \"Who sees whose email\")"),
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,23 +83,23 @@ class Settings:
     workers: int
     bcrypt_rounds: int
     db_pool_size: int
-    login_failures_per_email_and_address: int
-    login_failures_per_address: int
-    login_failures_per_email: int
-    signups_per_address: int
-    attempt_window_seconds: int
+    data_dir: Path
     max_body_bytes: int
     ws_max_frame_bytes: int
     ws_messages_per_second: int
     ws_message_burst: int
     ws_flood_grace_seconds: int
     ws_sockets_per_user: int
+    login_failures_per_email_and_address: int
+    login_failures_per_address: int
+    login_failures_per_email: int
+    signups_per_address: int
+    attempt_window_seconds: int
     forwarded_allow_ips: str
     http_request_timeout_seconds: int
     http_keepalive_seconds: int
     max_connections: int
     expose_student_emails: bool
-    data_dir: Path
 
     def with_database_url(self, url: str) -> "Settings":
         return replace(self, database_url=url)
@@ -60,37 +109,8 @@ class Settings:
 
     def as_environment(self) -> dict[str, str]:
         """The settings as environment variables, for worker processes to load again."""
-        values = {
-            "NODE_ENV": self.node_env,
-            "CORS_ORIGIN": self.cors_origin,
-            "HOST": self.host,
-            "PORT": str(self.port),
-            "WORKERS": str(self.workers),
-            "BCRYPT_ROUNDS": str(self.bcrypt_rounds),
-            "DB_POOL_SIZE": str(self.db_pool_size),
-            "LOGIN_FAILURES_PER_EMAIL_AND_ADDRESS": str(self.login_failures_per_email_and_address),
-            "LOGIN_FAILURES_PER_ADDRESS": str(self.login_failures_per_address),
-            "LOGIN_FAILURES_PER_EMAIL": str(self.login_failures_per_email),
-            "SIGNUPS_PER_ADDRESS": str(self.signups_per_address),
-            "ATTEMPT_WINDOW_SECONDS": str(self.attempt_window_seconds),
-            "MAX_BODY_BYTES": str(self.max_body_bytes),
-            "WS_MAX_FRAME_BYTES": str(self.ws_max_frame_bytes),
-            "WS_MESSAGES_PER_SECOND": str(self.ws_messages_per_second),
-            "WS_MESSAGE_BURST": str(self.ws_message_burst),
-            "WS_FLOOD_GRACE_SECONDS": str(self.ws_flood_grace_seconds),
-            "WS_SOCKETS_PER_USER": str(self.ws_sockets_per_user),
-            "FORWARDED_ALLOW_IPS": self.forwarded_allow_ips,
-            "HTTP_REQUEST_TIMEOUT_SECONDS": str(self.http_request_timeout_seconds),
-            "HTTP_KEEPALIVE_SECONDS": str(self.http_keepalive_seconds),
-            "MAX_CONNECTIONS": str(self.max_connections),
-            "EXPOSE_STUDENT_EMAILS": "true" if self.expose_student_emails else "false",
-            "DATA_DIR": str(self.data_dir),
-        }
-        if self.database_url:
-            values["DATABASE_URL"] = self.database_url
-        if self.jwt_secret:
-            values["JWT_SECRET"] = self.jwt_secret
-        return values
+        values = {s.variable: s.kind.show(getattr(self, s.field)) for s in SETTINGS}
+        return {variable: value for variable, value in values.items() if value is not None}
 
 
 def load_settings(
@@ -102,106 +122,37 @@ def load_settings(
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     values.update(os.environ if environ is None else environ)
     problems: list[str] = []
-
-    def text(name: str, default: str | None = None) -> str | None:
-        value = values.get(name, "").strip()
-        return value or default
-
-    def integer(name: str, default: int, low: int, high: int) -> int:
-        raw = text(name)
-        if raw is None:
-            return default
+    production = values.get("NODE_ENV", "").strip() == "production"
+    parsed: dict[str, object] = {}
+    for setting in SETTINGS:
+        raw = values.get(setting.variable, "").strip()
+        if not raw:
+            if production and setting.required_in_production:
+                problems.append(f"{setting.variable} is required in production")
+            parsed[setting.field] = _default(setting)
+            continue
         try:
-            number = int(raw)
-        except ValueError:
-            number = low - 1
-        if not low <= number <= high:
-            problems.append(f"{name} must be a whole number from {low} to {high} (got {raw!r})")
-            return default
-        return number
-
-    def boolean(name: str, default: bool) -> bool:
-        raw = text(name)
-        if raw is None:
-            return default
-        if raw.lower() in ("1", "true", "yes", "on"):
-            return True
-        if raw.lower() in ("0", "false", "no", "off"):
-            return False
-        problems.append(f"{name} must be true or false (got {raw!r})")
-        return default
-
-    def proxies() -> str:
-        """FORWARDED_ALLOW_IPS: `*`, or comma-separated addresses and networks; none by default."""
-        raw = text("FORWARDED_ALLOW_IPS", "") or ""
-        entries = [entry.strip() for entry in raw.split(",") if entry.strip()]
-        for entry in entries:
-            try:
-                if entry != "*":
-                    ipaddress.ip_network(entry, strict=False)
-            except ValueError:
-                problems.append(f"FORWARDED_ALLOW_IPS: {entry!r} is not an address or network")
-        return ",".join(entries)
-
-    node_env = text("NODE_ENV", "development") or "development"
-    if node_env not in ENVIRONMENTS:
-        problems.append(f"NODE_ENV must be one of {', '.join(ENVIRONMENTS)} (got {node_env!r})")
-    production = node_env == "production"
-
-    database_url = text("DATABASE_URL")
-    if database_url is None:
-        if production:
-            problems.append("DATABASE_URL is required in production")
-    elif urlsplit(database_url).scheme not in ("postgres", "postgresql", "postgresql+asyncpg"):
-        problems.append("DATABASE_URL must be a postgresql:// URL")
-
-    jwt_secret = text("JWT_SECRET")
-    if jwt_secret is None:
-        if production:
-            problems.append("JWT_SECRET is required in production")
-    elif len(jwt_secret) < MIN_SECRET_LENGTH:
-        problems.append(f"JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters long")
-
-    cors_origin = text("CORS_ORIGIN")
-    if cors_origin is None:
-        if production:
-            problems.append("CORS_ORIGIN is required in production")
-        cors_origin = "http://localhost:5173"
-    else:
-        parts = urlsplit(cors_origin)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            problems.append(f"CORS_ORIGIN must be an http(s) URL (got {cors_origin!r})")
-
-    settings = Settings(
-        database_url=database_url,
-        jwt_secret=jwt_secret,
-        node_env=node_env,
-        cors_origin=cors_origin.rstrip("/"),
-        host=text("HOST", "0.0.0.0") or "0.0.0.0",
-        port=integer("PORT", 3000, 1, 65535),
-        workers=integer("WORKERS", 1, 1, 64),
-        bcrypt_rounds=integer("BCRYPT_ROUNDS", 10, 4, 16),
-        db_pool_size=integer("DB_POOL_SIZE", 10, 1, 200),
-        login_failures_per_email_and_address=integer(
-            "LOGIN_FAILURES_PER_EMAIL_AND_ADDRESS", 5, 1, 1_000_000
-        ),
-        login_failures_per_address=integer("LOGIN_FAILURES_PER_ADDRESS", 50, 1, 1_000_000),
-        login_failures_per_email=integer("LOGIN_FAILURES_PER_EMAIL", 100, 1, 1_000_000),
-        signups_per_address=integer("SIGNUPS_PER_ADDRESS", 300, 1, 1_000_000),
-        attempt_window_seconds=integer("ATTEMPT_WINDOW_SECONDS", 900, 1, 86_400),
-        max_body_bytes=integer("MAX_BODY_BYTES", 64 * 1024, 1024, 16 * 2**20),
-        ws_max_frame_bytes=integer("WS_MAX_FRAME_BYTES", 64 * 1024, 1024, 2**20),
-        ws_messages_per_second=integer("WS_MESSAGES_PER_SECOND", 50, 1, 100_000),
-        ws_message_burst=integer("WS_MESSAGE_BURST", 500, 1, 1_000_000),
-        ws_flood_grace_seconds=integer("WS_FLOOD_GRACE_SECONDS", 2, 0, 3600),
-        ws_sockets_per_user=integer("WS_SOCKETS_PER_USER", 10, 1, 100_000),
-        forwarded_allow_ips=proxies(),
-        http_request_timeout_seconds=integer("HTTP_REQUEST_TIMEOUT_SECONDS", 10, 1, 3600),
-        http_keepalive_seconds=integer("HTTP_KEEPALIVE_SECONDS", 5, 1, 3600),
-        max_connections=integer("MAX_CONNECTIONS", 10_000, 10, 1_000_000),
-        expose_student_emails=boolean("EXPOSE_STUDENT_EMAILS", True),
-        data_dir=Path(text("DATA_DIR", ".data") or ".data").resolve(),
-    )
+            parsed[setting.field] = setting.kind.parse(raw)
+        except ValueError as error:
+            shown = f" (got {raw!r})" if setting.kind.repeat_in_errors else ""
+            problems.append(f"{setting.variable} {error}{shown}")
     if problems:
         raise SettingsError(problems)
-    return settings
+    return Settings(**parsed)  # type: ignore[arg-type]
+
+
+def _default(setting: Setting) -> object:
+    """Defaults written as text are read like the text a user gives (a folder is resolved)."""
+    if isinstance(setting.default, str) and setting.default:
+        return setting.kind.parse(setting.default)
+    return setting.default
+
+
+def settings_table() -> str:
+    """The README's table of settings, from the declaration."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for setting in SETTINGS:
+        default = setting.shown_default or f"`{setting.kind.show(setting.default)}`"
+        required = " Required in production." if setting.required_in_production else ""
+        lines.append(f"| `{setting.variable}` | {default} | {setting.meaning}.{required} |")
+    return "\n".join(lines) + "\n"

@@ -61,3 +61,38 @@ def test_proxies_are_trusted_only_when_named_and_must_be_addresses():
     with pytest.raises(SettingsError) as error:
         load_settings({"FORWARDED_ALLOW_IPS": "proxy.local"}, env_file=None)
     assert "FORWARDED_ALLOW_IPS" in str(error.value)
+
+
+def test_every_setting_is_declared_once_and_loads_to_its_default():
+    from dataclasses import fields
+
+    from infrastructure.settings import SETTINGS, Settings
+
+    variables = [setting.variable for setting in SETTINGS]
+    assert len(variables) == len(set(variables))
+    assert {setting.field for setting in SETTINGS} == {f.name for f in fields(Settings)}
+    loaded = load_settings({}, env_file=None)
+    for setting in SETTINGS:
+        if setting.variable != "DATA_DIR":  # resolved against the working directory
+            assert getattr(loaded, setting.field) == setting.default, setting.variable
+
+
+def test_the_readme_table_is_the_declaration():
+    from pathlib import Path
+
+    from infrastructure.settings import settings_table
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    start = readme.index("<!-- settings:")
+    start = readme.index("\n", start) + 1
+    end = readme.index("<!-- end of settings -->")
+    assert readme[start:end] == settings_table(), "run `live-attendance settings-table`"
+
+
+def test_secrets_are_not_repeated_in_errors():
+    with pytest.raises(SettingsError) as raised:
+        load_settings(
+            {"JWT_SECRET": "short-secret", "DATABASE_URL": "mysql://u:hunter2@x/y"}, env_file=None
+        )
+    assert "short-secret" not in str(raised.value) and "hunter2" not in str(raised.value)
+    assert len(raised.value.problems) == 2

@@ -1,0 +1,90 @@
+"""The kinds of value a setting can take: how each is read from text (a ValueError says what
+was expected) and written back as text (None: leave the variable unset)."""
+
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+MIN_SECRET_LENGTH = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    parse: Callable[[str], object]
+    show: Callable[[object], str | None] = lambda value: None if value is None else str(value)
+    repeat_in_errors: bool = True  # not for secrets, nor URLs that may hold a password
+
+
+def _text(raw: str) -> str:
+    return raw
+
+
+def _postgres_url(raw: str) -> str:
+    if urlsplit(raw).scheme not in ("postgres", "postgresql", "postgresql+asyncpg"):
+        raise ValueError("must be a postgresql:// URL")
+    return raw
+
+
+def _secret(raw: str) -> str:
+    if len(raw) < MIN_SECRET_LENGTH:
+        raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters long")
+    return raw
+
+
+def _origin(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http(s) URL")
+    return raw.rstrip("/")
+
+
+def _boolean(raw: str) -> bool:
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("must be true or false")
+
+
+def _proxies(raw: str) -> str:
+    entries = [entry.strip() for entry in raw.split(",") if entry.strip()]
+    for entry in entries:
+        if entry != "*":
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"has {entry!r}, which is not an address or network") from None
+    return ",".join(entries)
+
+
+def whole_number(low: int, high: int) -> Kind:
+    def parse(raw: str) -> int:
+        try:
+            number = int(raw)
+        except ValueError:
+            number = low - 1
+        if not low <= number <= high:
+            raise ValueError(f"must be a whole number from {low} to {high}")
+        return number
+
+    return Kind(parse)
+
+
+def choice(options: tuple[str, ...]) -> Kind:
+    def parse(raw: str) -> str:
+        if raw not in options:
+            raise ValueError(f"must be one of {', '.join(options)}")
+        return raw
+
+    return Kind(parse)
+
+
+text = Kind(_text)
+postgres_url = Kind(_postgres_url, repeat_in_errors=False)
+secret = Kind(_secret, repeat_in_errors=False)
+origin = Kind(_origin)
+proxies = Kind(_proxies)
+boolean = Kind(_boolean, lambda value: "true" if value else "false")
+directory = Kind(lambda raw: Path(raw).resolve(), lambda value: str(value))
