@@ -100,3 +100,19 @@ async def test_passwords_bcrypt_cannot_take_are_refused_without_an_error():
     hashed = await hasher.hash("secret1")
     for odd in ("secret1\x00", "\ud800secret1", ""):
         assert not await hasher.verify(odd, hashed)
+
+
+def test_a_device_token_names_a_device_for_its_email_only(codec):
+    device_token = codec.issue_device_token("Priya@Example.com")
+    device = codec.device_of(device_token, "priya@example.com")
+    assert device is not None and device == codec.device_of(device_token, "PRIYA@example.com")
+    assert codec.device_of(device_token, "rahul@example.com") is None
+    assert codec.device_of(codec.issue_device_token("priya@example.com"), "priya@example.com") != (
+        device
+    )
+    other_secret = JwtTokenCodec("o" * 64).issue_device_token("priya@example.com")
+    assert codec.device_of(other_secret, "priya@example.com") is None
+    auth_token = codec.issue(Identity(uuid4(), Role.STUDENT))
+    assert codec.device_of(auth_token, "priya@example.com") is None
+    with pytest.raises(InvalidToken):  # and a device token opens nothing
+        codec.decode(device_token)
