@@ -3,14 +3,13 @@ from uuid import uuid4
 
 import pytest
 
+from api.live.events import CLIENT_EVENTS, Mark, parse_addressed, parse_payload
 from api.live.protocol import (
     InvalidFrame,
     error_frame,
     event_frame,
     my_attendance_frame,
-    parse_class_id,
     parse_client_frame,
-    parse_mark,
 )
 from domain.events import AttendanceFinished, AttendanceMarked, SummaryShared
 from domain.statuses import AttendanceStatus, AttendanceSummary
@@ -26,11 +25,12 @@ def test_a_valid_frame_is_parsed_and_its_optional_class_read_on_demand():
         text(json.dumps({"event": "DONE", "data": {"classId": str(class_id)}}))
     )
     assert message.event == "DONE"
-    assert parse_class_id(message.data) == class_id
+    assert parse_addressed(message.data).class_id == class_id
     assert parse_client_frame(text('{"event": "DONE"}')).data == {}
-    assert parse_class_id({}) is None
-    with pytest.raises(InvalidFrame):
-        parse_class_id({"classId": 12})
+    assert parse_addressed({}).class_id is None
+    for bad in (12, "x", "00000000-0000-0000-0000-000000000000\n"):
+        with pytest.raises(InvalidFrame):
+            parse_addressed({"classId": bad})
 
 
 @pytest.mark.parametrize(
@@ -56,9 +56,9 @@ def test_a_frame_just_under_the_limit_is_fine():
 
 def test_mark_payloads():
     student = uuid4()
-    assert parse_mark({"studentId": str(student), "status": "present"}) == (
-        student,
-        AttendanceStatus.PRESENT,
+    marking = CLIENT_EVENTS["ATTENDANCE_MARKED"]
+    assert parse_payload(marking, {"studentId": str(student), "status": "present"}) == Mark(
+        studentId=str(student), status="present"
     )
     for bad in (
         {},
@@ -66,7 +66,16 @@ def test_mark_payloads():
         {"studentId": "x", "status": "absent"},
         {"studentId": str(student), "status": "PRESENT"},
     ):
-        assert parse_mark(bad) is None
+        assert parse_payload(marking, bad) is None
+
+
+def test_the_table_says_who_sends_what():
+    assert {name: event.sender.value for name, event in CLIENT_EVENTS.items()} == {
+        "ATTENDANCE_MARKED": "teacher",
+        "TODAY_SUMMARY": "teacher",
+        "DONE": "teacher",
+        "MY_ATTENDANCE": "student",
+    }
 
 
 def test_outgoing_frames_match_the_contract():

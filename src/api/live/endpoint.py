@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 
 from api.errors import INTERNAL_SERVER_ERROR, SERVICE_UNAVAILABLE, answer_for
 from api.limits import ApiLimits
+from api.live.events import CLIENT_EVENTS, Caller, parse_addressed, parse_payload
 from api.live.flood import FloodGuard, Verdict
 from api.live.protocol import (
     INVALID_MESSAGE_FORMAT,
@@ -23,10 +24,7 @@ from api.live.protocol import (
     ClientMessage,
     InvalidFrame,
     error_frame,
-    my_attendance_frame,
-    parse_class_id,
     parse_client_frame,
-    parse_mark,
 )
 from api.live.registry import LiveConnection, SocketRegistry
 from domain.errors import DomainError, InvalidToken
@@ -39,12 +37,6 @@ from services.classes import ClassService
 log = logging.getLogger(__name__)
 
 
-EVENT_ROLES = {
-    "ATTENDANCE_MARKED": Role.TEACHER,
-    "TODAY_SUMMARY": Role.TEACHER,
-    "DONE": Role.TEACHER,
-    "MY_ATTENDANCE": Role.STUDENT,
-}
 ROLE_ERRORS = {Role.TEACHER: TEACHER_EVENT_ONLY, Role.STUDENT: STUDENT_EVENT_ONLY}
 
 
@@ -58,9 +50,9 @@ class LiveEventHandler:
         connection: LiveConnection,
         limits: ApiLimits,
     ) -> None:
-        self._attendance = attendance
         self._identity = identity
         self._connection = connection
+        self._caller = Caller(identity, attendance, connection.push_text)
         self._max_frame_bytes = limits.max_frame_bytes
 
     async def handle(self, asgi_message: dict[str, Any]) -> None:
@@ -75,31 +67,21 @@ class LiveEventHandler:
             self._connection.push_text(error_frame(INTERNAL_SERVER_ERROR))
 
     async def _dispatch(self, message: ClientMessage) -> None:
-        role = EVENT_ROLES.get(message.event)
-        if role is None:
+        """In the contract's order: known event, role, session, payload."""
+        event = CLIENT_EVENTS.get(message.event)
+        if event is None:
             self._connection.push_text(error_frame(UNKNOWN_EVENT))
             return
-        if self._identity.role is not role:
-            self._connection.push_text(error_frame(ROLE_ERRORS[role]))
+        if self._identity.role is not event.sender:
+            self._connection.push_text(error_frame(ROLE_ERRORS[event.sender]))
             return
-        # The class a message names decides the session, so it is checked with the session.
-        class_id = parse_class_id(message.data)
-        attendance, identity = self._attendance, self._identity
-        match message.event:
-            case "ATTENDANCE_MARKED":
-                mark = parse_mark(message.data)
-                if mark is None:
-                    # The session is checked before the payload.
-                    await attendance.require_active_session(identity, class_id)
-                    raise InvalidFrame()
-                await attendance.mark(identity, *mark, class_id=class_id)
-            case "TODAY_SUMMARY":
-                await attendance.share_summary(identity, class_id)
-            case "DONE":
-                await attendance.finish(identity, class_id)
-            case "MY_ATTENDANCE":
-                status = await attendance.my_live_status(identity, class_id)
-                self._connection.push_text(my_attendance_frame(status))
+        addressed = parse_addressed(message.data)
+        payload = parse_payload(event, message.data)
+        if payload is None:
+            # The session is checked before the payload.
+            await self._caller.attendance.require_active_session(self._identity, addressed.class_id)
+            raise InvalidFrame()
+        await event.run(self._caller, payload)
 
 
 async def refuse(socket: WebSocket, message: str, code: int) -> None:

@@ -1,19 +1,15 @@
 """The frames of the live protocol: `{"event": "...", "data": {...}}` both ways."""
 
-import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
-from uuid import UUID
 
 import msgspec
 
-from api.schemas import UUID_PATTERN
 from domain.events import AttendanceFinished, AttendanceMarked, ClassEvent, SummaryShared
 from domain.statuses import AttendanceStatus, AttendanceSummary
 
 MAX_FRAME_BYTES = 64 * 1024
-_UUID = re.compile(UUID_PATTERN)
 
 INVALID_MESSAGE_FORMAT = "Invalid message format"
 UNKNOWN_EVENT = "Unknown event"
@@ -42,12 +38,6 @@ class ClientMessage:
     data: dict[str, Any]
 
 
-def _uuid(value: Any) -> UUID | None:
-    if isinstance(value, str) and _UUID.match(value):
-        return UUID(value)
-    return None
-
-
 def _too_big(text: str, max_bytes: int) -> bool:
     # A character is 1 to 4 bytes in UTF-8: count bytes only when it could matter.
     if len(text) * 4 <= max_bytes:
@@ -71,25 +61,6 @@ def parse_client_frame(
         raise InvalidFrame()
     data = payload.get("data")
     return ClientMessage(event=payload["event"], data=data if isinstance(data, dict) else {})
-
-
-def parse_class_id(data: dict[str, Any]) -> UUID | None:
-    """The optional `data.classId` that picks a session; one that is not a UUID is invalid."""
-    if data.get("classId") is None:
-        return None
-    class_id = _uuid(data["classId"])
-    if class_id is None:
-        raise InvalidFrame()
-    return class_id
-
-
-def parse_mark(data: dict[str, Any]) -> tuple[UUID, AttendanceStatus] | None:
-    """`{studentId, status}` of ATTENDANCE_MARKED, or None if it is not valid."""
-    student_id = _uuid(data.get("studentId"))
-    status = data.get("status")
-    if student_id is None or status not in ("present", "absent"):
-        return None
-    return student_id, AttendanceStatus(status)
 
 
 def frame(event: str, data: dict[str, Any]) -> str:
