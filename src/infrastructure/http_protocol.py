@@ -6,7 +6,9 @@ envelope.
   connections between requests, so a client that sends half a request holds its connection
   forever.
 - Request headers take at most MAX_HEADER_BYTES (431 past it): httptools buffers a header of
-  any size, and parsing one of many megabytes stalls every other client of the process.
+  any size, and parsing one of many megabytes stalls every other client of the process. A whole
+  request takes at most that plus twice MAX_BODY_BYTES (413 past it), which also bounds chunked
+  trailers, which httptools buffers too and the app never sees.
 - At most MAX_CONNECTIONS connections per process (HTTP and WebSocket); past it, a new one gets
   503 and is closed. uvicorn's own `limit_concurrency` answers in plain text.
 - A WebSocket handshake over the `websockets` library's line or header limits is refused here
@@ -23,7 +25,7 @@ import msgspec
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from websockets.http11 import MAX_LINE_LENGTH, MAX_NUM_HEADERS
 
-from infrastructure.settings import load_settings
+from infrastructure.settings import Settings, load_settings
 
 MAX_HEADER_BYTES = 64 * 1024
 # After a refusal, what the client still sends is read and dropped for this long before the
@@ -31,12 +33,14 @@ MAX_HEADER_BYTES = 64 * 1024
 LINGER_SECONDS = 2.0
 _REASONS = {
     400: b"Bad Request",
+    413: b"Content Too Large",
     414: b"URI Too Long",
     431: b"Request Header Fields Too Large",
     503: b"Service Unavailable",
 }
 _MESSAGES = {
     400: "Invalid request",
+    413: "Payload too large",
     414: "Request line too long",
     431: "Request headers too large",
     503: "Service unavailable",
@@ -53,19 +57,19 @@ def refusal(status: int) -> bytes:
 
 
 @cache
-def _limits() -> tuple[float, int]:
-    settings = load_settings()
-    return settings.http_request_timeout_seconds, settings.max_connections
+def _limits() -> Settings:
+    return load_settings()
 
 
 class GuardedHttpProtocol(HttpToolsProtocol):
     _request_timer: asyncio.TimerHandle | None = None
     _header_bytes: int | None = None  # counted while headers are arriving
+    _request_bytes: int | None = None  # counted while a request is arriving
     _refused = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        if len(self.connections) > _limits()[1]:
+        if len(self.connections) > _limits().max_connections:
             self._refuse(503)
             return
         self._start_request()
@@ -74,10 +78,17 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         if self._refused:
             return
         super().data_received(data)
-        if self._header_bytes is not None and not self.transport.is_closing():
+        if self.transport.is_closing():
+            return
+        if self._header_bytes is not None:
             self._header_bytes += len(data)
             if self._header_bytes > MAX_HEADER_BYTES:
                 self._refuse(431)
+                return
+        if self._request_bytes is not None:
+            self._request_bytes += len(data)
+            if self._request_bytes > MAX_HEADER_BYTES + 2 * _limits().max_body_bytes:
+                self._refuse(413)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -90,6 +101,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         self._stop_request_timer()
+        self._request_bytes = None
         super().on_message_complete()
 
     def handle_websocket_upgrade(self) -> None:
@@ -112,7 +124,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def _start_request(self) -> None:
         self._header_bytes = 0
-        self._request_timer = self.loop.call_later(_limits()[0], self._request_too_slow)
+        self._request_bytes = 0
+        self._request_timer = self.loop.call_later(
+            _limits().http_request_timeout_seconds, self._request_too_slow
+        )
 
     def _stop_request_timer(self) -> None:
         if self._request_timer is not None:
@@ -126,7 +141,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def _refuse(self, status: int) -> None:
         self._stop_request_timer()
-        self._header_bytes = None
+        self._header_bytes = self._request_bytes = None
         if self._refused or self.transport.is_closing():
             return
         self._refused = True

@@ -8,7 +8,7 @@ import re
 
 _SECRETS = re.compile(
     r"(?<=token=)[^\s&\"']+"  # a token in a URL
-    r"|(?<=/ws\?)[^\s\"']+"  # the whole query of a socket URL (its names may be %-encoded)
+    r"|(?<=\?)\S+?(?=\"?(?:\s|$))"  # any URL's whole query (a socket's names may be %-encoded)
     r"|eyJ[\w-]+\.[\w-]+\.[\w-]+"  # any JWT
     r"|\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}"  # a bcrypt hash
 )

@@ -85,3 +85,21 @@ def test_a_request_whose_body_never_finishes_is_closed(strict_server):
         answer = closed_by_server(connection)
         assert not answer.startswith(b"HTTP/1.1 5"), answer
         assert time.monotonic() - started < HEADER_TIMEOUT + 5
+
+
+def test_an_endless_chunked_trailer_is_refused_not_buffered(strict_server):
+    with socket.create_connection(("127.0.0.1", strict_server.port), timeout=10) as connection:
+        connection.sendall(
+            b"POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-Trailer: "
+        )
+        answer = b""
+        try:
+            for _ in range(400):  # up to 400 KiB of trailer, far past the limit
+                connection.sendall(b"a" * 1024)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        while chunk := connection.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert answer.endswith(b'{"success":false,"error":"Payload too large"}')

@@ -39,3 +39,10 @@ def test_control_characters_from_a_caller_cannot_forge_a_log_line():
 def test_a_socket_url_keeps_no_query_even_with_encoded_names():
     line = redacted('"WebSocket %s" [accepted]', "/ws?%74oken=%65yJhbGciOiJIUzI1NiJ9.x.y")
     assert "%65yJ" not in line and line == '"WebSocket /ws?[redacted]" [accepted]'
+
+
+def test_no_query_of_any_url_reaches_the_log_whatever_it_holds():
+    for path in ("/ws?'&%74oken=%65yJhbGci", '/ws?a"b&token=x', "/ws/?%74oken=x", "/nope?t=x"):
+        line = redacted('%s - "WebSocket %s" 404', "127.0.0.1:5", path)
+        assert line.endswith('?[redacted]" 404'), line
+    assert redacted("what? nothing") == "what? nothing"
