@@ -178,7 +178,9 @@ class Clock(Protocol):
 class EventBus(Protocol):
     """Carries live messages to every server process, where they reach connected sockets."""
 
-    async def publish(self, message: LiveMessage) -> None: ...
+    async def publish(self, *messages: LiveMessage) -> None:
+        """Sends the messages, in order (an aggregate's recorded events, after its commit)."""
+        ...
 
     def subscribe(self, deliver: Callable[[LiveMessage], None]) -> None:
         """deliver is called for every message published by any process; messages of one

@@ -11,7 +11,6 @@ from domain.ports import AttendanceRepository, Clock, EventBus, UnitOfWorkFactor
 from domain.statuses import AttendanceStatus, AttendanceSummary
 from domain.users import Identity
 from services.classes import load_enrolled_class, load_owned_class
-from services.publishing import publish_recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,13 +66,13 @@ class AttendanceService:
             if not await uow.attendance.save_mark(session, student_id):
                 raise NoActiveSession(class_id)  # finished by a DONE while we looked
             await uow.commit()
-        await publish_recorded(self._events, session)
+        await self._events.publish(*session.events)
 
     async def share_summary(self, teacher: Identity, class_id: UUID | None = None) -> None:
         async with self._uow() as uow:
             session = await _active_session(uow.attendance, teacher, class_id, with_marks=True)
         session.share_summary()
-        await publish_recorded(self._events, session)
+        await self._events.publish(*session.events)
 
     async def my_live_status(
         self, student: Identity, class_id: UUID | None = None
@@ -93,7 +92,7 @@ class AttendanceService:
             finished = session.finish(self._clock.now())
             await uow.attendance.save_finished(finished)
             await uow.commit()
-        await publish_recorded(self._events, session)
+        await self._events.publish(*session.events)
         return finished.summary
 
     async def my_persisted_status(

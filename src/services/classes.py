@@ -11,7 +11,6 @@ from domain.errors import (
 )
 from domain.ports import ClassroomRepository, EventBus, UnitOfWorkFactory
 from domain.users import Identity, Role, UserSummary
-from services.publishing import publish_recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +57,7 @@ class ClassService:
         async with self._uow() as uow:
             await uow.classes.add(classroom)
             await uow.commit()
-        await publish_recorded(self._events, classroom)
+        await self._events.publish(*classroom.events)
         return classroom
 
     async def add_student(self, teacher: Identity, class_id: UUID, student_id: UUID) -> Classroom:
@@ -70,7 +69,7 @@ class ClassService:
             if classroom.enroll(student_id):
                 await uow.classes.save(classroom)
                 await uow.commit()
-        await publish_recorded(self._events, classroom)
+        await self._events.publish(*classroom.events)
         return classroom
 
     async def class_details(self, viewer: Identity, class_id: UUID) -> ClassDetails:

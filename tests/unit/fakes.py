@@ -210,10 +210,11 @@ class RecordingEventBus:
     def on_reconnect(self, missed_since) -> None:
         self.missed_since = missed_since
 
-    async def publish(self, broadcast: ClassBroadcast) -> None:
-        self.published.append(broadcast)
-        for deliver in self._subscribers:
-            deliver(broadcast)
+    async def publish(self, *messages) -> None:
+        for message in messages:
+            self.published.append(message)
+            for deliver in self._subscribers:
+                deliver(message)
 
 
 class FakeUnitOfWork:

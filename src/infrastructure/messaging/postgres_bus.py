@@ -55,9 +55,10 @@ class PostgresEventBus:
     def on_reconnect(self, missed_since: MissedSince) -> None:
         self._missed_since = missed_since
 
-    async def publish(self, message: LiveMessage) -> None:
-        self._deliver_in_order(message)
-        self._outbox.put_nowait(encode(message, self._origin))
+    async def publish(self, *messages: LiveMessage) -> None:
+        for message in messages:
+            self._deliver_in_order(message)
+            self._outbox.put_nowait(encode(message, self._origin))
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
