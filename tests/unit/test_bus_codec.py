@@ -10,7 +10,7 @@ from domain.events import (
     SummaryShared,
 )
 from domain.statuses import AttendanceStatus, AttendanceSummary
-from infrastructure.messaging.codec import decode, encode
+from infrastructure.messaging.postgres_bus import decode, encode
 
 NOTIFY_PAYLOAD_LIMIT = 8000
 

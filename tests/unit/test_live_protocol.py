@@ -3,13 +3,16 @@ from uuid import uuid4
 
 import pytest
 
-from api.live.events import CLIENT_EVENTS, Mark, parse_addressed, parse_payload
 from api.live.protocol import (
+    CLIENT_EVENTS,
     InvalidFrame,
+    Mark,
     error_frame,
     event_frame,
     my_attendance_frame,
+    parse_addressed,
     parse_client_frame,
+    parse_payload,
 )
 from domain.events import AttendanceFinished, AttendanceMarked, SummaryShared
 from domain.statuses import AttendanceStatus, AttendanceSummary

@@ -9,9 +9,9 @@ from litestar.di import NamedDependency
 
 from api.errors import INTERNAL_SERVER_ERROR, SERVICE_UNAVAILABLE, answer_for
 from api.limits import ApiLimits
-from api.live.events import CLIENT_EVENTS, Caller, parse_addressed, parse_payload
 from api.live.flood import FloodGuard, Verdict
 from api.live.protocol import (
+    CLIENT_EVENTS,
     INVALID_MESSAGE_FORMAT,
     POLICY_VIOLATION,
     STUDENT_EVENT_ONLY,
@@ -21,10 +21,13 @@ from api.live.protocol import (
     TRY_AGAIN_LATER,
     UNAUTHORIZED,
     UNKNOWN_EVENT,
+    Caller,
     ClientMessage,
     InvalidFrame,
     error_frame,
+    parse_addressed,
     parse_client_frame,
+    parse_payload,
 )
 from api.live.registry import LiveConnection, SocketRegistry
 from domain.errors import DomainError, InvalidToken

@@ -1,17 +1,64 @@
-"""The repositories, in SQL on asyncpg: one statement per call, prepared once per connection.
-The tables are defined by the models in models.py (and built by the migrations)."""
+"""The repositories, in SQL on asyncpg: one statement per call, prepared once per connection,
+on the unit of work's connection (Connector). The tables are defined by the models in
+models.py (and built by the migrations)."""
 
 from uuid import UUID, uuid4
 
 import asyncpg
+from asyncpg.transaction import Transaction
 
 from domain.attendance import AttendanceSession, FinishedSession
 from domain.classrooms import Classroom
 from domain.errors import EmailAlreadyExists
 from domain.statuses import AttendanceStatus
 from domain.users import Identity, User
-from infrastructure.database.connector import Connector
+from infrastructure.database.pool import Database
 from infrastructure.database.rows import USER_COLUMNS, classroom_from, membership, user_from
+
+ACQUIRE_TIMEOUT_SECONDS = 5
+
+
+class Connector:
+    """One unit of work's hold on the database: a connection taken from the pool on first use,
+    and a transaction begun only when something must be atomic (a write or a lock). Plain
+    reads run without one, in a single round trip."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._connection: asyncpg.Connection | None = None
+        self._transaction: Transaction | None = None
+
+    async def connection(self) -> asyncpg.Connection:
+        """The connection, for one statement that needs no transaction of ours (a read, or a
+        write that is atomic by itself)."""
+        if self._connection is None:
+            self._connection = await self._database.pool.acquire(timeout=ACQUIRE_TIMEOUT_SECONDS)
+        return self._connection
+
+    async def transaction(self) -> asyncpg.Connection:
+        """The connection, inside this unit of work's transaction (begun on first use)."""
+        connection = await self.connection()
+        if self._transaction is None:
+            self._transaction = connection.transaction()
+            await self._transaction.start()
+        return connection
+
+    async def commit(self) -> None:
+        if self._transaction is not None:
+            await self._transaction.commit()
+            self._transaction = None
+
+    async def close(self) -> None:
+        """Rolls back whatever was not committed and gives the connection back."""
+        if self._connection is None:
+            return
+        try:
+            if self._transaction is not None and not self._connection.is_closed():
+                await self._transaction.rollback()
+        finally:
+            self._transaction = None
+            connection, self._connection = self._connection, None
+            await self._database.pool.release(connection)
 
 
 class SqlUserRepository:

@@ -2,10 +2,10 @@ from types import TracebackType
 from typing import Self
 
 from domain.ports import Unavailable
-from infrastructure.database.connector import Connector
 from infrastructure.database.outages import DATABASE_UNREACHABLE
 from infrastructure.database.pool import Database
 from infrastructure.database.repositories import (
+    Connector,
     SqlAttendanceRepository,
     SqlClassroomRepository,
     SqlUserRepository,

@@ -9,7 +9,7 @@ from domain.classrooms import Classroom
 from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast
 from domain.statuses import AttendanceStatus, AttendanceSummary
 from domain.users import Identity, UserSummary
-from infrastructure.database.connector import Connector
+from infrastructure.database.repositories import Connector
 from infrastructure.database.rows import classroom_from, membership
 
 # The live marks of those classes set since a moment, and their sessions finished since then

@@ -16,12 +16,23 @@ import os
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
 
 import asyncpg
+import msgspec
 
-from domain.events import LiveMessage
+from domain.events import (
+    AttendanceFinished,
+    AttendanceMarked,
+    ClassBroadcast,
+    ClassEvent,
+    ClassJoined,
+    LiveMessage,
+    SummaryShared,
+)
+from domain.statuses import AttendanceStatus, AttendanceSummary
 from infrastructure.database.outages import DATABASE_UNREACHABLE
-from infrastructure.messaging.codec import decode, encode
 
 log = logging.getLogger(__name__)
 
@@ -141,11 +152,7 @@ class PostgresEventBus:
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                log.warning(
-                    "event bus: cannot LISTEN (%s); retrying in %.1fs",
-                    type(error).__name__,
-                    backoff,
-                )
+                log.warning("event bus: cannot LISTEN (%s); retrying", type(error).__name__)
             finally:
                 self.listening.clear()
                 if connection is not None and not connection.is_closed():
@@ -167,11 +174,7 @@ class PostgresEventBus:
                         break
                     except DATABASE_UNREACHABLE as error:
                         connection = None
-                        log.warning(
-                            "event bus: NOTIFY failed (%s), attempt %d",
-                            type(error).__name__,
-                            attempt + 1,
-                        )
+                        log.warning("event bus: NOTIFY failed (%s)", type(error).__name__)
                         await asyncio.sleep(0.1 * (attempt + 1))
                     except asyncpg.PostgresError as error:  # this payload, not the connection
                         log.error("event bus: NOTIFY refused (%s)", type(error).__name__)
@@ -198,3 +201,47 @@ async def _until_lost(connection: asyncpg.Connection, lost: asyncio.Event) -> da
             break
         known_alive = datetime.now(UTC)
     return known_alive
+
+
+# Live messages as NOTIFY payloads: compact JSON, far under PostgreSQL's 8,000-byte limit (a
+# message names its class, never its audience).
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder()
+
+
+def _event_fields(event: ClassEvent) -> dict[str, Any]:
+    match event:
+        case AttendanceMarked(student_id=student_id, status=status):
+            return {"e": "marked", "s": str(student_id), "v": status.value}
+        case SummaryShared(summary=summary):
+            return {"e": "summary", "n": [summary.present, summary.absent, summary.total]}
+        case AttendanceFinished(summary=summary):
+            return {"e": "finished", "n": [summary.present, summary.absent, summary.total]}
+    raise TypeError(f"cannot encode {event!r}")
+
+
+def _event(fields: dict[str, Any]) -> ClassEvent:
+    if fields["e"] == "marked":
+        return AttendanceMarked(UUID(fields["s"]), AttendanceStatus(fields["v"]))
+    with_summary = {"summary": SummaryShared, "finished": AttendanceFinished}[fields["e"]]
+    return with_summary(AttendanceSummary(*fields["n"]))
+
+
+def encode(message: LiveMessage, origin: str) -> str:
+    match message:
+        case ClassBroadcast(class_id=class_id, event=event):
+            fields = {"o": origin, "c": str(class_id), **_event_fields(event)}
+        case ClassJoined(class_id=class_id, user_id=user_id):
+            fields = {"o": origin, "c": str(class_id), "e": "joined", "u": str(user_id)}
+        case _:
+            raise TypeError(f"cannot encode {message!r}")
+    return _encoder.encode(fields).decode()
+
+
+def decode(payload: str) -> tuple[str, LiveMessage]:
+    """The origin (publishing process) and the message."""
+    fields = _decoder.decode(payload)
+    class_id = UUID(fields["c"])
+    if fields["e"] == "joined":
+        return fields["o"], ClassJoined(class_id, UUID(fields["u"]))
+    return fields["o"], ClassBroadcast(class_id, _event(fields))
