@@ -6,6 +6,7 @@ from uuid import uuid4
 from polyfactory import Use
 from polyfactory.factories import DataclassFactory, TypedDictFactory
 
+from domain.attendance import AttendanceSession
 from domain.classrooms import Classroom
 from domain.users import User
 
@@ -35,4 +36,13 @@ class UserFactory(DataclassFactory[User]):
 
 class ClassroomFactory(DataclassFactory[Classroom]):
     student_ids = Use(list)
+    events = Use(list)
+
+
+class AttendanceSessionFactory(DataclassFactory[AttendanceSession]):
+    """A live session of a class of `roster`, marked as `marks` says (both default empty)."""
+
+    roster = Use(frozenset)
+    marks = Use(dict)
+    ended_at = None
     events = Use(list)

@@ -7,18 +7,15 @@ from domain.attendance import AttendanceSession
 from domain.errors import NoActiveSession, StudentNotFound
 from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast, SummaryShared
 from domain.statuses import AttendanceStatus, AttendanceSummary
-from tests.factories import ClassroomFactory
+from tests.factories import AttendanceSessionFactory
 
 PRESENT, ABSENT = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT
 START = datetime(2025, 3, 11, 10, 0, tzinfo=UTC)
 
 
 def open_session(students: int = 3) -> tuple[AttendanceSession, list]:
-    classroom = ClassroomFactory.build()
     ids = [uuid4() for _ in range(students)]
-    for student in ids:
-        classroom.enroll(student)
-    return AttendanceSession.open(uuid4(), classroom, START), ids
+    return AttendanceSessionFactory.build(roster=frozenset(ids), started_at=START), ids
 
 
 def test_a_new_session_is_active_and_has_no_marks():
