@@ -82,15 +82,23 @@ def _counts(summary: AttendanceSummary) -> dict[str, int]:
     return {"present": summary.present, "absent": summary.absent, "total": summary.total}
 
 
+# What a class hears, in one table: the domain event, the name of its frame, and its data.
+CLASS_FRAMES: dict[type, tuple[str, Callable[[Any], dict[str, Any]]]] = {
+    AttendanceMarked: (
+        "ATTENDANCE_MARKED",
+        lambda event: {"studentId": str(event.student_id), "status": event.status},
+    ),
+    SummaryShared: ("TODAY_SUMMARY", lambda event: _counts(event.summary)),
+    AttendanceFinished: (
+        "DONE",
+        lambda event: {"message": "Attendance persisted", **_counts(event.summary)},
+    ),
+}
+
+
 def event_frame(event: ClassEvent) -> str:
-    match event:
-        case AttendanceMarked(student_id=student_id, status=status):
-            return frame("ATTENDANCE_MARKED", {"studentId": str(student_id), "status": status})
-        case SummaryShared(summary=summary):
-            return frame("TODAY_SUMMARY", _counts(summary))
-        case AttendanceFinished(summary=summary):
-            return frame("DONE", {"message": "Attendance persisted", **_counts(summary)})
-    raise TypeError(f"no frame for {event!r}")
+    name, data = CLASS_FRAMES[type(event)]
+    return frame(name, data(event))
 
 
 def my_attendance_frame(status: AttendanceStatus | None) -> str:
