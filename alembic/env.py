@@ -1,4 +1,5 @@
 import asyncio
+import os
 
 from alembic import context
 from sqlalchemy import text
@@ -15,9 +16,10 @@ config = context.config
 
 
 def database_url() -> str:
-    url = config.attributes.get("database_url")
+    """The URL `live-attendance migrate` passes, or DATABASE_URL for a bare `alembic upgrade`."""
+    url = config.attributes.get("database_url") or os.environ.get("DATABASE_URL")
     if not url:
-        raise RuntimeError("run migrations through `live-attendance migrate` (make db-migrate)")
+        raise RuntimeError("set DATABASE_URL, or run `live-attendance migrate` (make db-migrate)")
     return async_url(url)
 
 
