@@ -1,6 +1,7 @@
 """The web client in a real browser (headless Chromium driven by Playwright): a teacher and a
 student, in two browser contexts, run a whole session."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -24,7 +25,10 @@ CHROMIUM_FLAGS = [
 
 @pytest.fixture(scope="module")
 def browser():
-    assert CHROMIUM, "Chromium is needed for this test: apt-get install chromium (.ci/run does)"
+    if not CHROMIUM:
+        if os.environ.get("CI"):  # CI installs Chromium: missing there is a failure
+            pytest.fail("Chromium is missing: .ci/run installs it (apt-get install chromium)")
+        pytest.skip("browser tests skipped: Chromium not found (apt-get install chromium)")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield chromium
