@@ -1,7 +1,7 @@
 """The load benchmark: a fresh PostgreSQL, one target server pinned to core 0, the load on core 1.
 
     python bench/run.py                       # our service
-    python bench/run.py --target anchor       # the Node.js reference, obtained separately (ANCHOR_DIR)
+    python bench/run.py --target anchor       # the Node.js reference (set ANCHOR_DIR)
     python bench/run.py --target-command "node server.js --port {port} --db {database_url}"
     python bench/run.py --compare             # ours and the reference, alternately, with ratios
 
