@@ -78,10 +78,10 @@ class LiveEventHandler:
         if self._identity.role is not event.sender:
             self._connection.push_text(error_frame(ROLE_ERRORS[event.sender]))
             return
-        addressed = parse_addressed(message.data)
-        payload = parse_payload(event, message.data)
+        payload = parse_payload(event, message.data)  # every payload includes its classId
         if payload is None:
-            # The session is checked before the payload.
+            # A bad classId is a bad frame; otherwise the session is checked before the payload.
+            addressed = parse_addressed(message.data)
             await self._caller.attendance.require_active_session(self._identity, addressed.class_id)
             raise InvalidFrame()
         await event.run(self._caller, payload)
