@@ -4,19 +4,19 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.routes import WebSocketRoute
 
-from api.authentication import TokenAuthenticationMiddleware
+from api.authentication import TOKEN_REQUIRED, TokenAuthenticationMiddleware
 from api.controllers.attendance import (
     attendance_history,
     my_attendance,
     my_history,
     start_attendance,
 )
-from api.controllers.auth import AuthController
+from api.controllers.auth import AuthController, my_account
 from api.controllers.classes import ClassController
 from api.controllers.health import health
 from api.controllers.students import list_students
@@ -71,15 +71,22 @@ def create_app(
         route_handlers=[
             web_client(),
             docs_assets(),
-            live_attendance,
-            attendance_history,
+            live_attendance,  # its token comes in the query string
             AuthController,
-            ClassController,
-            list_students,
-            start_attendance,
-            my_attendance,
-            my_history,
             health,
+            Router(
+                "/",
+                security=TOKEN_REQUIRED,
+                route_handlers=[
+                    my_account,
+                    ClassController,
+                    list_students,
+                    start_attendance,
+                    my_attendance,
+                    my_history,
+                    attendance_history,
+                ],
+            ),
         ],
         dependencies={
             "auth_service": _provide(services.auth),

@@ -15,6 +15,8 @@ from domain.errors import InvalidToken
 from domain.users import Identity, Role
 
 PUBLIC = {"exclude_from_auth": True}
+# What the OpenAPI document declares for every route that is not PUBLIC (see api/docs.py).
+TOKEN_REQUIRED = [{"token": []}]
 # For routes about the caller's own account (`GET /auth/me` says 404 when it is gone).
 ACCOUNT_MAY_BE_MISSING = {"account_may_be_missing": True}
 

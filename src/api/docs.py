@@ -54,5 +54,4 @@ def openapi_config() -> OpenAPIConfig:
                 )
             }
         ),
-        security=[{"token": []}],
     )

@@ -27,6 +27,11 @@ class ServerProcess:
     log_path: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    # The repository's code by default; an installed entry point with `command` and `cwd`.
+    command: list[str] = field(
+        default_factory=lambda: [sys.executable, "-m", "bootstrap.cli", "serve"]
+    )
+    cwd: Path | None = None
 
     @property
     def base_url(self) -> str:
@@ -40,8 +45,9 @@ class ServerProcess:
         env = {**os.environ, **self.env, "HOST": "127.0.0.1", "PORT": str(self.port)}
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "bootstrap.cli", "serve"],
+                self.command,
                 env=env,
+                cwd=self.cwd,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

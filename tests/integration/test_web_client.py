@@ -124,3 +124,26 @@ def test_the_openapi_page_renders_offline_with_its_authorize_button(browser, ser
         assert blocked == [] and outside == []
     finally:
         context.close()
+
+
+def test_authorize_on_the_openapi_page_sends_the_token_to_routes_that_need_it(
+    browser, server, teacher
+):
+    page = browser.new_page()
+    try:
+        page.goto(f"{server.base_url}/schema")
+        page.get_by_role("button", name="Authorize").click()
+        page.locator(".modal-ux input").fill(teacher.token)
+        page.locator(".modal-ux").get_by_role("button", name="Apply credentials").click()
+        page.locator(".modal-ux .btn-done").click()
+
+        operation = page.locator("[id^=operations-auth-][id$=MyAccount]")
+        operation.locator(".opblock-summary").click()
+        operation.get_by_role("button", name="Try it out").click()
+        operation.get_by_role("button", name="Execute").click()
+        response = operation.locator(".live-responses-table .response").first
+        expect(response.locator(".response-col_status")).to_have_text("200")
+        expect(response).to_contain_text(teacher.email)
+        page.screenshot(path=str(ARTIFACTS / "openapi-authorized.png"))
+    finally:
+        page.close()

@@ -66,8 +66,9 @@ class AuthController(Controller):
         )
         return Response(Success(data=TokenResponse(token=result.token)), cookies=[device_cookie])
 
-    @get("/me", opt=ACCOUNT_MAY_BE_MISSING, responses=failures(401, 404))
-    async def me(
-        self, request: Request[Identity, str, Any], auth_service: NamedDependency[AuthService]
-    ) -> Success[UserResponse]:
-        return Success(data=user_response(await auth_service.current_user(request.user)))
+
+@get("/auth/me", opt=ACCOUNT_MAY_BE_MISSING, tags=["auth"], responses=failures(401, 404))
+async def my_account(
+    request: Request[Identity, str, Any], auth_service: NamedDependency[AuthService]
+) -> Success[UserResponse]:
+    return Success(data=user_response(await auth_service.current_user(request.user)))

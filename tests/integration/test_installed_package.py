@@ -1,0 +1,197 @@
+"""The service as a user installs it: a wheel built from the repository, installed into a new
+virtual environment outside it, serves from any directory; and the container's entry command
+(the Dockerfile's environment, command and health check) serves too.
+
+No Docker engine runs where these tests run, so the image itself is not built here; its final
+stage is read from the Dockerfile and run directly against the wheel's installation, which is
+what the image's build stage produces (`uv sync --no-dev --no-editable` of the same lock)."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.factories import SignupBodyFactory
+from tests.integration.server import TEST_JWT_SECRET, ServerProcess
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+# Variables of the test run that would make the installed service use the repository's
+# configuration or code instead of its own defaults.
+INHERITED = (
+    "DATABASE_URL",
+    "JWT_SECRET",
+    "NODE_ENV",
+    "CORS_ORIGIN",
+    "DATA_DIR",
+    "TEST_DATABASE_URL",
+    "PYTHONPATH",
+    "VIRTUAL_ENV",
+    "UV_PROJECT_ENVIRONMENT",
+)
+
+
+def find_uv() -> str:
+    uv = REPOSITORY / ".tools" / "bin" / "uv"  # where `make` puts it
+    found = str(uv) if uv.is_file() else shutil.which("uv")
+    if found is None:
+        pytest.fail("uv is needed to build the wheel: run the tests with `make test`")
+    return found
+
+
+def run(*command: str, cwd: Path = REPOSITORY) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in INHERITED}
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    """A new virtual environment holding the wheel and the locked versions of its
+    dependencies; returns its bin folder."""
+    workdir = tmp_path_factory.mktemp("installed")
+    uv = find_uv()
+    run(uv, "build", "--wheel", "--python", sys.executable, "--out-dir", str(workdir / "dist"))
+    (wheel,) = (workdir / "dist").glob("live_attendance-*.whl")
+    constraints = workdir / "constraints.txt"
+    run(uv, "export", "--frozen", "--no-dev", "--no-emit-project", "--no-hashes",
+        "--output-file", str(constraints))  # fmt: skip
+    venv = workdir / "venv"
+    run(uv, "venv", "--python", sys.executable, str(venv))
+    bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
+    run(uv, "pip", "install", "--python", str(bin_dir / "python"), "-c", str(constraints),
+        str(wheel))  # fmt: skip
+    return bin_dir
+
+
+@pytest.fixture
+def clean_environment(monkeypatch):
+    for name in INHERITED:
+        monkeypatch.delenv(name, raising=False)
+
+
+def sign_up_and_log_in(server: ServerProcess, body: dict) -> str:
+    assert httpx.post(f"{server.base_url}/auth/signup", json=body).status_code == 201
+    return log_in(server, body)
+
+
+def log_in(server: ServerProcess, body: dict) -> str:
+    answer = httpx.post(
+        f"{server.base_url}/auth/login",
+        json={"email": body["email"], "password": body["password"]},
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()["data"]["token"]
+
+
+def test_the_installed_code_is_the_wheels_not_the_repositorys(installed, tmp_path):
+    where = run(
+        str(installed / "python"), "-c", "import bootstrap, infrastructure.database as d; "
+        "print(bootstrap.__file__); print(d.__file__)", cwd=tmp_path,
+    )  # fmt: skip
+    for module_file in where.split():
+        assert Path(module_file).is_relative_to(installed.parent), module_file
+
+
+def test_the_wheel_migrates_and_serves_on_the_embedded_database(
+    installed, clean_environment, tmp_path
+):
+    elsewhere = tmp_path / "somewhere-else"
+    elsewhere.mkdir()
+    command = [str(installed / "live-attendance"), "serve"]
+    environment = {"BCRYPT_ROUNDS": "4"}
+    body = SignupBodyFactory.build(role="teacher")
+
+    first = ServerProcess(environment, tmp_path / "first.log", command=command, cwd=elsewhere)
+    first.start(timeout=120)
+    try:
+        token = sign_up_and_log_in(first, body)
+    finally:
+        first.stop()
+    # The data and the generated secret live under ./.data of the directory it was run from.
+    assert (elsewhere / ".data" / "jwt-secret").is_file()
+    assert (elsewhere / ".data" / "postgres" / "PG_VERSION").is_file()
+
+    second = ServerProcess(environment, tmp_path / "second.log", command=command, cwd=elsewhere)
+    second.start(timeout=120)
+    try:
+        assert log_in(second, body)
+        me = httpx.get(f"{second.base_url}/auth/me", headers={"Authorization": token})
+        assert me.status_code == 200
+        assert me.json()["data"]["email"] == body["email"]
+    finally:
+        second.stop()
+
+
+# The Dockerfile's final stage, read as the engine would: instructions after the last FROM.
+
+
+def final_stage() -> list[tuple[str, str]]:
+    text = (REPOSITORY / "Dockerfile").read_text()
+    text = re.sub(r"\\\n\s*", " ", text)  # line continuations
+    lines = [line.strip() for line in text.splitlines()]
+    instructions = [
+        tuple(line.split(None, 1)) for line in lines if line and not line.startswith("#")
+    ]
+    last_from = max(i for i, (keyword, _) in enumerate(instructions) if keyword == "FROM")
+    return [(keyword.upper(), rest) for keyword, rest in instructions[last_from + 1 :]]
+
+
+def image_environment(bin_dir: Path) -> dict[str, str]:
+    environment = {"PATH": os.environ["PATH"]}
+    for keyword, rest in final_stage():
+        if keyword == "ENV":
+            for name, value in re.findall(r"(\w+)=(\S+)", rest):
+                # The image's venv is /app/.venv; here it is the wheel's installation.
+                value = value.replace("/app/.venv/bin", str(bin_dir))
+                environment[name] = value.replace("$PATH", os.environ["PATH"])
+    return environment
+
+
+def exec_form(keyword: str) -> list[str]:
+    (rest,) = [rest for found, rest in final_stage() if found == keyword]
+    if keyword == "HEALTHCHECK":
+        rest = rest.split("CMD", 1)[1]
+    return json.loads(rest)
+
+
+def test_the_image_runs_unprivileged_and_checks_its_health():
+    stage = dict(final_stage())
+    assert stage["USER"] not in ("root", "0")
+    assert "/health" in " ".join(exec_form("HEALTHCHECK"))
+
+
+def test_the_images_command_serves_in_production_and_its_health_check_follows(
+    installed, clean_environment, database_url, tmp_path
+):
+    environment = image_environment(installed)
+    assert environment["NODE_ENV"] == "production"
+    environment |= {
+        "DATABASE_URL": database_url,
+        "JWT_SECRET": TEST_JWT_SECRET,
+        "CORS_ORIGIN": "https://attendance.example.org",
+        "BCRYPT_ROUNDS": "4",
+    }
+    server = ServerProcess(
+        environment, tmp_path / "image.log", command=exec_form("CMD"), cwd=tmp_path
+    )
+
+    def health_check() -> int:
+        env = {**environment, "PORT": str(server.port)}
+        return subprocess.run(exec_form("HEALTHCHECK"), env=env, timeout=10).returncode
+
+    server.start(timeout=120)
+    try:
+        assert sign_up_and_log_in(server, SignupBodyFactory.build(role="teacher"))
+        assert health_check() == 0
+    finally:
+        server.stop()
+    assert health_check() != 0
