@@ -36,6 +36,7 @@ class UserFactory(DataclassFactory[User]):
 
 class ClassroomFactory(DataclassFactory[Classroom]):
     student_ids = Use(list)
+    private_marks = False  # the assignment's behaviour unless a test turns options on
     events = Use(list)
 
 
@@ -44,5 +45,9 @@ class AttendanceSessionFactory(DataclassFactory[AttendanceSession]):
 
     roster = Use(frozenset)
     marks = Use(dict)
+    checked_in = Use(set)
     ended_at = None
+    private_marks = False
+    check_in_open = False
+    check_in_secret = None
     events = Use(list)

@@ -17,6 +17,7 @@ from api.controllers.attendance import (
     start_attendance,
 )
 from api.controllers.auth import AuthController, my_account
+from api.controllers.check_in import CheckInController
 from api.controllers.classes import ClassController
 from api.controllers.health import health
 from api.controllers.students import list_students
@@ -30,10 +31,11 @@ from api.live.shutdown import close_sockets_on_sigterm
 from api.requests import AppRequest
 from api.security_headers import add_security_headers
 from api.web_client import web_client
-from domain.events import LiveMessage
+from domain.events import LiveMessage, StatesRequested
 from domain.ports import EventBus
 from services.attendance import AttendanceService
 from services.auth import AuthService
+from services.check_in import CheckInService
 from services.classes import ClassService
 from services.health import HealthService
 
@@ -43,6 +45,7 @@ class ApiServices:
     auth: AuthService
     classes: ClassService
     attendance: AttendanceService
+    check_in: CheckInService
     health: HealthService
     events: EventBus
 
@@ -60,11 +63,13 @@ def create_app(
     limits: ApiLimits = DEFAULT_LIMITS,
     debug: bool = False,
 ) -> Litestar:
-    socket_registry = SocketRegistry()
+    socket_registry = SocketRegistry(live_state=services.attendance.live_state)
     services.events.subscribe(socket_registry.deliver)
 
     async def missed_since(moment: datetime) -> list[LiveMessage]:
-        return list(await services.attendance.broadcasts_since(socket_registry.class_ids(), moment))
+        # v1 sockets hear the broadcasts again; v2 sockets are sent their classes' state.
+        missed = await services.attendance.broadcasts_since(socket_registry.class_ids(), moment)
+        return [*missed, StatesRequested()]
 
     services.events.on_reconnect(missed_since)
     app = Litestar(
@@ -85,6 +90,7 @@ def create_app(
                     my_attendance,
                     my_history,
                     attendance_history,
+                    CheckInController,
                 ],
             ),
         ],
@@ -92,6 +98,7 @@ def create_app(
             "auth_service": _provide(services.auth),
             "class_service": _provide(services.classes),
             "attendance_service": _provide(services.attendance),
+            "check_in_service": _provide(services.check_in),
             "health_service": _provide(services.health),
             "socket_registry": _provide(socket_registry),
             "limits": _provide(limits),

@@ -9,6 +9,8 @@ from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from domain.errors import (
+    AlreadyMarkedByTeacher,
+    CheckInClosed,
     ClassNotFound,
     DomainError,
     EmailAlreadyExists,
@@ -20,6 +22,7 @@ from domain.errors import (
     StudentNotFound,
     TooManyAttempts,
     UserNotFound,
+    WrongCheckInCode,
 )
 from domain.ports import Unavailable
 
@@ -52,6 +55,9 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     NotEnrolledInClass: (403, "Forbidden, not enrolled in class"),
     NoActiveSession: (409, "No active attendance session"),
     TooManyAttempts: (429, "Too many attempts, try again later"),
+    CheckInClosed: (409, "Check-in is closed"),
+    WrongCheckInCode: (400, "Wrong or expired code"),
+    AlreadyMarkedByTeacher: (409, "Already marked by the teacher"),
 }
 
 # Framework errors by status; 403 carries the guard's own text.

@@ -127,6 +127,38 @@ class MyHistoryEntry(Struct, rename="camel"):
     status: AttendanceStatus
 
 
+class ClassOptionsRequest(Struct, rename="camel"):
+    private_marks: bool | None = None
+
+
+class ClassOptionsResponse(Struct, rename="camel"):
+    id: UUID
+    class_name: str
+    teacher_id: UUID
+    student_ids: list[UUID]
+    private_marks: bool
+
+
+class CheckInRequest(Struct):
+    code: Annotated[str, Meta(min_length=1, max_length=12, pattern=STORABLE_TEXT_PATTERN)]
+
+
+class CheckedInResponse(Struct, rename="camel"):
+    class_id: UUID
+    status: AttendanceStatus
+
+
+class CheckInStateResponse(Struct, rename="camel"):
+    class_id: UUID
+    session_id: UUID
+    open: bool
+    period_seconds: int
+    code: str | None  # None while closed
+    valid_until: str | None
+    check_in_url: str | None  # the web client's check-in page, with the code
+    qr_svg: str | None  # that address as a QR code (SVG markup)
+
+
 class HealthResponse(Struct):
     status: str
     database: str

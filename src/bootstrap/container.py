@@ -16,6 +16,7 @@ from infrastructure.security import BcryptHasher, JwtTokenCodec
 from infrastructure.settings import Settings, SettingsError, load_settings
 from services.attendance import AttendanceService
 from services.auth import AuthService
+from services.check_in import CheckInService
 from services.classes import ClassService
 from services.health import HealthService
 
@@ -45,6 +46,7 @@ class Container(containers.DeclarativeContainer):
         per_email=settings.provided.login_failures_per_email,
         signups_per_address=settings.provided.signups_per_address,
         window_seconds=settings.provided.attempt_window_seconds,
+        check_ins_per_session=settings.provided.check_in_attempts_per_session,
     )
     auth_service = providers.Singleton(
         AuthService,
@@ -63,6 +65,14 @@ class Container(containers.DeclarativeContainer):
     attendance_service = providers.Singleton(
         AttendanceService, uow=unit_of_work.provider, clock=clock, events=event_bus
     )
+    check_in_service = providers.Singleton(
+        CheckInService,
+        uow=unit_of_work.provider,
+        clock=clock,
+        events=event_bus,
+        attempts=attempt_counter,
+        policy=attempt_policy,
+    )
     health_service = providers.Singleton(HealthService, database)
 
     api_services = providers.Singleton(
@@ -70,6 +80,7 @@ class Container(containers.DeclarativeContainer):
         auth=auth_service,
         classes=class_service,
         attendance=attendance_service,
+        check_in=check_in_service,
         health=health_service,
         events=event_bus,
     )

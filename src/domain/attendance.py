@@ -2,14 +2,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
+from domain import check_in
 from domain.classrooms import Classroom
-from domain.errors import NoActiveSession, StudentNotFound
+from domain.errors import (
+    AlreadyMarkedByTeacher,
+    CheckInClosed,
+    NoActiveSession,
+    NotEnrolledInClass,
+    StudentNotFound,
+    WrongCheckInCode,
+)
 from domain.events import (
     AttendanceFinished,
     AttendanceMarked,
+    CheckInChanged,
     ClassBroadcast,
     ClassEvent,
     LiveMessage,
+    SessionStarted,
     SummaryShared,
 )
 from domain.statuses import AttendanceStatus, AttendanceSummary
@@ -50,30 +60,76 @@ class AttendanceSession:
     roster: frozenset[UUID]
     started_at: datetime
     marks: dict[UUID, AttendanceStatus] = field(default_factory=dict)
+    checked_in: set[UUID] = field(default_factory=set)  # marks the students made themselves
     ended_at: datetime | None = None
+    private_marks: bool = False  # a student hears only their own mark
+    check_in_open: bool = False
+    check_in_secret: bytes | None = None
     events: list[LiveMessage] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def open(cls, session_id: UUID, classroom: Classroom, at: datetime) -> "AttendanceSession":
-        return cls(
+        session = cls(
             id=session_id,
             class_id=classroom.id,
             teacher_id=classroom.teacher_id,
             roster=frozenset(classroom.student_ids),
             started_at=at,
+            private_marks=classroom.private_marks,
         )
+        session._record(SessionStarted(session_id, at))
+        return session
 
     @property
     def is_active(self) -> bool:
         return self.ended_at is None
 
     def mark(self, student_id: UUID, status: AttendanceStatus) -> None:
-        """Records a student's status; marking again overwrites."""
+        """The teacher records a student's status; marking again overwrites, a check-in too."""
         self._ensure_active()
         if student_id not in self.roster:
             raise StudentNotFound(student_id)
         self.marks[student_id] = status
-        self._record(AttendanceMarked(student_id, status))
+        self.checked_in.discard(student_id)
+        self._record_mark(AttendanceMarked(student_id, status))
+
+    def open_check_in(self) -> None:
+        self._ensure_active()
+        if self.check_in_secret is None:
+            self.check_in_secret = check_in.new_secret()
+        if not self.check_in_open:
+            self.check_in_open = True
+            self._record(CheckInChanged(self.id, open=True))
+
+    def close_check_in(self) -> None:
+        self._ensure_active()
+        if self.check_in_open:
+            self.check_in_open = False
+            self._record(CheckInChanged(self.id, open=False))
+
+    def current_check_in_code(self, at: datetime) -> check_in.CheckInCode | None:
+        if not self.check_in_open or self.check_in_secret is None:
+            return None
+        return check_in.current_code(self.check_in_secret, at)
+
+    def check_in(self, student_id: UUID, code: str, at: datetime) -> bool:
+        """A student marks themselves present with the code on the teacher's screen. Returns
+        whether anything changed (checking in twice changes nothing)."""
+        self._ensure_active()
+        if student_id not in self.roster:
+            raise NotEnrolledInClass(self.class_id)
+        if not self.check_in_open or self.check_in_secret is None:
+            raise CheckInClosed(self.class_id)
+        if not check_in.accepts(self.check_in_secret, code, at):
+            raise WrongCheckInCode(self.class_id)
+        if student_id in self.checked_in:
+            return False
+        if student_id in self.marks:
+            raise AlreadyMarkedByTeacher(student_id)
+        self.marks[student_id] = AttendanceStatus.PRESENT
+        self.checked_in.add(student_id)
+        self._record_mark(AttendanceMarked(student_id, AttendanceStatus.PRESENT, checked_in=True))
+        return True
 
     def status_of(self, student_id: UUID) -> AttendanceStatus | None:
         return self.marks.get(student_id)
@@ -99,11 +155,15 @@ class AttendanceSession:
             for student_id, status in self.marks.items()
         ]
         finished = FinishedSession(self.id, self.class_id, self.started_at, at, records)
-        self._record(AttendanceFinished(finished.summary))
+        self._record(AttendanceFinished(finished.summary, self.id))
         return finished
 
-    def _record(self, event: ClassEvent) -> None:
-        self.events.append(ClassBroadcast(self.class_id, event))
+    def _record(self, event: ClassEvent, audience: frozenset[UUID] | None = None) -> None:
+        self.events.append(ClassBroadcast(self.class_id, event, audience=audience))
+
+    def _record_mark(self, event: AttendanceMarked) -> None:
+        audience = frozenset((self.teacher_id, event.student_id)) if self.private_marks else None
+        self._record(event, audience)
 
     def _ensure_active(self) -> None:
         if not self.is_active:

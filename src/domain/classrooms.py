@@ -14,6 +14,7 @@ class Classroom:
     class_name: str
     teacher_id: UUID
     student_ids: list[UUID] = field(default_factory=list)
+    private_marks: bool = False  # in its live sessions, a student hears only their own mark
     events: list[LiveMessage] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod

@@ -47,3 +47,15 @@ class InvalidToken(DomainError):
 
 class TooManyAttempts(DomainError):
     """Too many failed logins (or sign-ups) lately; try again later."""
+
+
+class CheckInClosed(DomainError):
+    """The live session is not taking self check-ins (never opened, or closed)."""
+
+
+class WrongCheckInCode(DomainError):
+    """Neither the current code nor the previous one."""
+
+
+class AlreadyMarkedByTeacher(DomainError):
+    """A check-in never replaces the teacher's mark."""

@@ -1,6 +1,7 @@
 """What happens in a live session that the class must hear about."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from domain.statuses import AttendanceStatus, AttendanceSummary
@@ -10,6 +11,7 @@ from domain.statuses import AttendanceStatus, AttendanceSummary
 class AttendanceMarked:
     student_id: UUID
     status: AttendanceStatus
+    checked_in: bool = False  # the student checked in with the code; else the teacher marked
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,17 +22,36 @@ class SummaryShared:
 @dataclass(frozen=True, slots=True)
 class AttendanceFinished:
     summary: AttendanceSummary
+    session_id: UUID | None = None
 
 
-ClassEvent = AttendanceMarked | SummaryShared | AttendanceFinished
+@dataclass(frozen=True, slots=True)
+class SessionStarted:
+    session_id: UUID
+    started_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInChanged:
+    """The teacher opened or closed self check-in for the live session."""
+
+    session_id: UUID
+    open: bool
+
+
+ClassEvent = AttendanceMarked | SummaryShared | AttendanceFinished | SessionStarted | CheckInChanged
 
 
 @dataclass(frozen=True, slots=True)
 class ClassBroadcast:
-    """An event for everyone in the class: its teacher and its enrolled students."""
+    """An event for the class: its teacher and its enrolled students, or only `audience` when
+    given (a private mark). `seq` numbers the class's broadcasts, 1, 2, 3, ... in the order
+    they were committed; None for one replayed after the event bus was away."""
 
     class_id: UUID
     event: ClassEvent
+    seq: int | None = None
+    audience: frozenset[UUID] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,4 +63,10 @@ class ClassJoined:
     user_id: UUID
 
 
-LiveMessage = ClassBroadcast | ClassJoined
+@dataclass(frozen=True, slots=True)
+class StatesRequested:
+    """Every live client should be sent the state of its classes afresh (the event bus was
+    away, so broadcasts may have been missed). Never crosses processes."""
+
+
+LiveMessage = ClassBroadcast | ClassJoined | StatesRequested

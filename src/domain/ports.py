@@ -9,6 +9,7 @@ from uuid import UUID
 from domain.attendance import AttendanceSession, FinishedSession
 from domain.classrooms import Classroom
 from domain.events import ClassBroadcast, LiveMessage
+from domain.live_state import ClassLiveState
 from domain.statuses import AttendanceStatus
 from domain.throttling import AttemptChecks, AttemptRule
 from domain.users import Identity, User, UserSummary
@@ -61,9 +62,20 @@ class AttendanceRepository(Protocol):
 
     async def add(self, session: AttendanceSession) -> None: ...
 
-    async def save_mark(self, session: AttendanceSession, student_id: UUID) -> bool:
-        """Stores the session's current mark for that student, atomically with checking that
-        the session is still active; False (nothing stored) if it finished or was replaced."""
+    async def save_mark(self, session: AttendanceSession, student_id: UUID) -> int | None:
+        """Stores the session's current mark for that student and takes the class's next
+        broadcast number, atomically with checking that the session is still active and that a
+        check-in replaces no teacher's mark. Answers the number; None (nothing stored) if the
+        session finished or was replaced, or a check-in met a teacher's mark."""
+        ...
+
+    async def save_check_in(self, session: AttendanceSession) -> bytes | None:
+        """Stores whether check-in is open, and the session's secret unless it has one
+        already (two teachers' tabs opening at once agree on one); answers the stored one."""
+        ...
+
+    async def next_broadcast_number(self, class_id: UUID) -> int:
+        """Takes the class's next broadcast number (1, 2, 3, ...); kept until commit."""
         ...
 
     async def discard_active(self, class_id: UUID) -> None:
@@ -110,6 +122,11 @@ class Views(Protocol):
     ) -> list[ClassBroadcast]:
         """What those classes heard since a moment, as it stands now: each live mark set
         since then, and each session finished since then (with its summary), oldest first."""
+        ...
+
+    async def live_state(self, member: Identity) -> list[ClassLiveState]:
+        """For each class of the member: its latest broadcast number and its live session, if
+        any, with every mark for its teacher and only the student's own for a student."""
         ...
 
     async def student_history(

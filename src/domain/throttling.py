@@ -48,6 +48,7 @@ class AttemptPolicy:
     logins_per_email: AttemptRule
     logins_per_trusted_device: AttemptRule
     signups_per_address: AttemptRule
+    check_ins_per_session: AttemptRule
 
     @classmethod
     def with_limits(
@@ -58,6 +59,7 @@ class AttemptPolicy:
         per_email: int,
         signups_per_address: int,
         window_seconds: int,
+        check_ins_per_session: int = 10,
     ) -> "AttemptPolicy":
         return cls(
             logins_per_email_and_address=AttemptRule(
@@ -69,6 +71,8 @@ class AttemptPolicy:
                 "login-device", per_email_and_address, window_seconds
             ),
             signups_per_address=AttemptRule("signup-address", signups_per_address, window_seconds),
+            # A session lasts a lesson; its count is kept for a day.
+            check_ins_per_session=AttemptRule("check-in", check_ins_per_session, 24 * 3600),
         )
 
     def login_checks(self, email: str, address: str, trusted_device: str | None) -> AttemptChecks:
@@ -85,3 +89,7 @@ class AttemptPolicy:
 
     def signup_checks(self, address: str) -> AttemptChecks:
         return [(self.signups_per_address, address_subject(address))]
+
+    def check_in_checks(self, session_id: object, student_id: object) -> AttemptChecks:
+        """A student's check-in attempts count per live session."""
+        return [(self.check_ins_per_session, f"{session_id}|{student_id}")]

@@ -64,6 +64,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOGIN_FAILURES_PER_EMAIL", _count(1, 1_000_000), 100, "the same for that email from any address, except from a browser that logged in to it before"),
     Setting("SIGNUPS_PER_ADDRESS", _count(1, 1_000_000), 300, "the same for sign-ups (generous: a whole class may sign up from one school network)"),
     Setting("ATTEMPT_WINDOW_SECONDS", _count(1, 86_400), 900, "the window of the four counters above (kept in PostgreSQL, so they hold across processes)"),
+    Setting("CHECK_IN_ATTEMPTS_PER_SESSION", _count(1, 1000), 10, "a student's self check-ins (right or wrong) per live session; more get 429 `Too many attempts, try again later`"),
     Setting("FORWARDED_ALLOW_IPS", kinds.proxies, "", "the proxies whose `X-Forwarded-For` names the client (comma-separated addresses or networks, `*` for any): `127.0.0.1` behind a proxy on the same machine", "none"),
     Setting("HTTP_REQUEST_TIMEOUT_SECONDS", _count(1, 3600), 10, "a request (headers and body) not all arrived this long after its first byte: the connection is closed; headers over 64 KiB get 431"),
     Setting("HTTP_KEEPALIVE_SECONDS", _count(1, 3600), 5, "an idle kept-alive connection is closed after this long"),
@@ -94,6 +95,7 @@ class Settings:
     login_failures_per_address: int
     login_failures_per_email: int
     signups_per_address: int
+    check_in_attempts_per_session: int
     attempt_window_seconds: int
     forwarded_allow_ips: str
     http_request_timeout_seconds: int

@@ -1,13 +1,12 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID, uuid4
 
 from domain.attendance import AttendanceSession, FinishedSession
 from domain.errors import NoActiveSession
-from domain.events import (
-    ClassBroadcast,
-)
-from domain.ports import AttendanceRepository, Clock, EventBus, UnitOfWorkFactory
+from domain.events import ClassBroadcast, LiveMessage
+from domain.live_state import ClassLiveState
+from domain.ports import AttendanceRepository, Clock, EventBus, UnitOfWork, UnitOfWorkFactory
 from domain.statuses import AttendanceStatus, AttendanceSummary
 from domain.users import Identity
 from services.classes import load_enrolled_class, load_owned_class
@@ -17,6 +16,23 @@ from services.classes import load_enrolled_class, load_owned_class
 class StartedSession:
     class_id: UUID
     started_at: datetime
+
+
+def numbered(session: AttendanceSession, seq: int) -> list[LiveMessage]:
+    """What the session recorded, its class broadcast carrying the number its commit took
+    (every change to a session makes at most one broadcast)."""
+    return [replace(e, seq=seq) if isinstance(e, ClassBroadcast) else e for e in session.events]
+
+
+async def publish_numbered(uow: UnitOfWork, session: AttendanceSession) -> list[LiveMessage]:
+    """Takes the class's next broadcast number if the session has something to say, commits,
+    and answers what to publish."""
+    if not session.events:
+        await uow.commit()
+        return []
+    seq = await uow.attendance.next_broadcast_number(session.class_id)
+    await uow.commit()
+    return numbered(session, seq)
 
 
 async def _active_session(
@@ -45,7 +61,8 @@ class AttendanceService:
             await uow.attendance.discard_active(class_id)
             session = AttendanceSession.open(uuid4(), classroom, self._clock.now())
             await uow.attendance.add(session)
-            await uow.commit()
+            published = await publish_numbered(uow, session)
+        await self._events.publish(*published)
         return StartedSession(class_id=session.class_id, started_at=session.started_at)
 
     async def require_active_session(self, user: Identity, class_id: UUID | None = None) -> None:
@@ -63,16 +80,18 @@ class AttendanceService:
         async with self._uow() as uow:
             session = await _active_session(uow.attendance, teacher, class_id)
             session.mark(student_id, status)
-            if not await uow.attendance.save_mark(session, student_id):
+            seq = await uow.attendance.save_mark(session, student_id)
+            if seq is None:
                 raise NoActiveSession(class_id)  # finished by a DONE while we looked
             await uow.commit()
-        await self._events.publish(*session.events)
+        await self._events.publish(*numbered(session, seq))
 
     async def share_summary(self, teacher: Identity, class_id: UUID | None = None) -> None:
         async with self._uow() as uow:
             session = await _active_session(uow.attendance, teacher, class_id, with_marks=True)
-        session.share_summary()
-        await self._events.publish(*session.events)
+            session.share_summary()
+            published = await publish_numbered(uow, session)
+        await self._events.publish(*published)
 
     async def my_live_status(
         self, student: Identity, class_id: UUID | None = None
@@ -91,8 +110,8 @@ class AttendanceService:
                 raise NoActiveSession(class_id)
             finished = session.finish(self._clock.now())
             await uow.attendance.save_finished(finished)
-            await uow.commit()
-        await self._events.publish(*session.events)
+            published = await publish_numbered(uow, session)
+        await self._events.publish(*published)
         return finished.summary
 
     async def my_persisted_status(
@@ -116,6 +135,11 @@ class AttendanceService:
         async with self._uow() as uow:
             await load_owned_class(uow.classes, teacher, class_id)
             return await uow.views.finished_sessions(class_id)
+
+    async def live_state(self, member: Identity) -> list[ClassLiveState]:
+        """What a live client shows for each of the member's classes, as it stands now."""
+        async with self._uow() as uow:
+            return await uow.views.live_state(member)
 
     async def broadcasts_since(
         self, class_ids: list[UUID], since: datetime

@@ -72,6 +72,18 @@ class ClassService:
         await self._events.publish(*classroom.events)
         return classroom
 
+    async def change_options(
+        self, teacher: Identity, class_id: UUID, *, private_marks: bool | None = None
+    ) -> Classroom:
+        """Changes the options given; the class's live session follows from its next event."""
+        async with self._uow() as uow:
+            classroom = await load_owned_class(uow.classes, teacher, class_id, for_update=True)
+            if private_marks is not None:
+                classroom.private_marks = private_marks
+            await uow.classes.save(classroom)
+            await uow.commit()
+        return classroom
+
     async def class_details(self, viewer: Identity, class_id: UUID) -> ClassDetails:
         async with self._uow() as uow:
             found = await uow.views.get_with_students(class_id)

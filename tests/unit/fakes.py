@@ -11,6 +11,7 @@ from domain.attendance import AttendanceSession, FinishedSession
 from domain.classrooms import Classroom
 from domain.errors import EmailAlreadyExists, InvalidToken
 from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast
+from domain.live_state import ClassLiveState, LiveMark, LiveSessionState
 from domain.statuses import AttendanceStatus
 from domain.users import Identity, Role, User, UserSummary
 
@@ -24,6 +25,7 @@ class InMemoryStore:
     sessions: dict[UUID, AttendanceSession] = field(default_factory=dict)
     finished: list[FinishedSession] = field(default_factory=list)
     marked_at: dict[tuple[UUID, UUID], datetime] = field(default_factory=dict)
+    live_seq: dict[UUID, int] = field(default_factory=dict)  # per class
 
 
 class FakeUsers:
@@ -86,8 +88,10 @@ class FakeAttendance:
             return None
         found = copy.deepcopy(max(candidates, key=lambda s: s.started_at))
         found.roster = frozenset(self._store.classes[found.class_id].student_ids)
+        found.private_marks = self._store.classes[found.class_id].private_marks
         if not with_marks:
             found.marks = {}
+            found.checked_in = set()
         return found
 
     async def lock_for_finish(self, session_id: UUID) -> AttendanceSession | None:
@@ -96,18 +100,37 @@ class FakeAttendance:
             return None
         found = copy.deepcopy(session)
         found.roster = frozenset(self._store.classes[found.class_id].student_ids)
+        found.private_marks = self._store.classes[found.class_id].private_marks
         return found
 
     async def add(self, session: AttendanceSession) -> None:
         self._store.sessions[session.id] = stored(session)
 
-    async def save_mark(self, session: AttendanceSession, student_id: UUID) -> bool:
+    async def save_mark(self, session: AttendanceSession, student_id: UUID) -> int | None:
         stored = self._store.sessions.get(session.id)
         if stored is None or not stored.is_active:
-            return False
+            return None
+        checked_in = student_id in session.checked_in
+        if checked_in and student_id in stored.marks and student_id not in stored.checked_in:
+            return None  # a check-in never replaces the teacher's mark
         stored.marks[student_id] = session.marks[student_id]
+        if checked_in:
+            stored.checked_in.add(student_id)
+        else:
+            stored.checked_in.discard(student_id)
         self._store.marked_at[(session.id, student_id)] = datetime.now(UTC)
-        return True
+        return await self.next_broadcast_number(session.class_id)
+
+    async def save_check_in(self, session: AttendanceSession) -> bytes | None:
+        stored = self._store.sessions[session.id]
+        stored.check_in_open = session.check_in_open
+        if stored.check_in_secret is None:
+            stored.check_in_secret = session.check_in_secret
+        return stored.check_in_secret
+
+    async def next_broadcast_number(self, class_id: UUID) -> int:
+        self._store.live_seq[class_id] = self._store.live_seq.get(class_id, 0) + 1
+        return self._store.live_seq[class_id]
 
     async def discard_active(self, class_id: UUID) -> None:
         for session_id, session in list(self._store.sessions.items()):
@@ -183,6 +206,31 @@ class FakeViews:
             reverse=True,
         )
 
+    async def live_state(self, member: Identity) -> list[ClassLiveState]:
+        states = []
+        for classroom in await self.list_for(member):
+            session = next(
+                (
+                    s
+                    for s in self._store.sessions.values()
+                    if s.class_id == classroom.id and s.is_active
+                ),
+                None,
+            )
+            live = None
+            if session is not None:
+                marks = [
+                    LiveMark(student_id, status, student_id in session.checked_in)
+                    for student_id, status in session.marks.items()
+                    if member.role is Role.TEACHER or student_id == member.user_id
+                ]
+                live = LiveSessionState(
+                    session.id, session.started_at, session.check_in_open, marks
+                )
+            seq = self._store.live_seq.get(classroom.id, 0)
+            states.append(ClassLiveState(classroom.id, seq, classroom.private_marks, live))
+        return states
+
     async def broadcasts_since(self, class_ids, since: datetime) -> list[ClassBroadcast]:
         happened = [
             (at, ClassBroadcast(s.class_id, AttendanceMarked(student_id, s.marks[student_id])))
@@ -240,7 +288,7 @@ class FakeUnitOfWork:
 
     async def commit(self) -> None:
         self.commits += 1
-        for name in ("users", "classes", "sessions", "finished", "marked_at"):
+        for name in ("users", "classes", "sessions", "finished", "marked_at", "live_seq"):
             setattr(self._committed_store, name, getattr(self._working, name))
         self._working = copy.deepcopy(self._committed_store)
         self.users = FakeUsers(self._working)

@@ -70,7 +70,10 @@ async def test_a_mark_is_committed_before_the_class_hears_it(attendance, make_cl
     await attendance.mark(teacher, alice.user_id, PRESENT)
     assert committed_when_heard == [PRESENT]
     broadcast = events.published[-1]
-    assert broadcast == ClassBroadcast(classroom.id, AttendanceMarked(alice.user_id, PRESENT))
+    # The class's broadcasts are numbered in commit order: the start was 1, this mark is 2.
+    assert broadcast == ClassBroadcast(
+        classroom.id, AttendanceMarked(alice.user_id, PRESENT), seq=2
+    )
 
 
 async def test_marking_someone_outside_the_class_is_student_not_found(
@@ -163,7 +166,7 @@ async def test_finish_persists_every_student_once_then_the_class_hears_done(
         (alice.user_id, PRESENT),
         (bob.user_id, ABSENT),
     }
-    assert events.published[-1].event == AttendanceFinished(summary)
+    assert events.published[-1].event == AttendanceFinished(summary, finished.id)
     with pytest.raises(NoActiveSession):
         await attendance.finish(teacher)
     assert len(uow.store.finished) == 1
@@ -205,7 +208,7 @@ async def test_a_mark_that_loses_the_race_to_done_is_refused_and_not_heard(
     published = len(events.published)
 
     async def session_already_finished(self, session, student_id):
-        return False
+        return None  # nothing stored, no number taken
 
     monkeypatch.setattr(FakeAttendance, "save_mark", session_already_finished)
     with pytest.raises(NoActiveSession):

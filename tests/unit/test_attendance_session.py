@@ -85,7 +85,7 @@ def test_the_session_records_what_the_class_must_hear_in_order():
         ClassBroadcast(session.class_id, AttendanceMarked(a, PRESENT)),
         ClassBroadcast(session.class_id, SummaryShared(summary)),
         ClassBroadcast(session.class_id, AttendanceMarked(b, ABSENT)),
-        ClassBroadcast(session.class_id, AttendanceFinished(finished.summary)),
+        ClassBroadcast(session.class_id, AttendanceFinished(finished.summary, session.id)),
     ]
     assert finished.summary == AttendanceSummary(present=1, absent=2, total=3)
 

@@ -73,11 +73,19 @@ def test_mark_payloads():
 
 
 def test_the_table_says_who_sends_what():
-    assert {name: event.sender.value for name, event in CLIENT_EVENTS.items()} == {
-        "ATTENDANCE_MARKED": "teacher",
-        "TODAY_SUMMARY": "teacher",
-        "DONE": "teacher",
-        "MY_ATTENDANCE": "student",
+    senders = {
+        name: (event.sender.value if event.sender else "anyone", event.v2_only)
+        for name, event in CLIENT_EVENTS.items()
+    }
+    assert senders == {
+        "ATTENDANCE_MARKED": ("teacher", False),
+        "TODAY_SUMMARY": ("teacher", False),
+        "DONE": ("teacher", False),
+        "MY_ATTENDANCE": ("student", False),
+        "RESYNC": ("anyone", True),
+        "CHECK_IN": ("student", True),
+        "CHECK_IN_OPEN": ("teacher", True),
+        "CHECK_IN_CLOSE": ("teacher", True),
     }
 
 

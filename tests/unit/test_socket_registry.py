@@ -1,14 +1,28 @@
 import asyncio
+import json
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
 
 from api.live import registry as registry_module
+from api.live.protocol import event_frame
 from api.live.registry import SocketRegistry
-from domain.events import AttendanceMarked, ClassBroadcast, ClassJoined
-from domain.statuses import AttendanceStatus
+from domain.events import (
+    AttendanceFinished,
+    AttendanceMarked,
+    ClassBroadcast,
+    ClassJoined,
+    SessionStarted,
+    StatesRequested,
+)
+from domain.live_state import ClassLiveState
+from domain.statuses import AttendanceStatus, AttendanceSummary
+from domain.users import Identity, Role
 
 pytestmark = pytest.mark.anyio
+START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+PRESENT = AttendanceStatus.PRESENT
 
 
 class RecordingSocket:
@@ -26,9 +40,14 @@ def mark_in(class_id) -> ClassBroadcast:
     return ClassBroadcast(class_id, AttendanceMarked(uuid4(), AttendanceStatus.PRESENT))
 
 
-def connected(registry: SocketRegistry, user, socket: RecordingSocket, *class_ids):
-    """A socket that is accepted and in the given classes."""
-    connection = registry.connect(user, socket.send)
+def student(user_id) -> Identity:
+    return Identity(user_id, Role.STUDENT)
+
+
+def connected(registry: SocketRegistry, user, socket: RecordingSocket, *class_ids, v2=False):
+    """A socket of that user (an id, or an Identity) that is accepted and in the classes."""
+    identity = user if isinstance(user, Identity) else student(user)
+    connection = registry.connect(identity, socket.send, v2=v2)
     registry.join(connection, class_ids)
     connection.open()
     return connection
@@ -110,7 +129,7 @@ async def test_frames_wait_until_the_socket_is_accepted():
     registry = SocketRegistry()
     class_id = uuid4()
     socket = RecordingSocket()
-    connection = registry.connect(uuid4(), socket.send)
+    connection = registry.connect(student(uuid4()), socket.send)
     registry.join(connection, [class_id])
     registry.deliver(mark_in(class_id))
     await settle()
@@ -130,8 +149,7 @@ async def test_a_socket_that_keeps_up_is_written_to_at_once_in_order():
         registry.deliver(mark)
     # No await in between: nothing was left to a task.
     assert [m["text"] for m in socket.sent] == [
-        m["text"]
-        for m in (registry_module.text_message(registry_module.event_frame(x.event)) for x in marks)
+        m["text"] for m in (registry_module.text_message(event_frame(x.event)) for x in marks)
     ]
 
 
@@ -155,5 +173,134 @@ async def test_frames_after_a_wait_keep_their_order():
     assert socket.sent == []
     gate.set()
     await settle()
-    expected = [registry_module.event_frame(m.event) for m in marks]
+    expected = [event_frame(m.event) for m in marks]
     assert [m["text"] for m in socket.sent] == expected
+
+
+# Protocol v2: what each kind of socket hears.
+
+
+def frames(socket: RecordingSocket) -> list[dict]:
+    return [json.loads(m["text"]) for m in socket.sent if m["type"] == "websocket.send"]
+
+
+async def test_a_v1_socket_hears_the_assignments_frame_and_a_v2_socket_the_numbered_one():
+    registry = SocketRegistry()
+    class_id, student_id = uuid4(), uuid4()
+    old, new = RecordingSocket(), RecordingSocket()
+    connected(registry, uuid4(), old, class_id)
+    connected(registry, uuid4(), new, class_id, v2=True)
+    mark = AttendanceMarked(student_id, AttendanceStatus.PRESENT, checked_in=True)
+    registry.deliver(ClassBroadcast(class_id, mark, seq=7))
+    registry.deliver(ClassBroadcast(class_id, SessionStarted(uuid4(), START), seq=8))
+    await settle()
+    assert frames(old) == [
+        {"event": "ATTENDANCE_MARKED", "data": {"studentId": str(student_id), "status": "present"}}
+    ]
+    assert frames(new)[0] == {
+        "event": "ATTENDANCE_MARKED",
+        "data": {
+            "classId": str(class_id),
+            "studentId": str(student_id),
+            "status": "present",
+            "checkedIn": True,
+        },
+        "seq": 7,
+    }
+    assert [(f["event"], f["seq"]) for f in frames(new)] == [
+        ("ATTENDANCE_MARKED", 7),
+        ("SESSION_STARTED", 8),
+    ]
+
+
+async def test_done_is_also_session_ended_for_v2_with_the_same_number():
+    registry = SocketRegistry()
+    class_id, session_id = uuid4(), uuid4()
+    old, new = RecordingSocket(), RecordingSocket()
+    connected(registry, uuid4(), old, class_id)
+    connected(registry, uuid4(), new, class_id, v2=True)
+    done = AttendanceFinished(AttendanceSummary(1, 2, 3), session_id)
+    registry.deliver(ClassBroadcast(class_id, done, seq=4))
+    await settle()
+    assert [f["event"] for f in frames(old)] == ["DONE"]
+    assert [(f["event"], f["seq"]) for f in frames(new)] == [("DONE", 4), ("SESSION_ENDED", 4)]
+    assert frames(new)[1]["data"] == {
+        "classId": str(class_id),
+        "sessionId": str(session_id),
+        "present": 1,
+        "absent": 2,
+        "total": 3,
+    }
+
+
+async def test_a_private_mark_reaches_only_its_audience_on_either_protocol():
+    registry = SocketRegistry()
+    class_id, teacher, alice, bob = uuid4(), uuid4(), uuid4(), uuid4()
+    sockets = {user: (RecordingSocket(), RecordingSocket()) for user in (teacher, alice, bob)}
+    for user, (old, new) in sockets.items():
+        connected(registry, user, old, class_id)
+        connected(registry, user, new, class_id, v2=True)
+    mark = AttendanceMarked(alice, AttendanceStatus.ABSENT)
+    registry.deliver(ClassBroadcast(class_id, mark, seq=1, audience=frozenset((teacher, alice))))
+    await settle()
+    heard = {user: (len(old.sent), len(new.sent)) for user, (old, new) in sockets.items()}
+    assert heard == {teacher: (1, 1), alice: (1, 1), bob: (0, 0)}
+
+
+async def test_a_replayed_broadcast_goes_to_v1_sockets_only():
+    registry = SocketRegistry()
+    class_id = uuid4()
+    old, new = RecordingSocket(), RecordingSocket()
+    connected(registry, uuid4(), old, class_id)
+    connected(registry, uuid4(), new, class_id, v2=True)
+    registry.deliver(mark_in(class_id))  # seq None: replayed after the bus was away
+    await settle()
+    assert len(old.sent) == 1 and new.sent == []
+
+
+def state_of(seq: int):
+    async def live_state(identity):
+        await asyncio.sleep(0.01)  # the database takes a moment
+        return [ClassLiveState(uuid4(), seq, False, None)]
+
+    return live_state
+
+
+async def test_broadcasts_during_a_resync_wait_until_the_state_is_sent():
+    registry = SocketRegistry(live_state=state_of(5))
+    class_id = uuid4()
+    socket = RecordingSocket()
+    connection = connected(registry, uuid4(), socket, class_id, v2=True)
+    resync = asyncio.create_task(registry.resync(connection))
+    await asyncio.sleep(0)
+    registry.deliver(ClassBroadcast(class_id, AttendanceMarked(uuid4(), PRESENT), seq=6))
+    await resync
+    await settle()
+    assert [(f["event"], f.get("seq")) for f in frames(socket)] == [
+        ("SESSION_STATE", None),
+        ("ATTENDANCE_MARKED", 6),
+    ]
+    assert frames(socket)[0]["data"]["classes"][0]["seq"] == 5
+
+
+async def test_after_the_bus_was_away_every_v2_socket_gets_its_state_again():
+    registry = SocketRegistry(live_state=state_of(3))
+    old, new = RecordingSocket(), RecordingSocket()
+    connected(registry, uuid4(), old, uuid4())
+    connected(registry, uuid4(), new, uuid4(), v2=True)
+    registry.deliver(StatesRequested())
+    await asyncio.sleep(0.05)
+    assert old.sent == []
+    assert [f["event"] for f in frames(new)] == ["SESSION_STATE"]
+
+
+async def test_a_v2_socket_hears_that_its_user_joined_a_class():
+    registry = SocketRegistry()
+    user, class_id = uuid4(), uuid4()
+    old, new = RecordingSocket(), RecordingSocket()
+    connected(registry, user, old)
+    connected(registry, user, new, v2=True)
+    registry.deliver(ClassJoined(class_id, user))
+    await settle()
+    assert old.sent == []
+    assert frames(new) == [{"event": "CLASS_JOINED", "data": {"classId": str(class_id)}}]

@@ -1,7 +1,7 @@
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
@@ -11,6 +11,8 @@ from api.openapi import failures
 from api.schemas import (
     AddStudentRequest,
     ClassDetailsResponse,
+    ClassOptionsRequest,
+    ClassOptionsResponse,
     ClassResponse,
     CreateClassRequest,
     StudentResponse,
@@ -69,6 +71,30 @@ class ClassController(Controller):
             request.user, class_id_from_path(class_id), UUID(data.student_id)
         )
         return Success(data=class_response(classroom))
+
+    @patch("/{class_id:str}", guards=[teacher_only], responses=failures(400, 401, 403, 404, 413))
+    async def change_options(
+        self,
+        request: Request[Identity, str, Any],
+        class_id: FromPath[str],
+        data: JSONBody[ClassOptionsRequest],
+        class_service: NamedDependency[ClassService],
+    ) -> Success[ClassOptionsResponse]:
+        """Changes the class's options; those left out stay as they are. `privateMarks`: a
+        student's socket hears only their own mark (and the summaries); the teacher's, every
+        mark."""
+        classroom = await class_service.change_options(
+            request.user, class_id_from_path(class_id), private_marks=data.private_marks
+        )
+        return Success(
+            data=ClassOptionsResponse(
+                id=classroom.id,
+                class_name=classroom.class_name,
+                teacher_id=classroom.teacher_id,
+                student_ids=list(classroom.student_ids),
+                private_marks=classroom.private_marks,
+            )
+        )
 
     @get("/{class_id:str}", responses=failures(401, 403, 404))
     async def class_details(

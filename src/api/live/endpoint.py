@@ -21,6 +21,7 @@ from api.live.protocol import (
     TRY_AGAIN_LATER,
     UNAUTHORIZED,
     UNKNOWN_EVENT,
+    V2_SUBPROTOCOL,
     Caller,
     ClientMessage,
     InvalidFrame,
@@ -32,9 +33,10 @@ from api.live.protocol import (
 from api.live.registry import LiveConnection, SocketRegistry
 from domain.errors import DomainError, InvalidToken
 from domain.ports import Unavailable
-from domain.users import Identity, Role
+from domain.users import Role
 from services.attendance import AttendanceService
 from services.auth import AuthService
+from services.check_in import CheckInService
 from services.classes import ClassService
 
 log = logging.getLogger(__name__)
@@ -48,14 +50,13 @@ class LiveEventHandler:
 
     def __init__(
         self,
-        attendance: AttendanceService,
-        identity: Identity,
+        caller: Caller,
         connection: LiveConnection,
         limits: ApiLimits,
     ) -> None:
-        self._identity = identity
+        self._identity = caller.identity
         self._connection = connection
-        self._caller = Caller(identity, attendance, connection.push_text)
+        self._caller = caller
         self._max_frame_bytes = limits.max_frame_bytes
 
     async def handle(self, asgi_message: dict[str, Any]) -> None:
@@ -72,24 +73,33 @@ class LiveEventHandler:
     async def _dispatch(self, message: ClientMessage) -> None:
         """In the contract's order: known event, role, session, payload."""
         event = CLIENT_EVENTS.get(message.event)
-        if event is None:
+        if event is None or (event.v2_only and not self._connection.v2):
             self._connection.push_text(error_frame(UNKNOWN_EVENT))
             return
-        if self._identity.role is not event.sender:
+        if event.sender is not None and self._identity.role is not event.sender:
             self._connection.push_text(error_frame(ROLE_ERRORS[event.sender]))
             return
         payload = parse_payload(event, message.data)  # every payload includes its classId
         if payload is None:
             # A bad classId is a bad frame; otherwise the session is checked before the payload.
             addressed = parse_addressed(message.data)
-            await self._caller.attendance.require_active_session(self._identity, addressed.class_id)
+            if event.needs_session:
+                await self._caller.attendance.require_active_session(
+                    self._identity, addressed.class_id
+                )
             raise InvalidFrame()
         await event.run(self._caller, payload)
 
 
+def chosen_subprotocol(socket: WebSocket) -> str | None:
+    """The v2 protocol, when the client asks for it (browsers drop a socket whose answer
+    leaves out the protocol they asked for, so even a refusal names it)."""
+    return V2_SUBPROTOCOL if V2_SUBPROTOCOL in socket.scope.get("subprotocols", ()) else None
+
+
 async def refuse(socket: WebSocket, message: str, code: int) -> None:
     """Accept, say why in one ERROR, close: the contract's way of turning a socket away."""
-    await socket.accept()
+    await socket.accept(subprotocols=chosen_subprotocol(socket))
     await socket.send_text(error_frame(message))
     await socket.close(code=code)
 
@@ -99,6 +109,7 @@ async def live_attendance(
     socket: WebSocket,
     auth_service: NamedDependency[AuthService],
     attendance_service: NamedDependency[AttendanceService],
+    check_in_service: NamedDependency[CheckInService],
     class_service: NamedDependency[ClassService],
     socket_registry: NamedDependency[SocketRegistry],
     limits: NamedDependency[ApiLimits],
@@ -115,7 +126,8 @@ async def live_attendance(
         await refuse(socket, TOO_MANY_CONNECTIONS, POLICY_VIOLATION)
         return
 
-    connection = socket_registry.connect(identity.user_id, socket.send)
+    subprotocol = chosen_subprotocol(socket)
+    connection = socket_registry.connect(identity, socket.send, v2=subprotocol is not None)
     try:
         # Registered, and in its classes, before the client sees the handshake complete: a
         # broadcast sent the moment after is heard. (Registered before the lookup, so an
@@ -126,9 +138,19 @@ async def live_attendance(
             await refuse(socket, SERVICE_UNAVAILABLE.message, TRY_AGAIN_LATER)
             return
         socket_registry.join(connection, class_ids)
-        await socket.accept()
-        connection.open()
-        handler = LiveEventHandler(attendance_service, identity, connection, limits)
+        await socket.accept(subprotocols=subprotocol)
+        if connection.v2:
+            await socket_registry.resync(connection)  # SESSION_STATE first
+        else:
+            connection.open()
+        caller = Caller(
+            identity,
+            attendance_service,
+            check_in_service,
+            reply=connection.push_text,
+            resync=lambda: socket_registry.resync(connection),
+        )
+        handler = LiveEventHandler(caller, connection, limits)
         guard = FloodGuard(
             limits.messages_per_second, limits.message_burst, limits.flood_grace_seconds
         )

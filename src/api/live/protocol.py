@@ -4,18 +4,30 @@ the events clients send."""
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
 
-from api.schemas import UuidText
-from domain.events import AttendanceFinished, AttendanceMarked, ClassEvent, SummaryShared
+from api.schemas import UuidText, iso_timestamp
+from domain.events import (
+    AttendanceFinished,
+    AttendanceMarked,
+    CheckInChanged,
+    ClassBroadcast,
+    ClassEvent,
+    SessionStarted,
+    SummaryShared,
+)
+from domain.live_state import ClassLiveState
 from domain.statuses import AttendanceStatus, AttendanceSummary
 from domain.users import Identity, Role
 from services.attendance import AttendanceService
+from services.check_in import CheckInService
 
 MAX_FRAME_BYTES = 64 * 1024
+# A socket that asks for this subprotocol hears the v2 frames as well as the assignment's.
+V2_SUBPROTOCOL = "live-attendance.v2"
 
 INVALID_MESSAGE_FORMAT = "Invalid message format"
 UNKNOWN_EVENT = "Unknown event"
@@ -82,23 +94,115 @@ def _counts(summary: AttendanceSummary) -> dict[str, int]:
     return {"present": summary.present, "absent": summary.absent, "total": summary.total}
 
 
-# What a class hears, in one table: the domain event, the name of its frame, and its data.
-CLASS_FRAMES: dict[type, tuple[str, Callable[[Any], dict[str, Any]]]] = {
+def _mark_data(event: AttendanceMarked) -> dict[str, Any]:
+    return {"studentId": str(event.student_id), "status": event.status}
+
+
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """One frame a class hears for a domain event. `v1`: the assignment's sockets hear it
+    (exactly `data`); v2 sockets hear every frame, with the class's id, `v2_data` and the
+    broadcast's number (`seq`) added."""
+
+    name: str
+    data: Callable[[Any], dict[str, Any]]
+    v1: bool = True
+    v2_data: Callable[[Any], dict[str, Any]] = lambda event: {}
+
+
+# What a class hears, in one table: for each domain event, its frames.
+CLASS_FRAMES: dict[type, tuple[Heard, ...]] = {
     AttendanceMarked: (
-        "ATTENDANCE_MARKED",
-        lambda event: {"studentId": str(event.student_id), "status": event.status},
+        Heard("ATTENDANCE_MARKED", _mark_data, v2_data=lambda e: {"checkedIn": e.checked_in}),
     ),
-    SummaryShared: ("TODAY_SUMMARY", lambda event: _counts(event.summary)),
+    SummaryShared: (Heard("TODAY_SUMMARY", lambda event: _counts(event.summary)),),
     AttendanceFinished: (
-        "DONE",
-        lambda event: {"message": "Attendance persisted", **_counts(event.summary)},
+        Heard("DONE", lambda event: {"message": "Attendance persisted", **_counts(event.summary)}),
+        Heard(
+            "SESSION_ENDED",
+            lambda event: {"sessionId": _text(event.session_id), **_counts(event.summary)},
+            v1=False,
+        ),
+    ),
+    SessionStarted: (
+        Heard(
+            "SESSION_STARTED",
+            lambda e: {"sessionId": str(e.session_id), "startedAt": iso_timestamp(e.started_at)},
+            v1=False,
+        ),
+    ),
+    CheckInChanged: (
+        Heard(
+            "CHECK_IN_STATE",
+            lambda event: {"sessionId": str(event.session_id), "open": event.open},
+            v1=False,
+        ),
     ),
 }
 
+# The frames only v2 sockets hear, apart from the class broadcasts above.
+SESSION_STATE = "SESSION_STATE"
+CLASS_JOINED = "CLASS_JOINED"
+CHECKED_IN = "CHECKED_IN"
+
+
+def _text(value: UUID | None) -> str | None:
+    return None if value is None else str(value)
+
 
 def event_frame(event: ClassEvent) -> str:
-    name, data = CLASS_FRAMES[type(event)]
-    return frame(name, data(event))
+    """What a v1 socket hears of an event (every event it hears has one frame)."""
+    (heard,) = [heard for heard in CLASS_FRAMES[type(event)] if heard.v1]
+    return frame(heard.name, heard.data(event))
+
+
+def v1_frames(event: ClassEvent) -> list[str]:
+    return [frame(heard.name, heard.data(event)) for heard in CLASS_FRAMES[type(event)] if heard.v1]
+
+
+def v2_frames(broadcast: ClassBroadcast) -> list[str]:
+    event = broadcast.event
+    return [
+        _encoder.encode(
+            {
+                "event": heard.name,
+                "data": {
+                    "classId": str(broadcast.class_id),
+                    **heard.data(event),
+                    **heard.v2_data(event),
+                },
+                "seq": broadcast.seq,
+            }
+        ).decode()
+        for heard in CLASS_FRAMES[type(event)]
+    ]
+
+
+def state_frame(classes: list[ClassLiveState]) -> str:
+    return frame(SESSION_STATE, {"classes": [_class_state(state) for state in classes]})
+
+
+def _class_state(state: ClassLiveState) -> dict[str, Any]:
+    session = state.session
+    return {
+        "classId": str(state.class_id),
+        "seq": state.seq,
+        "privateMarks": state.private_marks,
+        "session": None
+        if session is None
+        else {
+            "id": str(session.id),
+            "startedAt": iso_timestamp(session.started_at),
+            "checkInOpen": session.check_in_open,
+            "marks": [
+                {**_mark_data(mark), "checkedIn": mark.checked_in} for mark in session.marks
+            ],
+        },
+    }
+
+
+def class_joined_frame(class_id: UUID) -> str:
+    return frame(CLASS_JOINED, {"classId": str(class_id)})
 
 
 def my_attendance_frame(status: AttendanceStatus | None) -> str:
@@ -124,13 +228,30 @@ class Mark(Addressed, kw_only=True):
     status: Literal["present", "absent"]
 
 
+class ForClass(Addressed, kw_only=True):
+    """A payload that must name its class."""
+
+    classId: UuidText
+
+    @property
+    def class_uuid(self) -> UUID:
+        return UUID(self.classId)
+
+
+class CheckIn(ForClass, kw_only=True):
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=12)]
+
+
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """Who sent the event, and how to answer them alone."""
+    """Who sent the event, and how to answer them alone (`resync` sends the state of the
+    caller's classes, holding back broadcasts until it has)."""
 
     identity: Identity
     attendance: AttendanceService
+    check_in: CheckInService
     reply: Callable[[str], None]
+    resync: Callable[[], Awaitable[None]]
 
 
 async def _mark(caller: Caller, payload: Mark) -> None:
@@ -155,12 +276,31 @@ async def _my_attendance(caller: Caller, payload: Addressed) -> None:
     caller.reply(my_attendance_frame(status))
 
 
+async def _resync(caller: Caller, payload: Addressed) -> None:
+    await caller.resync()
+
+
+async def _check_in(caller: Caller, payload: CheckIn) -> None:
+    await caller.check_in.check_in(caller.identity, payload.class_uuid, payload.code)
+    caller.reply(frame(CHECKED_IN, {"classId": payload.classId, "status": "present"}))
+
+
+async def _open_check_in(caller: Caller, payload: ForClass) -> None:
+    await caller.check_in.open(caller.identity, payload.class_uuid)
+
+
+async def _close_check_in(caller: Caller, payload: ForClass) -> None:
+    await caller.check_in.close(caller.identity, payload.class_uuid)
+
+
 @dataclass(frozen=True, slots=True)
 class ClientEvent:
     name: str
-    sender: Role
+    sender: Role | None  # None: anyone
     payload: type[Addressed]
     run: Callable[[Caller, Any], Awaitable[None]]
+    v2_only: bool = False  # a v1 socket gets `Unknown event`
+    needs_session: bool = True  # a bad payload is answered after the session check
 
 
 CLIENT_EVENTS: dict[str, ClientEvent] = {
@@ -170,6 +310,10 @@ CLIENT_EVENTS: dict[str, ClientEvent] = {
         ClientEvent("TODAY_SUMMARY", Role.TEACHER, Addressed, _share_summary),
         ClientEvent("DONE", Role.TEACHER, Addressed, _finish),
         ClientEvent("MY_ATTENDANCE", Role.STUDENT, Addressed, _my_attendance),
+        ClientEvent("RESYNC", None, Addressed, _resync, v2_only=True, needs_session=False),
+        ClientEvent("CHECK_IN", Role.STUDENT, CheckIn, _check_in, v2_only=True),
+        ClientEvent("CHECK_IN_OPEN", Role.TEACHER, ForClass, _open_check_in, v2_only=True),
+        ClientEvent("CHECK_IN_CLOSE", Role.TEACHER, ForClass, _close_check_in, v2_only=True),
     )
 }
 

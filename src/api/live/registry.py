@@ -12,12 +12,24 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any
 from uuid import UUID
 
-from api.live.protocol import TRY_AGAIN_LATER, event_frame
-from domain.events import ClassBroadcast, ClassJoined, LiveMessage
+from api.errors import INTERNAL_SERVER_ERROR, answer_for
+from api.live.protocol import (
+    TRY_AGAIN_LATER,
+    class_joined_frame,
+    error_frame,
+    state_frame,
+    v1_frames,
+    v2_frames,
+)
+from domain.events import ClassBroadcast, ClassJoined, LiveMessage, StatesRequested
+from domain.live_state import ClassLiveState
+from domain.ports import Unavailable
+from domain.users import Identity
 
 log = logging.getLogger(__name__)
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+LiveState = Callable[[Identity], Awaitable[list[ClassLiveState]]]
 
 MAX_PENDING_FRAMES = 4096
 
@@ -27,10 +39,11 @@ def text_message(text: str) -> dict[str, Any]:
 
 
 class LiveConnection:
-    __slots__ = ("_drainer", "_open", "_pending", "_send", "class_ids", "closed", "user_id")
+    __slots__ = ("_drainer", "_open", "_pending", "_send", "class_ids", "closed", "identity", "v2")
 
-    def __init__(self, user_id: UUID, send: Send) -> None:
-        self.user_id = user_id
+    def __init__(self, identity: Identity, send: Send, v2: bool = False) -> None:
+        self.identity = identity
+        self.v2 = v2  # speaks the v2 protocol (live-attendance.v2)
         self.class_ids: set[UUID] = set()
         self._send = send
         self._pending: deque[dict[str, Any]] = deque()
@@ -38,10 +51,21 @@ class LiveConnection:
         self._open = False  # frames wait in the queue until the socket is accepted
         self.closed = False
 
-    def open(self) -> None:
-        """The socket is accepted: queued and future frames go out."""
+    @property
+    def user_id(self) -> UUID:
+        return self.identity.user_id
+
+    def open(self, first: str | None = None) -> None:
+        """The socket is accepted (or its state was read again): `first`, then the queued
+        frames, then future ones go out."""
+        if first is not None and not self.closed:
+            self._pending.appendleft(text_message(first))
         self._open = True
         self._start_draining()
+
+    def pause(self) -> None:
+        """Frames wait in the queue until the next open()."""
+        self._open = False
 
     def push(self, message: dict[str, Any]) -> None:
         """Sends an ASGI message, or queues it behind earlier ones; returns at once."""
@@ -83,7 +107,7 @@ class LiveConnection:
         try:
             if resume is not None:
                 await _run_to_end(*resume)
-            while self._pending:
+            while self._pending and self._open:
                 await self._send(self._pending.popleft())
         except Exception:  # the peer is gone; the receive loop will notice and unregister
             self._lost()
@@ -144,14 +168,34 @@ class SocketRegistry:
     """This process's sockets, by user and by class. A socket hears a class's broadcasts when
     its user is the class's teacher or one of its enrolled students."""
 
-    def __init__(self) -> None:
+    def __init__(self, live_state: LiveState | None = None) -> None:
         self._by_user: dict[UUID, set[LiveConnection]] = {}
         self._by_class: dict[UUID, set[LiveConnection]] = {}
+        self._live_state = live_state
+        self._resyncs: set[asyncio.Task[None]] = set()
 
-    def connect(self, user_id: UUID, send: Send) -> LiveConnection:
-        connection = LiveConnection(user_id, send)
-        self._by_user.setdefault(user_id, set()).add(connection)
+    def connect(self, identity: Identity, send: Send, v2: bool = False) -> LiveConnection:
+        connection = LiveConnection(identity, send, v2)
+        self._by_user.setdefault(identity.user_id, set()).add(connection)
         return connection
+
+    async def resync(self, connection: LiveConnection) -> None:
+        """Sends a v2 socket the state of its classes. Broadcasts wait until it is read and
+        sent, so the client sees each one either reflected in the state (its number is no
+        higher than the class's `seq` there) or after it."""
+        if self._live_state is None:
+            return
+        connection.pause()
+        first = None
+        try:
+            first = state_frame(await self._live_state(connection.identity))
+        except Unavailable as error:
+            first = error_frame(answer_for(error).message)
+        except Exception:
+            log.exception("could not read the live state of user %s", connection.user_id)
+            first = error_frame(INTERNAL_SERVER_ERROR)
+        finally:
+            connection.open(first)
 
     def join(self, connection: LiveConnection, class_ids: Iterable[UUID]) -> None:
         if connection.closed:
@@ -182,15 +226,52 @@ class SocketRegistry:
     def deliver(self, message: LiveMessage) -> None:
         """Applies a live message from any process to this process's sockets."""
         match message:
-            case ClassBroadcast(class_id=class_id, event=event):
+            case ClassBroadcast(class_id=class_id, audience=audience):
                 listeners = self._by_class.get(class_id)
                 if listeners:
-                    encoded = text_message(event_frame(event))  # once, for every socket
-                    for connection in listeners:
-                        connection.push(encoded)
+                    self._broadcast(message, listeners, audience)
             case ClassJoined(class_id=class_id, user_id=user_id):
+                joined = None
                 for connection in self._by_user.get(user_id, ()):
                     self.join(connection, (class_id,))
+                    if connection.v2:
+                        joined = joined or text_message(class_joined_frame(class_id))
+                        connection.push(joined)
+            case StatesRequested():
+                for connections in self._by_user.values():
+                    for connection in connections:
+                        if connection.v2:
+                            self._resync_later(connection)
+
+    @staticmethod
+    def _broadcast(
+        message: ClassBroadcast,
+        listeners: Iterable[LiveConnection],
+        audience: frozenset[UUID] | None,
+    ) -> None:
+        # Each frame is encoded once, for every socket that hears it.
+        v1: list[dict[str, Any]] | None = None
+        v2: list[dict[str, Any]] | None = None
+        for connection in listeners:
+            if audience is not None and connection.identity.user_id not in audience:
+                continue
+            if connection.v2:
+                if message.seq is None:
+                    continue  # replayed after the bus was away: v2 sockets get the state
+                if v2 is None:
+                    v2 = [text_message(text) for text in v2_frames(message)]
+                frames = v2
+            else:
+                if v1 is None:
+                    v1 = [text_message(text) for text in v1_frames(message.event)]
+                frames = v1
+            for encoded in frames:
+                connection.push(encoded)
+
+    def _resync_later(self, connection: LiveConnection) -> None:
+        task = asyncio.get_running_loop().create_task(self.resync(connection))
+        self._resyncs.add(task)
+        task.add_done_callback(self._resyncs.discard)
 
 
 def _discard(index: dict[UUID, set[LiveConnection]], key: UUID, connection: LiveConnection) -> None:

@@ -6,7 +6,17 @@ from uuid import UUID
 
 from advanced_alchemy.base import DefaultBase, UUIDBase
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.mutable import MutableList
@@ -42,6 +52,10 @@ class ClassModel(UUIDBase):
         default=list,
         server_default=text("'{}'"),
     )
+    # The number of the class's latest live broadcast: every process numbers them alike.
+    live_seq: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    # Students hear only their own marks (the teacher hears every one).
+    private_marks: Mapped[bool] = mapped_column(server_default=text("false"))
 
 
 class AttendanceSessionModel(UUIDBase):
@@ -60,6 +74,9 @@ class AttendanceSessionModel(UUIDBase):
     class_id: Mapped[UUID] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"))
     started_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+    check_in_open: Mapped[bool] = mapped_column(server_default=text("false"))
+    # The secret the rotating check-in codes are derived from (made when check-in first opens).
+    check_in_secret: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class AttendanceModel(UUIDBase):
@@ -98,6 +115,8 @@ class AttendanceMarkModel(UUIDBase):
     marked_at: Mapped[datetime] = mapped_column(
         DateTimeUTC(timezone=True), server_default=func.now()
     )
+    # The student checked in with the code (a teacher's mark is never replaced by one).
+    checked_in: Mapped[bool] = mapped_column(server_default=text("false"))
 
 
 class AttemptCounterModel(DefaultBase):

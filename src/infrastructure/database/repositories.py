@@ -109,25 +109,30 @@ class SqlClassroomRepository:
     async def add(self, classroom: Classroom) -> None:
         connection = await self._db.transaction()
         await connection.execute(
-            "INSERT INTO classes (id, class_name, teacher_id, student_ids) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO classes (id, class_name, teacher_id, student_ids, private_marks)"
+            " VALUES ($1, $2, $3, $4, $5)",
             classroom.id,
             classroom.class_name,
             classroom.teacher_id,
             list(classroom.student_ids),
+            classroom.private_marks,
         )
 
     async def save(self, classroom: Classroom) -> None:
         connection = await self._db.transaction()
         await connection.execute(
-            "UPDATE classes SET class_name = $2, student_ids = $3 WHERE id = $1",
+            "UPDATE classes SET class_name = $2, student_ids = $3, private_marks = $4"
+            " WHERE id = $1",
             classroom.id,
             classroom.class_name,
             list(classroom.student_ids),
+            classroom.private_marks,
         )
 
 
 _ACTIVE_SESSIONS = """
-    SELECT s.id, s.class_id, s.started_at, c.teacher_id, c.student_ids
+    SELECT s.id, s.class_id, s.started_at, s.check_in_open, s.check_in_secret,
+           c.teacher_id, c.student_ids, c.private_marks
     FROM attendance_sessions s JOIN classes c ON c.id = s.class_id
     WHERE s.ended_at IS NULL"""
 
@@ -175,23 +180,48 @@ class SqlAttendanceRepository:
             session.ended_at,
         )
 
-    async def save_mark(self, session: AttendanceSession, student_id: UUID) -> bool:
+    async def save_mark(self, session: AttendanceSession, student_id: UUID) -> int | None:
         # One statement, one round trip. The session row is share-locked while the mark goes
         # in, and finishing takes FOR UPDATE: a mark either lands before DONE reads the marks
-        # or finds the session ended and stores nothing.
+        # or finds the session ended and stores nothing. A check-in updates only a check-in.
+        # The class's broadcast number is taken only when the mark went in.
         connection = await self._db.connection()
-        outcome = await connection.execute(
-            "INSERT INTO attendance_marks (id, session_id, student_id, status)"
-            " SELECT $1, s.id, $3, $4 FROM attendance_sessions s"
+        return await connection.fetchval(
+            "WITH mark AS ("
+            " INSERT INTO attendance_marks (id, session_id, student_id, status, checked_in)"
+            " SELECT $1, s.id, $3, $4, $5 FROM attendance_sessions s"
             " WHERE s.id = $2 AND s.ended_at IS NULL FOR KEY SHARE"
-            " ON CONFLICT (session_id, student_id)"
-            " DO UPDATE SET status = EXCLUDED.status, marked_at = now()",
+            " ON CONFLICT (session_id, student_id) DO UPDATE"
+            " SET status = EXCLUDED.status, checked_in = EXCLUDED.checked_in, marked_at = now()"
+            " WHERE NOT EXCLUDED.checked_in OR attendance_marks.checked_in"
+            " RETURNING 1)"
+            " UPDATE classes SET live_seq = live_seq + 1"
+            " WHERE id = $6 AND EXISTS (SELECT FROM mark) RETURNING live_seq",
             uuid4(),
             session.id,
             student_id,
             session.marks[student_id].value,
+            student_id in session.checked_in,
+            session.class_id,
         )
-        return outcome != "INSERT 0 0"
+
+    async def save_check_in(self, session: AttendanceSession) -> bytes | None:
+        connection = await self._db.transaction()
+        return await connection.fetchval(
+            "UPDATE attendance_sessions"
+            " SET check_in_open = $2, check_in_secret = COALESCE(check_in_secret, $3)"
+            " WHERE id = $1 RETURNING check_in_secret",
+            session.id,
+            session.check_in_open,
+            session.check_in_secret,
+        )
+
+    async def next_broadcast_number(self, class_id: UUID) -> int:
+        connection = await self._db.transaction()
+        return await connection.fetchval(
+            "UPDATE classes SET live_seq = live_seq + 1 WHERE id = $1 RETURNING live_seq",
+            class_id,
+        )
 
     async def discard_active(self, class_id: UUID) -> None:
         connection = await self._db.transaction()
@@ -223,11 +253,15 @@ class SqlAttendanceRepository:
         connection: asyncpg.Connection, row: asyncpg.Record, with_marks: bool
     ) -> AttendanceSession:
         marks: dict[UUID, AttendanceStatus] = {}
+        checked_in: set[UUID] = set()
         if with_marks:
             found = await connection.fetch(
-                "SELECT student_id, status FROM attendance_marks WHERE session_id = $1", row["id"]
+                "SELECT student_id, status, checked_in FROM attendance_marks"
+                " WHERE session_id = $1",
+                row["id"],
             )
             marks = {mark["student_id"]: AttendanceStatus(mark["status"]) for mark in found}
+            checked_in = {mark["student_id"] for mark in found if mark["checked_in"]}
         return AttendanceSession(
             id=row["id"],
             class_id=row["class_id"],
@@ -235,4 +269,8 @@ class SqlAttendanceRepository:
             roster=frozenset(row["student_ids"]),
             started_at=row["started_at"],
             marks=marks,
+            checked_in=checked_in,
+            private_marks=row["private_marks"],
+            check_in_open=row["check_in_open"],
+            check_in_secret=row["check_in_secret"],
         )

@@ -25,6 +25,7 @@ def classroom_from(row: asyncpg.Record) -> Classroom:
         class_name=row["class_name"],
         teacher_id=row["teacher_id"],
         student_ids=list(row["student_ids"]),
+        private_marks=row["private_marks"],
     )
 
 

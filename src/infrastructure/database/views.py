@@ -4,23 +4,28 @@ broadcasts a process missed), apart from the repositories that load and save agg
 from datetime import datetime
 from uuid import UUID
 
+import asyncpg
+
 from domain.attendance import AttendanceRecord, FinishedSession
 from domain.classrooms import Classroom
 from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast
+from domain.live_state import ClassLiveState, LiveMark, LiveSessionState
 from domain.statuses import AttendanceStatus, AttendanceSummary
-from domain.users import Identity, UserSummary
+from domain.users import Identity, Role, UserSummary
 from infrastructure.database.repositories import Connector
 from infrastructure.database.rows import classroom_from, membership
 
 # The live marks of those classes set since a moment, and their sessions finished since then
 # (with the summary DONE announced), in the order they happened.
 BROADCASTS_SINCE = """
-    SELECT s.class_id, m.marked_at AS happened_at, m.student_id, m.status,
+    SELECT s.class_id, s.id AS session_id, m.marked_at AS happened_at, m.student_id, m.status,
+           m.checked_in, c.teacher_id, c.private_marks,
            NULL::bigint AS present, NULL::bigint AS absent, NULL::bigint AS total
     FROM attendance_marks m JOIN attendance_sessions s ON s.id = m.session_id
+    JOIN classes c ON c.id = s.class_id
     WHERE s.class_id = ANY($1::uuid[]) AND s.ended_at IS NULL AND m.marked_at >= $2
     UNION ALL
-    SELECT s.class_id, s.ended_at, NULL, NULL,
+    SELECT s.class_id, s.id, s.ended_at, NULL, NULL, NULL, NULL, NULL,
            count(a.id) FILTER (WHERE a.status = 'present'),
            count(a.id) FILTER (WHERE a.status = 'absent'),
            count(a.id)
@@ -28,6 +33,14 @@ BROADCASTS_SINCE = """
     WHERE s.class_id = ANY($1::uuid[]) AND s.ended_at >= $2
     GROUP BY s.id
     ORDER BY happened_at"""
+
+# Each class of the member with its latest broadcast number and its live session, if any.
+LIVE_CLASSES = """
+    SELECT c.id AS class_id, c.live_seq, c.private_marks,
+           s.id AS session_id, s.started_at, s.check_in_open
+    FROM classes c LEFT JOIN attendance_sessions s ON s.class_id = c.id AND s.ended_at IS NULL
+    WHERE {membership}
+    ORDER BY c.class_name, c.id"""
 
 
 class SqlViews:
@@ -144,14 +157,52 @@ class SqlViews:
     ) -> list[ClassBroadcast]:
         connection = await self._db.connection()
         rows = await connection.fetch(BROADCASTS_SINCE, class_ids, since)
+        return [_missed_broadcast(row) for row in rows]
+
+    async def live_state(self, member: Identity) -> list[ClassLiveState]:
+        connection = await self._db.connection()
+        classes = await connection.fetch(
+            LIVE_CLASSES.format(membership=membership(member)), member.user_id
+        )
+        session_ids = [row["session_id"] for row in classes if row["session_id"] is not None]
+        marks: dict[UUID, list[LiveMark]] = {}
+        if session_ids:
+            only_own = member.role is Role.STUDENT
+            for mark in await connection.fetch(
+                "SELECT session_id, student_id, status, checked_in FROM attendance_marks"
+                " WHERE session_id = ANY($1::uuid[]) AND (NOT $2 OR student_id = $3)"
+                " ORDER BY marked_at",
+                session_ids,
+                only_own,
+                member.user_id,
+            ):
+                marks.setdefault(mark["session_id"], []).append(
+                    LiveMark(
+                        mark["student_id"], AttendanceStatus(mark["status"]), mark["checked_in"]
+                    )
+                )
         return [
-            ClassBroadcast(
-                row["class_id"],
-                AttendanceMarked(row["student_id"], AttendanceStatus(row["status"]))
-                if row["student_id"] is not None
-                else AttendanceFinished(
-                    AttendanceSummary(row["present"], row["absent"], row["total"])
+            ClassLiveState(
+                class_id=row["class_id"],
+                seq=row["live_seq"],
+                private_marks=row["private_marks"],
+                session=None
+                if row["session_id"] is None
+                else LiveSessionState(
+                    id=row["session_id"],
+                    started_at=row["started_at"],
+                    check_in_open=row["check_in_open"],
+                    marks=marks.get(row["session_id"], []),
                 ),
             )
-            for row in rows
+            for row in classes
         ]
+
+
+def _missed_broadcast(row: asyncpg.Record) -> ClassBroadcast:
+    if row["student_id"] is None:
+        summary = AttendanceSummary(row["present"], row["absent"], row["total"])
+        return ClassBroadcast(row["class_id"], AttendanceFinished(summary, row["session_id"]))
+    mark = AttendanceMarked(row["student_id"], AttendanceStatus(row["status"]), row["checked_in"])
+    audience = frozenset((row["teacher_id"], row["student_id"])) if row["private_marks"] else None
+    return ClassBroadcast(row["class_id"], mark, audience=audience)

@@ -25,10 +25,12 @@ import msgspec
 from domain.events import (
     AttendanceFinished,
     AttendanceMarked,
+    CheckInChanged,
     ClassBroadcast,
     ClassEvent,
     ClassJoined,
     LiveMessage,
+    SessionStarted,
     SummaryShared,
 )
 from domain.statuses import AttendanceStatus, AttendanceSummary
@@ -211,26 +213,49 @@ _decoder = msgspec.json.Decoder()
 
 def _event_fields(event: ClassEvent) -> dict[str, Any]:
     match event:
-        case AttendanceMarked(student_id=student_id, status=status):
-            return {"e": "marked", "s": str(student_id), "v": status.value}
+        case AttendanceMarked(student_id=student_id, status=status, checked_in=checked_in):
+            return {"e": "marked", "s": str(student_id), "v": status.value, "k": checked_in}
         case SummaryShared(summary=summary):
-            return {"e": "summary", "n": [summary.present, summary.absent, summary.total]}
-        case AttendanceFinished(summary=summary):
-            return {"e": "finished", "n": [summary.present, summary.absent, summary.total]}
+            return {"e": "summary", "n": _counts(summary)}
+        case AttendanceFinished(summary=summary, session_id=session_id):
+            return {"e": "finished", "n": _counts(summary), "i": _text(session_id)}
+        case SessionStarted(session_id=session_id, started_at=started_at):
+            return {"e": "started", "i": str(session_id), "t": started_at.isoformat()}
+        case CheckInChanged(session_id=session_id, open=is_open):
+            return {"e": "check-in", "i": str(session_id), "x": is_open}
     raise TypeError(f"cannot encode {event!r}")
 
 
+def _counts(summary: AttendanceSummary) -> list[int]:
+    return [summary.present, summary.absent, summary.total]
+
+
+def _text(value: UUID | None) -> str | None:
+    return None if value is None else str(value)
+
+
 def _event(fields: dict[str, Any]) -> ClassEvent:
-    if fields["e"] == "marked":
-        return AttendanceMarked(UUID(fields["s"]), AttendanceStatus(fields["v"]))
-    with_summary = {"summary": SummaryShared, "finished": AttendanceFinished}[fields["e"]]
-    return with_summary(AttendanceSummary(*fields["n"]))
+    match fields["e"]:
+        case "marked":
+            return AttendanceMarked(UUID(fields["s"]), AttendanceStatus(fields["v"]), fields["k"])
+        case "summary":
+            return SummaryShared(AttendanceSummary(*fields["n"]))
+        case "finished":
+            session_id = UUID(fields["i"]) if fields["i"] else None
+            return AttendanceFinished(AttendanceSummary(*fields["n"]), session_id)
+        case "started":
+            return SessionStarted(UUID(fields["i"]), datetime.fromisoformat(fields["t"]))
+        case "check-in":
+            return CheckInChanged(UUID(fields["i"]), fields["x"])
+    raise ValueError(f"unknown event {fields['e']!r}")
 
 
 def encode(message: LiveMessage, origin: str) -> str:
     match message:
-        case ClassBroadcast(class_id=class_id, event=event):
-            fields = {"o": origin, "c": str(class_id), **_event_fields(event)}
+        case ClassBroadcast(class_id=class_id, event=event, seq=seq, audience=audience):
+            fields = {"o": origin, "c": str(class_id), "q": seq, **_event_fields(event)}
+            if audience is not None:
+                fields["a"] = [str(user_id) for user_id in audience]
         case ClassJoined(class_id=class_id, user_id=user_id):
             fields = {"o": origin, "c": str(class_id), "e": "joined", "u": str(user_id)}
         case _:
@@ -244,4 +269,10 @@ def decode(payload: str) -> tuple[str, LiveMessage]:
     class_id = UUID(fields["c"])
     if fields["e"] == "joined":
         return fields["o"], ClassJoined(class_id, UUID(fields["u"]))
-    return fields["o"], ClassBroadcast(class_id, _event(fields))
+    audience = fields.get("a")
+    return fields["o"], ClassBroadcast(
+        class_id,
+        _event(fields),
+        fields["q"],
+        None if audience is None else frozenset(UUID(user_id) for user_id in audience),
+    )
