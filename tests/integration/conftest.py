@@ -117,8 +117,10 @@ def live(server):
 
     opened: list[LiveClient] = []
 
-    def open_socket(account: Account | None = None, token: str | None = None) -> LiveClient:
-        client = LiveClient(server.ws_url, account.token if account else token)
+    def open_socket(
+        account: Account | None = None, token: str | None = None, v2: bool = False
+    ) -> LiveClient:
+        client = LiveClient(server.ws_url, account.token if account else token, v2=v2)
         opened.append(client)
         return client
 

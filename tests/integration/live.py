@@ -8,13 +8,15 @@ from typing import Any
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+V2 = "live-attendance.v2"
+
 
 class LiveClient:
-    def __init__(self, ws_url: str, token: str | None) -> None:
+    def __init__(self, ws_url: str, token: str | None, v2: bool = False) -> None:
         url = ws_url if token is None else f"{ws_url}?token={token}"
         self._stack = ExitStack()
         self.socket: ClientConnection = self._stack.enter_context(
-            connect(url, open_timeout=10, max_size=None)
+            connect(url, open_timeout=10, max_size=None, subprotocols=[V2] if v2 else None)
         )
 
     def send(self, event: str, data: dict[str, Any] | None = None) -> None:
@@ -28,6 +30,12 @@ class LiveClient:
 
     def receive(self, timeout: float = 10) -> dict[str, Any]:
         return json.loads(self.socket.recv(timeout=timeout))
+
+    def receive_event(self, event: str, timeout: float = 10) -> dict[str, Any]:
+        """The next frame, which must be that event."""
+        message = self.receive(timeout)
+        assert message["event"] == event, message
+        return message
 
     def receive_error(self, timeout: float = 10) -> str:
         message = self.receive(timeout)

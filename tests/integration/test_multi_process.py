@@ -27,8 +27,8 @@ def live_on(server, server_b):
     urls = {"a": server.ws_url, "b": server_b.ws_url}
     opened: list[LiveClient] = []
 
-    def open_socket(process: str, account) -> LiveClient:
-        client = LiveClient(urls[process], account.token)
+    def open_socket(process: str, account, v2: bool = False) -> LiveClient:
+        client = LiveClient(urls[process], account.token, v2=v2)
         opened.append(client)
         return client
 
@@ -229,3 +229,100 @@ def test_workers_on_one_port_serve_as_one(server_env, tmp_path, make_account, ma
                 ws.close()
     finally:
         workers.stop()
+
+
+# Protocol v2 across processes.
+
+
+def test_broadcast_numbers_have_no_gaps_across_two_processes(
+    make_account, make_class, start_session, live_on
+):
+    teacher = make_account("teacher")
+    students = [make_account() for _ in range(4)]
+    classroom = make_class(teacher, *students)
+    start_session(teacher, classroom)
+    markers = {"a": live_on("a", teacher), "b": live_on("b", teacher)}
+    watchers = [live_on("a", students[0], v2=True), live_on("b", students[1], v2=True)]
+    first_seq = [w.receive_event("SESSION_STATE") for w in watchers]
+    (start,) = {
+        c["seq"] for f in first_seq for c in f["data"]["classes"] if c["classId"] == classroom["id"]
+    }
+    for n in range(12):  # alternately through each process, each heard before the next
+        marker = markers["ab"[n % 2]]
+        marker.send(
+            "ATTENDANCE_MARKED",
+            {"studentId": str(students[n % 4].id), "status": ("present", "absent")[n % 2]},
+        )
+        marker.receive_event("ATTENDANCE_MARKED")
+    for watcher in watchers:
+        heard = [m["seq"] for m in drain(watcher) if m["event"] == "ATTENDANCE_MARKED"]
+        # Every number once, none missing. A process hears its own broadcasts before another
+        # process's earlier ones can arrive, so the order may differ by a frame or two: a
+        # client waits a moment for a missing number before it asks RESYNC.
+        assert sorted(heard) == list(range(start + 1, start + 13))
+
+
+def test_a_check_in_on_one_process_is_heard_on_the_other_and_codes_agree(
+    server, server_b, make_account, make_class, start_session, live_on
+):
+    teacher, student = make_account("teacher"), make_account()
+    classroom = make_class(teacher, student)
+    start_session(teacher, classroom)
+    teacher_on_b = live_on("b", teacher, v2=True)
+    teacher_on_b.receive_event("SESSION_STATE")
+    path = f"/class/{classroom['id']}/check-in"
+    opened = httpx.post(f"{server.base_url}{path}/open", headers={"Authorization": teacher.token})
+    assert opened.status_code == 200
+    assert teacher_on_b.receive_event("CHECK_IN_STATE")["data"]["open"] is True
+    codes = {
+        base: httpx.get(f"{base}{path}", headers={"Authorization": teacher.token}).json()["data"]
+        for base in (server.base_url, server_b.base_url)
+    }
+    a, b = codes.values()
+    assert a["code"] == b["code"] or a["validUntil"] != b["validUntil"]  # unless it turned
+
+    checked = httpx.post(
+        f"{server.base_url}{path}",
+        json={"code": b["code"]},  # the code process B showed, checked on process A
+        headers={"Authorization": student.token},
+    )
+    assert checked.status_code == 200, checked.text
+    heard = teacher_on_b.receive_event("ATTENDANCE_MARKED")["data"]
+    assert heard["studentId"] == str(student.id) and heard["checkedIn"] is True
+
+
+def test_v2_sockets_get_their_state_again_after_the_listener_comes_back(
+    database_url, server, server_b, make_account, make_class, start_session, live_on
+):
+    teacher, student = make_account("teacher"), make_account()
+    classroom = make_class(teacher, student)
+    start_session(teacher, classroom)
+    on_b = live_on("b", teacher, v2=True)
+    on_b.receive_event("SESSION_STATE")
+    teacher_on_a = live_on("a", teacher)
+
+    async def mark_while_b_is_deaf() -> None:
+        connection = await asyncpg.connect(plain_url(database_url))
+        try:
+            kill = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+            kill += listeners(server_b)
+            for n in range(30):
+                await connection.execute(kill)
+                if n == 10:
+                    teacher_on_a.send(
+                        "ATTENDANCE_MARKED", {"studentId": str(student.id), "status": "present"}
+                    )
+                await asyncio.sleep(0.02)
+        finally:
+            await connection.close()
+
+    asyncio.run(mark_while_b_is_deaf())
+    heard = drain(on_b)
+    states = [m for m in heard if m["event"] == "SESSION_STATE"]
+    assert states, heard
+    (state,) = [c for c in states[-1]["data"]["classes"] if c["classId"] == classroom["id"]]
+    assert [(m["studentId"], m["status"]) for m in state["session"]["marks"]] == [
+        (str(student.id), "present")
+    ]
+    # Nothing replayed without a number reaches a v2 socket.
+    assert all("seq" in m for m in heard if m["event"] != "SESSION_STATE")

@@ -2,6 +2,7 @@
 against the in-memory fakes the unit tests use and against the PostgreSQL adapters, so the
 fakes cannot drift from what the database does."""
 
+import copy
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
@@ -78,7 +79,9 @@ async def open_session(uow, classroom: Classroom, at: datetime = START) -> Atten
     return session
 
 
-async def mark(uow, session: AttendanceSession, student: User, status: AttendanceStatus) -> bool:
+async def mark(
+    uow, session: AttendanceSession, student: User, status: AttendanceStatus
+) -> int | None:
     session.mark(student.id, status)
     async with uow() as unit:
         saved = await unit.attendance.save_mark(session, student.id)
@@ -191,5 +194,90 @@ async def test_broadcasts_since_a_moment(uow):
     await finish(uow, session, datetime.now(UTC))
     async with uow() as unit:
         assert await unit.views.broadcasts_since([classroom.id], before) == [
-            ClassBroadcast(classroom.id, AttendanceFinished(AttendanceSummary(1, 0, 1)))
+            ClassBroadcast(classroom.id, AttendanceFinished(AttendanceSummary(1, 0, 1), session.id))
         ]
+
+
+async def test_broadcast_numbers_count_up_per_class_and_only_for_stored_marks(uow):
+    teacher, a = [await add_user(uow, r) for r in (Role.TEACHER, Role.STUDENT)]
+    classroom, other = await add_class(uow, teacher, a), await add_class(uow, teacher, a)
+    session = await open_session(uow, classroom)
+    assert await mark(uow, session, a, PRESENT) == 1
+    async with uow() as unit:
+        assert await unit.attendance.next_broadcast_number(classroom.id) == 2
+        assert await unit.attendance.next_broadcast_number(other.id) == 1
+        await unit.commit()
+    assert await mark(uow, session, a, ABSENT) == 3
+    await finish(uow, session, START + timedelta(hours=1))
+    assert await mark(uow, session, a, PRESENT) is None  # refused: no number taken
+    async with uow() as unit:
+        assert await unit.attendance.next_broadcast_number(classroom.id) == 4
+
+
+async def test_a_check_in_never_replaces_a_teachers_mark_when_saved(uow):
+    teacher, a, b = [await add_user(uow, r) for r in (Role.TEACHER, Role.STUDENT, Role.STUDENT)]
+    session = await open_session(uow, await add_class(uow, teacher, a, b))
+    # Each copy was loaded before the other was saved: the teacher's lands first.
+    seen_by_check_in = copy.deepcopy(session)
+    await mark(uow, session, a, ABSENT)
+    seen_by_check_in.marks[a.id] = PRESENT
+    seen_by_check_in.checked_in.add(a.id)
+    async with uow() as unit:
+        assert await unit.attendance.save_mark(seen_by_check_in, a.id) is None
+        await unit.commit()
+    # A check-in may be repeated, and the teacher may overrule one.
+    seen_by_check_in.marks[b.id] = PRESENT
+    seen_by_check_in.checked_in.add(b.id)
+    async with uow() as unit:
+        assert await unit.attendance.save_mark(seen_by_check_in, b.id) is not None
+        assert await unit.attendance.save_mark(seen_by_check_in, b.id) is not None
+        await unit.commit()
+    assert await mark(uow, session, b, ABSENT) is not None
+    async with uow() as unit:
+        found = await unit.attendance.find_active(
+            Identity(teacher.id, Role.TEACHER), None, with_marks=True
+        )
+    assert found.marks == {a.id: ABSENT, b.id: ABSENT}
+    assert found.checked_in == set()
+
+
+async def test_check_in_state_and_one_secret_per_session(uow):
+    teacher, a = [await add_user(uow, r) for r in (Role.TEACHER, Role.STUDENT)]
+    session = await open_session(uow, await add_class(uow, teacher, a))
+    first, second = copy.deepcopy(session), copy.deepcopy(session)
+    first.open_check_in()
+    second.open_check_in()  # at the same time, with a secret of its own
+    async with uow() as unit:
+        kept = await unit.attendance.save_check_in(first)
+        assert await unit.attendance.save_check_in(second) == kept == first.check_in_secret
+        await unit.commit()
+    async with uow() as unit:
+        found = await unit.attendance.find_active(Identity(a.id, Role.STUDENT))
+    assert found.check_in_open and found.check_in_secret == kept
+
+
+async def test_live_state_shows_the_teacher_every_mark_and_a_student_their_own(uow):
+    teacher, a, b = [await add_user(uow, r) for r in (Role.TEACHER, Role.STUDENT, Role.STUDENT)]
+    classroom, idle = await add_class(uow, teacher, a, b), await add_class(uow, teacher, a)
+    session = await open_session(uow, classroom)
+    await mark(uow, session, a, PRESENT)
+    last = await mark(uow, session, b, ABSENT)
+    async with uow() as unit:
+        by_class = {
+            state.class_id: state
+            for state in await unit.views.live_state(Identity(teacher.id, Role.TEACHER))
+        }
+        assert by_class[idle.id].session is None and by_class[idle.id].seq == 0
+        live = by_class[classroom.id]
+        assert live.seq == last and live.session.id == session.id
+        assert {(m.student_id, m.status) for m in live.session.marks} == {
+            (a.id, PRESENT),
+            (b.id, ABSENT),
+        }
+        (own,) = [
+            s
+            for s in await unit.views.live_state(Identity(a.id, Role.STUDENT))
+            if s.class_id == classroom.id
+        ]
+        assert [(m.student_id, m.status) for m in own.session.marks] == [(a.id, PRESENT)]
+        assert await unit.views.live_state(Identity(uuid4(), Role.STUDENT)) == []

@@ -240,7 +240,7 @@ class FakeViews:
             and s.class_id in class_ids
             and at >= since
         ] + [
-            (f.ended_at, ClassBroadcast(f.class_id, AttendanceFinished(f.summary)))
+            (f.ended_at, ClassBroadcast(f.class_id, AttendanceFinished(f.summary, f.id)))
             for f in self._store.finished
             if f.class_id in class_ids and f.ended_at >= since
         ]
