@@ -9,7 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api.errors import DOMAIN_ERRORS
 from api.live import protocol
+from domain import errors
 
 REFERENCE = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
 ROUTE_HEADING = re.compile(r"^### (GET|POST|PUT|PATCH|DELETE) (/\S*)$", re.MULTILINE)
@@ -69,13 +71,29 @@ def test_the_token_is_required_exactly_where_documented_and_declared(operations,
         assert (answer.status_code == 401) == declared, (method, path, answer.status_code)
 
 
+LIVE_DOMAIN_ERRORS = (
+    errors.ClassNotFound,
+    errors.NotClassTeacher,
+    errors.NotEnrolledInClass,
+    errors.NoActiveSession,
+    errors.StudentNotFound,
+    errors.TooManyAttempts,
+    errors.CheckInClosed,
+    errors.WrongCheckInCode,
+    errors.AlreadyMarkedByTeacher,
+)
+
+
 def live_section() -> str:
     return REFERENCE[REFERENCE.index("## The live protocol") :]
 
 
 def test_every_live_event_and_error_text_is_documented():
     section = live_section()
-    events = set(protocol.CLIENT_EVENTS) | {name for name, _ in protocol.CLASS_FRAMES.values()}
+    events = set(protocol.CLIENT_EVENTS) | {
+        heard.name for frames in protocol.CLASS_FRAMES.values() for heard in frames
+    }
+    events |= {protocol.SESSION_STATE, protocol.CLASS_JOINED, protocol.CHECKED_IN}
     for event in events:
         assert f"`{event}`" in section, event
     error_texts = [
@@ -83,6 +101,8 @@ def test_every_live_event_and_error_text_is_documented():
         for name, value in vars(protocol).items()
         if name.isupper() and isinstance(value, str) and " " in value
     ]
-    assert "Too many messages" in error_texts
+    # The domain errors live events can meet, in the api's words.
+    error_texts += [DOMAIN_ERRORS[error][1] for error in LIVE_DOMAIN_ERRORS]
+    assert "Too many messages" in error_texts and "Wrong or expired code" in error_texts
     for text in error_texts:
         assert f"`{text}`" in section, text
