@@ -2,7 +2,9 @@
 student, in two browser contexts, run a whole session."""
 
 import os
+import re
 import shutil
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -35,8 +37,8 @@ def browser():
         chromium.close()
 
 
-def sign_up(page: Page, base_url: str, role: str) -> dict:
-    body = SignupBodyFactory.build(role=role)
+def sign_up(page: Page, base_url: str, role: str, name: str | None = None) -> dict:
+    body = SignupBodyFactory.build(role=role, **({"name": name} if name else {}))
     page.goto(base_url)
     page.get_by_label("Name", exact=True).fill(body["name"])
     page.locator("#signup-email").fill(body["email"])
@@ -47,50 +49,163 @@ def sign_up(page: Page, base_url: str, role: str) -> dict:
     return body
 
 
-def test_a_teacher_and_a_student_run_a_whole_session(browser, server):
+AXE_SOURCE = (resources.files("axe_playwright_python") / "axe.min.js").read_text()
+
+
+def assert_accessible(page: Page, screen: str) -> None:
+    """axe-core finds no serious or critical violation on what the page shows now; the
+    screenshot of it is kept."""
+    page.screenshot(path=str(ARTIFACTS / f"screen-{screen}.png"), full_page=True)
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(AXE_SOURCE)  # evaluated, not injected: the page's policy allows no inline
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    serious = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], f"{screen}: {serious}"
+
+
+@pytest.fixture
+def contexts(browser):
+    """A teacher at a desk and students on phones, each in a browser of their own."""
     ARTIFACTS.mkdir(exist_ok=True)
-    teacher_context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
-    student_context = browser.new_context(viewport={"width": 390, "height": 844})
-    teacher, student = teacher_context.new_page(), student_context.new_page()
-    try:
-        sign_up(teacher, server.base_url, "teacher")
-        student_body = sign_up(student, server.base_url, "student")
-        expect(student.locator("#student-view")).to_be_visible()
+    opened = []
 
-        teacher.get_by_label("New class name").fill("Biology")
-        teacher.get_by_role("button", name="Create class").click()
-        teacher.get_by_role("button", name="Open Biology").click()
-        teacher.get_by_label("Add a student").select_option(
-            label=f"{student_body['name']} <{student_body['email']}>"
+    def open_page(phone: bool = False) -> Page:
+        size = {"width": 390, "height": 844} if phone else {"width": 1100, "height": 900}
+        context = browser.new_context(viewport=size, is_mobile=phone, has_touch=phone)
+        opened.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in opened:
+        context.close()
+
+
+def create_class_with(teacher: Page, name: str, *students: dict) -> None:
+    teacher.goto(teacher.url.split("#")[0] + "#/")
+    teacher.get_by_label("New class name").fill(name)
+    teacher.get_by_role("button", name="Create class").click()
+    expect(teacher.locator("#class-title")).to_have_text(name)
+    for student in students:
+        teacher.get_by_label("Find a student by name or email").fill(student["email"])
+        teacher.get_by_role("button", name=f"Add {student['name']}").click()
+        expect(teacher.locator("#roster")).to_contain_text(student["name"])
+
+
+def status_of(page: Page, name: str):
+    return page.get_by_role("row").filter(has_text=name).locator("[data-status-of]")
+
+
+def test_a_student_checks_in_from_a_phone_and_the_roster_turns_present_live(contexts, server):
+    teacher, student = contexts(), contexts(phone=True)
+    student.goto(server.base_url)
+    assert_accessible(student, "sign-in")
+    sign_up(teacher, server.base_url, "teacher")
+    asha = sign_up(student, server.base_url, "student")
+    create_class_with(teacher, "Physics 9B", asha)
+    expect(student.locator("#student-classes")).to_contain_text("Physics 9B")  # no reload
+    assert_accessible(student, "student-home")
+
+    teacher.get_by_role("button", name="Start attendance").click()
+    expect(teacher.locator("#session-status")).to_contain_text("Live since")
+    expect(student.locator("#student-classes")).to_contain_text("Attendance started")
+    assert_accessible(teacher, "teacher-class-live")
+    teacher.get_by_role("link", name="Self check-in").click()
+    code = teacher.locator("#check-in-code")
+    expect(code).to_have_text(re.compile(r"^\d{6}$"))
+    expect(teacher.locator("#check-in-qr svg")).to_be_visible()
+    assert_accessible(teacher, "teacher-check-in")
+
+    student.get_by_role("link", name="Check in").click()
+    student.get_by_label("Code shown by your teacher").fill(code.text_content())
+    student.get_by_role("button", name="Check in").click()
+    expect(student.locator("#check-in-result")).to_have_text("You are checked in: present.")
+    assert_accessible(student, "student-check-in")
+    expect(teacher.locator("#check-in-count")).to_have_text("1 checked in; 1 of 1 present")
+
+    student.get_by_label("Code shown by your teacher").fill("000000")
+    student.get_by_role("button", name="Check in").click()
+    error = student.locator("[data-error-for=check-in-form]")
+    expect(error).to_have_text(re.compile("Wrong or expired code|Already marked"))
+
+    teacher.get_by_role("button", name="Close check-in").click()
+    expect(status_of(teacher, asha["name"])).to_have_text("present (checked in)")
+
+
+def test_the_teacher_reloads_mid_session_and_start_and_done_ask_first(contexts, server):
+    teacher = contexts()
+    sign_up(teacher, server.base_url, "teacher")
+    students = [sign_up(contexts(phone=True), server.base_url, "student") for _ in range(3)]
+    create_class_with(teacher, "Chemistry", *students)
+    assert_accessible(teacher, "teacher-class")
+    expect(teacher.get_by_role("button", name=re.compile("^Mark "))).to_have_count(0)
+
+    teacher.get_by_role("button", name="Start attendance").click()
+    first, second, third = (s["name"] for s in students)
+    teacher.get_by_role("button", name=f"Mark {first} present").click()
+    teacher.get_by_role("button", name=f"Mark {second} absent").click()
+    expect(status_of(teacher, second)).to_have_text("absent")
+
+    teacher.reload()
+    expect(status_of(teacher, first)).to_have_text("present")
+    expect(status_of(teacher, second)).to_have_text("absent")
+    expect(status_of(teacher, third)).to_have_text("not yet marked")
+    expect(teacher.locator("#session-status")).to_contain_text("2 of 3 marked")
+
+    teacher.get_by_role("button", name="Start a new session").click()
+    dialog = teacher.get_by_role("dialog")
+    expect(dialog).to_contain_text("A session is live")
+    assert_accessible(teacher, "confirm-restart")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(status_of(teacher, first)).to_have_text("present")  # nothing lost
+
+    teacher.get_by_role("button", name="Done").click()
+    expect(dialog).to_contain_text("1 unmarked student(s) will be saved as absent")
+    dialog.get_by_role("button", name="Done: save attendance").click()
+    expect(teacher.locator("#summary")).to_have_text(
+        "Attendance persisted: 1 present, 2 absent, 3 total"
+    )
+    expect(status_of(teacher, third)).to_have_text("absent")  # the final statuses
+    expect(teacher.get_by_role("button", name=re.compile("^Mark "))).to_have_count(0)
+    history = teacher.locator("#class-history details").first
+    history.locator("summary").click()
+    expect(history).to_contain_text(f"{first}: present")
+    expect(history).to_contain_text(f"{third}: absent")
+    assert_accessible(teacher, "teacher-after-done")
+
+
+def test_a_student_in_two_classes_sees_each_classs_status_apart(contexts, server):
+    teacher, student = contexts(), contexts(phone=True)
+    sign_up(teacher, server.base_url, "teacher")
+    ravi = sign_up(student, server.base_url, "student")
+    create_class_with(teacher, "Art", ravi)
+    create_class_with(teacher, "Music", ravi)
+    teacher.get_by_role("button", name="Start attendance").click()  # Music only
+    teacher.get_by_role("button", name=f"Mark {ravi['name']} absent").click()
+
+    card = {
+        name: student.locator("#student-classes > li").filter(
+            has=student.get_by_role("heading", name=name, exact=True)
         )
-        teacher.get_by_role("button", name="Add student").click()
-        expect(teacher.locator("#roster")).to_contain_text(student_body["name"])
-        teacher.get_by_role("button", name="Start attendance").click()
-        expect(teacher.locator("#summary")).to_contain_text("Attendance started")
-
-        student.reload()  # the new class on the student's page
-        expect(student.locator("#student-classes")).to_contain_text("Biology")
-        expect(student.locator("#connection")).to_have_text("Live: connected")
-
-        for status in ("present", "absent"):
-            teacher.get_by_role("button", name=f"Mark {student_body['name']} {status}").click()
-            expect(student.locator("#live-status")).to_have_text(status)  # live, as it happens
-            expect(teacher.locator("#roster")).to_contain_text(status)
-
-        teacher.get_by_role("button", name="Show summary").click()
-        expect(teacher.locator("#summary")).to_have_text("So far: 0 present, 1 absent, 1 total")
-        teacher.screenshot(path=str(ARTIFACTS / "teacher-live-session.png"), full_page=True)
-
-        teacher.get_by_role("button", name="Done").click()
-        persisted = "Attendance persisted: 0 present, 1 absent, 1 total"
-        expect(teacher.locator("#summary")).to_have_text(persisted)
-        expect(teacher.locator("#class-history")).to_contain_text("0 present, 1 absent, 1 total")
-        expect(student.locator("#live-summary")).to_have_text(persisted)
-        expect(student.locator("[data-persisted-in]")).to_have_text("absent")
-        student.screenshot(path=str(ARTIFACTS / "student-after-done.png"), full_page=True)
-    finally:
-        teacher_context.close()
-        student_context.close()
+        for name in ("Art", "Music")
+    }
+    expect(card["Music"]).to_contain_text("Your status: absent")
+    expect(card["Art"]).to_contain_text("No live session")
+    student.reload()
+    expect(card["Music"]).to_contain_text("Your status: absent")
+    expect(card["Art"]).to_contain_text("No live session")
+    assert_accessible(student, "student-two-classes")
+    teacher.get_by_role("link", name="Back to my classes").click()
+    expect(teacher.locator("#teacher-classes li").filter(has_text="Music")).to_contain_text(
+        "Live now"
+    )
+    expect(teacher.locator("#teacher-classes li").filter(has_text="Art")).not_to_contain_text(
+        "Live now"
+    )
+    assert_accessible(teacher, "teacher-home")
 
 
 def test_the_page_is_served_with_a_policy_that_allows_only_itself(api):

@@ -41,7 +41,7 @@ def state_response(request: Request[Any, Any, Any], state: CheckInState) -> Chec
         code=state.code.code if state.code else None,
         valid_until=iso_timestamp(state.code.valid_until) if state.code else None,
         check_in_url=url,
-        qr_svg=segno.make(url, error="m").svg_inline(scale=4, border=2) if url else None,
+        qr_svg=segno.make(url, error="m").svg_inline(border=2, omitsize=True) if url else None,
     )
 
 

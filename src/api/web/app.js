@@ -1,23 +1,36 @@
-// Live Attendance web client: plain JavaScript, no build step. Talks to the same API as any
-// other client (JSON envelope over HTTP, live events over /ws).
+// Live Attendance web client: plain JavaScript, no build step. It talks to the same API as
+// any other client: the JSON envelope over HTTP, and the live protocol v2 over /ws. What it
+// shows comes from one state, filled by SESSION_STATE and kept current by the numbered events.
 "use strict";
 
-const state = { token: localStorage.getItem("token"), me: null, socket: null, retry: 0, classId: null };
+const V2 = "live-attendance.v2";
+const GAP_WAIT_MS = 1000; // frames from another server process may arrive a little late
+
+const state = {
+  token: localStorage.getItem("token"),
+  me: null,
+  socket: null,
+  retry: 0,
+  reconnecting: false,
+  classes: new Map(), // id -> {id, className, teacherId, studentIds}
+  live: new Map(), // classId -> {seq, privateMarks, session, summary, final, early: Map seq -> frame}
+  roster: new Map(), // the open class's students: id -> {id, name, email}
+  persisted: new Map(), // a student's classId -> {mine, history}, from HTTP
+  gapTimer: null,
+  errorTarget: null, // where the answer to the last live event goes if it is an ERROR
+  checkInTimer: null,
+};
 const $ = (id) => document.getElementById(id);
+
+// ---------------------------------------------------------------- helpers
 
 async function api(method, path, body) {
   const headers = { "Content-Type": "application/json" };
   if (state.token) headers.Authorization = state.token;
   const response = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined });
   const payload = await response.json();
-  if (!payload.success) throw new Error(payload.error);
+  if (!payload.success) throw Object.assign(new Error(payload.error), { status: response.status });
   return payload.data;
-}
-
-function say(text) { $("message").textContent = text || ""; }
-
-function show(viewId) {
-  for (const id of ["auth-view", "teacher-view", "class-view", "student-view"]) $(id).hidden = id !== viewId;
 }
 
 function element(tag, props = {}, ...children) {
@@ -26,7 +39,80 @@ function element(tag, props = {}, ...children) {
   return node;
 }
 
-// ---------------------------------------------------------------- session and socket
+function showError(target, error) {
+  const node = typeof target === "string" ? $(target) : target;
+  if (node) node.textContent = error ? error.message || String(error) : "";
+}
+
+function formError(form) { return document.querySelector(`[data-error-for="${form.id}"]`); }
+
+function counts(data) { return `${data.present} present, ${data.absent} absent, ${data.total} total`; }
+
+function time(iso) { return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); }
+
+function notice(text, lasting = false) {
+  const node = $("notice");
+  node.textContent = text;
+  node.hidden = !text;
+  clearTimeout(notice.timer);
+  if (text && !lasting) notice.timer = setTimeout(() => { node.hidden = true; }, 6000);
+}
+
+function ask(question, yes) {
+  const dialog = $("confirm");
+  $("confirm-text").textContent = question;
+  $("confirm-yes").textContent = yes;
+  dialog.returnValue = "";
+  dialog.showModal();
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "yes"), { once: true });
+  });
+}
+
+// ---------------------------------------------------------------- routes
+
+const VIEWS = ["auth-view", "teacher-view", "class-view", "check-in-view", "student-view", "student-check-in-view"];
+
+function show(viewId) {
+  for (const id of VIEWS) $(id).hidden = id !== viewId;
+  clearInterval(state.checkInTimer);
+}
+
+function route() {
+  const [, first, id, second, code] = location.hash.split("/");
+  return { first: first || "", id, second, code };
+}
+
+async function render() {
+  if (!state.me) return show("auth-view");
+  const { first, id, second, code } = route();
+  try {
+    if (state.me.role === "teacher") {
+      if (first === "class" && id && second === "check-in") return await showCheckIn(id);
+      if (first === "class" && id) return await showClass(id);
+      return showTeacherHome();
+    }
+    if (first === "check-in" && id) return showStudentCheckIn(id, second || code || "");
+    return showStudentHome();
+  } catch (error) {
+    notice(error.message);
+    if (error.status === 401) logOut();
+  }
+}
+
+window.addEventListener("hashchange", render);
+
+// Redraws what the live state shows on the current screen, without asking the server.
+function refresh() {
+  if (!state.me) return;
+  const { id } = route();
+  if (!$("teacher-view").hidden) showTeacherHome();
+  else if (!$("class-view").hidden) renderSession(id);
+  else if (!$("check-in-view").hidden) renderCheckInCount(id);
+  else if (!$("student-view").hidden) renderStudentHome();
+}
+
+// ---------------------------------------------------------------- signing in
 
 async function start() {
   if (!state.token) return show("auth-view");
@@ -37,20 +123,33 @@ async function start() {
   }
   $("who").textContent = `${state.me.name} (${state.me.role})`;
   $("logout").hidden = false;
+  await loadClasses();
   connect();
-  if (state.me.role === "teacher") await showTeacherHome();
-  else await showStudentHome();
+  await render();
+}
+
+async function loadClasses() {
+  state.classes = new Map((await api("GET", "/class")).map((c) => [c.id, c]));
 }
 
 function logOut() {
   localStorage.removeItem("token");
-  Object.assign(state, { token: null, me: null, classId: null });
-  if (state.socket) state.socket.close();
+  const socket = state.socket;
+  Object.assign(state, { token: null, me: null, socket: null, classes: new Map(), live: new Map(), persisted: new Map() });
+  if (socket) socket.close();
   $("who").textContent = "";
   $("logout").hidden = true;
   $("connection").hidden = true;
   show("auth-view");
 }
+
+async function signedIn(token) {
+  state.token = token;
+  localStorage.setItem("token", token);
+  await start();
+}
+
+// ---------------------------------------------------------------- the live socket
 
 function setConnection(text, open) {
   const badge = $("connection");
@@ -61,183 +160,451 @@ function setConnection(text, open) {
 
 function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const socket = new WebSocket(`${scheme}://${location.host}/ws?token=${encodeURIComponent(state.token)}`);
+  const socket = new WebSocket(`${scheme}://${location.host}/ws?token=${encodeURIComponent(state.token)}`, V2);
   state.socket = socket;
   setConnection("Live: connecting…", false);
   socket.onopen = () => { state.retry = 0; setConnection("Live: connected", true); };
-  socket.onmessage = (message) => onEvent(JSON.parse(message.data));
+  socket.onmessage = (message) => onFrame(JSON.parse(message.data));
   socket.onclose = () => {
     if (state.socket !== socket || !state.token) return;
     const delay = Math.min(10000, 500 * 2 ** state.retry++);
-    setConnection(`Live: reconnecting in ${Math.round(delay / 1000)} s…`, false);
+    state.reconnecting = true;
+    setConnection("Live: reconnecting…", false);
+    notice("Connection lost: reconnecting…", true);
     setTimeout(() => { if (state.token && state.socket === socket) connect(); }, delay);
   };
 }
 
-function send(event, data) {
-  if (!state.socket || state.socket.readyState !== WebSocket.OPEN) return say("Not connected yet, try again in a moment.");
+function send(event, data, errorTarget) {
+  state.errorTarget = errorTarget || null;
+  if (!state.socket || state.socket.readyState !== WebSocket.OPEN) {
+    showError(errorTarget, "Not connected yet: try again in a moment.");
+    return false;
+  }
   state.socket.send(JSON.stringify({ event, data }));
+  return true;
 }
 
-function counts(data) { return `${data.present} present, ${data.absent} absent, ${data.total} total`; }
+function resync() {
+  clearTimeout(state.gapTimer);
+  state.gapTimer = null;
+  send("RESYNC", {});
+}
 
-function onEvent({ event, data }) {
-  if (event === "ERROR") return say(data.message);
-  if (event === "ATTENDANCE_MARKED") {
-    const cell = document.querySelector(`[data-status-of="${data.studentId}"]`);
-    if (cell) setStatus(cell, data.status);
-    if (state.me.role === "student" && data.studentId === state.me.id) setStatus($("live-status"), data.status);
+function onFrame(frame) {
+  const { event, data } = frame;
+  if (event === "ERROR") {
+    showError(state.errorTarget || "session-error", data.message);
+    if (!state.errorTarget) notice(data.message);
+  } else if (event === "SESSION_STATE") {
+    applyState(data.classes);
+  } else if (event === "CLASS_JOINED") {
+    loadClasses().then(resync).then(render); // the state of the new class follows
+  } else if (frame.seq !== undefined) {
+    receiveNumbered(frame);
+  }
+}
+
+function applyState(classes) {
+  clearTimeout(state.gapTimer);
+  state.gapTimer = null;
+  const live = new Map();
+  for (const entry of classes) {
+    const before = state.live.get(entry.classId);
+    live.set(entry.classId, {
+      seq: entry.seq,
+      privateMarks: entry.privateMarks,
+      session: entry.session && { ...entry.session, marks: new Map(entry.session.marks.map((m) => [m.studentId, m])) },
+      summary: entry.session ? before?.summary ?? null : null,
+      final: entry.session ? null : before?.final ?? null,
+      early: new Map(),
+    });
+  }
+  state.live = live;
+  if (state.reconnecting) {
+    state.reconnecting = false;
+    notice("Reconnected: the view is up to date again.");
+  }
+  refresh();
+}
+
+// Frames are applied in the order of their class's numbers; a frame that comes early waits
+// for the ones before it, and if they do not come soon the client asks for the state again.
+function receiveNumbered(frame) {
+  const cls = state.live.get(frame.data.classId);
+  if (!cls) return resync();
+  if (frame.seq <= cls.seq) return;
+  const privateForMe = cls.privateMarks && state.me.role === "student";
+  if (frame.seq === cls.seq + 1 || privateForMe) {
+    applyFrame(cls, frame);
+    for (let next = cls.early.get(cls.seq + 1); next; next = cls.early.get(cls.seq + 1)) {
+      cls.early.delete(next.seq);
+      applyFrame(cls, next);
+    }
+  } else {
+    cls.early.set(frame.seq, frame);
+    if (!state.gapTimer) state.gapTimer = setTimeout(resync, GAP_WAIT_MS);
+  }
+  refresh();
+}
+
+function afterDone(classId) {
+  if (state.me.role === "teacher") {
+    if (!$("class-view").hidden && route().id === classId) loadHistory(classId);
+  } else {
+    loadPersisted(classId).then(refresh);
+  }
+}
+
+function applyFrame(cls, { event, data, seq }) {
+  cls.seq = seq;
+  if (event === "SESSION_STARTED") {
+    cls.session = { id: data.sessionId, startedAt: data.startedAt, checkInOpen: false, marks: new Map() };
+    cls.summary = null;
+    cls.final = null;
+  } else if (event === "ATTENDANCE_MARKED" && cls.session) {
+    cls.session.marks.set(data.studentId, data);
   } else if (event === "TODAY_SUMMARY") {
-    $("summary").textContent = `So far: ${counts(data)}`;
-  } else if (event === "MY_ATTENDANCE") {
-    setStatus($("live-status"), data.status);
-  } else if (event === "DONE") {
-    if (state.me.role === "teacher") {
-      $("summary").textContent = `${data.message}: ${counts(data)}`;
-      if (state.classId) loadHistory(state.classId);
-    } else {
-      $("live-summary").textContent = `${data.message}: ${counts(data)}`;
-      showStudentHome();
+    cls.summary = data;
+  } else if (event === "CHECK_IN_STATE" && cls.session) {
+    cls.session.checkInOpen = data.open;
+  } else if (event === "DONE" || event === "SESSION_ENDED") {
+    if (!cls.session) return; // DONE, then SESSION_ENDED with the same number
+    cls.final = { ...data, marks: cls.session.marks };
+    cls.session = null;
+    afterDone(data.classId);
+  }
+}
+
+// ---------------------------------------------------------------- teacher: classes
+
+function showTeacherHome() {
+  show("teacher-view");
+  const items = [...state.classes.values()].map((classroom) => {
+    const live = state.live.get(classroom.id)?.session;
+    const link = element("a", { href: `#/class/${classroom.id}`, textContent: classroom.className });
+    const facts = element("span", { textContent: `${classroom.studentIds.length} students` });
+    const badge = live ? element("span", { className: "badge", textContent: "Live now" }) : "";
+    return element("li", {}, link, facts, badge);
+  });
+  $("teacher-classes").replaceChildren(...items);
+  if (!items.length) $("teacher-classes").append(element("li", { textContent: "No classes yet: create one above." }));
+}
+
+async function showClass(classId) {
+  const opening = $("class-view").dataset.classId !== classId || $("class-view").hidden;
+  if (opening) {
+    const details = await api("GET", `/class/${classId}`);
+    state.roster = new Map(details.students.map((s) => [s.id, s]));
+    $("class-view").dataset.classId = classId;
+    $("class-title").textContent = details.className;
+    for (const id of ["session-error", "add-error", "options-error", "summary"]) $(id).textContent = "";
+    $("student-search").value = "";
+    $("student-results").replaceChildren();
+    show("class-view");
+    await loadHistory(classId);
+  }
+  renderSession(classId);
+}
+
+function renderSession(classId) {
+  const cls = state.live.get(classId);
+  const session = cls?.session;
+  $("private-marks").checked = Boolean(cls?.privateMarks);
+  $("show-summary").hidden = $("done").hidden = $("check-in-link").hidden = !session;
+  $("check-in-link").href = `#/class/${classId}/check-in`;
+  $("check-in-link").textContent = session?.checkInOpen ? "Show check-in code" : "Self check-in";
+  $("start-session").textContent = session ? "Start a new session" : "Start attendance";
+  $("start-session").className = session ? "secondary" : "";
+  if (session) {
+    const marked = session.marks.size;
+    $("session-status").textContent = `Live since ${time(session.startedAt)}: ${marked} of ${state.roster.size} marked.`;
+    $("summary").textContent = cls.summary ? `Summary: ${counts(cls.summary)}` : "";
+  } else if (cls?.final) {
+    $("session-status").textContent = "No live session. The last one was saved.";
+    $("summary").textContent = `Attendance persisted: ${counts(cls.final)}`;
+  } else {
+    $("session-status").textContent = "No live session.";
+  }
+  $("roster").replaceChildren(...[...state.roster.values()].map((student) => rosterRow(classId, student, session, cls?.final)));
+  if (!state.roster.size) $("roster").append(element("tr", {}, element("td", { colSpan: 3, textContent: "No students yet: add some below." })));
+}
+
+function statusText(mark, final) {
+  if (mark) return mark.checkedIn ? `${mark.status} (checked in)` : mark.status;
+  return final ? "absent" : "not yet marked";
+}
+
+function rosterRow(classId, student, session, final) {
+  const mark = session ? session.marks.get(student.id) : final?.marks.get(student.id);
+  const status = element("span", { textContent: statusText(mark, final && !session) });
+  status.className = `status-${mark ? mark.status : final && !session ? "absent" : "none"}`;
+  status.dataset.statusOf = student.id;
+  const actions = element("div", { className: "mark" });
+  if (session) {
+    for (const choice of ["present", "absent"]) {
+      const button = element("button", { type: "button", className: choice, textContent: choice === "present" ? "Present" : "Absent" });
+      button.setAttribute("aria-label", `Mark ${student.name} ${choice}`);
+      button.setAttribute("aria-pressed", String(mark?.status === choice && !mark.checkedIn));
+      button.onclick = () => send("ATTENDANCE_MARKED", { classId, studentId: student.id, status: choice }, "session-error");
+      actions.append(button);
     }
   }
-}
-
-function setStatus(node, status) {
-  node.textContent = status;
-  node.className = `status-${status}`;
-}
-
-// ---------------------------------------------------------------- teacher
-
-async function showTeacherHome() {
-  state.classId = null;
-  show("teacher-view");
-  const list = $("teacher-classes");
-  list.replaceChildren();
-  for (const classroom of await api("GET", "/class")) {
-    const open = element("button", { type: "button", textContent: "Open" });
-    open.setAttribute("aria-label", `Open ${classroom.className}`);
-    open.onclick = () => openClass(classroom.id);
-    list.append(element("li", {}, element("span", { textContent: `${classroom.className} (${classroom.studentIds.length} students)` }), open));
-  }
-}
-
-async function openClass(classId) {
-  state.classId = classId;
-  say("");
-  $("summary").textContent = "";
-  const [details, students] = await Promise.all([api("GET", `/class/${classId}`), api("GET", "/students")]);
-  show("class-view");
-  $("class-title").textContent = details.className;
-  const enrolled = new Set(details.students.map((s) => s.id));
-  $("student-picker").replaceChildren(
-    ...students.filter((s) => !enrolled.has(s.id)).map((s) => element("option", { value: s.id, textContent: `${s.name} <${s.email}>` })),
-  );
-  $("roster").replaceChildren(...details.students.map(rosterRow));
-  await loadHistory(classId);
-}
-
-function rosterRow(student) {
-  const status = element("span", { textContent: "not yet updated" });
-  status.dataset.statusOf = student.id;
-  const buttons = ["present", "absent"].map((choice) => {
-    const button = element("button", { type: "button", className: choice, textContent: choice === "present" ? "Present" : "Absent" });
-    button.setAttribute("aria-label", `Mark ${student.name} ${choice}`);
-    button.onclick = () => send("ATTENDANCE_MARKED", { studentId: student.id, status: choice, classId: state.classId });
-    return button;
-  });
-  return element("tr", {}, element("td", { textContent: student.name }), element("td", {}, status), element("td", {}, element("div", { className: "mark" }, ...buttons)));
+  return element("tr", {}, element("td", { className: "name", textContent: student.name }), element("td", {}, status), element("td", {}, actions));
 }
 
 async function loadHistory(classId) {
   const sessions = await api("GET", `/class/${classId}/attendance`);
-  $("class-history").replaceChildren(
-    ...sessions.map((s) => element("li", { textContent: `${new Date(s.startedAt).toLocaleString()}: ${counts(s)}` })),
-  );
-  if (!sessions.length) $("class-history").append(element("li", { textContent: "No finished sessions yet." }));
+  const items = sessions.map((s) => {
+    const rows = s.attendance.map((record) => {
+      const name = state.roster.get(record.studentId)?.name ?? record.studentId;
+      return element("li", {}, `${name}: `, element("span", { className: `status-${record.status}`, textContent: record.status }));
+    });
+    const when = `${new Date(s.startedAt).toLocaleDateString()} ${time(s.startedAt)}–${time(s.endedAt)}`;
+    return element("li", {}, element("details", {}, element("summary", { textContent: `${when}: ${counts(s)}` }), element("ul", {}, ...rows)));
+  });
+  $("class-history").replaceChildren(...items);
+  if (!items.length) $("class-history").append(element("li", { textContent: "No finished sessions yet." }));
+}
+
+async function startAttendance() {
+  const classId = route().id;
+  const button = $("start-session");
+  if (state.live.get(classId)?.session) {
+    const replace = await ask("A session is live. Start a new one? Its marks will be lost.", "Start a new session");
+    if (!replace) return;
+  }
+  button.disabled = true;
+  showError("session-error", null);
+  try {
+    await api("POST", "/attendance/start", { classId });
+  } catch (error) {
+    showError("session-error", error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function finishAttendance() {
+  const classId = route().id;
+  const unmarked = state.roster.size - (state.live.get(classId)?.session?.marks.size ?? 0);
+  const question = unmarked ? `Close the session? ${unmarked} unmarked student(s) will be saved as absent.` : "Close the session and save it?";
+  if (await ask(question, "Done: save attendance")) send("DONE", { classId }, "session-error");
+}
+
+let searchTimer = null;
+function searchStudents() {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(async () => {
+    const text = $("student-search").value.trim();
+    const results = $("student-results");
+    showError("add-error", null);
+    if (!text) return results.replaceChildren();
+    try {
+      const found = await api("GET", `/students?search=${encodeURIComponent(text)}&limit=10`);
+      const items = found.filter((s) => !state.roster.has(s.id)).map((student) => {
+        const add = element("button", { type: "button", textContent: "Add" });
+        add.setAttribute("aria-label", `Add ${student.name}`);
+        add.onclick = () => addStudent(student);
+        return element("li", {}, element("span", { className: "name", textContent: student.email ? `${student.name} (${student.email})` : student.name }), add);
+      });
+      results.replaceChildren(...items);
+      if (!items.length) results.append(element("li", { textContent: "No student found." }));
+    } catch (error) {
+      showError("add-error", error);
+    }
+  }, 250);
+}
+
+async function addStudent(student) {
+  const classId = route().id;
+  try {
+    await api("POST", `/class/${classId}/add-student`, { studentId: student.id });
+    state.roster.set(student.id, student);
+    await loadClasses();
+    $("student-search").value = "";
+    $("student-results").replaceChildren();
+    renderSession(classId);
+  } catch (error) {
+    showError("add-error", error);
+  }
+}
+
+async function changePrivateMarks() {
+  const classId = route().id;
+  const box = $("private-marks");
+  showError("options-error", null);
+  try {
+    const changed = await api("PATCH", `/class/${classId}`, { privateMarks: box.checked });
+    const cls = state.live.get(classId);
+    if (cls) cls.privateMarks = changed.privateMarks;
+  } catch (error) {
+    box.checked = !box.checked;
+    showError("options-error", error);
+  }
+}
+
+// ---------------------------------------------------------------- teacher: check-in screen
+
+async function showCheckIn(classId) {
+  const classroom = state.classes.get(classId);
+  $("check-in-title").textContent = `Check in to ${classroom ? classroom.className : "the class"}`;
+  $("check-in-back").href = `#/class/${classId}`;
+  $("check-in-address").textContent = `${location.host}/#/check-in/${classId}`;
+  showError("check-in-error", null);
+  show("check-in-view");
+  let checkIn;
+  try {
+    checkIn = await api("POST", `/class/${classId}/check-in/open`);
+  } catch (error) {
+    return showError("check-in-error", error);
+  }
+  const showCode = (current) => {
+    $("check-in-code").textContent = current.code ?? "—";
+    $("check-in-qr").innerHTML = current.qrSvg ?? "";
+    checkIn = current;
+  };
+  showCode(checkIn);
+  renderCheckInCount(classId);
+  state.checkInTimer = setInterval(async () => {
+    const left = Math.max(0, Math.ceil((new Date(checkIn.validUntil) - Date.now()) / 1000));
+    $("check-in-countdown").textContent = `New code in ${left} s`;
+    renderCheckInCount(classId);
+    if (left === 0) {
+      try { showCode(await api("GET", `/class/${classId}/check-in`)); } catch (error) { showError("check-in-error", error); }
+    }
+  }, 1000);
+}
+
+function renderCheckInCount(classId) {
+  const session = state.live.get(classId)?.session;
+  if (!session) return ($("check-in-count").textContent = "The session has ended.");
+  const marks = [...session.marks.values()];
+  const checkedIn = marks.filter((m) => m.checkedIn).length;
+  const present = marks.filter((m) => m.status === "present").length;
+  $("check-in-count").textContent = `${checkedIn} checked in; ${present} of ${state.classes.get(classId)?.studentIds.length ?? "?"} present`;
+}
+
+async function closeCheckIn() {
+  const classId = route().id;
+  try {
+    await api("POST", `/class/${classId}/check-in/close`);
+    location.hash = `#/class/${classId}`;
+  } catch (error) {
+    showError("check-in-error", error);
+  }
 }
 
 // ---------------------------------------------------------------- student
 
-async function showStudentHome() {
-  show("student-view");
-  const list = $("student-classes");
-  const classes = await api("GET", "/class");
-  const items = await Promise.all(classes.map(async (classroom) => {
-    const [mine, history] = await Promise.all([
-      api("GET", `/class/${classroom.id}/my-attendance`),
-      api("GET", `/class/${classroom.id}/my-history`),
-    ]);
-    const check = element("button", { type: "button", className: "secondary", textContent: "Check my live status" });
-    check.setAttribute("aria-label", `Check my live status in ${classroom.className}`);
-    check.onclick = () => send("MY_ATTENDANCE", { classId: classroom.id });
-    const last = element("span", { textContent: mine.status ?? "no finished session yet" });
-    last.dataset.persistedIn = classroom.id;
-    const past = element("ul", { ariaLabel: `History of ${classroom.className}` },
-      ...history.map((h) => element("li", { textContent: `${new Date(h.startedAt).toLocaleString()}: ${h.status}` })));
-    return element("li", {}, element("strong", { textContent: classroom.className }),
-      element("span", {}, "Last session: ", last), check, past);
-  }));
-  list.replaceChildren(...items);
-  if (!$("live-panel")) {
-    list.before(element("p", { id: "live-panel" }, "Live status: ",
-      element("span", { id: "live-status", textContent: "not yet updated" }), " ",
-      element("span", { id: "live-summary" })));
-    $("live-panel").setAttribute("aria-live", "polite");
-  }
+async function loadPersisted(classId) {
+  const [mine, history] = await Promise.all([
+    api("GET", `/class/${classId}/my-attendance`),
+    api("GET", `/class/${classId}/my-history`),
+  ]);
+  state.persisted.set(classId, { mine, history });
 }
 
-// ---------------------------------------------------------------- forms
+async function showStudentHome() {
+  await Promise.all([...state.classes.keys()].filter((id) => !state.persisted.has(id)).map(loadPersisted));
+  show("student-view");
+  renderStudentHome();
+}
+
+function renderStudentHome() {
+  const items = [...state.classes.values()]
+    .filter((classroom) => state.persisted.has(classroom.id))
+    .map((classroom) => studentCard(classroom, state.persisted.get(classroom.id)));
+  $("student-classes").replaceChildren(...items);
+  if (!items.length) $("student-classes").append(element("li", { textContent: "You are in no class yet: your teacher adds you." }));
+}
+
+function studentCard(classroom, { mine, history }) {
+  const cls = state.live.get(classroom.id);
+  const session = cls?.session;
+  const live = element("p", { className: "live-line" });
+  live.dataset.liveIn = classroom.id;
+  if (session) {
+    const mark = session.marks.get(state.me.id);
+    live.append(`Attendance started at ${time(session.startedAt)}. Your status: `,
+      element("span", { className: `status-${mark ? mark.status : "none"}`, textContent: mark ? mark.status : "not yet marked" }));
+  } else if (cls?.final) {
+    live.append(`Attendance saved: ${counts(cls.final)}.`);
+  } else {
+    live.append("No live session.");
+  }
+  const card = element("li", {}, element("h3", { textContent: classroom.className }), live);
+  if (session?.checkInOpen && !session.marks.get(state.me.id)) {
+    card.append(element("a", { className: "button", href: `#/check-in/${classroom.id}`, textContent: "Check in" }));
+  }
+  const last = element("p", {}, "Last session: ", element("span", { textContent: mine.status ?? "none yet" }));
+  const past = element("details", {}, element("summary", { textContent: `History (${history.length})` }),
+    element("ul", {}, ...history.map((h) => element("li", { textContent: `${new Date(h.startedAt).toLocaleDateString()} ${time(h.startedAt)}: ${h.status}` }))));
+  card.append(last, past);
+  return card;
+}
+
+function showStudentCheckIn(classId, code) {
+  const classroom = state.classes.get(classId);
+  $("student-check-in-title").textContent = `Check in to ${classroom ? classroom.className : "your class"}`;
+  const form = $("check-in-form");
+  form.dataset.classId = classId;
+  if ($("student-check-in-view").hidden) {
+    $("check-in-input").value = code;
+    $("check-in-result").textContent = "";
+    showError(formError(form), null);
+  }
+  show("student-check-in-view");
+}
+
+// ---------------------------------------------------------------- forms and buttons
 
 function formData(form) { return Object.fromEntries(new FormData(form).entries()); }
 
 function onSubmit(id, handler) {
   $(id).addEventListener("submit", async (event) => {
     event.preventDefault();
-    say("");
-    try { await handler(event.target); } catch (error) { say(error.message); }
+    const form = event.target;
+    const button = form.querySelector("button[type=submit]");
+    showError(formError(form), null);
+    button.disabled = true;
+    try { await handler(form); } catch (error) { showError(formError(form), error); } finally { button.disabled = false; }
   });
 }
 
 onSubmit("login-form", async (form) => {
   const { token } = await api("POST", "/auth/login", formData(form));
-  state.token = token;
-  localStorage.setItem("token", token);
-  await start();
+  await signedIn(token);
 });
 
 onSubmit("signup-form", async (form) => {
   const body = formData(form);
   await api("POST", "/auth/signup", body);
   const { token } = await api("POST", "/auth/login", { email: body.email, password: body.password });
-  state.token = token;
-  localStorage.setItem("token", token);
-  await start();
+  await signedIn(token);
 });
 
 onSubmit("create-class-form", async (form) => {
-  await api("POST", "/class", formData(form));
+  const created = await api("POST", "/class", formData(form));
   form.reset();
-  await showTeacherHome();
+  await loadClasses();
+  resync();
+  location.hash = `#/class/${created.id}`;
 });
 
-onSubmit("add-student-form", async (form) => {
-  const { studentId } = formData(form);
-  if (!studentId) throw new Error("No student left to add.");
-  await api("POST", `/class/${state.classId}/add-student`, { studentId });
-  await openClass(state.classId);
+onSubmit("check-in-form", async (form) => {
+  const classId = form.dataset.classId;
+  $("check-in-result").textContent = "";
+  await api("POST", `/class/${classId}/check-in`, { code: formData(form).code.trim() });
+  $("check-in-result").textContent = "You are checked in: present.";
 });
 
-$("start-session").onclick = async () => {
-  try {
-    const started = await api("POST", "/attendance/start", { classId: state.classId });
-    for (const cell of document.querySelectorAll("[data-status-of]")) cell.textContent = "not yet updated";
-    $("summary").textContent = `Attendance started at ${new Date(started.startedAt).toLocaleTimeString()}`;
-  } catch (error) { say(error.message); }
-};
-$("show-summary").onclick = () => send("TODAY_SUMMARY", { classId: state.classId });
-$("done").onclick = () => send("DONE", { classId: state.classId });
-$("back").onclick = () => showTeacherHome();
+$("start-session").onclick = startAttendance;
+$("show-summary").onclick = () => send("TODAY_SUMMARY", { classId: route().id }, "session-error");
+$("done").onclick = finishAttendance;
+$("student-search").oninput = searchStudents;
+$("private-marks").onchange = changePrivateMarks;
+$("close-check-in").onclick = closeCheckIn;
 $("logout").onclick = logOut;
 
 start();
