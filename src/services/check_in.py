@@ -57,12 +57,17 @@ class CheckInService:
         code, no mark from the teacher."""
         async with self._uow() as uow:
             await load_enrolled_class(uow.classes, student, class_id)
+            session = await uow.attendance.find_active(student, class_id)
+        if session is None:
+            raise NoActiveSession(class_id)
+        # Counted outside any unit of work: holding one pooled connection while waiting for
+        # another would let a burst of check-ins exhaust the pool.
+        if not await self._attempts.take(self._policy.check_in_checks(session.id, student.user_id)):
+            raise TooManyAttempts(class_id)
+        async with self._uow() as uow:
             session = await uow.attendance.find_active(student, class_id, with_marks=True)
-            if session is None:
+            if session is None:  # it ended meanwhile
                 raise NoActiveSession(class_id)
-            checks = self._policy.check_in_checks(session.id, student.user_id)
-            if not await self._attempts.take(checks):
-                raise TooManyAttempts(class_id)
             if not session.check_in(student.user_id, code, self._clock.now()):
                 return
             seq = await uow.attendance.save_mark(session, student.user_id)

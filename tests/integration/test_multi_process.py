@@ -326,3 +326,31 @@ def test_v2_sockets_get_their_state_again_after_the_listener_comes_back(
     ]
     # Nothing replayed without a number reaches a v2 socket.
     assert all("seq" in m for m in heard if m["event"] != "SESSION_STATE")
+
+
+def test_check_in_attempts_hold_their_limit_across_processes_at_once(
+    server, server_b, make_account, make_class, start_session
+):
+    teacher, student = make_account("teacher"), make_account()
+    classroom = make_class(teacher, student)
+    start_session(teacher, classroom)
+    path = f"/class/{classroom['id']}/check-in"
+    opened = httpx.post(f"{server.base_url}{path}/open", headers={"Authorization": teacher.token})
+    wrong = str((int(opened.json()["data"]["code"]) + 1) % 10**6).zfill(6)
+
+    async def attempt_everywhere() -> list[int]:
+        async with httpx.AsyncClient(timeout=30) as client:
+            answers = await asyncio.gather(
+                *(
+                    client.post(
+                        f"{base}{path}",
+                        json={"code": wrong},
+                        headers={"Authorization": student.token},
+                    )
+                    for base in [server.base_url, server_b.base_url] * 20
+                )
+            )
+        return sorted(answer.status_code for answer in answers)
+
+    # The default allowance is 10 per student and session, wherever the attempts land.
+    assert asyncio.run(attempt_everywhere()) == [400] * 10 + [429] * 30

@@ -262,3 +262,59 @@ def test_authorize_on_the_openapi_page_sends_the_token_to_routes_that_need_it(
         page.screenshot(path=str(ARTIFACTS / "openapi-authorized.png"))
     finally:
         page.close()
+
+
+def test_a_lost_connection_is_noticed_and_the_view_catches_up(contexts, server):
+    teacher, student = contexts(), contexts(phone=True)
+    sign_up(teacher, server.base_url, "teacher")
+    mia = sign_up(student, server.base_url, "student")
+    create_class_with(teacher, "Geography", mia)
+    teacher.get_by_role("button", name="Start attendance").click()
+    card = student.locator("#student-classes > li").first
+    expect(card).to_contain_text("Your status: not yet marked")
+
+    # The phone loses its connection (as when it sleeps), and misses a mark meanwhile.
+    student.evaluate("state.socket.onclose = null; state.socket.close()")
+    teacher.get_by_role("button", name=f"Mark {mia['name']} present").click()
+    expect(status_of(teacher, mia["name"])).to_have_text("present")
+    expect(card).to_contain_text("Your status: not yet marked")
+    student.evaluate("state.reconnecting = true; connect()")  # what onclose does, at once
+    expect(student.locator("#notice")).to_have_text("Reconnected: the view is up to date again.")
+    expect(card).to_contain_text("Your status: present")
+
+
+def test_a_teacher_can_run_a_session_from_the_keyboard_alone(contexts, server):
+    teacher = contexts()
+    sign_up(teacher, server.base_url, "teacher")
+    noor = sign_up(contexts(phone=True), server.base_url, "student")
+    create_class_with(teacher, "History", noor)
+
+    def tab_to(name: str) -> None:
+        for _ in range(60):
+            teacher.keyboard.press("Tab")
+            focused = teacher.evaluate(
+                "document.activeElement.getAttribute('aria-label')"
+                " || document.activeElement.textContent"
+            )
+            if focused.strip() == name:
+                return
+        raise AssertionError(f"{name!r} cannot be reached with Tab")
+
+    tab_to("Start attendance")
+    teacher.keyboard.press("Enter")
+    expect(teacher.locator("#session-status")).to_contain_text("Live since")
+    tab_to(f"Mark {noor['name']} absent")
+    teacher.keyboard.press("Space")
+    expect(status_of(teacher, noor["name"])).to_have_text("absent")
+    tab_to("Done")
+    teacher.keyboard.press("Enter")
+    expect(teacher.get_by_role("dialog")).to_be_visible()
+    teacher.keyboard.press("Escape")  # changed my mind
+    expect(teacher.get_by_role("dialog")).to_be_hidden()
+    expect(teacher.locator("#session-status")).to_contain_text("Live since")
+    tab_to("Done")
+    teacher.keyboard.press("Enter")
+    teacher.keyboard.press("Enter")  # the dialog's first button: save
+    expect(teacher.locator("#summary")).to_have_text(
+        "Attendance persisted: 0 present, 1 absent, 1 total"
+    )

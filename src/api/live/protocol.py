@@ -194,9 +194,7 @@ def _class_state(state: ClassLiveState) -> dict[str, Any]:
             "id": str(session.id),
             "startedAt": iso_timestamp(session.started_at),
             "checkInOpen": session.check_in_open,
-            "marks": [
-                {**_mark_data(mark), "checkedIn": mark.checked_in} for mark in session.marks
-            ],
+            "marks": [{**_mark_data(mark), "checkedIn": mark.checked_in} for mark in session.marks],
         },
     }
 

@@ -32,6 +32,7 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 LiveState = Callable[[Identity], Awaitable[list[ClassLiveState]]]
 
 MAX_PENDING_FRAMES = 4096
+RESYNCS_AT_ONCE = 4
 
 
 def text_message(text: str) -> dict[str, Any]:
@@ -173,6 +174,9 @@ class SocketRegistry:
         self._by_class: dict[UUID, set[LiveConnection]] = {}
         self._live_state = live_state
         self._resyncs: set[asyncio.Task[None]] = set()
+        # After the bus was away every v2 socket is sent its state: a few reads at a time, so
+        # thousands of sockets do not queue for the database pool all at once.
+        self._resync_slots = asyncio.Semaphore(RESYNCS_AT_ONCE)
 
     def connect(self, identity: Identity, send: Send, v2: bool = False) -> LiveConnection:
         connection = LiveConnection(identity, send, v2)
@@ -269,7 +273,12 @@ class SocketRegistry:
                 connection.push(encoded)
 
     def _resync_later(self, connection: LiveConnection) -> None:
-        task = asyncio.get_running_loop().create_task(self.resync(connection))
+        async def in_turn() -> None:
+            async with self._resync_slots:
+                if not connection.closed:
+                    await self.resync(connection)
+
+        task = asyncio.get_running_loop().create_task(in_turn())
         self._resyncs.add(task)
         task.add_done_callback(self._resyncs.discard)
 

@@ -256,8 +256,7 @@ class SqlAttendanceRepository:
         checked_in: set[UUID] = set()
         if with_marks:
             found = await connection.fetch(
-                "SELECT student_id, status, checked_in FROM attendance_marks"
-                " WHERE session_id = $1",
+                "SELECT student_id, status, checked_in FROM attendance_marks WHERE session_id = $1",
                 row["id"],
             )
             marks = {mark["student_id"]: AttendanceStatus(mark["status"]) for mark in found}
