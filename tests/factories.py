@@ -37,6 +37,8 @@ class UserFactory(DataclassFactory[User]):
 class ClassroomFactory(DataclassFactory[Classroom]):
     student_ids = Use(list)
     private_marks = False  # the assignment's behaviour unless a test turns options on
+    extra_statuses = ()
+    archived = False
     events = Use(list)
 
 
@@ -48,6 +50,7 @@ class AttendanceSessionFactory(DataclassFactory[AttendanceSession]):
     checked_in = Use(set)
     ended_at = None
     private_marks = False
+    extra_statuses = Use(frozenset)
     check_in_open = False
     check_in_secret = None
     events = Use(list)

@@ -20,6 +20,7 @@ from api.controllers.auth import AuthController, my_account
 from api.controllers.check_in import CheckInController
 from api.controllers.classes import ClassController
 from api.controllers.health import health
+from api.controllers.records import RecordsController, my_report
 from api.controllers.students import list_students
 from api.docs import SCHEMA_PATH, docs_assets, openapi_config
 from api.errors import EXCEPTION_HANDLERS
@@ -38,6 +39,7 @@ from services.auth import AuthService
 from services.check_in import CheckInService
 from services.classes import ClassService
 from services.health import HealthService
+from services.records import RecordsService
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,7 @@ class ApiServices:
     classes: ClassService
     attendance: AttendanceService
     check_in: CheckInService
+    records: RecordsService
     health: HealthService
     events: EventBus
 
@@ -91,6 +94,8 @@ def create_app(
                     my_history,
                     attendance_history,
                     CheckInController,
+                    RecordsController,
+                    my_report,
                 ],
             ),
         ],
@@ -99,6 +104,7 @@ def create_app(
             "class_service": _provide(services.classes),
             "attendance_service": _provide(services.attendance),
             "check_in_service": _provide(services.check_in),
+            "records_service": _provide(services.records),
             "health_service": _provide(services.health),
             "socket_registry": _provide(socket_registry),
             "limits": _provide(limits),

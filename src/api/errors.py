@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from domain.errors import (
     AlreadyMarkedByTeacher,
     CheckInClosed,
+    ClassArchived,
     ClassNotFound,
     DomainError,
     EmailAlreadyExists,
@@ -19,6 +20,8 @@ from domain.errors import (
     NotClassMember,
     NotClassTeacher,
     NotEnrolledInClass,
+    SessionNotFound,
+    StatusNotAllowed,
     StudentNotFound,
     TooManyAttempts,
     UserNotFound,
@@ -58,6 +61,9 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     CheckInClosed: (409, "Check-in is closed"),
     WrongCheckInCode: (400, "Wrong or expired code"),
     AlreadyMarkedByTeacher: (409, "Already marked by the teacher"),
+    StatusNotAllowed: (400, "Status not enabled for this class"),
+    ClassArchived: (409, "Class is archived"),
+    SessionNotFound: (404, "Session not found"),
 }
 
 # Framework errors by status; 403 carries the guard's own text.

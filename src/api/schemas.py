@@ -1,10 +1,10 @@
 """Request and response bodies (msgspec), with the contract's field names and rules."""
 
 from datetime import UTC, datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 from uuid import UUID
 
-from msgspec import Meta, Struct
+from msgspec import Meta, Struct, field
 
 from domain.statuses import AttendanceStatus
 from domain.users import MAX_PASSWORD_BYTES, Role
@@ -107,10 +107,11 @@ class AttendanceStartedResponse(Struct, rename="camel"):
 
 class StudentStatusResponse(Struct, rename="camel"):
     student_id: UUID
-    status: AttendanceStatus
+    status: AttendanceStatus  # as corrected, if it was
+    corrected: bool
 
 
-class FinishedSessionResponse(Struct, rename="camel"):
+class FinishedSessionResponse(Struct, rename="camel", omit_defaults=True):
     id: UUID
     started_at: str
     ended_at: str
@@ -118,25 +119,87 @@ class FinishedSessionResponse(Struct, rename="camel"):
     absent: int
     total: int
     attendance: list[StudentStatusResponse]
+    late: int | None = None  # in a class that uses late and excused
+    excused: int | None = None
 
 
 class MyHistoryEntry(Struct, rename="camel"):
     session_id: UUID
     started_at: str
     ended_at: str
-    status: AttendanceStatus
+    status: AttendanceStatus  # as corrected, if it was
+    corrected: bool
 
 
-class ClassOptionsRequest(Struct, rename="camel"):
+ClassName = Annotated[str, Meta(min_length=1, max_length=200, pattern=STORABLE_TEXT_PATTERN)]
+ExtraStatus = Literal["late", "excused"]
+
+
+class ClassChangesRequest(Struct, rename="camel"):
+    class_name: ClassName | None = None
     private_marks: bool | None = None
+    extra_statuses: Annotated[list[ExtraStatus], Meta(max_length=2)] | None = None
+    archived: bool | None = None
 
 
-class ClassOptionsResponse(Struct, rename="camel"):
+class ClassSettingsResponse(Struct, rename="camel"):
     id: UUID
     class_name: str
     teacher_id: UUID
     student_ids: list[UUID]
     private_marks: bool
+    statuses: list[AttendanceStatus]  # present and absent, and those the class enabled
+    archived: bool
+
+
+class CorrectionRequest(Struct, rename="camel"):
+    student_id: UuidText
+    status: AttendanceStatus
+    note: Annotated[str, Meta(max_length=500, pattern=STORABLE_TEXT_PATTERN)] | None = None
+
+
+class CorrectionResponse(Struct, rename="camel"):
+    class_id: UUID
+    session_id: UUID
+    student_id: UUID
+    from_status: AttendanceStatus
+    to_status: AttendanceStatus
+    note: str | None
+    corrected_by: UUID
+    corrected_at: str
+
+
+class StudentReportRow(Struct, rename="camel"):
+    student_id: UUID
+    name: str
+    email: str | None
+    sessions: int  # sessions the student has a record in
+    present: int
+    absent: int
+    late: int
+    excused: int
+    rate: float | None  # (present + late) / (sessions - excused); None when that is 0
+
+
+class ClassReportResponse(Struct, rename="camel", kw_only=True):
+    class_id: UUID
+    class_name: str
+    from_: str | None = field(name="from")  # the period's first day, as asked
+    to: str | None  # its last day
+    sessions_held: int
+    students: list[StudentReportRow]
+
+
+class MyClassReport(Struct, rename="camel"):
+    class_id: UUID
+    class_name: str
+    sessions_held: int
+    sessions: int
+    present: int
+    absent: int
+    late: int
+    excused: int
+    rate: float | None
 
 
 class CheckInRequest(Struct):

@@ -19,6 +19,7 @@ from services.auth import AuthService
 from services.check_in import CheckInService
 from services.classes import ClassService
 from services.health import HealthService
+from services.records import RecordsService
 
 
 class Container(containers.DeclarativeContainer):
@@ -73,6 +74,7 @@ class Container(containers.DeclarativeContainer):
         attempts=attempt_counter,
         policy=attempt_policy,
     )
+    records_service = providers.Singleton(RecordsService, uow=unit_of_work.provider, clock=clock)
     health_service = providers.Singleton(HealthService, database)
 
     api_services = providers.Singleton(
@@ -81,6 +83,7 @@ class Container(containers.DeclarativeContainer):
         classes=class_service,
         attendance=attendance_service,
         check_in=check_in_service,
+        records=records_service,
         health=health_service,
         events=event_bus,
     )

@@ -9,6 +9,7 @@ from domain.errors import (
     CheckInClosed,
     NoActiveSession,
     NotEnrolledInClass,
+    StatusNotAllowed,
     StudentNotFound,
     WrongCheckInCode,
 )
@@ -22,7 +23,7 @@ from domain.events import (
     SessionStarted,
     SummaryShared,
 )
-from domain.statuses import AttendanceStatus, AttendanceSummary
+from domain.statuses import BASIC_STATUSES, AttendanceStatus, AttendanceSummary
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +33,8 @@ class AttendanceRecord:
     session_id: UUID
     class_id: UUID
     student_id: UUID
-    status: AttendanceStatus
+    status: AttendanceStatus  # as corrected, if it was
+    corrected: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +44,11 @@ class FinishedSession:
     started_at: datetime
     ended_at: datetime
     records: list[AttendanceRecord]
+    detailed: bool = False  # the class uses late or excused: its summary counts them
 
     @property
     def summary(self) -> AttendanceSummary:
-        return AttendanceSummary.of([record.status for record in self.records])
+        return AttendanceSummary.of([record.status for record in self.records], self.detailed)
 
 
 @dataclass(slots=True)
@@ -63,6 +66,7 @@ class AttendanceSession:
     checked_in: set[UUID] = field(default_factory=set)  # marks the students made themselves
     ended_at: datetime | None = None
     private_marks: bool = False  # a student hears only their own mark
+    extra_statuses: frozenset[AttendanceStatus] = frozenset()  # late, excused, if enabled
     check_in_open: bool = False
     check_in_secret: bytes | None = None
     events: list[LiveMessage] = field(default_factory=list, compare=False, repr=False)
@@ -76,6 +80,7 @@ class AttendanceSession:
             roster=frozenset(classroom.student_ids),
             started_at=at,
             private_marks=classroom.private_marks,
+            extra_statuses=frozenset(classroom.extra_statuses),
         )
         session._record(SessionStarted(session_id, at))
         return session
@@ -87,6 +92,8 @@ class AttendanceSession:
     def mark(self, student_id: UUID, status: AttendanceStatus) -> None:
         """The teacher records a student's status; marking again overwrites, a check-in too."""
         self._ensure_active()
+        if status not in BASIC_STATUSES and status not in self.extra_statuses:
+            raise StatusNotAllowed(status)  # checked first: it is part of the payload
         if student_id not in self.roster:
             raise StudentNotFound(student_id)
         self.marks[student_id] = status
@@ -136,7 +143,7 @@ class AttendanceSession:
 
     def summary(self) -> AttendanceSummary:
         """Counts the students marked so far."""
-        return AttendanceSummary.of(list(self.marks.values()))
+        return AttendanceSummary.of(list(self.marks.values()), bool(self.extra_statuses))
 
     def share_summary(self) -> AttendanceSummary:
         """The summary so far, for the whole class to hear."""
@@ -154,7 +161,9 @@ class AttendanceSession:
             AttendanceRecord(self.id, self.class_id, student_id, status)
             for student_id, status in self.marks.items()
         ]
-        finished = FinishedSession(self.id, self.class_id, self.started_at, at, records)
+        finished = FinishedSession(
+            self.id, self.class_id, self.started_at, at, records, bool(self.extra_statuses)
+        )
         self._record(AttendanceFinished(finished.summary, self.id))
         return finished
 

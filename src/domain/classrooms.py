@@ -1,7 +1,8 @@
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from domain.events import ClassJoined, LiveMessage
+from domain.events import ClassJoined, ClassLeft, LiveMessage
+from domain.statuses import BASIC_STATUSES, EXTRA_STATUSES, AttendanceStatus
 from domain.users import Identity, Role
 
 
@@ -15,6 +16,8 @@ class Classroom:
     teacher_id: UUID
     student_ids: list[UUID] = field(default_factory=list)
     private_marks: bool = False  # in its live sessions, a student hears only their own mark
+    extra_statuses: tuple[AttendanceStatus, ...] = ()  # late, excused: off unless enabled
+    archived: bool = False  # hidden from lists, records kept, no new sessions
     events: list[LiveMessage] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
@@ -42,3 +45,20 @@ class Classroom:
         self.student_ids.append(student_id)
         self.events.append(ClassJoined(self.id, student_id))
         return True
+
+    def remove(self, student_id: UUID) -> bool:
+        """Takes the student off the roster (their past records stay); returns whether
+        anything changed."""
+        if not self.has_student(student_id):
+            return False
+        self.student_ids.remove(student_id)
+        self.events.append(ClassLeft(self.id, student_id))
+        return True
+
+    def enable_statuses(self, extra: list[AttendanceStatus]) -> None:
+        """Which of late and excused the class allows besides present and absent."""
+        self.extra_statuses = tuple(status for status in EXTRA_STATUSES if status in extra)
+
+    @property
+    def statuses(self) -> tuple[AttendanceStatus, ...]:
+        return BASIC_STATUSES + self.extra_statuses

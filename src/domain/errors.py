@@ -59,3 +59,15 @@ class WrongCheckInCode(DomainError):
 
 class AlreadyMarkedByTeacher(DomainError):
     """A check-in never replaces the teacher's mark."""
+
+
+class StatusNotAllowed(DomainError):
+    """Late or excused in a class that has not enabled it."""
+
+
+class ClassArchived(DomainError):
+    """An archived class starts no session."""
+
+
+class SessionNotFound(DomainError):
+    """No finished session of that class with that id."""

@@ -64,9 +64,17 @@ class ClassJoined:
 
 
 @dataclass(frozen=True, slots=True)
+class ClassLeft:
+    """A student was taken off a class's roster: from now on they hear none of it."""
+
+    class_id: UUID
+    user_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
 class StatesRequested:
     """Every live client should be sent the state of its classes afresh (the event bus was
     away, so broadcasts may have been missed). Never crosses processes."""
 
 
-LiveMessage = ClassBroadcast | ClassJoined | StatesRequested
+LiveMessage = ClassBroadcast | ClassJoined | ClassLeft | StatesRequested

@@ -1,15 +1,18 @@
 """The interfaces the outer layers implement: repositories, the unit of work, and adapters."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 from uuid import UUID
 
-from domain.attendance import AttendanceSession, FinishedSession
+from domain.attendance import AttendanceRecord, AttendanceSession, FinishedSession
 from domain.classrooms import Classroom
+from domain.corrections import Correction
 from domain.events import ClassBroadcast, LiveMessage
+from domain.history import HistoryRow
 from domain.live_state import ClassLiveState
+from domain.reports import ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
 from domain.throttling import AttemptChecks, AttemptRule
 from domain.users import Identity, User, UserSummary
@@ -74,6 +77,15 @@ class AttendanceRepository(Protocol):
         already (two teachers' tabs opening at once agree on one); answers the stored one."""
         ...
 
+    async def get_finished(self, class_id: UUID, session_id: UUID) -> FinishedSession | None:
+        """A finished session of that class, with every record as corrected."""
+        ...
+
+    async def save_correction(self, correction: Correction) -> None:
+        """Adds the correction to the class's audit trail and makes its status the record's
+        current one (the status the session ended with is kept)."""
+        ...
+
     async def next_broadcast_number(self, class_id: UUID) -> int:
         """Takes the class's next broadcast number (1, 2, 3, ...); kept until commit."""
         ...
@@ -97,8 +109,9 @@ class Views(Protocol):
         letter case); at most limit of them."""
         ...
 
-    async def list_for(self, member: Identity) -> list[Classroom]:
-        """The classes a teacher owns or a student is enrolled in, by name."""
+    async def list_for(self, member: Identity, include_archived: bool = False) -> list[Classroom]:
+        """The classes a teacher owns or a student is enrolled in, by name; archived ones only
+        if asked."""
         ...
 
     async def get_with_students(self, class_id: UUID) -> tuple[Classroom, list[UserSummary]] | None:
@@ -131,9 +144,30 @@ class Views(Protocol):
 
     async def student_history(
         self, class_id: UUID, student_id: UUID
-    ) -> list[tuple[FinishedSession, AttendanceStatus]]:
+    ) -> list[tuple[FinishedSession, AttendanceRecord]]:
         """The class's finished sessions the student has a record in, newest first, with the
-        student's status in each (the sessions carry no records)."""
+        student's record in each, as corrected (the sessions carry no records)."""
+        ...
+
+    async def corrections(self, class_id: UUID) -> list[Correction]:
+        """The class's audit trail, newest first."""
+        ...
+
+    async def class_report(
+        self, class_id: UUID, period: ReportPeriod
+    ) -> tuple[int, list[tuple[UserSummary, StudentTally]]]:
+        """The finished sessions held in the period, and each enrolled student's counts (by
+        name)."""
+        ...
+
+    async def student_report(
+        self, student_id: UUID, period: ReportPeriod
+    ) -> list[tuple[Classroom, int, StudentTally]]:
+        """For each class the student is enrolled in: the sessions held and their counts."""
+        ...
+
+    def history_rows(self, class_id: UUID) -> AsyncIterator[HistoryRow]:
+        """One row per finished session and student, oldest session first, streamed."""
         ...
 
 

@@ -7,15 +7,35 @@ from enum import StrEnum
 class AttendanceStatus(StrEnum):
     PRESENT = "present"
     ABSENT = "absent"
+    LATE = "late"  # only in a class that enables it
+    EXCUSED = "excused"  # likewise
+
+
+# What every class allows; a class may enable these too.
+BASIC_STATUSES = (AttendanceStatus.PRESENT, AttendanceStatus.ABSENT)
+EXTRA_STATUSES = (AttendanceStatus.LATE, AttendanceStatus.EXCUSED)
 
 
 @dataclass(frozen=True, slots=True)
 class AttendanceSummary:
+    """Counts of a session's statuses. `late` and `excused` are None in a class that does not
+    use them (the assignment's summary has present, absent and total only)."""
+
     present: int
     absent: int
     total: int
+    late: int | None = None
+    excused: int | None = None
 
     @classmethod
-    def of(cls, statuses: list[AttendanceStatus]) -> "AttendanceSummary":
-        present = sum(1 for status in statuses if status is AttendanceStatus.PRESENT)
-        return cls(present=present, absent=len(statuses) - present, total=len(statuses))
+    def of(cls, statuses: list[AttendanceStatus], detailed: bool = False) -> "AttendanceSummary":
+        def count(wanted: AttendanceStatus) -> int:
+            return sum(1 for status in statuses if status is wanted)
+
+        return cls(
+            present=count(AttendanceStatus.PRESENT),
+            absent=count(AttendanceStatus.ABSENT),
+            total=len(statuses),
+            late=count(AttendanceStatus.LATE) if detailed else None,
+            excused=count(AttendanceStatus.EXCUSED) if detailed else None,
+        )

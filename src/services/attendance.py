@@ -2,8 +2,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from domain.attendance import AttendanceSession, FinishedSession
-from domain.errors import NoActiveSession
+from domain.attendance import AttendanceRecord, AttendanceSession, FinishedSession
+from domain.errors import ClassArchived, NoActiveSession
 from domain.events import ClassBroadcast, LiveMessage
 from domain.live_state import ClassLiveState
 from domain.ports import AttendanceRepository, Clock, EventBus, UnitOfWork, UnitOfWorkFactory
@@ -58,6 +58,8 @@ class AttendanceService:
         """Opens a fresh session for the class, replacing an unfinished one."""
         async with self._uow() as uow:
             classroom = await load_owned_class(uow.classes, teacher, class_id, for_update=True)
+            if classroom.archived:
+                raise ClassArchived(class_id)
             await uow.attendance.discard_active(class_id)
             session = AttendanceSession.open(uuid4(), classroom, self._clock.now())
             await uow.attendance.add(session)
@@ -124,8 +126,9 @@ class AttendanceService:
 
     async def my_history(
         self, student: Identity, class_id: UUID
-    ) -> list[tuple[FinishedSession, AttendanceStatus]]:
-        """The student's status in each finished session of the class, newest first."""
+    ) -> list[tuple[FinishedSession, AttendanceRecord]]:
+        """The student's record (as corrected) in each finished session of the class, newest
+        first."""
         async with self._uow() as uow:
             await load_enrolled_class(uow.classes, student, class_id)
             return await uow.views.student_history(class_id, student.user_id)

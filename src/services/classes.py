@@ -10,7 +10,18 @@ from domain.errors import (
     StudentNotFound,
 )
 from domain.ports import ClassroomRepository, EventBus, UnitOfWorkFactory
+from domain.statuses import AttendanceStatus
 from domain.users import Identity, Role, UserSummary
+
+
+@dataclass(frozen=True, slots=True)
+class ClassChanges:
+    """What a teacher may change about a class; None leaves it as it is."""
+
+    class_name: str | None = None
+    private_marks: bool | None = None
+    extra_statuses: list[AttendanceStatus] | None = None
+    archived: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,16 +83,36 @@ class ClassService:
         await self._events.publish(*classroom.events)
         return classroom
 
-    async def change_options(
-        self, teacher: Identity, class_id: UUID, *, private_marks: bool | None = None
+    async def change_class(
+        self, teacher: Identity, class_id: UUID, changes: ClassChanges
     ) -> Classroom:
-        """Changes the options given; the class's live session follows from its next event."""
+        """Changes what is given; the class's live session follows from its next event."""
         async with self._uow() as uow:
             classroom = await load_owned_class(uow.classes, teacher, class_id, for_update=True)
-            if private_marks is not None:
-                classroom.private_marks = private_marks
+            if changes.class_name is not None:
+                classroom.class_name = changes.class_name
+            if changes.private_marks is not None:
+                classroom.private_marks = changes.private_marks
+            if changes.extra_statuses is not None:
+                classroom.enable_statuses(changes.extra_statuses)
+            if changes.archived is not None:
+                classroom.archived = changes.archived
             await uow.classes.save(classroom)
             await uow.commit()
+        return classroom
+
+    async def remove_student(
+        self, teacher: Identity, class_id: UUID, student_id: UUID | None
+    ) -> Classroom:
+        """Takes the student off the roster; their records stay, and their sockets stop
+        hearing the class at once, on every process."""
+        async with self._uow() as uow:
+            classroom = await load_owned_class(uow.classes, teacher, class_id, for_update=True)
+            if student_id is None or not classroom.remove(student_id):
+                raise StudentNotFound(student_id)
+            await uow.classes.save(classroom)
+            await uow.commit()
+        await self._events.publish(*classroom.events)
         return classroom
 
     async def class_details(self, viewer: Identity, class_id: UUID) -> ClassDetails:
@@ -99,10 +130,11 @@ class ClassService:
             ]
         return ClassDetails(classroom=classroom, students=students)
 
-    async def classes_of(self, member: Identity) -> list[Classroom]:
-        """A teacher's own classes, or the classes a student is enrolled in."""
+    async def classes_of(self, member: Identity, include_archived: bool = False) -> list[Classroom]:
+        """A teacher's own classes, or the classes a student is enrolled in; archived ones
+        only if asked."""
         async with self._uow() as uow:
-            return await uow.views.list_for(member)
+            return await uow.views.list_for(member, include_archived)
 
     async def class_ids_of(self, member: Identity) -> list[UUID]:
         """The ids of the classes whose live events the member hears."""

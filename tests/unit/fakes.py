@@ -1,7 +1,7 @@
 """In-memory stand-ins for the domain's ports, for unit tests of services: no database."""
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
@@ -9,9 +9,12 @@ from uuid import UUID
 
 from domain.attendance import AttendanceSession, FinishedSession
 from domain.classrooms import Classroom
+from domain.corrections import Correction
 from domain.errors import EmailAlreadyExists, InvalidToken
 from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast
+from domain.history import HistoryRow
 from domain.live_state import ClassLiveState, LiveMark, LiveSessionState
+from domain.reports import ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
 from domain.users import Identity, Role, User, UserSummary
 
@@ -26,6 +29,7 @@ class InMemoryStore:
     finished: list[FinishedSession] = field(default_factory=list)
     marked_at: dict[tuple[UUID, UUID], datetime] = field(default_factory=dict)
     live_seq: dict[UUID, int] = field(default_factory=dict)  # per class
+    corrections: list[Correction] = field(default_factory=list)
 
 
 class FakeUsers:
@@ -89,6 +93,7 @@ class FakeAttendance:
         found = copy.deepcopy(max(candidates, key=lambda s: s.started_at))
         found.roster = frozenset(self._store.classes[found.class_id].student_ids)
         found.private_marks = self._store.classes[found.class_id].private_marks
+        found.extra_statuses = frozenset(self._store.classes[found.class_id].extra_statuses)
         if not with_marks:
             found.marks = {}
             found.checked_in = set()
@@ -101,6 +106,7 @@ class FakeAttendance:
         found = copy.deepcopy(session)
         found.roster = frozenset(self._store.classes[found.class_id].student_ids)
         found.private_marks = self._store.classes[found.class_id].private_marks
+        found.extra_statuses = frozenset(self._store.classes[found.class_id].extra_statuses)
         return found
 
     async def add(self, session: AttendanceSession) -> None:
@@ -127,6 +133,24 @@ class FakeAttendance:
         if stored.check_in_secret is None:
             stored.check_in_secret = session.check_in_secret
         return stored.check_in_secret
+
+    async def get_finished(self, class_id: UUID, session_id: UUID) -> FinishedSession | None:
+        found = next(
+            (f for f in self._store.finished if f.id == session_id and f.class_id == class_id),
+            None,
+        )
+        return copy.deepcopy(found)
+
+    async def save_correction(self, correction: Correction) -> None:
+        self._store.corrections.append(correction)
+        for finished in self._store.finished:
+            if finished.id == correction.session_id:
+                finished.records = [
+                    replace(r, status=correction.to_status, corrected=True)
+                    if r.student_id == correction.student_id
+                    else r
+                    for r in finished.records
+                ]
 
     async def next_broadcast_number(self, class_id: UUID) -> int:
         self._store.live_seq[class_id] = self._store.live_seq.get(class_id, 0) + 1
@@ -163,9 +187,13 @@ class FakeViews:
         )
         return found[:limit] if limit is not None else found
 
-    async def list_for(self, member: Identity) -> list[Classroom]:
+    async def list_for(self, member: Identity, include_archived: bool = False) -> list[Classroom]:
         return sorted(
-            (copy.deepcopy(c) for c in self._store.classes.values() if c.is_visible_to(member)),
+            (
+                copy.deepcopy(c)
+                for c in self._store.classes.values()
+                if c.is_visible_to(member) and (include_archived or not c.archived)
+            ),
             key=lambda c: (c.class_name, str(c.id)),
         )
 
@@ -182,7 +210,7 @@ class FakeViews:
         return classroom, students
 
     async def ids_for(self, member: Identity) -> list[UUID]:
-        return [classroom.id for classroom in await self.list_for(member)]
+        return [classroom.id for classroom in await self.list_for(member, True)]
 
     async def latest_status(self, class_id: UUID, student_id: UUID) -> AttendanceStatus | None:
         for finished in await self.finished_sessions(class_id):
@@ -193,11 +221,83 @@ class FakeViews:
 
     async def student_history(self, class_id: UUID, student_id: UUID):
         return [
-            (finished, record.status)
+            (finished, record)
             for finished in await self.finished_sessions(class_id)
             for record in finished.records
             if record.student_id == student_id
         ]
+
+    async def corrections(self, class_id: UUID) -> list[Correction]:
+        return sorted(
+            (c for c in self._store.corrections if c.class_id == class_id),
+            key=lambda c: c.corrected_at,
+            reverse=True,
+        )
+
+    def _tallies(self, class_id: UUID, period: ReportPeriod):
+        held = [
+            f
+            for f in self._store.finished
+            if f.class_id == class_id
+            and (period.since is None or f.started_at >= period.since)
+            and (period.until is None or f.started_at < period.until)
+        ]
+        by_student: dict[UUID, list[AttendanceStatus]] = {}
+        for finished in held:
+            for record in finished.records:
+                by_student.setdefault(record.student_id, []).append(record.status)
+
+        def tally(student_id: UUID) -> StudentTally:
+            statuses = by_student.get(student_id, [])
+            return StudentTally(
+                class_id,
+                student_id,
+                len(statuses),
+                *(statuses.count(s) for s in AttendanceStatus),
+            )
+
+        return len(held), tally
+
+    async def class_report(self, class_id: UUID, period: ReportPeriod):
+        held, tally = self._tallies(class_id, period)
+        _, students = await self.get_with_students(class_id)
+        return held, [(s, tally(s.id)) for s in sorted(students, key=lambda s: (s.name, str(s.id)))]
+
+    async def student_report(self, student_id: UUID, period: ReportPeriod):
+        found = []
+        for classroom in await self.list_for(Identity(student_id, Role.STUDENT), True):
+            held, tally = self._tallies(classroom.id, period)
+            found.append((classroom, held, tally(student_id)))
+        return found
+
+    async def history_rows(self, class_id: UUID):
+        users = self._store.users
+        for finished in sorted(self._store.finished, key=lambda f: (f.started_at, str(f.id))):
+            if finished.class_id != class_id:
+                continue
+            for record in sorted(
+                finished.records, key=lambda r: (users[r.student_id].name, str(r.student_id))
+            ):
+                original = next(
+                    (
+                        c.from_status
+                        for c in sorted(self._store.corrections, key=lambda c: c.corrected_at)
+                        if c.session_id == finished.id and c.student_id == record.student_id
+                    ),
+                    record.status,
+                )
+                user = users[record.student_id]
+                yield HistoryRow(
+                    finished.id,
+                    finished.started_at,
+                    finished.ended_at,
+                    record.student_id,
+                    user.name,
+                    user.email,
+                    record.status,
+                    original,
+                    record.corrected,
+                )
 
     async def finished_sessions(self, class_id: UUID) -> list[FinishedSession]:
         return sorted(
@@ -288,7 +388,8 @@ class FakeUnitOfWork:
 
     async def commit(self) -> None:
         self.commits += 1
-        for name in ("users", "classes", "sessions", "finished", "marked_at", "live_seq"):
+        names = ("users", "classes", "sessions", "finished", "marked_at", "live_seq", "corrections")
+        for name in names:
             setattr(self._committed_store, name, getattr(self._working, name))
         self._working = copy.deepcopy(self._committed_store)
         self.users = FakeUsers(self._working)

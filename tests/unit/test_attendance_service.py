@@ -224,11 +224,11 @@ async def test_a_student_s_history_lists_their_status_per_finished_session(
         await attendance.start(teacher, classroom.id)
         await attendance.mark(teacher, alice.user_id, status)
         await attendance.finish(teacher)
-    assert [status for _, status in await attendance.my_history(alice, classroom.id)] == [
+    assert [r.status for _, r in await attendance.my_history(alice, classroom.id)] == [
         ABSENT,
         PRESENT,
     ]
-    assert [status for _, status in await attendance.my_history(bob, classroom.id)] == [
+    assert [r.status for _, r in await attendance.my_history(bob, classroom.id)] == [
         ABSENT,
         ABSENT,
     ]

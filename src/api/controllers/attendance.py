@@ -27,7 +27,7 @@ from services.attendance import AttendanceService
     guards=[teacher_only],
     status_code=200,
     tags=["attendance"],
-    responses=failures(400, 401, 403, 404, 413),
+    responses=failures(400, 401, 403, 404, 409, 413),
 )
 async def start_attendance(
     request: Request[Identity, str, Any],
@@ -80,8 +80,10 @@ async def attendance_history(
                 present=session.summary.present,
                 absent=session.summary.absent,
                 total=session.summary.total,
+                late=session.summary.late,
+                excused=session.summary.excused,
                 attendance=[
-                    StudentStatusResponse(record.student_id, record.status)
+                    StudentStatusResponse(record.student_id, record.status, record.corrected)
                     for record in session.records
                 ],
             )
@@ -109,8 +111,9 @@ async def my_history(
                 session_id=session.id,
                 started_at=iso_timestamp(session.started_at),
                 ended_at=iso_timestamp(session.ended_at),
-                status=status,
+                status=record.status,
+                corrected=record.corrected,
             )
-            for session, status in history
+            for session, record in history
         ]
     )

@@ -1,26 +1,39 @@
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api.authentication import teacher_only
-from api.controllers.paths import class_id_from_path
+from api.controllers.paths import class_id_from_path, uuid_or_none
 from api.openapi import failures
 from api.schemas import (
     AddStudentRequest,
+    ClassChangesRequest,
     ClassDetailsResponse,
-    ClassOptionsRequest,
-    ClassOptionsResponse,
     ClassResponse,
+    ClassSettingsResponse,
     CreateClassRequest,
     StudentResponse,
     Success,
 )
 from domain.classrooms import Classroom
+from domain.statuses import AttendanceStatus
 from domain.users import Identity
-from services.classes import ClassService
+from services.classes import ClassChanges, ClassService
+
+
+def settings_response(classroom: Classroom) -> ClassSettingsResponse:
+    return ClassSettingsResponse(
+        id=classroom.id,
+        class_name=classroom.class_name,
+        teacher_id=classroom.teacher_id,
+        student_ids=list(classroom.student_ids),
+        private_marks=classroom.private_marks,
+        statuses=list(classroom.statuses),
+        archived=classroom.archived,
+    )
 
 
 def class_response(classroom: Classroom) -> ClassResponse:
@@ -36,12 +49,18 @@ class ClassController(Controller):
     path = "/class"
     tags = ["classes"]
 
-    @get("/", responses=failures(401))
+    @get("/", responses=failures(400, 401))
     async def my_classes(
-        self, request: Request[Identity, str, Any], class_service: NamedDependency[ClassService]
+        self,
+        request: Request[Identity, str, Any],
+        class_service: NamedDependency[ClassService],
+        include_archived: Annotated[
+            bool, QueryParameter(name="includeArchived", description="Archived classes too")
+        ] = False,
     ) -> Success[list[ClassResponse]]:
-        """A teacher's own classes, or the classes a student is enrolled in."""
-        classes = await class_service.classes_of(request.user)
+        """A teacher's own classes, or the classes a student is enrolled in (archived ones
+        only with includeArchived=true)."""
+        classes = await class_service.classes_of(request.user, include_archived)
         return Success(data=[class_response(classroom) for classroom in classes])
 
     @post("/", guards=[teacher_only], status_code=201, responses=failures(400, 401, 403, 413))
@@ -73,28 +92,49 @@ class ClassController(Controller):
         return Success(data=class_response(classroom))
 
     @patch("/{class_id:str}", guards=[teacher_only], responses=failures(400, 401, 403, 404, 413))
-    async def change_options(
+    async def change_class(
         self,
         request: Request[Identity, str, Any],
         class_id: FromPath[str],
-        data: JSONBody[ClassOptionsRequest],
+        data: JSONBody[ClassChangesRequest],
         class_service: NamedDependency[ClassService],
-    ) -> Success[ClassOptionsResponse]:
-        """Changes the class's options; those left out stay as they are. `privateMarks`: a
-        student's socket hears only their own mark (and the summaries); the teacher's, every
-        mark."""
-        classroom = await class_service.change_options(
-            request.user, class_id_from_path(class_id), private_marks=data.private_marks
+    ) -> Success[ClassSettingsResponse]:
+        """Renames the class or changes its options; what is left out stays as it is.
+        `privateMarks`: a student's socket hears only their own mark. `extraStatuses`: which
+        of `late` and `excused` the class allows. `archived`: hidden from lists, records
+        kept, no new sessions."""
+        changes = ClassChanges(
+            class_name=data.class_name,
+            private_marks=data.private_marks,
+            extra_statuses=None
+            if data.extra_statuses is None
+            else [AttendanceStatus(status) for status in data.extra_statuses],
+            archived=data.archived,
         )
-        return Success(
-            data=ClassOptionsResponse(
-                id=classroom.id,
-                class_name=classroom.class_name,
-                teacher_id=classroom.teacher_id,
-                student_ids=list(classroom.student_ids),
-                private_marks=classroom.private_marks,
-            )
+        classroom = await class_service.change_class(
+            request.user, class_id_from_path(class_id), changes
         )
+        return Success(data=settings_response(classroom))
+
+    @delete(
+        "/{class_id:str}/students/{student_id:str}",
+        guards=[teacher_only],
+        status_code=200,
+        responses=failures(401, 403, 404),
+    )
+    async def remove_student(
+        self,
+        request: Request[Identity, str, Any],
+        class_id: FromPath[str],
+        student_id: FromPath[str],
+        class_service: NamedDependency[ClassService],
+    ) -> Success[ClassResponse]:
+        """Takes a student off the class (their records stay); they stop hearing it at
+        once."""
+        classroom = await class_service.remove_student(
+            request.user, class_id_from_path(class_id), uuid_or_none(student_id)
+        )
+        return Success(data=class_response(classroom))
 
     @get("/{class_id:str}", responses=failures(401, 403, 404))
     async def class_details(

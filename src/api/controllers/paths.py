@@ -9,3 +9,11 @@ def class_id_from_path(raw: str) -> UUID:
         return UUID(raw)
     except ValueError:
         raise ClassNotFound(raw) from None
+
+
+def uuid_or_none(raw: str) -> UUID | None:
+    """A path id checked after the class (a bad one then names nothing: 404)."""
+    try:
+        return UUID(raw)
+    except ValueError:
+        return None

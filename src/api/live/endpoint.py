@@ -31,7 +31,7 @@ from api.live.protocol import (
     parse_payload,
 )
 from api.live.registry import LiveConnection, SocketRegistry
-from domain.errors import DomainError, InvalidToken
+from domain.errors import DomainError, InvalidToken, StatusNotAllowed
 from domain.ports import Unavailable
 from domain.users import Role
 from services.attendance import AttendanceService
@@ -62,7 +62,7 @@ class LiveEventHandler:
     async def handle(self, asgi_message: dict[str, Any]) -> None:
         try:
             await self._dispatch(parse_client_frame(asgi_message, self._max_frame_bytes))
-        except InvalidFrame:
+        except (InvalidFrame, StatusNotAllowed):  # late or excused where the class has not them
             self._connection.push_text(error_frame(INVALID_MESSAGE_FORMAT))
         except (DomainError, Unavailable) as error:
             self._connection.push_text(error_frame(answer_for(error).message))

@@ -91,7 +91,10 @@ def error_frame(message: str) -> str:
 
 
 def _counts(summary: AttendanceSummary) -> dict[str, int]:
-    return {"present": summary.present, "absent": summary.absent, "total": summary.total}
+    counts = {"present": summary.present, "absent": summary.absent, "total": summary.total}
+    if summary.late is not None:  # a class that uses late and excused
+        counts |= {"late": summary.late, "excused": summary.excused or 0}
+    return counts
 
 
 def _mark_data(event: AttendanceMarked) -> dict[str, Any]:
@@ -143,6 +146,7 @@ CLASS_FRAMES: dict[type, tuple[Heard, ...]] = {
 # The frames only v2 sockets hear, apart from the class broadcasts above.
 SESSION_STATE = "SESSION_STATE"
 CLASS_JOINED = "CLASS_JOINED"
+CLASS_LEFT = "CLASS_LEFT"
 CHECKED_IN = "CHECKED_IN"
 
 
@@ -203,6 +207,10 @@ def class_joined_frame(class_id: UUID) -> str:
     return frame(CLASS_JOINED, {"classId": str(class_id)})
 
 
+def class_left_frame(class_id: UUID) -> str:
+    return frame(CLASS_LEFT, {"classId": str(class_id)})
+
+
 def my_attendance_frame(status: AttendanceStatus | None) -> str:
     return frame("MY_ATTENDANCE", {"status": status.value if status else NOT_YET_UPDATED})
 
@@ -223,7 +231,8 @@ class Addressed(msgspec.Struct, kw_only=True):
 
 class Mark(Addressed, kw_only=True):
     studentId: UuidText
-    status: Literal["present", "absent"]
+    # Late and excused only where the class enabled them (checked with the session).
+    status: Literal["present", "absent", "late", "excused"]
 
 
 class ForClass(Addressed, kw_only=True):

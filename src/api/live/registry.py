@@ -16,12 +16,13 @@ from api.errors import INTERNAL_SERVER_ERROR, answer_for
 from api.live.protocol import (
     TRY_AGAIN_LATER,
     class_joined_frame,
+    class_left_frame,
     error_frame,
     state_frame,
     v1_frames,
     v2_frames,
 )
-from domain.events import ClassBroadcast, ClassJoined, LiveMessage, StatesRequested
+from domain.events import ClassBroadcast, ClassJoined, ClassLeft, LiveMessage, StatesRequested
 from domain.live_state import ClassLiveState
 from domain.ports import Unavailable
 from domain.users import Identity
@@ -241,6 +242,14 @@ class SocketRegistry:
                     if connection.v2:
                         joined = joined or text_message(class_joined_frame(class_id))
                         connection.push(joined)
+            case ClassLeft(class_id=class_id, user_id=user_id):
+                left = None
+                for connection in self._by_user.get(user_id, ()):
+                    connection.class_ids.discard(class_id)
+                    _discard(self._by_class, class_id, connection)
+                    if connection.v2:
+                        left = left or text_message(class_left_frame(class_id))
+                        connection.push(left)
             case StatesRequested():
                 for connections in self._by_user.values():
                     for connection in connections:

@@ -24,6 +24,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 metadata = UUIDBase.metadata
 
+# Every status a record may hold, as SQL (which of them a class allows is the domain's rule).
+STATUSES = "('present', 'absent', 'late', 'excused')"
+
 
 class UserModel(UUIDBase):
     __tablename__ = "users"
@@ -56,6 +59,12 @@ class ClassModel(UUIDBase):
     live_seq: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     # Students hear only their own marks (the teacher hears every one).
     private_marks: Mapped[bool] = mapped_column(server_default=text("false"))
+    # Statuses beyond present and absent the class allows: late, excused.
+    extra_statuses: Mapped[list[str]] = mapped_column(
+        ARRAY(String), default=list, server_default=text("'{}'")
+    )
+    # Hidden from lists, its records kept; no new sessions.
+    archived: Mapped[bool] = mapped_column(server_default=text("false"))
 
 
 class AttendanceSessionModel(UUIDBase):
@@ -83,13 +92,17 @@ class AttendanceModel(UUIDBase):
     __tablename__ = "attendance"
     __table_args__ = (
         UniqueConstraint("session_id", "student_id", name="uq_attendance_session_student"),
-        CheckConstraint("status IN ('present', 'absent')", name="status"),
+        CheckConstraint(f"status IN {STATUSES}", name="status"),
+        CheckConstraint(f"corrected_status IN {STATUSES}", name="corrected_status"),
         Index("ix_attendance_class_student", "class_id", "student_id"),
     )
 
     class_id: Mapped[UUID] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"))
     student_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # As the session ended; a correction never changes it (see AttendanceCorrectionModel).
     status: Mapped[str] = mapped_column(String)
+    # The latest correction's status, if any: what history and reports show.
+    corrected_status: Mapped[str | None] = mapped_column(String, nullable=True)
     session_id: Mapped[UUID] = mapped_column(
         ForeignKey("attendance_sessions.id", ondelete="CASCADE")
     )
@@ -102,7 +115,7 @@ class AttendanceMarkModel(UUIDBase):
     __tablename__ = "attendance_marks"
     __table_args__ = (
         UniqueConstraint("session_id", "student_id", name="uq_attendance_marks_session_student"),
-        CheckConstraint("status IN ('present', 'absent')", name="status"),
+        CheckConstraint(f"status IN {STATUSES}", name="status"),
     )
 
     session_id: Mapped[UUID] = mapped_column(
@@ -117,6 +130,28 @@ class AttendanceMarkModel(UUIDBase):
     )
     # The student checked in with the code (a teacher's mark is never replaced by one).
     checked_in: Mapped[bool] = mapped_column(server_default=text("false"))
+
+
+class AttendanceCorrectionModel(UUIDBase):
+    """The audit trail: one row per change of a finished session's status for one student."""
+
+    __tablename__ = "attendance_corrections"
+    __table_args__ = (
+        Index("ix_attendance_corrections_class", "class_id", "corrected_at"),
+        CheckConstraint(f"from_status IN {STATUSES}", name="from_status"),
+        CheckConstraint(f"to_status IN {STATUSES}", name="to_status"),
+    )
+
+    class_id: Mapped[UUID] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"))
+    session_id: Mapped[UUID] = mapped_column(
+        ForeignKey("attendance_sessions.id", ondelete="CASCADE")
+    )
+    student_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    from_status: Mapped[str] = mapped_column(String)
+    to_status: Mapped[str] = mapped_column(String)
+    note: Mapped[str | None] = mapped_column(String, nullable=True)
+    corrected_by: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    corrected_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
 
 
 class AttemptCounterModel(DefaultBase):

@@ -9,11 +9,20 @@ from asyncpg.transaction import Transaction
 
 from domain.attendance import AttendanceSession, FinishedSession
 from domain.classrooms import Classroom
+from domain.corrections import Correction
 from domain.errors import EmailAlreadyExists
 from domain.statuses import AttendanceStatus
 from domain.users import Identity, User
 from infrastructure.database.pool import Database
-from infrastructure.database.rows import USER_COLUMNS, classroom_from, membership, user_from
+from infrastructure.database.rows import (
+    CURRENT_STATUS,
+    USER_COLUMNS,
+    classroom_from,
+    is_detailed,
+    membership,
+    record_from,
+    user_from,
+)
 
 ACQUIRE_TIMEOUT_SECONDS = 5
 
@@ -109,30 +118,35 @@ class SqlClassroomRepository:
     async def add(self, classroom: Classroom) -> None:
         connection = await self._db.transaction()
         await connection.execute(
-            "INSERT INTO classes (id, class_name, teacher_id, student_ids, private_marks)"
-            " VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO classes"
+            " (id, class_name, teacher_id, student_ids, private_marks, extra_statuses, archived)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
             classroom.id,
             classroom.class_name,
             classroom.teacher_id,
             list(classroom.student_ids),
             classroom.private_marks,
+            [status.value for status in classroom.extra_statuses],
+            classroom.archived,
         )
 
     async def save(self, classroom: Classroom) -> None:
         connection = await self._db.transaction()
         await connection.execute(
-            "UPDATE classes SET class_name = $2, student_ids = $3, private_marks = $4"
-            " WHERE id = $1",
+            "UPDATE classes SET class_name = $2, student_ids = $3, private_marks = $4,"
+            " extra_statuses = $5, archived = $6 WHERE id = $1",
             classroom.id,
             classroom.class_name,
             list(classroom.student_ids),
             classroom.private_marks,
+            [status.value for status in classroom.extra_statuses],
+            classroom.archived,
         )
 
 
 _ACTIVE_SESSIONS = """
     SELECT s.id, s.class_id, s.started_at, s.check_in_open, s.check_in_secret,
-           c.teacher_id, c.student_ids, c.private_marks
+           c.teacher_id, c.student_ids, c.private_marks, c.extra_statuses
     FROM attendance_sessions s JOIN classes c ON c.id = s.class_id
     WHERE s.ended_at IS NULL"""
 
@@ -248,6 +262,56 @@ class SqlAttendanceRepository:
                 ],
             )
 
+    async def get_finished(self, class_id: UUID, session_id: UUID) -> FinishedSession | None:
+        connection = await self._db.connection()
+        session = await connection.fetchrow(
+            "SELECT s.id, s.started_at, s.ended_at, c.extra_statuses FROM attendance_sessions s"
+            " JOIN classes c ON c.id = s.class_id"
+            " WHERE s.id = $1 AND s.class_id = $2 AND s.ended_at IS NOT NULL",
+            session_id,
+            class_id,
+        )
+        if session is None:
+            return None
+        rows = await connection.fetch(
+            f"SELECT session_id, student_id, {CURRENT_STATUS} AS status,"
+            " corrected_status IS NOT NULL AS corrected"
+            " FROM attendance WHERE session_id = $1 ORDER BY student_id",
+            session_id,
+        )
+        records = [record_from(row, class_id) for row in rows]
+        return FinishedSession(
+            session["id"],
+            class_id,
+            session["started_at"],
+            session["ended_at"],
+            records,
+            detailed=is_detailed(session["extra_statuses"], records),
+        )
+
+    async def save_correction(self, correction: Correction) -> None:
+        connection = await self._db.transaction()
+        await connection.execute(
+            "INSERT INTO attendance_corrections (id, class_id, session_id, student_id,"
+            " from_status, to_status, note, corrected_by, corrected_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            uuid4(),
+            correction.class_id,
+            correction.session_id,
+            correction.student_id,
+            correction.from_status.value,
+            correction.to_status.value,
+            correction.note,
+            correction.corrected_by,
+            correction.corrected_at,
+        )
+        await connection.execute(
+            "UPDATE attendance SET corrected_status = $3 WHERE session_id = $1 AND student_id = $2",
+            correction.session_id,
+            correction.student_id,
+            correction.to_status.value,
+        )
+
     @staticmethod
     async def _session_from(
         connection: asyncpg.Connection, row: asyncpg.Record, with_marks: bool
@@ -270,6 +334,7 @@ class SqlAttendanceRepository:
             marks=marks,
             checked_in=checked_in,
             private_marks=row["private_marks"],
+            extra_statuses=frozenset(AttendanceStatus(s) for s in row["extra_statuses"]),
             check_in_open=row["check_in_open"],
             check_in_secret=row["check_in_secret"],
         )

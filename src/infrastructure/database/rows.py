@@ -1,9 +1,13 @@
 """The shapes shared by the write side (repositories) and the read side (views): rows as
 domain objects, and who belongs to a class in SQL (the domain's Classroom.is_visible_to)."""
 
+from uuid import UUID
+
 import asyncpg
 
+from domain.attendance import AttendanceRecord
 from domain.classrooms import Classroom
+from domain.statuses import EXTRA_STATUSES, AttendanceStatus
 from domain.users import Identity, Role, User
 
 USER_COLUMNS = "id, name, email, password, role"
@@ -26,6 +30,8 @@ def classroom_from(row: asyncpg.Record) -> Classroom:
         teacher_id=row["teacher_id"],
         student_ids=list(row["student_ids"]),
         private_marks=row["private_marks"],
+        extra_statuses=tuple(AttendanceStatus(status) for status in row["extra_statuses"]),
+        archived=row["archived"],
     )
 
 
@@ -34,3 +40,23 @@ def membership(member: Identity) -> str:
     if member.role is Role.TEACHER:
         return "c.teacher_id = $1"
     return "c.student_ids @> ARRAY[$1::uuid]"
+
+
+# A record's status as history and reports show it: the latest correction's, else the original.
+CURRENT_STATUS = "COALESCE(corrected_status, status)"
+
+
+def record_from(row: asyncpg.Record, class_id: UUID) -> AttendanceRecord:
+    return AttendanceRecord(
+        row["session_id"],
+        class_id,
+        row["student_id"],
+        AttendanceStatus(row["status"]),
+        row["corrected"],
+    )
+
+
+def is_detailed(extra_statuses: list[str], records: list[AttendanceRecord]) -> bool:
+    """Whether a finished session's summary counts late and excused: the class uses them now,
+    or used them then."""
+    return bool(extra_statuses) or any(record.status in EXTRA_STATUSES for record in records)

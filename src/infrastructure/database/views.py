@@ -1,6 +1,7 @@
 """The read side: plain queries for what users look at (class lists, rosters, history, the
 broadcasts a process missed), apart from the repositories that load and save aggregates."""
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from uuid import UUID
 
@@ -8,12 +9,21 @@ import asyncpg
 
 from domain.attendance import AttendanceRecord, FinishedSession
 from domain.classrooms import Classroom
+from domain.corrections import Correction
 from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast
+from domain.history import HistoryRow
 from domain.live_state import ClassLiveState, LiveMark, LiveSessionState
+from domain.reports import ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus, AttendanceSummary
 from domain.users import Identity, Role, UserSummary
 from infrastructure.database.repositories import Connector
-from infrastructure.database.rows import classroom_from, membership
+from infrastructure.database.rows import (
+    CURRENT_STATUS,
+    classroom_from,
+    is_detailed,
+    membership,
+    record_from,
+)
 
 # The live marks of those classes set since a moment, and their sessions finished since then
 # (with the summary DONE announced), in the order they happened.
@@ -33,6 +43,61 @@ BROADCASTS_SINCE = """
     WHERE s.class_id = ANY($1::uuid[]) AND s.ended_at >= $2
     GROUP BY s.id
     ORDER BY happened_at"""
+
+# Counts per status, over a class's finished sessions that started in the period.
+_TALLY_COLUMNS = f"""count(*) AS sessions,
+           count(*) FILTER (WHERE {CURRENT_STATUS} = 'present') AS present,
+           count(*) FILTER (WHERE {CURRENT_STATUS} = 'absent') AS absent,
+           count(*) FILTER (WHERE {CURRENT_STATUS} = 'late') AS late,
+           count(*) FILTER (WHERE {CURRENT_STATUS} = 'excused') AS excused"""
+_IN_PERIOD = """s.ended_at IS NOT NULL
+    AND ($2::timestamptz IS NULL OR s.started_at >= $2)
+    AND ($3::timestamptz IS NULL OR s.started_at < $3)"""
+
+# Every enrolled student of the class, with the number of sessions held in the period.
+CLASS_REPORT = f"""
+    WITH held AS (
+        SELECT s.id FROM attendance_sessions s WHERE s.class_id = $1 AND {_IN_PERIOD}),
+    tally AS (
+        SELECT a.student_id, {_TALLY_COLUMNS}
+        FROM attendance a WHERE a.class_id = $1 AND a.session_id IN (SELECT id FROM held)
+        GROUP BY a.student_id)
+    SELECT (SELECT count(*) FROM held) AS held, u.id AS student_id, u.name, u.email,
+           COALESCE(t.sessions, 0) AS sessions, COALESCE(t.present, 0) AS present,
+           COALESCE(t.absent, 0) AS absent, COALESCE(t.late, 0) AS late,
+           COALESCE(t.excused, 0) AS excused
+    FROM classes c
+    LEFT JOIN LATERAL unnest(c.student_ids) WITH ORDINALITY AS e(id, position) ON true
+    LEFT JOIN users u ON u.id = e.id
+    LEFT JOIN tally t ON t.student_id = e.id
+    WHERE c.id = $1
+    ORDER BY u.name, u.id"""
+
+# Each class the student is enrolled in, with the sessions held and the student's counts.
+STUDENT_REPORT = f"""
+    SELECT c.*,
+           (SELECT count(*) FROM attendance_sessions s WHERE s.class_id = c.id AND {_IN_PERIOD})
+             AS held,
+           t.*
+    FROM classes c
+    CROSS JOIN LATERAL (
+        SELECT {_TALLY_COLUMNS}
+        FROM attendance a JOIN attendance_sessions s ON s.id = a.session_id
+        WHERE a.class_id = c.id AND a.student_id = $1 AND {_IN_PERIOD}) t
+    WHERE c.student_ids @> ARRAY[$1::uuid]
+    ORDER BY c.class_name, c.id"""
+
+# One row per finished session and student of the class, oldest session first.
+HISTORY_ROWS = f"""
+    SELECT s.id AS session_id, s.started_at, s.ended_at, a.student_id, u.name, u.email,
+           {CURRENT_STATUS} AS status, a.status AS original,
+           a.corrected_status IS NOT NULL AS corrected
+    FROM attendance_sessions s
+    JOIN attendance a ON a.session_id = s.id
+    JOIN users u ON u.id = a.student_id
+    WHERE s.class_id = $1 AND s.ended_at IS NOT NULL
+    ORDER BY s.started_at, s.id, u.name, u.id"""
+
 
 # Each class of the member with its latest broadcast number and its live session, if any.
 LIVE_CLASSES = """
@@ -61,11 +126,13 @@ class SqlViews:
         )
         return [UserSummary(row["id"], row["name"], row["email"]) for row in rows]
 
-    async def list_for(self, member: Identity) -> list[Classroom]:
+    async def list_for(self, member: Identity, include_archived: bool = False) -> list[Classroom]:
         connection = await self._db.connection()
         rows = await connection.fetch(
-            f"SELECT * FROM classes c WHERE {membership(member)} ORDER BY class_name, id",
+            f"SELECT * FROM classes c WHERE {membership(member)} AND ($2 OR NOT c.archived)"
+            " ORDER BY class_name, id",
             member.user_id,
+            include_archived,
         )
         return [classroom_from(row) for row in rows]
 
@@ -93,7 +160,7 @@ class SqlViews:
     async def latest_status(self, class_id: UUID, student_id: UUID) -> AttendanceStatus | None:
         connection = await self._db.connection()
         status = await connection.fetchval(
-            "SELECT a.status FROM attendance a"
+            f"SELECT {CURRENT_STATUS} FROM attendance a"
             " JOIN attendance_sessions s ON s.id = a.session_id"
             " WHERE a.class_id = $1 AND a.student_id = $2 AND s.ended_at IS NOT NULL"
             " ORDER BY s.ended_at DESC LIMIT 1",
@@ -105,40 +172,41 @@ class SqlViews:
     async def finished_sessions(self, class_id: UUID) -> list[FinishedSession]:
         connection = await self._db.connection()
         sessions = await connection.fetch(
-            "SELECT id, started_at, ended_at FROM attendance_sessions"
-            " WHERE class_id = $1 AND ended_at IS NOT NULL ORDER BY ended_at DESC",
+            "SELECT s.id, s.started_at, s.ended_at, c.extra_statuses FROM attendance_sessions s"
+            " JOIN classes c ON c.id = s.class_id"
+            " WHERE s.class_id = $1 AND s.ended_at IS NOT NULL ORDER BY s.ended_at DESC",
             class_id,
         )
         records: dict[UUID, list[AttendanceRecord]] = {row["id"]: [] for row in sessions}
         if records:
             rows = await connection.fetch(
-                "SELECT session_id, student_id, status FROM attendance"
+                f"SELECT session_id, student_id, {CURRENT_STATUS} AS status,"
+                " corrected_status IS NOT NULL AS corrected FROM attendance"
                 " WHERE session_id = ANY($1::uuid[]) ORDER BY student_id",
                 list(records),
             )
             for row in rows:
-                records[row["session_id"]].append(
-                    AttendanceRecord(
-                        row["session_id"],
-                        class_id,
-                        row["student_id"],
-                        AttendanceStatus(row["status"]),
-                    )
-                )
+                records[row["session_id"]].append(record_from(row, class_id))
         return [
             FinishedSession(
-                row["id"], class_id, row["started_at"], row["ended_at"], records[row["id"]]
+                row["id"],
+                class_id,
+                row["started_at"],
+                row["ended_at"],
+                records[row["id"]],
+                detailed=is_detailed(row["extra_statuses"], records[row["id"]]),
             )
             for row in sessions
         ]
 
     async def student_history(
         self, class_id: UUID, student_id: UUID
-    ) -> list[tuple[FinishedSession, AttendanceStatus]]:
+    ) -> list[tuple[FinishedSession, AttendanceRecord]]:
         connection = await self._db.connection()
         rows = await connection.fetch(
-            "SELECT s.id, s.started_at, s.ended_at, a.status FROM attendance a"
-            " JOIN attendance_sessions s ON s.id = a.session_id"
+            f"SELECT s.id AS session_id, s.started_at, s.ended_at, a.student_id,"
+            f" {CURRENT_STATUS} AS status, a.corrected_status IS NOT NULL AS corrected"
+            " FROM attendance a JOIN attendance_sessions s ON s.id = a.session_id"
             " WHERE a.class_id = $1 AND a.student_id = $2 AND s.ended_at IS NOT NULL"
             " ORDER BY s.ended_at DESC",
             class_id,
@@ -146,11 +214,71 @@ class SqlViews:
         )
         return [
             (
-                FinishedSession(row["id"], class_id, row["started_at"], row["ended_at"], []),
-                AttendanceStatus(row["status"]),
+                FinishedSession(
+                    row["session_id"], class_id, row["started_at"], row["ended_at"], []
+                ),
+                record_from(row, class_id),
             )
             for row in rows
         ]
+
+    async def corrections(self, class_id: UUID) -> list[Correction]:
+        connection = await self._db.connection()
+        rows = await connection.fetch(
+            "SELECT * FROM attendance_corrections WHERE class_id = $1"
+            " ORDER BY corrected_at DESC, id",
+            class_id,
+        )
+        return [
+            Correction(
+                class_id=row["class_id"],
+                session_id=row["session_id"],
+                student_id=row["student_id"],
+                from_status=AttendanceStatus(row["from_status"]),
+                to_status=AttendanceStatus(row["to_status"]),
+                note=row["note"],
+                corrected_by=row["corrected_by"],
+                corrected_at=row["corrected_at"],
+            )
+            for row in rows
+        ]
+
+    async def class_report(
+        self, class_id: UUID, period: ReportPeriod
+    ) -> tuple[int, list[tuple[UserSummary, StudentTally]]]:
+        connection = await self._db.connection()
+        rows = await connection.fetch(CLASS_REPORT, class_id, period.since, period.until)
+        held = rows[0]["held"] if rows else 0
+        return held, [
+            (UserSummary(row["student_id"], row["name"], row["email"]), _tally(row, class_id))
+            for row in rows
+            if row["student_id"] is not None
+        ]
+
+    async def student_report(
+        self, student_id: UUID, period: ReportPeriod
+    ) -> list[tuple[Classroom, int, StudentTally]]:
+        connection = await self._db.connection()
+        rows = await connection.fetch(STUDENT_REPORT, student_id, period.since, period.until)
+        return [
+            (classroom_from(row), row["held"], _tally(row, row["id"], student_id)) for row in rows
+        ]
+
+    async def history_rows(self, class_id: UUID) -> AsyncIterator[HistoryRow]:
+        # A server-side cursor: a class's whole history can be millions of rows.
+        connection = await self._db.transaction()
+        async for row in connection.cursor(HISTORY_ROWS, class_id, prefetch=2000):
+            yield HistoryRow(
+                session_id=row["session_id"],
+                started_at=row["started_at"],
+                ended_at=row["ended_at"],
+                student_id=row["student_id"],
+                name=row["name"],
+                email=row["email"],
+                status=AttendanceStatus(row["status"]),
+                original_status=AttendanceStatus(row["original"]),
+                corrected=row["corrected"],
+            )
 
     async def broadcasts_since(
         self, class_ids: list[UUID], since: datetime
@@ -197,6 +325,18 @@ class SqlViews:
             )
             for row in classes
         ]
+
+
+def _tally(row: asyncpg.Record, class_id: UUID, student_id: UUID | None = None) -> StudentTally:
+    return StudentTally(
+        class_id=class_id,
+        student_id=student_id or row["student_id"],
+        sessions=row["sessions"],
+        present=row["present"],
+        absent=row["absent"],
+        late=row["late"],
+        excused=row["excused"],
+    )
 
 
 def _missed_broadcast(row: asyncpg.Record) -> ClassBroadcast:

@@ -29,6 +29,7 @@ from domain.events import (
     ClassBroadcast,
     ClassEvent,
     ClassJoined,
+    ClassLeft,
     LiveMessage,
     SessionStarted,
     SummaryShared,
@@ -258,6 +259,8 @@ def encode(message: LiveMessage, origin: str) -> str:
                 fields["a"] = [str(user_id) for user_id in audience]
         case ClassJoined(class_id=class_id, user_id=user_id):
             fields = {"o": origin, "c": str(class_id), "e": "joined", "u": str(user_id)}
+        case ClassLeft(class_id=class_id, user_id=user_id):
+            fields = {"o": origin, "c": str(class_id), "e": "left", "u": str(user_id)}
         case _:
             raise TypeError(f"cannot encode {message!r}")
     return _encoder.encode(fields).decode()
@@ -269,6 +272,8 @@ def decode(payload: str) -> tuple[str, LiveMessage]:
     class_id = UUID(fields["c"])
     if fields["e"] == "joined":
         return fields["o"], ClassJoined(class_id, UUID(fields["u"]))
+    if fields["e"] == "left":
+        return fields["o"], ClassLeft(class_id, UUID(fields["u"]))
     audience = fields.get("a")
     return fields["o"], ClassBroadcast(
         class_id,

@@ -1,0 +1,33 @@
+"""Attendance reports: per student, the sessions held and the count of each status."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+
+@dataclass(frozen=True, slots=True)
+class StudentTally:
+    """One student's records in one class over a period."""
+
+    class_id: UUID
+    student_id: UUID
+    sessions: int  # sessions the student has a record in
+    present: int
+    absent: int
+    late: int
+    excused: int
+
+    @property
+    def rate(self) -> float | None:
+        """Attended (present or late) over the sessions that count (excused ones do not);
+        None when none count."""
+        counted = self.sessions - self.excused
+        return (self.present + self.late) / counted if counted else None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPeriod:
+    """Sessions that started within it; either end may be open."""
+
+    since: datetime | None = None
+    until: datetime | None = None

@@ -1,0 +1,98 @@
+"""The records side for a class's teacher and its students: corrections of finished sessions
+with their audit trail, reports and the full history for export."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from uuid import UUID
+
+from domain.corrections import Correction, correct
+from domain.errors import SessionNotFound, StudentNotFound
+from domain.history import HistoryRow
+from domain.ports import Clock, UnitOfWorkFactory
+from domain.reports import ReportPeriod, StudentTally
+from domain.statuses import AttendanceStatus
+from domain.users import Identity, UserSummary
+from services.classes import load_owned_class
+
+
+@dataclass(frozen=True, slots=True)
+class ClassReport:
+    class_id: UUID
+    class_name: str
+    period: ReportPeriod
+    sessions_held: int
+    students: list[tuple[UserSummary, StudentTally]]
+
+
+@dataclass(frozen=True, slots=True)
+class ClassTally:
+    class_id: UUID
+    class_name: str
+    sessions_held: int
+    tally: StudentTally
+
+
+class RecordsService:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def correct(
+        self,
+        teacher: Identity,
+        class_id: UUID,
+        session_id: UUID | None,
+        student_id: UUID,
+        status: AttendanceStatus,
+        note: str | None = None,
+    ) -> Correction:
+        """Changes one student's status in a finished session of the class, keeping the
+        change in the class's audit trail."""
+        async with self._uow() as uow:
+            classroom = await load_owned_class(uow.classes, teacher, class_id, for_update=True)
+            finished = None
+            if session_id is not None:
+                finished = await uow.attendance.get_finished(class_id, session_id)
+            if finished is None:
+                raise SessionNotFound(session_id)
+            record = next((r for r in finished.records if r.student_id == student_id), None)
+            if record is None:
+                raise StudentNotFound(student_id)
+            correction = correct(
+                record, classroom, status, note=note, by=teacher.user_id, at=self._clock.now()
+            )
+            await uow.attendance.save_correction(correction)
+            await uow.commit()
+        return correction
+
+    async def corrections(self, teacher: Identity, class_id: UUID) -> list[Correction]:
+        async with self._uow() as uow:
+            await load_owned_class(uow.classes, teacher, class_id)
+            return await uow.views.corrections(class_id)
+
+    async def class_report(
+        self, teacher: Identity, class_id: UUID, period: ReportPeriod
+    ) -> ClassReport:
+        async with self._uow() as uow:
+            classroom = await load_owned_class(uow.classes, teacher, class_id)
+            held, students = await uow.views.class_report(class_id, period)
+        return ClassReport(class_id, classroom.class_name, period, held, students)
+
+    async def my_report(self, student: Identity, period: ReportPeriod) -> list[ClassTally]:
+        async with self._uow() as uow:
+            found = await uow.views.student_report(student.user_id, period)
+        return [
+            ClassTally(classroom.id, classroom.class_name, held, tally)
+            for classroom, held, tally in found
+        ]
+
+    async def history_rows(self, teacher: Identity, class_id: UUID) -> AsyncIterator[HistoryRow]:
+        """Checks the teacher owns the class, then answers its history as a stream."""
+        async with self._uow() as uow:
+            await load_owned_class(uow.classes, teacher, class_id)
+        return self._stream_history(class_id)
+
+    async def _stream_history(self, class_id: UUID) -> AsyncIterator[HistoryRow]:
+        async with self._uow() as uow:
+            async for row in uow.views.history_rows(class_id):
+                yield row
