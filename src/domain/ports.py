@@ -68,8 +68,8 @@ class AttendanceRepository(Protocol):
     async def save_mark(self, session: AttendanceSession, student_id: UUID) -> int | None:
         """Stores the session's current mark for that student and takes the class's next
         broadcast number, atomically with checking that the session is still active and that a
-        check-in replaces no teacher's mark. Answers the number; None (nothing stored) if the
-        session finished or was replaced, or a check-in met a teacher's mark."""
+        check-in adds a mark and replaces none. Answers the number; None (nothing stored) if the
+        session finished or was replaced, or a check-in met a mark already there."""
         ...
 
     async def save_check_in(self, session: AttendanceSession) -> bytes | None:
@@ -88,6 +88,12 @@ class AttendanceRepository(Protocol):
 
     async def next_broadcast_number(self, class_id: UUID) -> int:
         """Takes the class's next broadcast number (1, 2, 3, ...); kept until commit."""
+        ...
+
+    async def lock_starts(self, class_id: UUID) -> None:
+        """Until commit, no other start of a session of the class runs. (The class's row is
+        not locked: marks update it while they hold their session, and a start that held it
+        while waiting for their session would deadlock with them.)"""
         ...
 
     async def discard_active(self, class_id: UUID) -> None:

@@ -57,9 +57,10 @@ class AttendanceService:
     async def start(self, teacher: Identity, class_id: UUID) -> StartedSession:
         """Opens a fresh session for the class, replacing an unfinished one."""
         async with self._uow() as uow:
-            classroom = await load_owned_class(uow.classes, teacher, class_id, for_update=True)
+            classroom = await load_owned_class(uow.classes, teacher, class_id)
             if classroom.archived:
                 raise ClassArchived(class_id)
+            await uow.attendance.lock_starts(class_id)
             await uow.attendance.discard_active(class_id)
             session = AttendanceSession.open(uuid4(), classroom, self._clock.now())
             await uow.attendance.add(session)

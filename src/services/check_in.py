@@ -71,9 +71,12 @@ class CheckInService:
             if not session.check_in(student.user_id, code, self._clock.now()):
                 return
             seq = await uow.attendance.save_mark(session, student.user_id)
-            if seq is None:  # the teacher marked, or the session ended, while we looked
-                if await uow.attendance.find_active(student, class_id) is None:
+            if seq is None:  # a mark went in, or the session ended, while we looked
+                now = await uow.attendance.find_active(student, class_id, with_marks=True)
+                if now is None or now.id != session.id:
                     raise NoActiveSession(class_id)
+                if student.user_id in now.checked_in:
+                    return  # a check-in of the same student, racing this one, went first
                 raise AlreadyMarkedByTeacher(student.user_id)
             await uow.commit()
         await self._events.publish(*numbered(session, seq))

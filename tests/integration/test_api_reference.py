@@ -93,7 +93,12 @@ def test_every_live_event_and_error_text_is_documented():
     events = set(protocol.CLIENT_EVENTS) | {
         heard.name for frames in protocol.CLASS_FRAMES.values() for heard in frames
     }
-    events |= {protocol.SESSION_STATE, protocol.CLASS_JOINED, protocol.CHECKED_IN}
+    events |= {
+        protocol.SESSION_STATE,
+        protocol.CLASS_JOINED,
+        protocol.CLASS_LEFT,
+        protocol.CHECKED_IN,
+    }
     for event in events:
         assert f"`{event}`" in section, event
     error_texts = [

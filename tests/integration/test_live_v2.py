@@ -1,6 +1,8 @@
 """Protocol v2 (subprotocol `live-attendance.v2`), self check-in and private marks, against the
 real server; and that sockets speaking only the assignment's protocol see no change."""
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from uuid import uuid4
 
 import pytest
@@ -298,3 +300,82 @@ def test_changing_options_is_for_the_classs_teacher_with_a_valid_body(api, lesso
     ) == (404, "Class not found")
     unchanged = api.patch(path, json={}, headers=teacher.auth)
     assert unchanged.status_code == 200 and unchanged.json()["data"]["privateMarks"] is False
+
+
+def test_starting_again_while_marks_and_check_ins_arrive_never_fails(
+    api, server, make_account, make_class, start_session, live
+):
+    """A new Start races marks and check-ins of the session it replaces: each of them lands
+    before it or finds no session; none deadlocks into a 500."""
+    teacher = make_account("teacher")
+    students = [make_account() for _ in range(8)]
+    classroom = make_class(teacher, *students)
+    sockets = [live(teacher) for _ in range(4)]
+    starts, check_ins, frames_heard = [], [], []
+
+    def mark_all(ws, some):
+        for student in some:
+            ws.send("ATTENDANCE_MARKED", {"studentId": str(student.id), "status": "present"})
+
+    for round_number in range(12):
+        start_session(teacher, classroom)
+        code = open_check_in(api, teacher, classroom)
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            # The teacher marks the first four; the other four check themselves in.
+            jobs = [pool.submit(mark_all, ws, [students[i]]) for i, ws in enumerate(sockets)]
+            jobs += [
+                pool.submit(lambda s=s, c=code: check_ins.append(check_in(api, s, classroom, c)))
+                for s in students[4:]
+            ]
+            time.sleep(0.001 * (round_number % 4))
+            starts.append(
+                api.post(
+                    "/attendance/start", json={"classId": classroom["id"]}, headers=teacher.auth
+                )
+            )
+            for job in jobs:
+                job.result()
+        for ws in sockets:
+            frames_heard += drain_quietly(ws)
+
+    assert {answer.status_code for answer in starts} == {200}
+    outcomes = {(a.status_code, a.json().get("error")) for a in check_ins}
+    assert outcomes <= {
+        (200, None),
+        (409, "No active attendance session"),
+        (409, "Check-in is closed"),
+    }, outcomes
+    errors = {f["data"]["message"] for f in frames_heard if f["event"] == "ERROR"}
+    assert errors <= {"No active attendance session"}, errors
+    assert "Deadlock" not in server.log_path.read_text()
+
+
+def drain_quietly(ws) -> list[dict]:
+    heard = []
+    while True:
+        try:
+            heard.append(ws.receive(timeout=0.3))
+        except TimeoutError:
+            return heard
+
+
+def test_racing_check_ins_of_one_student_are_heard_once(api, lesson, live):
+    teacher, (alice, *_), classroom = lesson
+    teacher_ws = live(teacher)
+    code = open_check_in(api, teacher, classroom)
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(lambda _: check_in(api, alice, classroom, code), range(10)))
+    assert [a.status_code for a in answers] == [200] * 10
+    assert drain(teacher_ws) == [
+        {"event": "ATTENDANCE_MARKED", "data": {"studentId": str(alice.id), "status": "present"}}
+    ]
+
+
+def test_checked_in_names_the_class_as_every_frame_does(api, lesson, live):
+    teacher, (alice, *_), classroom = lesson
+    code = open_check_in(api, teacher, classroom)
+    ws = live(alice, v2=True)
+    ws.receive_event("SESSION_STATE")
+    ws.send("CHECK_IN", {"classId": classroom["id"].upper(), "code": code})
+    heard = {m["event"]: m for m in drain(ws)}
+    assert heard["CHECKED_IN"]["data"]["classId"] == classroom["id"]

@@ -1,14 +1,19 @@
-"""The migrations build exactly the schema the models describe."""
+"""The migrations build exactly the schema the models describe, and keep existing data."""
 
 import asyncio
+from uuid import uuid4
 
+import asyncpg
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from infrastructure.database.migrations import alembic_config
 from infrastructure.database.models import metadata
-from infrastructure.database.urls import async_url
+from infrastructure.database.urls import async_url, plain_url
 
 
 def test_migrated_database_matches_the_models(server, database_url):
@@ -25,3 +30,55 @@ def test_migrated_database_matches_the_models(server, database_url):
         return found
 
     assert asyncio.run(differences()) == []
+
+
+def test_upgrading_keeps_the_data_of_the_previous_version(database_url):
+    """A database of the last released schema, holding a class with a finished session and a
+    live one, upgrades to head (protocol v2 and the records) with every row intact and every
+    new option off."""
+    name = f"upgrade_{uuid4().hex[:10]}"
+    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
+
+    async def sql(target: str, statement: str, *args):
+        connection = await asyncpg.connect(plain_url(target))
+        try:
+            return await connection.fetch(statement, *args)
+        finally:
+            await connection.close()
+
+    asyncio.run(sql(database_url, f'CREATE DATABASE "{name}"'))
+    try:
+        command.upgrade(alembic_config(url), "1c5e0f3a9b7d")  # the last released schema
+        teacher, student, klass, done, live = (uuid4() for _ in range(5))
+        for statement, *args in (
+            ("INSERT INTO users (id, name, email, password, role) VALUES"
+             " ($1, 'T', 't@x.io', 'h', 'teacher'), ($2, 'S', 's@x.io', 'h', 'student')",
+             teacher, student),
+            ("INSERT INTO classes (id, class_name, teacher_id, student_ids)"
+             " VALUES ($1, 'Maths', $2, ARRAY[$3::uuid])", klass, teacher, student),
+            ("INSERT INTO attendance_sessions (id, class_id, started_at, ended_at)"
+             " VALUES ($1, $3, now() - interval '1 hour', now()), ($2, $3, now(), NULL)",
+             done, live, klass),
+            ("INSERT INTO attendance (id, class_id, student_id, status, session_id)"
+             " VALUES ($1, $2, $3, 'present', $4)", uuid4(), klass, student, done),
+            ("INSERT INTO attendance_marks (id, session_id, student_id, status)"
+             " VALUES ($1, $2, $3, 'absent')", uuid4(), live, student),
+        ):  # fmt: skip
+            asyncio.run(sql(url, statement, *args))
+
+        command.upgrade(alembic_config(url), "head")
+
+        (classroom,) = asyncio.run(sql(url, "SELECT * FROM classes"))
+        assert (classroom["class_name"], classroom["student_ids"]) == ("Maths", [student])
+        assert (classroom["extra_statuses"], classroom["archived"]) == ([], False)
+        assert (classroom["private_marks"], classroom["live_seq"]) == (False, 0)
+        (record,) = asyncio.run(sql(url, "SELECT * FROM attendance"))
+        assert (record["status"], record["corrected_status"]) == ("present", None)
+        (mark,) = asyncio.run(sql(url, "SELECT * FROM attendance_marks"))
+        assert mark["status"] == "absent" and mark["session_id"] == live
+        assert mark["checked_in"] is False
+        assert asyncio.run(sql(url, "SELECT * FROM attendance_corrections")) == []
+        # The new statuses are storable now.
+        asyncio.run(sql(url, "UPDATE attendance SET corrected_status = 'excused'"))
+    finally:
+        asyncio.run(sql(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -354,3 +354,26 @@ def test_check_in_attempts_hold_their_limit_across_processes_at_once(
 
     # The default allowance is 10 per student and session, wherever the attempts land.
     assert asyncio.run(attempt_everywhere()) == [400] * 10 + [429] * 30
+
+
+def test_a_removed_student_stops_hearing_the_class_at_once_on_another_process(
+    server, make_account, make_class, start_session, live_on
+):
+    teacher, leaving, staying = make_account("teacher"), make_account(), make_account()
+    classroom = make_class(teacher, leaving, staying)
+    start_session(teacher, classroom)
+    old_socket, new_socket = live_on("b", leaving), live_on("b", leaving, v2=True)
+    new_socket.receive_event("SESSION_STATE")
+    removed = httpx.delete(
+        f"{server.base_url}/class/{classroom['id']}/students/{leaving.id}",
+        headers={"Authorization": teacher.token},
+    )
+    assert removed.status_code == 200
+    assert new_socket.receive_event("CLASS_LEFT")["data"] == {"classId": classroom["id"]}
+    teacher_ws = live_on("a", teacher)
+    teacher_ws.send("ATTENDANCE_MARKED", {"studentId": str(staying.id), "status": "present"})
+    teacher_ws.receive_event("ATTENDANCE_MARKED")
+    teacher_ws.send("TODAY_SUMMARY")
+    teacher_ws.receive_event("TODAY_SUMMARY")
+    old_socket.assert_silent(0.5)
+    new_socket.assert_silent(0.1)

@@ -225,12 +225,13 @@ async def test_a_check_in_never_replaces_a_teachers_mark_when_saved(uow):
     async with uow() as unit:
         assert await unit.attendance.save_mark(seen_by_check_in, a.id) is None
         await unit.commit()
-    # A check-in may be repeated, and the teacher may overrule one.
+    # A check-in only adds: a second one (racing the first) stores nothing, and the teacher
+    # may overrule one.
     seen_by_check_in.marks[b.id] = PRESENT
     seen_by_check_in.checked_in.add(b.id)
     async with uow() as unit:
         assert await unit.attendance.save_mark(seen_by_check_in, b.id) is not None
-        assert await unit.attendance.save_mark(seen_by_check_in, b.id) is not None
+        assert await unit.attendance.save_mark(seen_by_check_in, b.id) is None
         await unit.commit()
     assert await mark(uow, session, b, ABSENT) is not None
     async with uow() as unit:

@@ -117,8 +117,8 @@ class FakeAttendance:
         if stored is None or not stored.is_active:
             return None
         checked_in = student_id in session.checked_in
-        if checked_in and student_id in stored.marks and student_id not in stored.checked_in:
-            return None  # a check-in never replaces the teacher's mark
+        if checked_in and student_id in stored.marks:
+            return None  # a check-in only ever adds a mark
         stored.marks[student_id] = session.marks[student_id]
         if checked_in:
             stored.checked_in.add(student_id)
@@ -155,6 +155,9 @@ class FakeAttendance:
     async def next_broadcast_number(self, class_id: UUID) -> int:
         self._store.live_seq[class_id] = self._store.live_seq.get(class_id, 0) + 1
         return self._store.live_seq[class_id]
+
+    async def lock_starts(self, class_id: UUID) -> None:
+        pass  # one unit of work at a time here
 
     async def discard_active(self, class_id: UUID) -> None:
         for session_id, session in list(self._store.sessions.items()):

@@ -289,7 +289,7 @@ async def _resync(caller: Caller, payload: Addressed) -> None:
 
 async def _check_in(caller: Caller, payload: CheckIn) -> None:
     await caller.check_in.check_in(caller.identity, payload.class_uuid, payload.code)
-    caller.reply(frame(CHECKED_IN, {"classId": payload.classId, "status": "present"}))
+    caller.reply(frame(CHECKED_IN, {"classId": str(payload.class_uuid), "status": "present"}))
 
 
 async def _open_check_in(caller: Caller, payload: ForClass) -> None:

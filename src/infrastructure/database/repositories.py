@@ -197,7 +197,8 @@ class SqlAttendanceRepository:
     async def save_mark(self, session: AttendanceSession, student_id: UUID) -> int | None:
         # One statement, one round trip. The session row is share-locked while the mark goes
         # in, and finishing takes FOR UPDATE: a mark either lands before DONE reads the marks
-        # or finds the session ended and stores nothing. A check-in updates only a check-in.
+        # or finds the session ended and stores nothing. A check-in only ever adds a mark (so a
+        # teacher's is never replaced, and racing check-ins of one student are heard once).
         # The class's broadcast number is taken only when the mark went in.
         connection = await self._db.connection()
         return await connection.fetchval(
@@ -207,7 +208,7 @@ class SqlAttendanceRepository:
             " WHERE s.id = $2 AND s.ended_at IS NULL FOR KEY SHARE"
             " ON CONFLICT (session_id, student_id) DO UPDATE"
             " SET status = EXCLUDED.status, checked_in = EXCLUDED.checked_in, marked_at = now()"
-            " WHERE NOT EXCLUDED.checked_in OR attendance_marks.checked_in"
+            " WHERE NOT EXCLUDED.checked_in"
             " RETURNING 1)"
             " UPDATE classes SET live_seq = live_seq + 1"
             " WHERE id = $6 AND EXISTS (SELECT FROM mark) RETURNING live_seq",
@@ -235,6 +236,12 @@ class SqlAttendanceRepository:
         return await connection.fetchval(
             "UPDATE classes SET live_seq = live_seq + 1 WHERE id = $1 RETURNING live_seq",
             class_id,
+        )
+
+    async def lock_starts(self, class_id: UUID) -> None:
+        connection = await self._db.transaction()
+        await connection.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended('start:' || $1::uuid::text, 0))", class_id
         )
 
     async def discard_active(self, class_id: UUID) -> None:

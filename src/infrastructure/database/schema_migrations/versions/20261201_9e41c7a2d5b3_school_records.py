@@ -57,6 +57,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("id", advanced_alchemy.types.guid.GUID(length=16), nullable=False),
+        sa.Column("sa_orm_sentinel", sa.Integer(), nullable=True),
         sa.CheckConstraint(
             f"from_status IN {STATUSES}", name=op.f("ck_attendance_corrections_from_status")
         ),
