@@ -304,3 +304,29 @@ async def test_a_v2_socket_hears_that_its_user_joined_a_class():
     await settle()
     assert old.sent == []
     assert frames(new) == [{"event": "CLASS_JOINED", "data": {"classId": str(class_id)}}]
+
+
+async def test_a_replay_after_a_bus_outage_brings_only_what_was_missed():
+    registry = SocketRegistry()
+    class_id, session_id, ada, ben = uuid4(), uuid4(), uuid4(), uuid4()
+    socket = RecordingSocket()
+    connected(registry, uuid4(), socket, class_id)
+
+    def mark(student, status, seq=None):
+        return ClassBroadcast(class_id, AttendanceMarked(student, status), seq=seq)
+
+    registry.deliver(mark(ada, PRESENT, seq=1))  # heard live before the outage
+    registry.deliver(mark(ben, PRESENT, seq=2))
+    # The replay: everything since shortly before the outage, as it stands now.
+    registry.deliver(mark(ada, PRESENT))  # heard already
+    registry.deliver(mark(ben, AttendanceStatus.ABSENT))  # changed meanwhile: missed
+    done = AttendanceFinished(AttendanceSummary(1, 1, 2), session_id)
+    registry.deliver(ClassBroadcast(class_id, done, seq=3))
+    registry.deliver(ClassBroadcast(class_id, done))  # heard already
+    await settle()
+    assert [(f["event"], f["data"].get("status")) for f in frames(socket)] == [
+        ("ATTENDANCE_MARKED", "present"),
+        ("ATTENDANCE_MARKED", "present"),
+        ("ATTENDANCE_MARKED", "absent"),
+        ("DONE", None),
+    ]

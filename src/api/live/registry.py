@@ -22,7 +22,16 @@ from api.live.protocol import (
     v1_frames,
     v2_frames,
 )
-from domain.events import ClassBroadcast, ClassJoined, ClassLeft, LiveMessage, StatesRequested
+from domain.events import (
+    AttendanceFinished,
+    AttendanceMarked,
+    ClassBroadcast,
+    ClassJoined,
+    ClassLeft,
+    LiveMessage,
+    SessionStarted,
+    StatesRequested,
+)
 from domain.live_state import ClassLiveState
 from domain.ports import Unavailable
 from domain.users import Identity
@@ -178,6 +187,7 @@ class SocketRegistry:
         # After the bus was away every v2 socket is sent its state: a few reads at a time, so
         # thousands of sockets do not queue for the database pool all at once.
         self._resync_slots = asyncio.Semaphore(RESYNCS_AT_ONCE)
+        self._heard = HeardSoFar()
 
     def connect(self, identity: Identity, send: Send, v2: bool = False) -> LiveConnection:
         connection = LiveConnection(identity, send, v2)
@@ -233,7 +243,7 @@ class SocketRegistry:
         match message:
             case ClassBroadcast(class_id=class_id, audience=audience):
                 listeners = self._by_class.get(class_id)
-                if listeners:
+                if listeners and self._heard.is_news(message):
                     self._broadcast(message, listeners, audience)
             case ClassJoined(class_id=class_id, user_id=user_id):
                 joined = None
@@ -290,6 +300,34 @@ class SocketRegistry:
         task = asyncio.get_running_loop().create_task(in_turn())
         self._resyncs.add(task)
         task.add_done_callback(self._resyncs.discard)
+
+
+class HeardSoFar:
+    """What this process's sockets already heard of each class's live session, so that what
+    the bus replays after an outage (it cannot tell what arrived before the outage began)
+    reaches them only if they missed it: a mark is news unless the student's last mark heard
+    was the same, a DONE unless that session's DONE was heard."""
+
+    def __init__(self) -> None:
+        self._marks: dict[UUID, dict[UUID, AttendanceMarked]] = {}
+        self._finished: deque[UUID | None] = deque(maxlen=10_000)
+
+    def is_news(self, broadcast: ClassBroadcast) -> bool:
+        event, replayed = broadcast.event, broadcast.seq is None
+        match event:
+            case AttendanceMarked(student_id=student_id):
+                heard = self._marks.setdefault(broadcast.class_id, {})
+                if replayed and heard.get(student_id) == event:
+                    return False
+                heard[student_id] = event
+            case AttendanceFinished(session_id=session_id):
+                if replayed and session_id in self._finished:
+                    return False
+                self._finished.append(session_id)
+                self._marks.pop(broadcast.class_id, None)
+            case SessionStarted():
+                self._marks.pop(broadcast.class_id, None)
+        return True
 
 
 def _discard(index: dict[UUID, set[LiveConnection]], key: UUID, connection: LiveConnection) -> None:

@@ -241,7 +241,8 @@ class SqlAttendanceRepository:
     async def lock_starts(self, class_id: UUID) -> None:
         connection = await self._db.transaction()
         await connection.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended('start:' || $1::uuid::text, 0))", class_id
+            "SELECT pg_advisory_xact_lock(hashtextextended('start:' || $1::uuid::text, 0))",
+            class_id,
         )
 
     async def discard_active(self, class_id: UUID) -> None:
