@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from domain.statuses import AttendanceStatus
+from domain.statuses import BASIC_STATUSES, AttendanceStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,3 +30,5 @@ class ClassLiveState:
     seq: int  # broadcasts numbered up to this one are reflected here
     private_marks: bool
     session: LiveSessionState | None
+    statuses: tuple[AttendanceStatus, ...] = BASIC_STATUSES  # the marks the class allows
+    archived: bool = False

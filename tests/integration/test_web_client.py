@@ -318,3 +318,49 @@ def test_a_teacher_can_run_a_session_from_the_keyboard_alone(contexts, server):
     expect(teacher.locator("#summary")).to_have_text(
         "Attendance persisted: 0 present, 1 absent, 1 total"
     )
+
+
+def test_late_a_correction_the_report_and_its_csv_and_the_student_sees_the_correction(
+    contexts, server
+):
+    teacher, student = contexts(), contexts(phone=True)
+    sign_up(teacher, server.base_url, "teacher")
+    bea = sign_up(student, server.base_url, "student")
+    create_class_with(teacher, "Latin", bea)
+    teacher.get_by_label("Late").check()
+    expect(teacher.get_by_label("Late")).to_be_checked()
+    teacher.get_by_role("button", name="Start attendance").click()
+    teacher.get_by_role("button", name=f"Mark {bea['name']} late").click()
+    expect(status_of(teacher, bea["name"])).to_have_text("late")
+    teacher.get_by_role("button", name="Done").click()
+    teacher.get_by_role("button", name="Done: save attendance").click()
+    expect(teacher.locator("#summary")).to_have_text(
+        "Attendance persisted: 0 present, 0 absent, 1 late, 0 excused, 1 total"
+    )
+
+    teacher.locator("#class-history summary").first.click()
+    teacher.get_by_label(f"New status for {bea['name']}").select_option("present")
+    teacher.get_by_label(f"Note for {bea['name']}").fill("The bus was late")
+    teacher.get_by_role("button", name=f"Save correction for {bea['name']}").click()
+    expect(teacher.locator("#class-history")).to_contain_text("(corrected)")
+    teacher.locator("#corrections summary").click()
+    expect(teacher.locator("#corrections-list")).to_contain_text("late → present")
+    expect(teacher.locator("#corrections-list")).to_contain_text("The bus was late")
+    assert_accessible(teacher, "teacher-corrections")
+
+    teacher.get_by_role("link", name="Report").click()
+    row = teacher.locator("#report-rows tr").filter(has_text=bea["name"])
+    expect(row).to_contain_text("100%")
+    expect(teacher.locator("#report-chart rect.bar")).to_have_count(1)
+    assert_accessible(teacher, "teacher-report")
+    with teacher.expect_download() as downloading:
+        teacher.get_by_role("button", name="Download report (CSV)").click()
+    text = Path(downloading.value.path()).read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("student_id,name,email,sessions_held")
+    assert f",{bea['name']}," in text and text.splitlines()[1].endswith(",100.0")
+
+    student.reload()
+    card = student.locator("#student-classes > li").first
+    card.locator("summary").click()
+    expect(card).to_contain_text("present (corrected)")
+    expect(card).to_contain_text("Attendance rate: 100%")

@@ -311,7 +311,7 @@ class FakeViews:
 
     async def live_state(self, member: Identity) -> list[ClassLiveState]:
         states = []
-        for classroom in await self.list_for(member):
+        for classroom in await self.list_for(member, include_archived=True):
             session = next(
                 (
                     s
@@ -331,7 +331,16 @@ class FakeViews:
                     session.id, session.started_at, session.check_in_open, marks
                 )
             seq = self._store.live_seq.get(classroom.id, 0)
-            states.append(ClassLiveState(classroom.id, seq, classroom.private_marks, live))
+            states.append(
+                ClassLiveState(
+                    classroom.id,
+                    seq,
+                    classroom.private_marks,
+                    live,
+                    classroom.statuses,
+                    classroom.archived,
+                )
+            )
         return states
 
     async def broadcasts_since(self, class_ids, since: datetime) -> list[ClassBroadcast]:

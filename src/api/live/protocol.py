@@ -192,6 +192,8 @@ def _class_state(state: ClassLiveState) -> dict[str, Any]:
         "classId": str(state.class_id),
         "seq": state.seq,
         "privateMarks": state.private_marks,
+        "statuses": [status.value for status in state.statuses],
+        "archived": state.archived,
         "session": None
         if session is None
         else {

@@ -15,7 +15,8 @@ const state = {
   classes: new Map(), // id -> {id, className, teacherId, studentIds}
   live: new Map(), // classId -> {seq, privateMarks, session, summary, final, early: Map seq -> frame}
   roster: new Map(), // the open class's students: id -> {id, name, email}
-  persisted: new Map(), // a student's classId -> {mine, history}, from HTTP
+  persisted: new Map(), // a student's classId -> {mine, history, report}, from HTTP
+  showArchived: false,
   gapTimer: null,
   errorTarget: null, // where the answer to the last live event goes if it is an ERROR
   checkInTimer: null,
@@ -46,7 +47,10 @@ function showError(target, error) {
 
 function formError(form) { return document.querySelector(`[data-error-for="${form.id}"]`); }
 
-function counts(data) { return `${data.present} present, ${data.absent} absent, ${data.total} total`; }
+function counts(data) {
+  const extra = data.late === undefined ? "" : `, ${data.late} late, ${data.excused} excused`;
+  return `${data.present} present, ${data.absent} absent${extra}, ${data.total} total`;
+}
 
 function time(iso) { return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); }
 
@@ -71,7 +75,7 @@ function ask(question, yes) {
 
 // ---------------------------------------------------------------- routes
 
-const VIEWS = ["auth-view", "teacher-view", "class-view", "check-in-view", "student-view", "student-check-in-view"];
+const VIEWS = ["auth-view", "teacher-view", "class-view", "report-view", "check-in-view", "student-view", "student-check-in-view"];
 
 function show(viewId) {
   for (const id of VIEWS) $(id).hidden = id !== viewId;
@@ -89,6 +93,7 @@ async function render() {
   try {
     if (state.me.role === "teacher") {
       if (first === "class" && id && second === "check-in") return await showCheckIn(id);
+      if (first === "class" && id && second === "report") return await showReport(id);
       if (first === "class" && id) return await showClass(id);
       return showTeacherHome();
     }
@@ -129,7 +134,8 @@ async function start() {
 }
 
 async function loadClasses() {
-  state.classes = new Map((await api("GET", "/class")).map((c) => [c.id, c]));
+  const query = state.showArchived ? "?includeArchived=true" : "";
+  state.classes = new Map((await api("GET", `/class${query}`)).map((c) => [c.id, c]));
 }
 
 function logOut() {
@@ -214,6 +220,8 @@ function applyState(classes) {
     live.set(entry.classId, {
       seq: entry.seq,
       privateMarks: entry.privateMarks,
+      statuses: entry.statuses,
+      archived: entry.archived,
       session: entry.session && { ...entry.session, marks: new Map(entry.session.marks.map((m) => [m.studentId, m])) },
       summary: entry.session ? before?.summary ?? null : null,
       final: entry.session ? null : before?.final ?? null,
@@ -285,7 +293,8 @@ function showTeacherHome() {
     const link = element("a", { href: `#/class/${classroom.id}`, textContent: classroom.className });
     const facts = element("span", { textContent: `${classroom.studentIds.length} students` });
     const badge = live ? element("span", { className: "badge", textContent: "Live now" }) : "";
-    return element("li", {}, link, facts, badge);
+    const archived = state.live.get(classroom.id)?.archived ? element("span", { className: "corrected", textContent: "archived" }) : "";
+    return element("li", {}, link, facts, badge, archived);
   });
   $("teacher-classes").replaceChildren(...items);
   if (!items.length) $("teacher-classes").append(element("li", { textContent: "No classes yet: create one above." }));
@@ -298,6 +307,8 @@ async function showClass(classId) {
     state.roster = new Map(details.students.map((s) => [s.id, s]));
     $("class-view").dataset.classId = classId;
     $("class-title").textContent = details.className;
+    $("rename-input").value = details.className;
+    $("report-link").href = `#/class/${classId}/report`;
     for (const id of ["session-error", "add-error", "options-error", "summary"]) $(id).textContent = "";
     $("student-search").value = "";
     $("student-results").replaceChildren();
@@ -311,6 +322,12 @@ function renderSession(classId) {
   const cls = state.live.get(classId);
   const session = cls?.session;
   $("private-marks").checked = Boolean(cls?.privateMarks);
+  const statuses = cls?.statuses ?? ["present", "absent"];
+  $("allow-late").checked = statuses.includes("late");
+  $("allow-excused").checked = statuses.includes("excused");
+  $("archived-note").hidden = !cls?.archived;
+  $("start-session").disabled = Boolean(cls?.archived);
+  $("archive").textContent = cls?.archived ? "Unarchive this class" : "Archive this class";
   $("show-summary").hidden = $("done").hidden = $("check-in-link").hidden = !session;
   $("check-in-link").href = `#/class/${classId}/check-in`;
   $("check-in-link").textContent = session?.checkInOpen ? "Show check-in code" : "Self check-in";
@@ -326,7 +343,7 @@ function renderSession(classId) {
   } else {
     $("session-status").textContent = "No live session.";
   }
-  $("roster").replaceChildren(...[...state.roster.values()].map((student) => rosterRow(classId, student, session, cls?.final)));
+  $("roster").replaceChildren(...[...state.roster.values()].map((student) => rosterRow(classId, student, session, cls?.final, statuses)));
   if (!state.roster.size) $("roster").append(element("tr", {}, element("td", { colSpan: 3, textContent: "No students yet: add some below." })));
 }
 
@@ -335,36 +352,90 @@ function statusText(mark, final) {
   return final ? "absent" : "not yet marked";
 }
 
-function rosterRow(classId, student, session, final) {
+const STATUS_LABELS = { present: "Present", absent: "Absent", late: "Late", excused: "Excused" };
+
+function rosterRow(classId, student, session, final, statuses) {
   const mark = session ? session.marks.get(student.id) : final?.marks.get(student.id);
   const status = element("span", { textContent: statusText(mark, final && !session) });
   status.className = `status-${mark ? mark.status : final && !session ? "absent" : "none"}`;
   status.dataset.statusOf = student.id;
   const actions = element("div", { className: "mark" });
   if (session) {
-    for (const choice of ["present", "absent"]) {
-      const button = element("button", { type: "button", className: choice, textContent: choice === "present" ? "Present" : "Absent" });
+    for (const choice of statuses) {
+      const button = element("button", { type: "button", className: choice, textContent: STATUS_LABELS[choice] });
       button.setAttribute("aria-label", `Mark ${student.name} ${choice}`);
       button.setAttribute("aria-pressed", String(mark?.status === choice && !mark.checkedIn));
       button.onclick = () => send("ATTENDANCE_MARKED", { classId, studentId: student.id, status: choice }, "session-error");
       actions.append(button);
     }
   }
+  const remove = element("button", { type: "button", className: "secondary", textContent: "Remove" });
+  remove.setAttribute("aria-label", `Remove ${student.name} from the class`);
+  remove.onclick = () => removeStudent(classId, student);
+  actions.append(remove);
   return element("tr", {}, element("td", { className: "name", textContent: student.name }), element("td", {}, status), element("td", {}, actions));
 }
 
+async function removeStudent(classId, student) {
+  if (!(await ask(`Remove ${student.name} from the class? Their past records are kept.`, "Remove"))) return;
+  try {
+    await api("DELETE", `/class/${classId}/students/${student.id}`);
+    state.roster.delete(student.id);
+    await loadClasses();
+    renderSession(classId);
+  } catch (error) {
+    showError("session-error", error);
+  }
+}
+
 async function loadHistory(classId) {
-  const sessions = await api("GET", `/class/${classId}/attendance`);
+  const [sessions, trail] = await Promise.all([
+    api("GET", `/class/${classId}/attendance`),
+    api("GET", `/class/${classId}/corrections`),
+  ]);
+  const statuses = state.live.get(classId)?.statuses ?? ["present", "absent"];
+  const opened = new Set([...$("class-history").querySelectorAll("details[open]")].map((d) => d.dataset.sessionId));
   const items = sessions.map((s) => {
-    const rows = s.attendance.map((record) => {
-      const name = state.roster.get(record.studentId)?.name ?? record.studentId;
-      return element("li", {}, `${name}: `, element("span", { className: `status-${record.status}`, textContent: record.status }));
-    });
+    const rows = s.attendance.map((record) => correctionRow(classId, s.id, record, statuses));
     const when = `${new Date(s.startedAt).toLocaleDateString()} ${time(s.startedAt)}–${time(s.endedAt)}`;
-    return element("li", {}, element("details", {}, element("summary", { textContent: `${when}: ${counts(s)}` }), element("ul", {}, ...rows)));
+    const details = element("details", {}, element("summary", { textContent: `${when}: ${counts(s)}` }), element("ul", {}, ...rows));
+    details.dataset.sessionId = s.id;
+    details.open = opened.has(s.id);
+    return element("li", {}, details);
   });
   $("class-history").replaceChildren(...items);
   if (!items.length) $("class-history").append(element("li", { textContent: "No finished sessions yet." }));
+  $("corrections-title").textContent = `Corrections (${trail.length})`;
+  $("corrections-list").replaceChildren(...trail.map((c) => {
+    const name = state.roster.get(c.studentId)?.name ?? c.studentId;
+    const note = c.note ? `: “${c.note}”` : "";
+    return element("li", { textContent: `${new Date(c.correctedAt).toLocaleString()}: ${name}, ${c.fromStatus} → ${c.toStatus}${note}` });
+  }));
+}
+
+function correctionRow(classId, sessionId, record, statuses) {
+  const name = state.roster.get(record.studentId)?.name ?? "(removed student)";
+  const status = element("span", { className: `status-${record.status}`, textContent: record.status });
+  const marker = record.corrected ? element("span", { className: "corrected", textContent: "(corrected)" }) : "";
+  const choice = element("select", {}, ...statuses.map((value) => element("option", { value, textContent: STATUS_LABELS[value], selected: value === record.status })));
+  choice.setAttribute("aria-label", `New status for ${name}`);
+  const note = element("input", { placeholder: "Note (optional)", maxLength: 500 });
+  note.setAttribute("aria-label", `Note for ${name}`);
+  const save = element("button", { type: "button", className: "secondary", textContent: "Correct" });
+  save.setAttribute("aria-label", `Save correction for ${name}`);
+  const error = element("p", { className: "error" });
+  error.setAttribute("role", "alert");
+  save.onclick = async () => {
+    save.disabled = true;
+    try {
+      await api("POST", `/class/${classId}/attendance/${sessionId}/corrections`, { studentId: record.studentId, status: choice.value, note: note.value.trim() || null });
+      await loadHistory(classId);
+    } catch (failure) {
+      showError(error, failure);
+      save.disabled = false;
+    }
+  };
+  return element("li", {}, element("span", { className: "name", textContent: `${name}: ` }), status, marker, choice, note, save, error);
 }
 
 async function startAttendance() {
@@ -430,17 +501,99 @@ async function addStudent(student) {
   }
 }
 
-async function changePrivateMarks() {
+async function changeClass(changes) {
   const classId = route().id;
-  const box = $("private-marks");
   showError("options-error", null);
   try {
-    const changed = await api("PATCH", `/class/${classId}`, { privateMarks: box.checked });
+    const changed = await api("PATCH", `/class/${classId}`, changes);
     const cls = state.live.get(classId);
-    if (cls) cls.privateMarks = changed.privateMarks;
+    if (cls) Object.assign(cls, { privateMarks: changed.privateMarks, statuses: changed.statuses, archived: changed.archived });
+    $("class-title").textContent = changed.className;
+    await loadClasses();
+    renderSession(classId);
+    await loadHistory(classId);
   } catch (error) {
-    box.checked = !box.checked;
     showError("options-error", error);
+    renderSession(classId);
+  }
+}
+
+function changeStatuses() {
+  const extraStatuses = [$("allow-late"), $("allow-excused")].filter((box) => box.checked).map((box) => box.value);
+  return changeClass({ extraStatuses });
+}
+
+async function toggleArchived() {
+  const archived = !state.live.get(route().id)?.archived;
+  if (archived && !(await ask("Archive this class? It is hidden from your list and starts no session; its records are kept.", "Archive"))) return;
+  await changeClass({ archived });
+}
+
+// ---------------------------------------------------------------- teacher: report
+
+async function showReport(classId) {
+  $("report-back").href = `#/class/${classId}`;
+  $("report-form").dataset.classId = classId;
+  show("report-view");
+  await loadReport(classId);
+}
+
+function reportQuery() {
+  const params = new URLSearchParams();
+  if ($("report-from").value) params.set("from", $("report-from").value);
+  if ($("report-to").value) params.set("to", $("report-to").value);
+  const query = params.toString();
+  return query ? `?${query}` : "";
+}
+
+function percent(rate) { return rate === null ? "—" : `${Math.round(rate * 1000) / 10}%`; }
+
+async function loadReport(classId) {
+  const report = await api("GET", `/class/${classId}/report${reportQuery()}`);
+  $("report-title").textContent = `Report: ${report.className}`;
+  $("report-held").textContent = `${report.sessionsHeld} session(s) held`;
+  $("report-rows").replaceChildren(...report.students.map((row) => element("tr", {},
+    element("td", { className: "name", textContent: row.name }),
+    ...[row.sessions, row.present, row.absent, row.late, row.excused].map((n) => element("td", { textContent: String(n) })),
+    element("td", { textContent: percent(row.rate) }))));
+  drawChart(report.students);
+}
+
+function drawChart(students) {
+  const svg = $("report-chart");
+  const ns = "http://www.w3.org/2000/svg";
+  const shape = (tag, attributes, text) => {
+    const node = document.createElementNS(ns, tag);
+    for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+  const rowHeight = 26, labelWidth = 160, barWidth = 360, height = Math.max(1, students.length) * rowHeight + 8;
+  svg.setAttribute("viewBox", `0 0 ${labelWidth + barWidth + 60} ${height}`);
+  svg.replaceChildren(svg.querySelector("title"));
+  students.forEach((row, index) => {
+    const y = 4 + index * rowHeight;
+    const name = row.name.length > 22 ? `${row.name.slice(0, 21)}…` : row.name;
+    svg.append(shape("text", { x: 0, y: y + 16 }, name));
+    svg.append(shape("rect", { class: "track", x: labelWidth, y: y + 4, width: barWidth, height: 16, rx: 3 }));
+    svg.append(shape("rect", { class: "bar", x: labelWidth, y: y + 4, width: Math.round(barWidth * (row.rate ?? 0)), height: 16, rx: 3 }));
+    svg.append(shape("text", { x: labelWidth + barWidth + 6, y: y + 16 }, percent(row.rate)));
+  });
+  if (!students.length) svg.append(shape("text", { x: 0, y: 20 }, "No students yet."));
+}
+
+async function download(path, filename) {
+  showError("download-error", null);
+  try {
+    const response = await fetch(path, { headers: { Authorization: state.token } });
+    if (!response.ok) throw new Error((await response.json()).error);
+    const link = element("a", { href: URL.createObjectURL(await response.blob()), download: filename });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  } catch (error) {
+    showError("download-error", error);
   }
 }
 
@@ -498,11 +651,12 @@ async function closeCheckIn() {
 // ---------------------------------------------------------------- student
 
 async function loadPersisted(classId) {
-  const [mine, history] = await Promise.all([
+  const [mine, history, report] = await Promise.all([
     api("GET", `/class/${classId}/my-attendance`),
     api("GET", `/class/${classId}/my-history`),
+    api("GET", "/me/report"),
   ]);
-  state.persisted.set(classId, { mine, history });
+  state.persisted.set(classId, { mine, history, report: report.find((r) => r.classId === classId) });
 }
 
 async function showStudentHome() {
@@ -519,7 +673,7 @@ function renderStudentHome() {
   if (!items.length) $("student-classes").append(element("li", { textContent: "You are in no class yet: your teacher adds you." }));
 }
 
-function studentCard(classroom, { mine, history }) {
+function studentCard(classroom, { mine, history, report }) {
   const cls = state.live.get(classroom.id);
   const session = cls?.session;
   const live = element("p", { className: "live-line" });
@@ -538,9 +692,10 @@ function studentCard(classroom, { mine, history }) {
     card.append(element("a", { className: "button", href: `#/check-in/${classroom.id}`, textContent: "Check in" }));
   }
   const last = element("p", {}, "Last session: ", element("span", { textContent: mine.status ?? "none yet" }));
+  const rate = report && report.sessions ? element("p", { textContent: `Attendance rate: ${percent(report.rate)} over ${report.sessions} session(s)` }) : "";
   const past = element("details", {}, element("summary", { textContent: `History (${history.length})` }),
-    element("ul", {}, ...history.map((h) => element("li", { textContent: `${new Date(h.startedAt).toLocaleDateString()} ${time(h.startedAt)}: ${h.status}` }))));
-  card.append(last, past);
+    element("ul", {}, ...history.map((h) => element("li", { textContent: `${new Date(h.startedAt).toLocaleDateString()} ${time(h.startedAt)}: ${h.status}${h.corrected ? " (corrected)" : ""}` }))));
+  card.append(last, rate, past);
   return card;
 }
 
@@ -592,6 +747,14 @@ onSubmit("create-class-form", async (form) => {
   location.hash = `#/class/${created.id}`;
 });
 
+onSubmit("rename-form", async (form) => {
+  await changeClass({ className: formData(form).className.trim() });
+});
+
+onSubmit("report-form", async (form) => {
+  await loadReport(form.dataset.classId);
+});
+
 onSubmit("check-in-form", async (form) => {
   const classId = form.dataset.classId;
   $("check-in-result").textContent = "";
@@ -603,7 +766,17 @@ $("start-session").onclick = startAttendance;
 $("show-summary").onclick = () => send("TODAY_SUMMARY", { classId: route().id }, "session-error");
 $("done").onclick = finishAttendance;
 $("student-search").oninput = searchStudents;
-$("private-marks").onchange = changePrivateMarks;
+$("private-marks").onchange = () => changeClass({ privateMarks: $("private-marks").checked });
+$("allow-late").onchange = changeStatuses;
+$("allow-excused").onchange = changeStatuses;
+$("archive").onclick = toggleArchived;
+$("show-archived").onchange = async () => {
+  state.showArchived = $("show-archived").checked;
+  await loadClasses();
+  showTeacherHome();
+};
+$("download-report").onclick = () => download(`/class/${route().id}/report.csv${reportQuery()}`, "report.csv");
+$("download-history").onclick = () => download(`/class/${route().id}/attendance.csv`, "attendance.csv");
 $("close-check-in").onclick = closeCheckIn;
 $("logout").onclick = logOut;
 

@@ -14,7 +14,7 @@ from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast
 from domain.history import HistoryRow
 from domain.live_state import ClassLiveState, LiveMark, LiveSessionState
 from domain.reports import ReportPeriod, StudentTally
-from domain.statuses import AttendanceStatus, AttendanceSummary
+from domain.statuses import BASIC_STATUSES, AttendanceStatus, AttendanceSummary
 from domain.users import Identity, Role, UserSummary
 from infrastructure.database.repositories import Connector
 from infrastructure.database.rows import (
@@ -101,7 +101,7 @@ HISTORY_ROWS = f"""
 
 # Each class of the member with its latest broadcast number and its live session, if any.
 LIVE_CLASSES = """
-    SELECT c.id AS class_id, c.live_seq, c.private_marks,
+    SELECT c.id AS class_id, c.live_seq, c.private_marks, c.extra_statuses, c.archived,
            s.id AS session_id, s.started_at, s.check_in_open
     FROM classes c LEFT JOIN attendance_sessions s ON s.class_id = c.id AND s.ended_at IS NULL
     WHERE {membership}
@@ -322,6 +322,8 @@ class SqlViews:
                     check_in_open=row["check_in_open"],
                     marks=marks.get(row["session_id"], []),
                 ),
+                statuses=BASIC_STATUSES + tuple(AttendanceStatus(s) for s in row["extra_statuses"]),
+                archived=row["archived"],
             )
             for row in classes
         ]
