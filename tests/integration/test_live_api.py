@@ -107,6 +107,7 @@ def test_the_assignment_end_to_end_flow(api, make_account, make_class, start_ses
             "startedAt": session["startedAt"],
             "endedAt": session["endedAt"],
             "status": "absent",
+            "corrected": False,
         }
     ]
     outsider = api.get(f"/class/{classroom['id']}/my-history", headers=teacher.auth)

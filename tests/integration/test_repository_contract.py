@@ -161,7 +161,7 @@ async def test_history_is_newest_first_with_each_students_status(uow):
             AttendanceSummary(present=1, absent=1, total=2),
         ]
         mine = await unit.views.student_history(classroom.id, a.id)
-        assert [status for _, status in mine] == [ABSENT, PRESENT]
+        assert [record.status for _, record in mine] == [ABSENT, PRESENT]
         assert await unit.views.latest_status(classroom.id, a.id) is ABSENT
         assert await unit.views.latest_status(classroom.id, uuid4()) is None
 
