@@ -208,11 +208,20 @@ class RecordsController(Controller):
         history = await records_service.history_rows(request.user, class_id_from_path(class_id))
 
         async def rows() -> AsyncIterator[Sequence[object]]:
+            session: tuple[object, tuple[str, str, str]] = (None, ("", "", ""))
             async for row in history:
+                if session[0] != row.session_id:  # a session's rows come together
+                    session = (
+                        row.session_id,
+                        (
+                            str(row.session_id),
+                            iso_timestamp(row.started_at),
+                            iso_timestamp(row.ended_at),
+                        ),
+                    )
                 yield (
-                    str(row.session_id), iso_timestamp(row.started_at),
-                    iso_timestamp(row.ended_at), str(row.student_id), row.name, row.email,
-                    row.status.value, row.original_status.value, str(row.corrected).lower(),
+                    *session[1], str(row.student_id), row.name, row.email, row.status.value,
+                    row.original_status.value, "true" if row.corrected else "false",
                 )  # fmt: skip
 
         return csv_response("attendance.csv", csv_chunks(HISTORY_COLUMNS, rows()))
