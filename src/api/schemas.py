@@ -179,6 +179,7 @@ class StudentReportRow(Struct, rename="camel"):
     late: int
     excused: int
     rate: float | None  # (present + late) / (sessions - excused); None when that is 0
+    enrolled: bool  # false: taken off the class, with records in the period
 
 
 class ClassReportResponse(Struct, rename="camel", kw_only=True):

@@ -23,7 +23,7 @@ from domain.events import (
     SessionStarted,
     SummaryShared,
 )
-from domain.statuses import BASIC_STATUSES, AttendanceStatus, AttendanceSummary
+from domain.statuses import BASIC_STATUSES, EXTRA_STATUSES, AttendanceStatus, AttendanceSummary
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +142,8 @@ class AttendanceSession:
         return self.marks.get(student_id)
 
     def summary(self) -> AttendanceSummary:
-        """Counts the students marked so far."""
-        return AttendanceSummary.of(list(self.marks.values()), bool(self.extra_statuses))
+        """Counts the enrolled students marked so far."""
+        return AttendanceSummary.of(list(self._roster_marks().values()), self._detailed())
 
     def share_summary(self) -> AttendanceSummary:
         """The summary so far, for the whole class to hear."""
@@ -155,6 +155,9 @@ class AttendanceSession:
         """Closes the session: every enrolled student left unmarked is absent."""
         self._ensure_active()
         self.ended_at = at
+        # One record per enrolled student: a student taken off the class during the session
+        # leaves no record of it.
+        self.marks = self._roster_marks()
         for student_id in self.roster:
             self.marks.setdefault(student_id, AttendanceStatus.ABSENT)
         records = [
@@ -162,10 +165,20 @@ class AttendanceSession:
             for student_id, status in self.marks.items()
         ]
         finished = FinishedSession(
-            self.id, self.class_id, self.started_at, at, records, bool(self.extra_statuses)
+            self.id, self.class_id, self.started_at, at, records, self._detailed()
         )
         self._record(AttendanceFinished(finished.summary, self.id))
         return finished
+
+    def _roster_marks(self) -> dict[UUID, AttendanceStatus]:
+        return {sid: status for sid, status in self.marks.items() if sid in self.roster}
+
+    def _detailed(self) -> bool:
+        """Whether summaries count late and excused: the class allows them, or a mark made
+        while it did is one of them."""
+        return bool(self.extra_statuses) or any(
+            status in EXTRA_STATUSES for status in self.marks.values()
+        )
 
     def _record(self, event: ClassEvent, audience: frozenset[UUID] | None = None) -> None:
         self.events.append(ClassBroadcast(self.class_id, event, audience=audience))

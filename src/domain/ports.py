@@ -12,7 +12,7 @@ from domain.corrections import Correction
 from domain.events import ClassBroadcast, LiveMessage
 from domain.history import HistoryRow
 from domain.live_state import ClassLiveState
-from domain.reports import ReportPeriod, StudentTally
+from domain.reports import ReportLine, ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
 from domain.throttling import AttemptChecks, AttemptRule
 from domain.users import Identity, User, UserSummary
@@ -161,9 +161,9 @@ class Views(Protocol):
 
     async def class_report(
         self, class_id: UUID, period: ReportPeriod
-    ) -> tuple[int, list[tuple[UserSummary, StudentTally]]]:
-        """The finished sessions held in the period, and each enrolled student's counts (by
-        name)."""
+    ) -> tuple[int, list[ReportLine]]:
+        """The finished sessions held in the period, and the counts of each enrolled student
+        and of anyone else with records in it (by name)."""
         ...
 
     async def student_report(

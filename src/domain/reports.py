@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from domain.users import UserSummary
+
 
 @dataclass(frozen=True, slots=True)
 class StudentTally:
@@ -31,3 +33,13 @@ class ReportPeriod:
 
     since: datetime | None = None
     until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportLine:
+    """A student in a class's report: every enrolled student, and anyone taken off the class
+    who has records in the period (`enrolled` false), so no record drops out of a report."""
+
+    student: UserSummary
+    tally: StudentTally
+    enrolled: bool

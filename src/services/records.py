@@ -9,9 +9,9 @@ from domain.corrections import Correction, correct
 from domain.errors import SessionNotFound, StudentNotFound
 from domain.history import HistoryRow
 from domain.ports import Clock, UnitOfWorkFactory
-from domain.reports import ReportPeriod, StudentTally
+from domain.reports import ReportLine, ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
-from domain.users import Identity, UserSummary
+from domain.users import Identity
 from services.classes import load_owned_class
 
 
@@ -21,7 +21,7 @@ class ClassReport:
     class_name: str
     period: ReportPeriod
     sessions_held: int
-    students: list[tuple[UserSummary, StudentTally]]
+    students: list[ReportLine]
 
 
 @dataclass(frozen=True, slots=True)

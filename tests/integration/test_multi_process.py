@@ -384,3 +384,24 @@ def test_a_removed_student_stops_hearing_the_class_at_once_on_another_process(
     teacher_ws.receive_event("TODAY_SUMMARY")
     old_socket.assert_silent(0.5)
     new_socket.assert_silent(0.1)
+
+
+def test_late_and_excused_counts_reach_the_other_process(
+    api, server, make_account, make_class, start_session, live_on
+):
+    teacher, student = make_account("teacher"), make_account()
+    classroom = make_class(teacher, student)
+    enabled = api.patch(
+        f"/class/{classroom['id']}", json={"extraStatuses": ["late"]}, headers=teacher.auth
+    )
+    assert enabled.status_code == 200
+    start_session(teacher, classroom)
+    on_a, on_b = live_on("a", teacher), live_on("b", student)
+    on_a.send("ATTENDANCE_MARKED", {"studentId": str(student.id), "status": "late"})
+    on_a.send("TODAY_SUMMARY")
+    on_a.send("DONE")
+    counts = {"present": 0, "absent": 0, "total": 1, "late": 1, "excused": 0}
+    assert [m["data"] for m in drain(on_b)][1:] == [
+        counts,
+        {"message": "Attendance persisted", **counts},
+    ]

@@ -438,3 +438,66 @@ def test_an_archived_class_is_hidden_keeps_its_records_and_starts_nothing(
     assert api.get(f"{path}/my-history", headers=ada.auth).status_code == 200
     api.patch(path, json={"archived": False}, headers=teacher.auth)
     assert start_session(teacher, classroom)
+
+
+def test_a_report_runs_to_the_last_day_there_is(api, klass):
+    teacher, (ada, *_), classroom = klass
+    for path, who in (
+        (f"/class/{classroom['id']}/report?to=9999-12-31", teacher),
+        (f"/class/{classroom['id']}/report.csv?from=2000-01-01&to=9999-12-31", teacher),
+        ("/me/report?to=9999-12-31", ada),
+    ):
+        assert api.get(path, headers=who.auth).status_code == 200, path
+
+
+def test_turning_late_off_mid_session_keeps_late_marks_counted(api, klass, start_session, live):
+    teacher, (ada, ben, _), classroom = klass
+    enable(api, teacher, classroom, "late")
+    start_session(teacher, classroom)
+    ws = live(teacher)
+    ws.send("ATTENDANCE_MARKED", {"studentId": str(ada.id), "status": "late"})
+    ws.receive_event("ATTENDANCE_MARKED")
+    enable(api, teacher, classroom)  # late off again
+    ws.send("ATTENDANCE_MARKED", {"studentId": str(ben.id), "status": "late"})
+    assert ws.receive_error() == INVALID
+    ws.send("ATTENDANCE_MARKED", {"studentId": str(ben.id), "status": "present"})
+    ws.receive_event("ATTENDANCE_MARKED")
+    ws.send("TODAY_SUMMARY")
+    assert ws.receive_event("TODAY_SUMMARY")["data"] == {
+        "present": 1, "absent": 0, "total": 2, "late": 1, "excused": 0,
+    }  # fmt: skip
+    ws.send("DONE")
+    assert ws.receive_event("DONE")["data"] == {
+        "message": "Attendance persisted",
+        "present": 1, "absent": 1, "total": 3, "late": 1, "excused": 0,
+    }  # fmt: skip
+
+
+def test_a_student_removed_mid_session_leaves_no_record_of_it_but_stays_in_reports(
+    api, klass, start_session, live
+):
+    teacher, (ada, ben, _), classroom = klass
+    run_session(start_session, live, teacher, classroom, {ada: "present", ben: "absent"})
+    start_session(teacher, classroom)
+    ws = live(teacher)
+    for student in (ada, ben):
+        ws.send("ATTENDANCE_MARKED", {"studentId": str(student.id), "status": "present"})
+        ws.receive_event("ATTENDANCE_MARKED")
+    removed = api.delete(f"/class/{classroom['id']}/students/{ada.id}", headers=teacher.auth)
+    assert removed.status_code == 200
+    ws.send("TODAY_SUMMARY")
+    assert ws.receive_event("TODAY_SUMMARY")["data"] == {"present": 1, "absent": 0, "total": 1}
+    ws.send("DONE")
+    assert ws.receive_event("DONE")["data"]["total"] == 2  # Ben and Cy, not Ada
+    newest, oldest = api.get(f"/class/{classroom['id']}/attendance", headers=teacher.auth).json()[
+        "data"
+    ]
+    assert str(ada.id) not in {r["studentId"] for r in newest["attendance"]}
+    assert str(ada.id) in {r["studentId"] for r in oldest["attendance"]}
+
+    report = api.get(f"/class/{classroom['id']}/report", headers=teacher.auth).json()["data"]
+    rows = {row["studentId"]: row for row in report["students"]}
+    assert rows[str(ada.id)]["enrolled"] is False and rows[str(ada.id)]["sessions"] == 1
+    assert rows[str(ben.id)]["enrolled"] is True and rows[str(ben.id)]["sessions"] == 2
+    csv_rows = parse_csv(api.get(f"/class/{classroom['id']}/report.csv", headers=teacher.auth))
+    assert {r["student_id"]: r["enrolled"] for r in csv_rows}[str(ada.id)] == "false"

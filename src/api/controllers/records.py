@@ -42,9 +42,11 @@ ToDay = Annotated[
 def period_of(first: date | None, last: date | None) -> ReportPeriod:
     if first and last and first > last:
         raise ValidationException("from is after to")
+    # The day after the last one; none after the last day there is (9999-12-31).
+    following = last + timedelta(days=1) if last and last < date.max else None
     return ReportPeriod(
         since=datetime.combine(first, time(), UTC) if first else None,
-        until=datetime.combine(last + timedelta(days=1), time(), UTC) if last else None,
+        until=datetime.combine(following, time(), UTC) if following else None,
     )
 
 
@@ -76,17 +78,18 @@ def report_response(
         sessions_held=report.sessions_held,
         students=[
             StudentReportRow(
-                student_id=student.id,
-                name=student.name,
-                email=student.email,
-                sessions=tally.sessions,
-                present=tally.present,
-                absent=tally.absent,
-                late=tally.late,
-                excused=tally.excused,
-                rate=tally.rate,
+                student_id=line.student.id,
+                name=line.student.name,
+                email=line.student.email,
+                sessions=line.tally.sessions,
+                present=line.tally.present,
+                absent=line.tally.absent,
+                late=line.tally.late,
+                excused=line.tally.excused,
+                rate=line.tally.rate,
+                enrolled=line.enrolled,
             )
-            for student, tally in report.students
+            for line in report.students
         ],
     )
 
@@ -106,7 +109,7 @@ async def _each(rows: Sequence[Sequence[object]]) -> AsyncIterator[Sequence[obje
 
 REPORT_COLUMNS = (
     "student_id", "name", "email", "sessions_held", "sessions", "present", "absent", "late",
-    "excused", "attendance_rate_percent",
+    "excused", "attendance_rate_percent", "enrolled",
 )  # fmt: skip
 HISTORY_COLUMNS = (
     "session_id", "started_at", "ended_at", "student_id", "name", "email", "status",
@@ -188,11 +191,13 @@ class RecordsController(Controller):
         )
         rows = [
             (
-                str(student.id), student.name, student.email or "", found.sessions_held,
-                tally.sessions, tally.present, tally.absent, tally.late, tally.excused,
-                "" if tally.rate is None else rate_percent(tally),
+                str(line.student.id), line.student.name, line.student.email or "",
+                found.sessions_held, line.tally.sessions, line.tally.present, line.tally.absent,
+                line.tally.late, line.tally.excused,
+                "" if line.tally.rate is None else rate_percent(line.tally),
+                "true" if line.enrolled else "false",
             )
-            for student, tally in found.students
+            for line in found.students
         ]  # fmt: skip
         return csv_response("report.csv", csv_chunks(REPORT_COLUMNS, _each(rows)))
 

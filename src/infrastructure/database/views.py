@@ -13,7 +13,7 @@ from domain.corrections import Correction
 from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast
 from domain.history import HistoryRow
 from domain.live_state import ClassLiveState, LiveMark, LiveSessionState
-from domain.reports import ReportPeriod, StudentTally
+from domain.reports import ReportLine, ReportPeriod, StudentTally
 from domain.statuses import BASIC_STATUSES, AttendanceStatus, AttendanceSummary
 from domain.users import Identity, Role, UserSummary
 from infrastructure.database.repositories import Connector
@@ -30,7 +30,8 @@ from infrastructure.database.rows import (
 BROADCASTS_SINCE = """
     SELECT s.class_id, s.id AS session_id, m.marked_at AS happened_at, m.student_id, m.status,
            m.checked_in, c.teacher_id, c.private_marks,
-           NULL::bigint AS present, NULL::bigint AS absent, NULL::bigint AS total
+           NULL::bigint AS present, NULL::bigint AS absent, NULL::bigint AS total,
+           NULL::bigint AS late, NULL::bigint AS excused, NULL::boolean AS detailed
     FROM attendance_marks m JOIN attendance_sessions s ON s.id = m.session_id
     JOIN classes c ON c.id = s.class_id
     WHERE s.class_id = ANY($1::uuid[]) AND s.ended_at IS NULL AND m.marked_at >= $2
@@ -38,10 +39,16 @@ BROADCASTS_SINCE = """
     SELECT s.class_id, s.id, s.ended_at, NULL, NULL, NULL, NULL, NULL,
            count(a.id) FILTER (WHERE a.status = 'present'),
            count(a.id) FILTER (WHERE a.status = 'absent'),
-           count(a.id)
-    FROM attendance_sessions s LEFT JOIN attendance a ON a.session_id = s.id
+           count(a.id),
+           count(a.id) FILTER (WHERE a.status = 'late'),
+           count(a.id) FILTER (WHERE a.status = 'excused'),
+           -- as DONE announced it: with late and excused where the class used them
+           cardinality(c.extra_statuses) > 0 OR count(a.id) FILTER (
+             WHERE a.status IN ('late', 'excused')) > 0
+    FROM attendance_sessions s JOIN classes c ON c.id = s.class_id
+    LEFT JOIN attendance a ON a.session_id = s.id
     WHERE s.class_id = ANY($1::uuid[]) AND s.ended_at >= $2
-    GROUP BY s.id
+    GROUP BY s.id, c.extra_statuses
     ORDER BY happened_at"""
 
 # Counts per status, over a class's finished sessions that started in the period.
@@ -54,23 +61,28 @@ _IN_PERIOD = """s.ended_at IS NOT NULL
     AND ($2::timestamptz IS NULL OR s.started_at >= $2)
     AND ($3::timestamptz IS NULL OR s.started_at < $3)"""
 
-# Every enrolled student of the class, with the number of sessions held in the period.
+# Every enrolled student of the class, and anyone else with records in the period, with the
+# number of sessions held in the period (one row even for a class of no one).
 CLASS_REPORT = f"""
     WITH held AS (
         SELECT s.id FROM attendance_sessions s WHERE s.class_id = $1 AND {_IN_PERIOD}),
     tally AS (
         SELECT a.student_id, {_TALLY_COLUMNS}
         FROM attendance a WHERE a.class_id = $1 AND a.session_id IN (SELECT id FROM held)
-        GROUP BY a.student_id)
-    SELECT (SELECT count(*) FROM held) AS held, u.id AS student_id, u.name, u.email,
+        GROUP BY a.student_id),
+    roster AS (
+        SELECT e.id FROM classes c, unnest(c.student_ids) AS e(id) WHERE c.id = $1),
+    people AS (
+        SELECT id, true AS enrolled FROM roster
+        UNION ALL
+        SELECT student_id, false FROM tally WHERE student_id NOT IN (SELECT id FROM roster))
+    SELECT h.held, u.id AS student_id, u.name, u.email, p.enrolled,
            COALESCE(t.sessions, 0) AS sessions, COALESCE(t.present, 0) AS present,
            COALESCE(t.absent, 0) AS absent, COALESCE(t.late, 0) AS late,
            COALESCE(t.excused, 0) AS excused
-    FROM classes c
-    LEFT JOIN LATERAL unnest(c.student_ids) WITH ORDINALITY AS e(id, position) ON true
-    LEFT JOIN users u ON u.id = e.id
-    LEFT JOIN tally t ON t.student_id = e.id
-    WHERE c.id = $1
+    FROM (SELECT count(*) AS held FROM held) h
+    LEFT JOIN (people p JOIN users u ON u.id = p.id) ON true
+    LEFT JOIN tally t ON t.student_id = p.id
     ORDER BY u.name, u.id"""
 
 # Each class the student is enrolled in, with the sessions held and the student's counts.
@@ -245,12 +257,15 @@ class SqlViews:
 
     async def class_report(
         self, class_id: UUID, period: ReportPeriod
-    ) -> tuple[int, list[tuple[UserSummary, StudentTally]]]:
+    ) -> tuple[int, list[ReportLine]]:
         connection = await self._db.connection()
         rows = await connection.fetch(CLASS_REPORT, class_id, period.since, period.until)
-        held = rows[0]["held"] if rows else 0
-        return held, [
-            (UserSummary(row["student_id"], row["name"], row["email"]), _tally(row, class_id))
+        return rows[0]["held"], [
+            ReportLine(
+                UserSummary(row["student_id"], row["name"], row["email"]),
+                _tally(row, class_id),
+                row["enrolled"],
+            )
             for row in rows
             if row["student_id"] is not None
         ]
@@ -343,7 +358,8 @@ def _tally(row: asyncpg.Record, class_id: UUID, student_id: UUID | None = None) 
 
 def _missed_broadcast(row: asyncpg.Record) -> ClassBroadcast:
     if row["student_id"] is None:
-        summary = AttendanceSummary(row["present"], row["absent"], row["total"])
+        extra = (row["late"], row["excused"]) if row["detailed"] else (None, None)
+        summary = AttendanceSummary(row["present"], row["absent"], row["total"], *extra)
         return ClassBroadcast(row["class_id"], AttendanceFinished(summary, row["session_id"]))
     mark = AttendanceMarked(row["student_id"], AttendanceStatus(row["status"]), row["checked_in"])
     audience = frozenset((row["teacher_id"], row["student_id"])) if row["private_marks"] else None

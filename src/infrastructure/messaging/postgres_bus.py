@@ -228,7 +228,10 @@ def _event_fields(event: ClassEvent) -> dict[str, Any]:
 
 
 def _counts(summary: AttendanceSummary) -> list[int]:
-    return [summary.present, summary.absent, summary.total]
+    counts = [summary.present, summary.absent, summary.total]
+    if summary.late is not None:  # a class that uses late and excused
+        counts += [summary.late, summary.excused or 0]
+    return counts
 
 
 def _text(value: UUID | None) -> str | None:
