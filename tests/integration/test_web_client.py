@@ -357,7 +357,7 @@ def test_late_a_correction_the_report_and_its_csv_and_the_student_sees_the_corre
         teacher.get_by_role("button", name="Download report (CSV)").click()
     text = Path(downloading.value.path()).read_text(encoding="utf-8-sig")
     assert text.splitlines()[0].startswith("student_id,name,email,sessions_held")
-    assert f",{bea['name']}," in text and text.splitlines()[1].endswith(",100.0")
+    assert f",{bea['name']}," in text and text.splitlines()[1].endswith(",100.0,true")
 
     student.reload()
     card = student.locator("#student-classes > li").first
