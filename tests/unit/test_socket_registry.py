@@ -330,3 +330,53 @@ async def test_a_replay_after_a_bus_outage_brings_only_what_was_missed():
         ("ATTENDANCE_MARKED", "absent"),
         ("DONE", None),
     ]
+
+
+# Broadcast frames written straight to the socket, when the server offers it.
+
+
+def decode_wire(frame: bytes) -> str:
+    assert frame[0] == 0x81  # one unfragmented text frame
+    size, start = frame[1], 2
+    if size == 126:
+        size, start = int.from_bytes(frame[2:4], "big"), 4
+    elif size == 127:
+        size, start = int.from_bytes(frame[2:10], "big"), 10
+    assert len(frame) == start + size
+    return frame[start:].decode()
+
+
+@pytest.mark.parametrize("length", [0, 125, 126, 65_535, 65_536])
+def test_a_wire_frame_carries_the_text_whatever_its_length(length):
+    text = "é" * (length // 2) + "x" * (length % 2)
+    assert decode_wire(registry_module.wire_frame(text)) == text
+
+
+async def test_broadcasts_go_straight_to_sockets_that_can_take_them_and_keep_their_order():
+    registry = SocketRegistry()
+    class_id = uuid4()
+    written: list[bytes] = []
+    accepting = True
+
+    def write_frame(frame: bytes) -> bool:
+        if accepting:
+            written.append(frame)
+        return accepting
+
+    socket = RecordingSocket()
+    connection = registry.connect(student(uuid4()), socket.send, write_frame=write_frame)
+    registry.join(connection, (class_id,))
+    connection.open()
+    registry.deliver(mark_in(class_id))
+    accepting = False  # the transport is full: the ASGI send takes over
+    registry.deliver(mark_in(class_id))
+    await settle()
+    assert len(written) == 1 and len(socket.sent) == 1
+    heard = [json.loads(decode_wire(written[0])), json.loads(socket.sent[0]["text"])]
+    assert [m["event"] for m in heard] == ["ATTENDANCE_MARKED", "ATTENDANCE_MARKED"]
+
+
+def test_the_server_and_the_app_name_the_extension_alike():
+    from infrastructure.ws_protocol import WRITE_FRAME_EXTENSION
+
+    assert registry_module.WRITE_FRAME_EXTENSION == WRITE_FRAME_EXTENSION

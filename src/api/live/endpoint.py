@@ -30,7 +30,7 @@ from api.live.protocol import (
     parse_client_frame,
     parse_payload,
 )
-from api.live.registry import LiveConnection, SocketRegistry
+from api.live.registry import WRITE_FRAME_EXTENSION, LiveConnection, SocketRegistry
 from domain.errors import DomainError, InvalidToken, StatusNotAllowed
 from domain.ports import Unavailable
 from domain.users import Role
@@ -127,7 +127,12 @@ async def live_attendance(
         return
 
     subprotocol = chosen_subprotocol(socket)
-    connection = socket_registry.connect(identity, socket.send, v2=subprotocol is not None)
+    connection = socket_registry.connect(
+        identity,
+        socket.send,
+        v2=subprotocol is not None,
+        write_frame=socket.scope.get("extensions", {}).get(WRITE_FRAME_EXTENSION),
+    )
     try:
         # Registered, and in its classes, before the client sees the handshake complete: a
         # broadcast sent the moment after is heard. (Registered before the lookup, so an

@@ -39,24 +39,64 @@ from domain.users import Identity
 log = logging.getLogger(__name__)
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+WriteFrame = Callable[[bytes], bool]
 LiveState = Callable[[Identity], Awaitable[list[ClassLiveState]]]
 
 MAX_PENDING_FRAMES = 4096
 RESYNCS_AT_ONCE = 4
 
 
+# The server may offer, in the socket's ASGI scope, a function that writes an encoded frame
+# straight to the socket (bootstrap's server does: infrastructure/ws_protocol.py). Broadcasts
+# then cost one write per socket; without it, every frame goes through the ASGI send.
+WRITE_FRAME_EXTENSION = "live-attendance.write_frame"
+
+
 def text_message(text: str) -> dict[str, Any]:
     return {"type": "websocket.send", "text": text}
 
 
-class LiveConnection:
-    __slots__ = ("_drainer", "_open", "_pending", "_send", "class_ids", "closed", "identity", "v2")
+def wire_frame(text: str) -> bytes:
+    """The text as one unmasked WebSocket frame, as a server sends it (RFC 6455, 5.2)."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        header = bytes((0x81, size))
+    elif size < 65_536:
+        header = bytes((0x81, 126)) + size.to_bytes(2, "big")
+    else:
+        header = bytes((0x81, 127)) + size.to_bytes(8, "big")
+    return header + payload
 
-    def __init__(self, identity: Identity, send: Send, v2: bool = False) -> None:
+
+class Outgoing:
+    """A broadcast frame, encoded once for every socket: as an ASGI message and on the wire."""
+
+    __slots__ = ("message", "wire")
+
+    def __init__(self, text: str) -> None:
+        self.message = text_message(text)
+        self.wire = wire_frame(text)
+
+
+class LiveConnection:
+    __slots__ = (
+        "_drainer", "_open", "_pending", "_send", "_write_frame", "class_ids", "closed",
+        "identity", "v2",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        identity: Identity,
+        send: Send,
+        v2: bool = False,
+        write_frame: WriteFrame | None = None,
+    ) -> None:
         self.identity = identity
         self.v2 = v2  # speaks the v2 protocol (live-attendance.v2)
         self.class_ids: set[UUID] = set()
         self._send = send
+        self._write_frame = write_frame
         self._pending: deque[dict[str, Any]] = deque()
         self._drainer: asyncio.Task[None] | None = None
         self._open = False  # frames wait in the queue until the socket is accepted
@@ -92,6 +132,19 @@ class LiveConnection:
 
     def push_text(self, text: str) -> None:
         self.push(text_message(text))
+
+    def push_frame(self, frame: Outgoing) -> None:
+        """A broadcast frame: written straight to the socket when nothing waits before it and
+        the server offers that; else as push() does."""
+        if (
+            self._open
+            and self._drainer is None
+            and self._write_frame is not None
+            and not self.closed
+            and self._write_frame(frame.wire)
+        ):
+            return
+        self.push(frame.message)
 
     def _start_draining(self) -> None:
         if self._open and self._drainer is None and self._pending:
@@ -189,8 +242,14 @@ class SocketRegistry:
         self._resync_slots = asyncio.Semaphore(RESYNCS_AT_ONCE)
         self._heard = HeardSoFar()
 
-    def connect(self, identity: Identity, send: Send, v2: bool = False) -> LiveConnection:
-        connection = LiveConnection(identity, send, v2)
+    def connect(
+        self,
+        identity: Identity,
+        send: Send,
+        v2: bool = False,
+        write_frame: WriteFrame | None = None,
+    ) -> LiveConnection:
+        connection = LiveConnection(identity, send, v2, write_frame)
         self._by_user.setdefault(identity.user_id, set()).add(connection)
         return connection
 
@@ -273,8 +332,8 @@ class SocketRegistry:
         audience: frozenset[UUID] | None,
     ) -> None:
         # Each frame is encoded once, for every socket that hears it.
-        v1: list[dict[str, Any]] | None = None
-        v2: list[dict[str, Any]] | None = None
+        v1: list[Outgoing] | None = None
+        v2: list[Outgoing] | None = None
         for connection in listeners:
             if audience is not None and connection.identity.user_id not in audience:
                 continue
@@ -282,14 +341,14 @@ class SocketRegistry:
                 if message.seq is None:
                     continue  # replayed after the bus was away: v2 sockets get the state
                 if v2 is None:
-                    v2 = [text_message(text) for text in v2_frames(message)]
+                    v2 = [Outgoing(text) for text in v2_frames(message)]
                 frames = v2
             else:
                 if v1 is None:
-                    v1 = [text_message(text) for text in v1_frames(message.event)]
+                    v1 = [Outgoing(text) for text in v1_frames(message.event)]
                 frames = v1
-            for encoded in frames:
-                connection.push(encoded)
+            for frame in frames:
+                connection.push_frame(frame)
 
     def _resync_later(self, connection: LiveConnection) -> None:
         async def in_turn() -> None:
