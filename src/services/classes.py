@@ -4,6 +4,7 @@ from uuid import UUID, uuid4
 from domain.classrooms import Classroom
 from domain.errors import (
     ClassNotFound,
+    InvalidToken,
     NotClassMember,
     NotClassTeacher,
     NotEnrolledInClass,
@@ -137,9 +138,13 @@ class ClassService:
             return await uow.views.list_for(member, include_archived)
 
     async def class_ids_of(self, member: Identity) -> list[UUID]:
-        """The ids of the classes whose live events the member hears."""
+        """The ids of the classes whose live events the member hears. Raises InvalidToken if
+        the member's account is gone (checked in the same query)."""
         async with self._uow() as uow:
-            return await uow.views.ids_for(member)
+            ids = await uow.views.ids_for(member)
+        if ids is None:
+            raise InvalidToken()
+        return ids
 
     async def list_students(
         self, search: str | None = None, limit: int | None = None

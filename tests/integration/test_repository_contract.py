@@ -171,6 +171,9 @@ async def test_class_lists_and_rosters_for_their_members(uow):
     classroom = await add_class(uow, teacher, b, a)
     async with uow() as unit:
         assert await unit.views.ids_for(Identity(a.id, Role.STUDENT)) == [classroom.id]
+        # No account, or not of that role: nothing to hear.
+        assert await unit.views.ids_for(Identity(uuid4(), Role.STUDENT)) is None
+        assert await unit.views.ids_for(Identity(a.id, Role.TEACHER)) is None
         assert [c.id for c in await unit.views.list_for(Identity(teacher.id, Role.TEACHER))] == [
             classroom.id
         ]

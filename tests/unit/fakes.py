@@ -212,7 +212,10 @@ class FakeViews:
         ]
         return classroom, students
 
-    async def ids_for(self, member: Identity) -> list[UUID]:
+    async def ids_for(self, member: Identity) -> list[UUID] | None:
+        user = self._store.users.get(member.user_id)
+        if user is None or user.role is not member.role:
+            return None
         return [classroom.id for classroom in await self.list_for(member, True)]
 
     async def latest_status(self, class_id: UUID, student_id: UUID) -> AttendanceStatus | None:

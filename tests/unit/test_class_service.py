@@ -2,7 +2,13 @@ from uuid import uuid4
 
 import pytest
 
-from domain.errors import ClassNotFound, NotClassMember, NotClassTeacher, StudentNotFound
+from domain.errors import (
+    ClassNotFound,
+    InvalidToken,
+    NotClassMember,
+    NotClassTeacher,
+    StudentNotFound,
+)
 from domain.events import ClassJoined
 from domain.users import Identity, Role
 from services.classes import ClassService
@@ -90,6 +96,8 @@ async def test_classes_of_a_member_are_those_they_teach_or_attend(classes, add_u
     assert [c.class_name for c in await classes.classes_of(teacher)] == ["Art", "Maths"]
     assert await classes.class_ids_of(teacher) == [art.id, maths.id]
     assert await classes.class_ids_of(student) == [maths.id]
+    with pytest.raises(InvalidToken):  # a token of an account that is gone
+        await classes.class_ids_of(Identity(uuid4(), Role.STUDENT))
 
 
 async def test_creating_and_enrolling_tell_the_live_sockets(classes, add_user, events):

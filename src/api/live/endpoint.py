@@ -115,7 +115,10 @@ async def live_attendance(
     limits: NamedDependency[ApiLimits],
 ) -> None:
     try:
-        identity = await auth_service.authenticate(socket.query_params.get("token") or "")
+        # The account's existence is checked with the classes below, in one query.
+        identity = await auth_service.authenticate(
+            socket.query_params.get("token") or "", account_must_exist=False
+        )
     except InvalidToken:
         await refuse(socket, UNAUTHORIZED, POLICY_VIOLATION)
         return
@@ -139,6 +142,9 @@ async def live_attendance(
         # enrolment committed in between arrives as a ClassJoined message.)
         try:
             class_ids = await class_service.class_ids_of(identity)
+        except InvalidToken:  # the account is gone
+            await refuse(socket, UNAUTHORIZED, POLICY_VIOLATION)
+            return
         except Unavailable:
             await refuse(socket, SERVICE_UNAVAILABLE.message, TRY_AGAIN_LATER)
             return

@@ -162,12 +162,15 @@ class SqlViews:
             return None
         return classroom_from(row), [UserSummary(*student) for student in row["students"]]
 
-    async def ids_for(self, member: Identity) -> list[UUID]:
+    async def ids_for(self, member: Identity) -> list[UUID] | None:
         connection = await self._db.connection()
-        rows = await connection.fetch(
-            f"SELECT c.id FROM classes c WHERE {membership(member)}", member.user_id
+        row = await connection.fetchrow(
+            f"SELECT ARRAY(SELECT c.id FROM classes c WHERE {membership(member)}) AS ids"
+            " FROM users WHERE id = $1 AND role = $2",
+            member.user_id,
+            member.role.value,
         )
-        return [row["id"] for row in rows]
+        return None if row is None else list(row["ids"])
 
     async def latest_status(self, class_id: UUID, student_id: UUID) -> AttendanceStatus | None:
         connection = await self._db.connection()
