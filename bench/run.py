@@ -419,9 +419,12 @@ async def idle_memory(data: Dataset, port: int, process, sockets: int = 10_000) 
     await asyncio.sleep(1)
     before = server_memory(process)
     tokens = [token(data.student_ids[i % len(data.student_ids)], "student") for i in range(sockets)]
+    server = psutil.Process(process.pid)
+    cpu_before = sum(server.cpu_times()[:2])
     started = time.perf_counter()
     opened = await wsload.open_idle("127.0.0.1", port, tokens)
     opening_seconds = time.perf_counter() - started
+    opening_cpu = sum(server.cpu_times()[:2]) - cpu_before
     try:
         await asyncio.sleep(2)
         after = server_memory(process)
@@ -434,6 +437,8 @@ async def idle_memory(data: Dataset, port: int, process, sockets: int = 10_000) 
         "kb_per_socket": round((after - before) / len(opened) / 1024, 2),
         # 200 handshakes in flight at a time, each with its token checked and its classes read
         "sockets_opened_per_s": round(len(opened) / opening_seconds),
+        # the server's own CPU time per socket opened (user + system)
+        "server_cpu_ms_per_socket_opened": round(1000 * opening_cpu / len(opened), 3),
     }
 
 
