@@ -53,6 +53,7 @@ ANCHOR_SOURCE = Path(os.environ.get("ANCHOR_DIR", ROOT.parent / "shared" / "anch
 JWT_SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
 PASSWORD = "bench-password-1"
 SERVER_CORE, CLIENT_CORE = "0", "1"
+WORKERS = 1  # server processes (--workers); all of them on the server's core
 
 
 def log(message: str) -> None:
@@ -97,6 +98,7 @@ def running_server(command: list[str], port: int, database_url: str, log_path: P
         "WS_MESSAGES_PER_SECOND": "100000",
         "WS_MESSAGE_BURST": "1000000",
         "MAX_CONNECTIONS": "100000",  # the idle-memory scenario holds 10,000 sockets
+        "WORKERS": str(WORKERS),
         "PYTHONPATH": str(ROOT / "src"),
     }
     argv = [part.format(port=port, database_url=database_url) for part in command]
@@ -276,13 +278,24 @@ def percentile(values: list[float], share: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 3)
 
 
-async def fanout_and_finish(data: Dataset, port: int, students: int) -> dict:
+def server_cpu_seconds(process: subprocess.Popen) -> float:
+    """User and system CPU time of the server: the process and all its children (workers)."""
+    root = psutil.Process(process.pid)
+    return sum(sum(p.cpu_times()[:2]) for p in [root, *root.children(recursive=True)])
+
+
+async def fanout_and_finish(data: Dataset, port: int, students: int, process) -> dict:
     ids = data.student_ids[:students]
     class_id = await data.make_class(ids)
     await data.start_session(class_id)
+    cpu_before = server_cpu_seconds(process)
     result = await wsload.fanout(
         "127.0.0.1", port, data.teacher_token, [token(s, "student") for s in ids], ids
     )
+    # What delivering costs the server, whatever the number of processes (with --workers 2 a
+    # class's sockets are split over two); the sockets' handshakes are included.
+    result["server_cpu_s"] = round(server_cpu_seconds(process) - cpu_before, 3)
+    result["deliveries_per_server_cpu_s"] = round(result["deliveries"] / result["server_cpu_s"])
     teacher = await wsload.connect("127.0.0.1", port, data.teacher_token)
     try:
         summary = [
@@ -474,7 +487,8 @@ async def run_scenarios(target_command, args, workdir: Path, label: str) -> dict
                 elif name == "http_class":
                     figures[name] = wrk(f"{base}/class/{class_30}", auth, args.seconds)
                 elif name.startswith("fanout_"):
-                    figures[name] = await fanout_and_finish(data, port, int(name.split("_")[1]))
+                    students = int(name.split("_")[1])
+                    figures[name] = await fanout_and_finish(data, port, students, proc)
                 elif name == "done_5000":
                     figures[name] = await done_with(data, port, 5_000)
                 elif name == "login_storm":
@@ -496,6 +510,7 @@ DIRECTIONS = {
     "p50_ms": -1,
     "p99_ms": -1,
     "deliveries_per_s": 1,
+    "deliveries_per_server_cpu_s": 1,
     "latency_p50_ms": -1,
     "latency_p99_ms": -1,
     "done_round_trip_ms": -1,
@@ -542,7 +557,12 @@ async def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
     parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), choices=SCENARIOS)
     parser.add_argument("--students-max", type=int, default=5_000)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (ours): the cross-process cost"
+    )
     args = parser.parse_args()
+    global WORKERS
+    WORKERS = args.workers
 
     workdir = Path(tempfile.mkdtemp(prefix="live-attendance-bench-"))
     needs_anchor = args.compare or (args.target == "anchor" and not args.target_command)
