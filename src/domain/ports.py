@@ -52,10 +52,12 @@ class AttendanceRepository(Protocol):
         class_id: UUID | None = None,
         *,
         with_marks: bool = False,
+        marks_of: UUID | None = None,
     ) -> AttendanceSession | None:
         """The unfinished session a user's live event addresses: of a class the teacher owns or
         the student is enrolled in, the one of class_id if given, else the most recently
-        started. Marks are loaded only with_marks."""
+        started. Marks are loaded only with_marks, and then only that student's if marks_of
+        is given (a student's own status needs no classmate's)."""
         ...
 
     async def lock_for_finish(self, session_id: UUID) -> AttendanceSession | None:

@@ -1,5 +1,6 @@
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 from domain.attendance import AttendanceRecord, AttendanceSession, FinishedSession
@@ -36,7 +37,7 @@ async def publish_numbered(uow: UnitOfWork, session: AttendanceSession) -> list[
 
 
 async def _active_session(
-    sessions: AttendanceRepository, user: Identity, class_id: UUID | None, **options: bool
+    sessions: AttendanceRepository, user: Identity, class_id: UUID | None, **options: Any
 ) -> AttendanceSession:
     session = await sessions.find_active(user, class_id, **options)
     if session is None:
@@ -101,7 +102,9 @@ class AttendanceService:
     ) -> AttendanceStatus | None:
         """The student's mark in the live session, None while unmarked."""
         async with self._uow() as uow:
-            session = await _active_session(uow.attendance, student, class_id, with_marks=True)
+            session = await _active_session(
+                uow.attendance, student, class_id, with_marks=True, marks_of=student.user_id
+            )
         return session.status_of(student.user_id)
 
     async def finish(self, teacher: Identity, class_id: UUID | None = None) -> AttendanceSummary:

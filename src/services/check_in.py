@@ -65,14 +65,19 @@ class CheckInService:
         if not await self._attempts.take(self._policy.check_in_checks(session.id, student.user_id)):
             raise TooManyAttempts(class_id)
         async with self._uow() as uow:
-            session = await uow.attendance.find_active(student, class_id, with_marks=True)
+            # Its own mark is all a student's check-in needs to see.
+            session = await uow.attendance.find_active(
+                student, class_id, with_marks=True, marks_of=student.user_id
+            )
             if session is None:  # it ended meanwhile
                 raise NoActiveSession(class_id)
             if not session.check_in(student.user_id, code, self._clock.now()):
                 return
             seq = await uow.attendance.save_mark(session, student.user_id)
             if seq is None:  # a mark went in, or the session ended, while we looked
-                now = await uow.attendance.find_active(student, class_id, with_marks=True)
+                now = await uow.attendance.find_active(
+                    student, class_id, with_marks=True, marks_of=student.user_id
+                )
                 if now is None or now.id != session.id:
                     raise NoActiveSession(class_id)
                 if student.user_id in now.checked_in:

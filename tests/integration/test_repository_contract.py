@@ -243,6 +243,10 @@ async def test_a_check_in_never_replaces_a_teachers_mark_when_saved(uow):
         )
     assert found.marks == {a.id: ABSENT, b.id: ABSENT}
     assert found.checked_in == set()
+    async with uow() as unit:
+        teacher_identity = Identity(teacher.id, Role.TEACHER)
+        only_b = await unit.attendance.find_active(teacher_identity, with_marks=True, marks_of=b.id)
+    assert only_b.marks == {b.id: ABSENT}
 
 
 async def test_check_in_state_and_one_secret_per_session(uow):

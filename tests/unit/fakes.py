@@ -82,6 +82,7 @@ class FakeAttendance:
         class_id: UUID | None = None,
         *,
         with_marks: bool = False,
+        marks_of: UUID | None = None,
     ) -> AttendanceSession | None:
         candidates = []
         for session in self._store.sessions.values():
@@ -97,6 +98,9 @@ class FakeAttendance:
         if not with_marks:
             found.marks = {}
             found.checked_in = set()
+        elif marks_of is not None:
+            found.marks = {s: v for s, v in found.marks.items() if s == marks_of}
+            found.checked_in = found.checked_in & {marks_of}
         return found
 
     async def lock_for_finish(self, session_id: UUID) -> AttendanceSession | None:

@@ -161,6 +161,7 @@ class SqlAttendanceRepository:
         class_id: UUID | None = None,
         *,
         with_marks: bool = False,
+        marks_of: UUID | None = None,
     ) -> AttendanceSession | None:
         connection = await self._db.connection()
         row = await connection.fetchrow(
@@ -172,7 +173,7 @@ class SqlAttendanceRepository:
         )
         if row is None:
             return None
-        return await self._session_from(connection, row, with_marks)
+        return await self._session_from(connection, row, with_marks, marks_of)
 
     async def lock_for_finish(self, session_id: UUID) -> AttendanceSession | None:
         connection = await self._db.transaction()
@@ -322,14 +323,19 @@ class SqlAttendanceRepository:
 
     @staticmethod
     async def _session_from(
-        connection: asyncpg.Connection, row: asyncpg.Record, with_marks: bool
+        connection: asyncpg.Connection,
+        row: asyncpg.Record,
+        with_marks: bool,
+        marks_of: UUID | None = None,
     ) -> AttendanceSession:
         marks: dict[UUID, AttendanceStatus] = {}
         checked_in: set[UUID] = set()
         if with_marks:
             found = await connection.fetch(
-                "SELECT student_id, status, checked_in FROM attendance_marks WHERE session_id = $1",
+                "SELECT student_id, status, checked_in FROM attendance_marks"
+                " WHERE session_id = $1 AND ($2::uuid IS NULL OR student_id = $2)",
                 row["id"],
+                marks_of,
             )
             marks = {mark["student_id"]: AttendanceStatus(mark["status"]) for mark in found}
             checked_in = {mark["student_id"] for mark in found if mark["checked_in"]}
