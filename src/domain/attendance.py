@@ -23,7 +23,12 @@ from domain.events import (
     SessionStarted,
     SummaryShared,
 )
-from domain.statuses import BASIC_STATUSES, EXTRA_STATUSES, AttendanceStatus, AttendanceSummary
+from domain.statuses import (
+    BASIC_STATUSES,
+    AttendanceStatus,
+    AttendanceSummary,
+    counts_late_and_excused,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,11 +179,7 @@ class AttendanceSession:
         return {sid: status for sid, status in self.marks.items() if sid in self.roster}
 
     def _detailed(self) -> bool:
-        """Whether summaries count late and excused: the class allows them, or a mark made
-        while it did is one of them."""
-        return bool(self.extra_statuses) or any(
-            status in EXTRA_STATUSES for status in self.marks.values()
-        )
+        return counts_late_and_excused(self.extra_statuses, self.marks.values())
 
     def _record(self, event: ClassEvent, audience: frozenset[UUID] | None = None) -> None:
         self.events.append(ClassBroadcast(self.class_id, event, audience=audience))

@@ -1,7 +1,7 @@
 """Attendance reports: per student, the sessions held and the count of each status."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
 from domain.users import UserSummary
@@ -33,6 +33,19 @@ class ReportPeriod:
 
     since: datetime | None = None
     until: datetime | None = None
+
+    @classmethod
+    def of_days(cls, first: date | None, last: date | None) -> "ReportPeriod":
+        """From the start of the first day to the end of the last (UTC). Raises ValueError
+        when the first comes after the last."""
+        if first and last and first > last:
+            raise ValueError("the first day is after the last")
+        # The day after the last one; none after the last day there is (9999-12-31).
+        following = last + timedelta(days=1) if last and last < date.max else None
+        return cls(
+            since=datetime.combine(first, time(), UTC) if first else None,
+            until=datetime.combine(following, time(), UTC) if following else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
 """The statuses a student can have in a session, and their counts."""
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -14,6 +15,14 @@ class AttendanceStatus(StrEnum):
 # What every class allows; a class may enable these too.
 BASIC_STATUSES = (AttendanceStatus.PRESENT, AttendanceStatus.ABSENT)
 EXTRA_STATUSES = (AttendanceStatus.LATE, AttendanceStatus.EXCUSED)
+
+
+def counts_late_and_excused(
+    allowed_extras: Collection[AttendanceStatus], statuses: Iterable[AttendanceStatus]
+) -> bool:
+    """Whether a session's summary counts late and excused: its class allows them, or one of
+    its statuses is one of them (set while the class allowed it)."""
+    return bool(allowed_extras) or any(status in EXTRA_STATUSES for status in statuses)
 
 
 @dataclass(frozen=True, slots=True)

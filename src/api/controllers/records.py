@@ -2,7 +2,7 @@
 and a student's own report."""
 
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -40,14 +40,10 @@ ToDay = Annotated[
 
 
 def period_of(first: date | None, last: date | None) -> ReportPeriod:
-    if first and last and first > last:
-        raise ValidationException("from is after to")
-    # The day after the last one; none after the last day there is (9999-12-31).
-    following = last + timedelta(days=1) if last and last < date.max else None
-    return ReportPeriod(
-        since=datetime.combine(first, time(), UTC) if first else None,
-        until=datetime.combine(following, time(), UTC) if following else None,
-    )
+    try:
+        return ReportPeriod.of_days(first, last)
+    except ValueError:
+        raise ValidationException("from is after to") from None
 
 
 def correction_response(correction: Correction) -> CorrectionResponse:

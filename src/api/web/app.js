@@ -260,7 +260,7 @@ function afterDone(classId) {
   if (state.me.role === "teacher") {
     if (!$("class-view").hidden && route().id === classId) loadHistory(classId);
   } else {
-    loadPersisted(classId).then(refresh);
+    loadPersisted([classId]).then(refresh);
   }
 }
 
@@ -650,17 +650,22 @@ async function closeCheckIn() {
 
 // ---------------------------------------------------------------- student
 
-async function loadPersisted(classId) {
-  const [mine, history, report] = await Promise.all([
-    api("GET", `/class/${classId}/my-attendance`),
-    api("GET", `/class/${classId}/my-history`),
-    api("GET", "/me/report"),
-  ]);
-  state.persisted.set(classId, { mine, history, report: report.find((r) => r.classId === classId) });
+// What a student's card shows from HTTP; the report covers all their classes, so it is read
+// once for however many classes are loaded.
+async function loadPersisted(classIds) {
+  if (!classIds.length) return;
+  const report = await api("GET", "/me/report");
+  await Promise.all(classIds.map(async (classId) => {
+    const [mine, history] = await Promise.all([
+      api("GET", `/class/${classId}/my-attendance`),
+      api("GET", `/class/${classId}/my-history`),
+    ]);
+    state.persisted.set(classId, { mine, history, report: report.find((r) => r.classId === classId) });
+  }));
 }
 
 async function showStudentHome() {
-  await Promise.all([...state.classes.keys()].filter((id) => !state.persisted.has(id)).map(loadPersisted));
+  await loadPersisted([...state.classes.keys()].filter((id) => !state.persisted.has(id)));
   show("student-view");
   renderStudentHome();
 }

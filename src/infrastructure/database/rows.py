@@ -7,7 +7,7 @@ import asyncpg
 
 from domain.attendance import AttendanceRecord
 from domain.classrooms import Classroom
-from domain.statuses import EXTRA_STATUSES, AttendanceStatus
+from domain.statuses import AttendanceStatus, counts_late_and_excused
 from domain.users import Identity, Role, User
 
 USER_COLUMNS = "id, name, email, password, role"
@@ -57,6 +57,7 @@ def record_from(row: asyncpg.Record, class_id: UUID) -> AttendanceRecord:
 
 
 def is_detailed(extra_statuses: list[str], records: list[AttendanceRecord]) -> bool:
-    """Whether a finished session's summary counts late and excused: the class uses them now,
-    or used them then."""
-    return bool(extra_statuses) or any(record.status in EXTRA_STATUSES for record in records)
+    """The domain's rule (counts_late_and_excused) for a stored finished session."""
+    return counts_late_and_excused(
+        [AttendanceStatus(s) for s in extra_statuses], (r.status for r in records)
+    )
