@@ -1,6 +1,6 @@
 """The interfaces the outer layers implement: repositories, the unit of work, and adapters."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -67,11 +67,13 @@ class AttendanceRepository(Protocol):
 
     async def add(self, session: AttendanceSession) -> None: ...
 
-    async def save_mark(self, session: AttendanceSession, student_id: UUID) -> int | None:
-        """Stores the session's current mark for that student and takes the class's next
-        broadcast number, atomically with checking that the session is still active and that a
-        check-in adds a mark and replaces none. Answers the number; None (nothing stored) if the
-        session finished or was replaced, or a check-in met a mark already there."""
+    async def save_marks(self, session: AttendanceSession, marked: Sequence[UUID]) -> int | None:
+        """Stores the session's current mark for each of those students (in one statement,
+        whatever their number) and takes one broadcast number of the class for each entry of
+        `marked` (the students in the order they were marked, repeats included), atomically
+        with checking that the session is still active and that a check-in adds a mark and
+        replaces none. Answers the last number taken; None (nothing stored) if the session
+        finished or was replaced, or a check-in met a mark already there."""
         ...
 
     async def save_check_in(self, session: AttendanceSession) -> bytes | None:

@@ -1,35 +1,69 @@
-"""uvicorn's sans-I/O WebSocket protocol, with one addition for broadcasts: the ASGI scope
-extension `live-attendance.write_frame`, a function that writes an already encoded frame
-straight to the socket's transport.
+"""uvicorn's sans-I/O WebSocket protocol, with two additions the live path uses, offered to the
+app as ASGI scope extensions (an app that does not find them, on another server, does without):
 
-A class broadcast is the same bytes for every socket (server frames are not masked), so the
-app encodes the frame once and each socket costs one transport write, instead of an ASGI send
-per socket (a coroutine, a frame built and serialised by the websockets library, a join). The
-function answers False when the frame cannot go out this way right now (handshake not done,
-closing, or the transport's buffer full and paused): the app then uses the plain ASGI send,
-which waits. An app that does not find the extension (another server) uses the ASGI send
-always."""
+- `live-attendance.write_frame`: writes an already encoded frame to the socket. A class
+  broadcast is the same bytes for every socket (server frames are not masked), so the app
+  encodes it once and each socket costs no ASGI send (a coroutine, a frame built and
+  serialised by the websockets library). Frames written this way within one turn of the event
+  loop are corked: they go out in one transport write when the turn ends, so a burst of
+  broadcasts costs each socket one system call. Anything the ASGI send writes later waits for
+  them, so frames keep their order. It answers False when a frame cannot go out this way now
+  (handshake not done, closing, or the transport's buffer full): the app then uses the ASGI
+  send, which waits.
+- `live-attendance.receive_ready`: the messages the client already sent that are waiting, taken
+  without waiting (a disconnect stays for the ASGI receive), so that a burst of frames can be
+  handled together (the live handler commits consecutive marks in one transaction)."""
 
+import asyncio
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.protocol import State
 
 WRITE_FRAME_EXTENSION = "live-attendance.write_frame"
+RECEIVE_READY_EXTENSION = "live-attendance.receive_ready"
+# At most this many waiting messages are taken at once.
+MAX_READY_MESSAGES = 256
 
 
 class LiveWebSocketProtocol(WebSocketsSansIOProtocol):
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)
-        # The ASGI task was created but has not run yet: it will find the extension.
+        self._corked: list[bytes] | None = None
+        self._held_back: Any = None  # a disconnect found while taking ready messages
+        # The ASGI task was created but has not run yet: it will find the extensions.
         self.scope["extensions"][WRITE_FRAME_EXTENSION] = self.write_frame
+        self.scope["extensions"][RECEIVE_READY_EXTENSION] = self.receive_ready
 
     async def send(self, message: Any) -> None:
+        if self.handshake_complete:
+            self._flush_corked()  # what was written before this goes out before it
         await super().send(message)
         if message["type"] == "websocket.accept" and self.handshake_complete:
             # The handshake's request and response (and their header objects) are not needed
             # once it is done; an idle socket keeps ~3 KB less (docs/benchmarks.md).
             del self.request, self.response
+
+    async def receive(self) -> Any:
+        if self._held_back is not None:
+            message, self._held_back = self._held_back, None
+            return message
+        return await super().receive()
+
+    def receive_ready(self) -> list[dict[str, Any]]:
+        ready: list[dict[str, Any]] = []
+        while self._held_back is None and not self.queue.empty():
+            message = self.queue.get_nowait()
+            if message["type"] != "websocket.receive":
+                self._held_back = message
+                break
+            ready.append(message)
+            if len(ready) == MAX_READY_MESSAGES:
+                break
+        if self.read_paused and self.queue.empty():  # as receive() does: read what follows
+            self.read_paused = False
+            self.transport.resume_reading()
+        return ready
 
     def write_frame(self, frame: bytes) -> bool:
         if (
@@ -41,5 +75,43 @@ class LiveWebSocketProtocol(WebSocketsSansIOProtocol):
             or self.transport.is_closing()
         ):
             return False
-        self.transport.write(frame)
+        if self._corked is None:
+            self._corked = [frame]
+            _uncork_when_the_turn_ends(self)
+        else:
+            self._corked.append(frame)
         return True
+
+    def shutdown(self) -> None:
+        if self.handshake_complete:
+            self._flush_corked()
+        super().shutdown()
+
+    def _flush_corked(self) -> None:
+        frames, self._corked = self._corked, None
+        if (
+            frames
+            and not self.disconnected
+            and self.conn.state is State.OPEN
+            and not self.transport.is_closing()
+        ):
+            self.transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
+
+
+# The sockets with corked frames, per event loop: one callback at the end of the loop's turn
+# flushes them all.
+_to_uncork: dict[asyncio.AbstractEventLoop, list[LiveWebSocketProtocol]] = {}
+
+
+def _uncork_when_the_turn_ends(protocol: LiveWebSocketProtocol) -> None:
+    loop = asyncio.get_running_loop()
+    waiting = _to_uncork.get(loop)
+    if waiting is None:
+        waiting = _to_uncork[loop] = []
+        loop.call_soon(_uncork_all, loop)
+    waiting.append(protocol)
+
+
+def _uncork_all(loop: asyncio.AbstractEventLoop) -> None:
+    for protocol in _to_uncork.pop(loop, ()):
+        protocol._flush_corked()

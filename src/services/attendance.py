@@ -1,10 +1,11 @@
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 from domain.attendance import AttendanceRecord, AttendanceSession, FinishedSession
-from domain.errors import ClassArchived, NoActiveSession
+from domain.errors import ClassArchived, DomainError, NoActiveSession
 from domain.events import ClassBroadcast, LiveMessage
 from domain.live_state import ClassLiveState
 from domain.ports import AttendanceRepository, Clock, EventBus, UnitOfWork, UnitOfWorkFactory
@@ -19,10 +20,17 @@ class StartedSession:
     started_at: datetime
 
 
-def numbered(session: AttendanceSession, seq: int) -> list[LiveMessage]:
-    """What the session recorded, its class broadcast carrying the number its commit took
-    (every change to a session makes at most one broadcast)."""
-    return [replace(e, seq=seq) if isinstance(e, ClassBroadcast) else e for e in session.events]
+def numbered(session: AttendanceSession, last_seq: int) -> list[LiveMessage]:
+    """What the session recorded, its class broadcasts numbered in order so that the last
+    carries `last_seq`, the last number its commit took (one number per broadcast)."""
+    seq = last_seq - sum(isinstance(e, ClassBroadcast) for e in session.events)
+    messages: list[LiveMessage] = []
+    for event in session.events:
+        if isinstance(event, ClassBroadcast):
+            seq += 1
+            event = replace(event, seq=seq)
+        messages.append(event)
+    return messages
 
 
 async def publish_numbered(uow: UnitOfWork, session: AttendanceSession) -> list[LiveMessage]:
@@ -81,14 +89,39 @@ class AttendanceService:
         status: AttendanceStatus,
         class_id: UUID | None = None,
     ) -> None:
+        (refused,) = await self.mark_all(teacher, [(student_id, status)], class_id)
+        if refused is not None:
+            raise refused
+
+    async def mark_all(
+        self,
+        teacher: Identity,
+        marks: Sequence[tuple[UUID, AttendanceStatus]],
+        class_id: UUID | None = None,
+    ) -> list[DomainError | None]:
+        """Marks students in the order given, committed together (marks that queue up cost
+        one transaction, not one each) and then heard in that order. Answers, for each mark,
+        None or why it was refused (the others still count); raises when none can count."""
+        refusals: list[DomainError | None] = []
         async with self._uow() as uow:
             session = await _active_session(uow.attendance, teacher, class_id)
-            session.mark(student_id, status)
-            seq = await uow.attendance.save_mark(session, student_id)
-            if seq is None:
+            marked = []
+            for student_id, status in marks:
+                try:
+                    session.mark(student_id, status)
+                except DomainError as refusal:
+                    refusals.append(refusal)
+                else:
+                    refusals.append(None)
+                    marked.append(student_id)
+            if not marked:
+                return refusals
+            last_seq = await uow.attendance.save_marks(session, marked)
+            if last_seq is None:
                 raise NoActiveSession(class_id)  # finished by a DONE while we looked
             await uow.commit()
-        await self._events.publish(*numbered(session, seq))
+        await self._events.publish(*numbered(session, last_seq))
+        return refusals
 
     async def share_summary(self, teacher: Identity, class_id: UUID | None = None) -> None:
         async with self._uow() as uow:

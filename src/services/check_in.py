@@ -73,7 +73,7 @@ class CheckInService:
                 raise NoActiveSession(class_id)
             if not session.check_in(student.user_id, code, self._clock.now()):
                 return
-            seq = await uow.attendance.save_mark(session, student.user_id)
+            seq = await uow.attendance.save_marks(session, [student.user_id])
             if seq is None:  # a mark went in, or the session ended, while we looked
                 now = await uow.attendance.find_active(
                     student, class_id, with_marks=True, marks_of=student.user_id

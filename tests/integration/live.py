@@ -1,6 +1,7 @@
 """A small synchronous client for the live protocol, on the `websockets` library."""
 
 import json
+import os
 import threading
 from contextlib import ExitStack
 from typing import Any
@@ -27,6 +28,10 @@ class LiveClient:
 
     def send_raw(self, payload: str | bytes) -> None:
         self.socket.send(payload)
+
+    def send_together(self, texts: list[str]) -> None:
+        """Text frames in one write to the network, so the server reads them as one burst."""
+        self.socket.socket.sendall(b"".join(_masked_text_frame(text) for text in texts))
 
     def receive(self, timeout: float = 10) -> dict[str, Any]:
         return json.loads(self.socket.recv(timeout=timeout))
@@ -86,3 +91,11 @@ def drain(ws: LiveClient) -> list[dict[str, Any]]:
 
 
 __all__ = ["ConnectionClosed", "LiveClient", "drain", "send_at_once"]
+
+
+def _masked_text_frame(text: str) -> bytes:
+    """A text frame as a client sends it (RFC 6455, 5.2), for payloads under 64 KB."""
+    payload, mask = text.encode(), os.urandom(4)
+    size = len(payload)
+    header = bytes((0x81, 0x80 | size)) if size < 126 else bytes((0x81, 0xFE)) + size.to_bytes(2)
+    return header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))

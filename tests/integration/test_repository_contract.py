@@ -84,7 +84,7 @@ async def mark(
 ) -> int | None:
     session.mark(student.id, status)
     async with uow() as unit:
-        saved = await unit.attendance.save_mark(session, student.id)
+        saved = await unit.attendance.save_marks(session, [student.id])
         await unit.commit()
     return saved
 
@@ -217,6 +217,32 @@ async def test_broadcast_numbers_count_up_per_class_and_only_for_stored_marks(uo
         assert await unit.attendance.next_broadcast_number(classroom.id) == 4
 
 
+async def test_marks_saved_together_take_one_number_each_and_keep_the_last_status(uow):
+    teacher, a, b = [await add_user(uow, r) for r in (Role.TEACHER, Role.STUDENT, Role.STUDENT)]
+    classroom = await add_class(uow, teacher, a, b)
+    session = await open_session(uow, classroom)
+    session.mark(b.id, PRESENT)
+    session.mark(a.id, PRESENT)
+    session.mark(b.id, ABSENT)  # marked twice in one batch: stored once, heard twice
+    async with uow() as unit:
+        assert await unit.attendance.save_marks(session, [b.id, a.id, b.id]) == 3
+        await unit.commit()
+    async with uow() as unit:
+        found = await unit.attendance.find_active(
+            Identity(teacher.id, Role.TEACHER), classroom.id, with_marks=True
+        )
+        assert found.marks == {a.id: PRESENT, b.id: ABSENT}
+        assert await unit.attendance.next_broadcast_number(classroom.id) == 4
+        await unit.commit()
+    await finish(uow, session, START + timedelta(hours=1))
+    session.mark(a.id, ABSENT)
+    async with uow() as unit:  # the whole batch is refused once the session is done
+        assert await unit.attendance.save_marks(session, [a.id, b.id]) is None
+        await unit.commit()
+    async with uow() as unit:
+        assert await unit.attendance.next_broadcast_number(classroom.id) == 5
+
+
 async def test_a_check_in_never_replaces_a_teachers_mark_when_saved(uow):
     teacher, a, b = [await add_user(uow, r) for r in (Role.TEACHER, Role.STUDENT, Role.STUDENT)]
     session = await open_session(uow, await add_class(uow, teacher, a, b))
@@ -226,15 +252,15 @@ async def test_a_check_in_never_replaces_a_teachers_mark_when_saved(uow):
     seen_by_check_in.marks[a.id] = PRESENT
     seen_by_check_in.checked_in.add(a.id)
     async with uow() as unit:
-        assert await unit.attendance.save_mark(seen_by_check_in, a.id) is None
+        assert await unit.attendance.save_marks(seen_by_check_in, [a.id]) is None
         await unit.commit()
     # A check-in only adds: a second one (racing the first) stores nothing, and the teacher
     # may overrule one.
     seen_by_check_in.marks[b.id] = PRESENT
     seen_by_check_in.checked_in.add(b.id)
     async with uow() as unit:
-        assert await unit.attendance.save_mark(seen_by_check_in, b.id) is not None
-        assert await unit.attendance.save_mark(seen_by_check_in, b.id) is None
+        assert await unit.attendance.save_marks(seen_by_check_in, [b.id]) is not None
+        assert await unit.attendance.save_marks(seen_by_check_in, [b.id]) is None
         await unit.commit()
     assert await mark(uow, session, b, ABSENT) is not None
     async with uow() as unit:

@@ -1,6 +1,7 @@
 """In-memory stand-ins for the domain's ports, for unit tests of services: no database."""
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -116,20 +117,24 @@ class FakeAttendance:
     async def add(self, session: AttendanceSession) -> None:
         self._store.sessions[session.id] = stored(session)
 
-    async def save_mark(self, session: AttendanceSession, student_id: UUID) -> int | None:
+    async def save_marks(self, session: AttendanceSession, marked: Sequence[UUID]) -> int | None:
         stored = self._store.sessions.get(session.id)
         if stored is None or not stored.is_active:
             return None
-        checked_in = student_id in session.checked_in
-        if checked_in and student_id in stored.marks:
-            return None  # a check-in only ever adds a mark
-        stored.marks[student_id] = session.marks[student_id]
-        if checked_in:
-            stored.checked_in.add(student_id)
-        else:
-            stored.checked_in.discard(student_id)
-        self._store.marked_at[(session.id, student_id)] = datetime.now(UTC)
-        return await self.next_broadcast_number(session.class_id)
+        for student_id in set(marked):
+            checked_in = student_id in session.checked_in
+            if checked_in and student_id in stored.marks:
+                return None  # a check-in only ever adds a mark
+            stored.marks[student_id] = session.marks[student_id]
+            if checked_in:
+                stored.checked_in.add(student_id)
+            else:
+                stored.checked_in.discard(student_id)
+            self._store.marked_at[(session.id, student_id)] = datetime.now(UTC)
+        seq = None
+        for _ in marked:
+            seq = await self.next_broadcast_number(session.class_id)
+        return seq
 
     async def save_check_in(self, session: AttendanceSession) -> bytes | None:
         stored = self._store.sessions[session.id]

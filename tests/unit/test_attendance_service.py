@@ -87,6 +87,46 @@ async def test_marking_someone_outside_the_class_is_student_not_found(
     assert len(events.published) == published
 
 
+async def test_marks_that_queued_up_are_committed_together_and_heard_in_order(
+    attendance, make_class, add_user, uow, events
+):
+    teacher, (alice, bob), classroom = await make_class()
+    await attendance.start(teacher, classroom.id)
+    published = len(events.published)
+    opened = len(uow.opened)
+    outsider = add_user(Role.STUDENT).user_id
+    refusals = await attendance.mark_all(
+        teacher,
+        [
+            (alice.user_id, PRESENT),
+            (outsider, PRESENT),
+            (bob.user_id, ABSENT),
+            (alice.user_id, ABSENT),
+        ],
+    )
+    assert [type(r) if r else None for r in refusals] == [None, StudentNotFound, None, None]
+    assert [unit.commits for unit in uow.opened[opened:]] == [1]  # one transaction
+    # Each accepted mark heard once, in order, numbered after the start (1).
+    assert events.published[published:] == [
+        ClassBroadcast(classroom.id, AttendanceMarked(alice.user_id, PRESENT), seq=2),
+        ClassBroadcast(classroom.id, AttendanceMarked(bob.user_id, ABSENT), seq=3),
+        ClassBroadcast(classroom.id, AttendanceMarked(alice.user_id, ABSENT), seq=4),
+    ]
+    assert await attendance.finish(teacher) == AttendanceSummary(present=0, absent=2, total=2)
+
+
+async def test_marks_that_all_are_refused_commit_and_say_nothing(
+    attendance, make_class, add_user, events
+):
+    teacher, _, classroom = await make_class()
+    await attendance.start(teacher, classroom.id)
+    published = len(events.published)
+    outsider = add_user(Role.STUDENT).user_id
+    refusals = await attendance.mark_all(teacher, [(outsider, PRESENT), (outsider, ABSENT)])
+    assert all(isinstance(r, StudentNotFound) for r in refusals) and len(refusals) == 2
+    assert len(events.published) == published
+
+
 async def test_a_student_enrolled_mid_session_can_be_marked(
     attendance, make_class, add_user, uow, events
 ):
@@ -207,10 +247,10 @@ async def test_a_mark_that_loses_the_race_to_done_is_refused_and_not_heard(
     await attendance.start(teacher, classroom.id)
     published = len(events.published)
 
-    async def session_already_finished(self, session, student_id):
+    async def session_already_finished(self, session, marked):
         return None  # nothing stored, no number taken
 
-    monkeypatch.setattr(FakeAttendance, "save_mark", session_already_finished)
+    monkeypatch.setattr(FakeAttendance, "save_marks", session_already_finished)
     with pytest.raises(NoActiveSession):
         await attendance.mark(teacher, alice.user_id, PRESENT)
     assert len(events.published) == published

@@ -23,6 +23,7 @@ from api.live.protocol import (
     UNKNOWN_EVENT,
     V2_SUBPROTOCOL,
     Caller,
+    ClientEvent,
     ClientMessage,
     InvalidFrame,
     error_frame,
@@ -30,7 +31,12 @@ from api.live.protocol import (
     parse_client_frame,
     parse_payload,
 )
-from api.live.registry import WRITE_FRAME_EXTENSION, LiveConnection, SocketRegistry
+from api.live.registry import (
+    RECEIVE_READY_EXTENSION,
+    WRITE_FRAME_EXTENSION,
+    LiveConnection,
+    SocketRegistry,
+)
 from domain.errors import DomainError, InvalidToken, StatusNotAllowed
 from domain.ports import Unavailable
 from domain.users import Role
@@ -46,7 +52,7 @@ ROLE_ERRORS = {Role.TEACHER: TEACHER_EVENT_ONLY, Role.STUDENT: STUDENT_EVENT_ONL
 
 
 class LiveEventHandler:
-    """Answers one connection's frames, one at a time."""
+    """Answers one connection's frames in the order they came."""
 
     def __init__(
         self,
@@ -59,16 +65,68 @@ class LiveEventHandler:
         self._caller = caller
         self._max_frame_bytes = limits.max_frame_bytes
 
-    async def handle(self, asgi_message: dict[str, Any]) -> None:
+    async def handle(self, asgi_messages: list[dict[str, Any]]) -> None:
+        """Answers frames that arrived together, in order. Consecutive frames of a batched
+        event (marks) for one class run as one call: one transaction for a burst of marks."""
+        batch: list[Any] = []
+        batch_event: ClientEvent | None = None
+        for asgi_message in asgi_messages:
+            try:
+                message: ClientMessage | None = parse_client_frame(
+                    asgi_message, self._max_frame_bytes
+                )
+            except InvalidFrame:
+                message = None
+            event, payload = self._batchable(message)
+            if batch and (event is not batch_event or payload.class_id != batch[0].class_id):
+                await self._run(batch_event, batch)
+                batch = []
+            if event is not None:
+                batch_event = event
+                batch.append(payload)
+            else:
+                await self._answer(message)
+        if batch:
+            await self._run(batch_event, batch)
+
+    def _batchable(self, message: ClientMessage | None) -> tuple[ClientEvent | None, Any]:
+        """The event and payload of a frame of a batched event that passed every check."""
+        event = CLIENT_EVENTS.get(message.event) if message is not None else None
+        if (
+            event is None
+            or not event.batched
+            or (event.v2_only and not self._connection.v2)
+            or (event.sender is not None and self._identity.role is not event.sender)
+        ):
+            return None, None
+        payload = parse_payload(event, message.data)
+        return (event, payload) if payload is not None else (None, None)
+
+    async def _answer(self, message: ClientMessage | None) -> None:
         try:
-            await self._dispatch(parse_client_frame(asgi_message, self._max_frame_bytes))
-        except (InvalidFrame, StatusNotAllowed):  # late or excused where the class has not them
-            self._connection.push_text(error_frame(INVALID_MESSAGE_FORMAT))
-        except (DomainError, Unavailable) as error:
-            self._connection.push_text(error_frame(answer_for(error).message))
-        except Exception:
-            log.exception("live event failed")
-            self._connection.push_text(error_frame(INTERNAL_SERVER_ERROR))
+            if message is None:
+                raise InvalidFrame()
+            await self._dispatch(message)
+        except Exception as error:
+            self._connection.push_text(error_frame(self._refusal(error)))
+
+    async def _run(self, event: ClientEvent, payloads: list[Any]) -> None:
+        try:
+            refusals = await event.run(self._caller, payloads)
+        except Exception as error:
+            refusals = [error] * len(payloads)
+        for refusal in refusals:
+            if refusal is not None:
+                self._connection.push_text(error_frame(self._refusal(refusal)))
+
+    @staticmethod
+    def _refusal(error: Exception) -> str:
+        if isinstance(error, (InvalidFrame, StatusNotAllowed)):  # late or excused not allowed
+            return INVALID_MESSAGE_FORMAT
+        if isinstance(error, (DomainError, Unavailable)):
+            return answer_for(error).message
+        log.error("live event failed", exc_info=error)
+        return INTERNAL_SERVER_ERROR
 
     async def _dispatch(self, message: ClientMessage) -> None:
         """In the contract's order: known event, role, session, payload."""
@@ -88,7 +146,10 @@ class LiveEventHandler:
                     self._identity, addressed.class_id
                 )
             raise InvalidFrame()
-        await event.run(self._caller, payload)
+        if event.batched:
+            await self._run(event, [payload])
+        else:
+            await event.run(self._caller, payload)
 
 
 def chosen_subprotocol(socket: WebSocket) -> str | None:
@@ -165,18 +226,26 @@ async def live_attendance(
         guard = FloodGuard(
             limits.messages_per_second, limits.message_burst, limits.flood_grace_seconds
         )
-        while True:
+        # Frames the client sent that already wait are taken with the first, when the server
+        # offers that (ours does: infrastructure/ws_protocol.py), and answered together.
+        receive_ready = socket.scope.get("extensions", {}).get(RECEIVE_READY_EXTENSION)
+        while not connection.closed:  # closed by us (flooding, too far behind): hear no more
             message = await socket.receive()
             if message["type"] != "websocket.receive":
                 break
-            verdict = guard.check()
-            if verdict is Verdict.ADMIT:
-                await handler.handle(message)
-            else:
+            arrived = [message, *receive_ready()] if receive_ready is not None else [message]
+            admitted: list[dict[str, Any]] = []
+            for message in arrived:
+                verdict = guard.check()
+                if verdict is Verdict.ADMIT:
+                    admitted.append(message)
+                    continue
+                await handler.handle(admitted)  # answered in order
+                admitted = []
                 connection.push_text(error_frame(TOO_MANY_MESSAGES))
                 if verdict is Verdict.CLOSE:
                     connection.close(POLICY_VIOLATION)
-            if connection.closed:
-                break  # closed by us (flooding, too far behind): hear nothing more from it
+                    break
+            await handler.handle(admitted)
     finally:
         socket_registry.disconnect(connection)

@@ -263,13 +263,13 @@ class Caller:
     resync: Callable[[], Awaitable[None]]
 
 
-async def _mark(caller: Caller, payload: Mark) -> None:
-    await caller.attendance.mark(
+async def _mark_all(caller: Caller, payloads: list[Mark]) -> list[Exception | None]:
+    refusals = await caller.attendance.mark_all(
         caller.identity,
-        UUID(payload.studentId),
-        AttendanceStatus(payload.status),
-        class_id=payload.class_id,
+        [(UUID(payload.studentId), AttendanceStatus(payload.status)) for payload in payloads],
+        class_id=payloads[0].class_id,
     )
+    return list(refusals)
 
 
 async def _share_summary(caller: Caller, payload: Addressed) -> None:
@@ -310,12 +310,16 @@ class ClientEvent:
     run: Callable[[Caller, Any], Awaitable[None]]
     v2_only: bool = False  # a v1 socket gets `Unknown event`
     needs_session: bool = True  # a bad payload is answered after the session check
+    # Consecutive frames of this event for one class, when they arrive together, are run in
+    # one call: `run` takes the list of payloads and answers, for each, None or why it was
+    # refused.
+    batched: bool = False
 
 
 CLIENT_EVENTS: dict[str, ClientEvent] = {
     event.name: event
     for event in (
-        ClientEvent("ATTENDANCE_MARKED", Role.TEACHER, Mark, _mark),
+        ClientEvent("ATTENDANCE_MARKED", Role.TEACHER, Mark, _mark_all, batched=True),
         ClientEvent("TODAY_SUMMARY", Role.TEACHER, Addressed, _share_summary),
         ClientEvent("DONE", Role.TEACHER, Addressed, _finish),
         ClientEvent("MY_ATTENDANCE", Role.STUDENT, Addressed, _my_attendance),

@@ -50,6 +50,9 @@ RESYNCS_AT_ONCE = 4
 # straight to the socket (bootstrap's server does: infrastructure/ws_protocol.py). Broadcasts
 # then cost one write per socket; without it, every frame goes through the ASGI send.
 WRITE_FRAME_EXTENSION = "live-attendance.write_frame"
+# It may also offer a function answering the messages the client sent that already wait,
+# without waiting: the socket's handler then answers a burst of frames together.
+RECEIVE_READY_EXTENSION = "live-attendance.receive_ready"
 
 
 def text_message(text: str) -> dict[str, Any]:

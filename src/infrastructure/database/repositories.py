@@ -2,6 +2,7 @@
 on the unit of work's connection (Connector). The tables are defined by the models in
 models.py (and built by the migrations)."""
 
+from collections.abc import Sequence
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -195,29 +196,35 @@ class SqlAttendanceRepository:
             session.ended_at,
         )
 
-    async def save_mark(self, session: AttendanceSession, student_id: UUID) -> int | None:
-        # One statement, one round trip. The session row is share-locked while the mark goes
-        # in, and finishing takes FOR UPDATE: a mark either lands before DONE reads the marks
-        # or finds the session ended and stores nothing. A check-in only ever adds a mark (so a
-        # teacher's is never replaced, and racing check-ins of one student are heard once).
-        # The class's broadcast number is taken only when the mark went in.
+    async def save_marks(self, session: AttendanceSession, marked: Sequence[UUID]) -> int | None:
+        # One statement, one round trip, however many marks. The session row is share-locked
+        # while the marks go in, and finishing takes FOR UPDATE: marks either land before DONE
+        # reads them or find the session ended and store nothing. A check-in only ever adds a
+        # mark (so a teacher's is never replaced, and racing check-ins of one student are
+        # heard once). The class's broadcast numbers are taken only when the marks went in.
+        # Rows are written in one order (by student) so two writers cannot deadlock.
+        students = sorted(set(marked))
         connection = await self._db.connection()
         return await connection.fetchval(
-            "WITH mark AS ("
+            "WITH live AS ("
+            " SELECT id FROM attendance_sessions WHERE id = $1 AND ended_at IS NULL FOR KEY SHARE"
+            "), mark AS ("
             " INSERT INTO attendance_marks (id, session_id, student_id, status, checked_in)"
-            " SELECT $1, s.id, $3, $4, $5 FROM attendance_sessions s"
-            " WHERE s.id = $2 AND s.ended_at IS NULL FOR KEY SHARE"
+            " SELECT m.id, live.id, m.student_id, m.status, m.checked_in"
+            " FROM live, unnest($2::uuid[], $3::uuid[], $4::text[], $5::bool[])"
+            "  AS m(id, student_id, status, checked_in)"
             " ON CONFLICT (session_id, student_id) DO UPDATE"
             " SET status = EXCLUDED.status, checked_in = EXCLUDED.checked_in, marked_at = now()"
             " WHERE NOT EXCLUDED.checked_in"
             " RETURNING 1)"
-            " UPDATE classes SET live_seq = live_seq + 1"
-            " WHERE id = $6 AND EXISTS (SELECT FROM mark) RETURNING live_seq",
-            uuid4(),
+            " UPDATE classes SET live_seq = live_seq + $6"
+            " WHERE id = $7 AND EXISTS (SELECT FROM mark) RETURNING live_seq",
             session.id,
-            student_id,
-            session.marks[student_id].value,
-            student_id in session.checked_in,
+            [uuid4() for _ in students],
+            students,
+            [session.marks[student_id].value for student_id in students],
+            [student_id in session.checked_in for student_id in students],
+            len(marked),
             session.class_id,
         )
 
