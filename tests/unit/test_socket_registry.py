@@ -142,15 +142,35 @@ async def test_frames_wait_until_the_socket_is_accepted():
 async def test_a_socket_that_keeps_up_is_written_to_at_once_in_order():
     registry = SocketRegistry()
     class_id = uuid4()
+    written: list[bytes] = []
+    socket = RecordingSocket()
+    connection = registry.connect(
+        student(uuid4()), socket.send, write_frame=lambda f: written.append(f) is None
+    )
+    registry.join(connection, (class_id,))
+    connection.open()
+    marks = [mark_in(class_id) for _ in range(3)]
+    for mark in marks:
+        registry.deliver(mark)
+    connection.push_text("a reply")
+    # No await in between: the server's write took each frame; no ASGI send was needed.
+    assert [decode_wire(f) for f in written] == [
+        *(event_frame(m.event) for m in marks),
+        "a reply",
+    ]
+    assert socket.sent == []
+
+
+async def test_without_the_servers_write_frames_go_through_the_asgi_send_in_order():
+    registry = SocketRegistry()
+    class_id = uuid4()
     socket = RecordingSocket()
     connected(registry, uuid4(), socket, class_id)
     marks = [mark_in(class_id) for _ in range(3)]
     for mark in marks:
         registry.deliver(mark)
-    # No await in between: nothing was left to a task.
-    assert [m["text"] for m in socket.sent] == [
-        m["text"] for m in (registry_module.text_message(event_frame(x.event)) for x in marks)
-    ]
+    await settle()
+    assert [m["text"] for m in socket.sent] == [event_frame(m.event) for m in marks]
 
 
 async def test_frames_after_a_wait_keep_their_order():

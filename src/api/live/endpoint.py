@@ -249,3 +249,4 @@ async def live_attendance(
             await handler.handle(admitted)
     finally:
         socket_registry.disconnect(connection)
+        await connection.flushed()

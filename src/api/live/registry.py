@@ -1,14 +1,16 @@
 """Who is connected to this process, and delivery of broadcasts to them.
 
-Each broadcast is encoded once and the same ASGI message goes to every recipient. Sending never
-waits on a socket: frames are queued per connection and written by a short-lived task, so one
-slow or dead client holds up no one else; one that falls too far behind is closed."""
+Each broadcast is encoded once, for every recipient. Sending never waits on a socket: a frame is
+written straight away when the server offers that (WRITE_FRAME_EXTENSION) and the socket keeps
+up; otherwise frames queue per connection and a short-lived task sends them through the ASGI
+send, so one slow or dead client holds up no one else; one that falls too far behind is
+closed."""
 
 import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from uuid import UUID
 
@@ -122,65 +124,55 @@ class LiveConnection:
         self._open = False
 
     def push(self, message: dict[str, Any]) -> None:
-        """Sends an ASGI message, or queues it behind earlier ones; returns at once."""
+        """Queues an ASGI message behind earlier ones, for the socket's drainer task to send;
+        returns at once."""
         if self.closed:
-            return
-        if self._open and self._drainer is None:
-            self._send_now(message)
             return
         if len(self._pending) >= MAX_PENDING_FRAMES:
             self._give_up()
             return
         self._pending.append(message)
+        self._start_draining()
 
     def push_text(self, text: str) -> None:
-        self.push(text_message(text))
+        if not (self._can_write_now() and self._write_frame(wire_frame(text))):
+            self.push(text_message(text))
 
     def push_frame(self, frame: Outgoing) -> None:
-        """A broadcast frame: written straight to the socket when nothing waits before it and
-        the server offers that; else as push() does."""
-        if (
-            self._open
+        """A broadcast frame, encoded once for every socket that hears it."""
+        if not (self._can_write_now() and self._write_frame(frame.wire)):
+            self.push(frame.message)
+
+    def _can_write_now(self) -> bool:
+        """Whether a frame may skip the queue: it is empty, and the server offers to write
+        frames itself (the function still answers False when the transport is full)."""
+        return (
+            self._write_frame is not None
+            and self._open
             and self._drainer is None
-            and self._write_frame is not None
             and not self.closed
-            and self._write_frame(frame.wire)
-        ):
-            return
-        self.push(frame.message)
+        )
 
     def _start_draining(self) -> None:
         if self._open and self._drainer is None and self._pending:
             self._drainer = asyncio.get_running_loop().create_task(self._drain())
 
-    def _send_now(self, message: dict[str, Any]) -> None:
-        # A write to a socket that keeps up completes without ever waiting, so the send
-        # coroutine is stepped right here: no task per frame, which is most of the cost of a
-        # broadcast. Only when it has to wait (the client reads slowly) does a task take over,
-        # and later frames queue behind it. (Python 3.12's eager tasks do the same.) This
-        # relies on the server's send awaiting asyncio futures, as uvicorn's does.
-        sending = self._send(message)
+    async def _drain(self) -> None:
         try:
-            waiting_on = sending.send(None)
-        except StopIteration:
-            return
-        except Exception:
-            self._lost()
-            return
-        loop = asyncio.get_running_loop()
-        self._drainer = loop.create_task(self._drain(resume=(sending, waiting_on)))
-
-    async def _drain(self, resume: tuple[Coroutine[Any, Any, None], Any] | None = None) -> None:
-        try:
-            if resume is not None:
-                await _run_to_end(*resume)
             while self._pending and self._open:
                 await self._send(self._pending.popleft())
         except Exception:  # the peer is gone; the receive loop will notice and unregister
             self._lost()
         finally:
-            if self._drainer is asyncio.current_task():
+            if self._drainer is asyncio.current_task():  # not replaced by _give_up
                 self._drainer = None
+
+    async def flushed(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Waits (a bounded time) until what was queued went out: a handler that closed its
+        socket lets the close frame be sent before it returns."""
+        if self._drainer is not None:
+            with contextlib.suppress(Exception, TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._drainer), timeout)
 
     def close(self, code: int) -> None:
         """Sends a close frame after whatever is already queued; nothing more goes out."""
@@ -205,30 +197,6 @@ class LiveConnection:
     async def _send_quietly(self, message: dict[str, Any]) -> None:
         with contextlib.suppress(Exception):
             await self._send(message)
-
-
-async def _run_to_end(coroutine: Coroutine[Any, Any, None], waiting_on: Any) -> None:
-    """Finishes a coroutine that was stepped by hand and is waiting on `waiting_on` (the
-    future it yielded, or None for a bare yield), as a task would have."""
-    while True:
-        try:
-            if waiting_on is None:
-                await asyncio.sleep(0)
-                result = None
-            else:
-                # The future was yielded to us, not to a task: take it over as a task would.
-                waiting_on._asyncio_future_blocking = False
-                result = await waiting_on
-        except BaseException as error:
-            try:
-                waiting_on = coroutine.throw(error)
-            except StopIteration:
-                return
-            continue
-        try:
-            waiting_on = coroutine.send(result)
-        except StopIteration:
-            return
 
 
 class SocketRegistry:
