@@ -43,6 +43,7 @@ CHANNEL = "live_attendance"
 LISTENER_APPLICATION_NAME = "live-attendance-listener"
 MAX_BACKOFF_SECONDS = 1.0
 KEEPALIVE_SECONDS = 10.0
+MAX_NOTIFICATIONS_AT_ONCE = 500
 # How far before the last moment the listener was known to work the catch-up starts: covers
 # the clocks of this host and the database's disagreeing a little.
 CATCH_UP_MARGIN = timedelta(seconds=5)
@@ -164,29 +165,51 @@ class PostgresEventBus:
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
     async def _publish_forever(self) -> None:
-        """Sends queued notifications in order, on one connection, reconnecting as needed."""
+        """Sends queued notifications in order, on one connection, reconnecting as needed.
+        What queued up meanwhile goes in one statement (one round trip for a burst)."""
         connection: asyncpg.Connection | None = None
+        carried: str | None = None
         try:
             while True:
-                payload = await self._outbox.get()
+                first = carried if carried is not None else await self._outbox.get()
+                payloads, carried = self._take_queued(first)
                 for attempt in range(3):
                     try:
                         if connection is None or connection.is_closed():
                             connection = await asyncpg.connect(self._dsn)
-                        await connection.execute("SELECT pg_notify($1, $2)", self._channel, payload)
+                        await connection.execute(
+                            "SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload",
+                            self._channel,
+                            payloads,
+                        )
                         break
                     except DATABASE_UNREACHABLE as error:
                         connection = None
                         log.warning("event bus: NOTIFY failed (%s)", type(error).__name__)
                         await asyncio.sleep(0.1 * (attempt + 1))
-                    except asyncpg.PostgresError as error:  # this payload, not the connection
+                    except asyncpg.PostgresError as error:  # these payloads, not the connection
                         log.error("event bus: NOTIFY refused (%s)", type(error).__name__)
                         break
                 else:
-                    log.error("event bus: dropped a notification for other processes")
+                    log.error(
+                        "event bus: dropped %d notification(s) for other processes", len(payloads)
+                    )
         finally:
             if connection is not None and not connection.is_closed():
                 connection.terminate()
+
+    def _take_queued(self, first: str) -> tuple[list[str], str | None]:
+        """`first` and what queued behind it, up to a repeat: PostgreSQL delivers identical
+        notifications of one transaction once, so a repeat starts the next batch (it is
+        answered as carried over)."""
+        payloads, seen = [first], {first}
+        while not self._outbox.empty() and len(payloads) < MAX_NOTIFICATIONS_AT_ONCE:
+            payload = self._outbox.get_nowait()
+            if payload in seen:
+                return payloads, payload
+            payloads.append(payload)
+            seen.add(payload)
+        return payloads, None
 
 
 async def _until_lost(connection: asyncpg.Connection, lost: asyncio.Event) -> datetime:
