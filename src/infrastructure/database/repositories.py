@@ -210,17 +210,16 @@ class SqlAttendanceRepository:
             " SELECT id FROM attendance_sessions WHERE id = $1 AND ended_at IS NULL FOR KEY SHARE"
             "), mark AS ("
             " INSERT INTO attendance_marks (id, session_id, student_id, status, checked_in)"
-            " SELECT m.id, live.id, m.student_id, m.status, m.checked_in"
-            " FROM live, unnest($2::uuid[], $3::uuid[], $4::text[], $5::bool[])"
-            "  AS m(id, student_id, status, checked_in)"
+            " SELECT gen_random_uuid(), live.id, m.student_id, m.status, m.checked_in"
+            " FROM live, unnest($2::uuid[], $3::text[], $4::bool[])"
+            "  AS m(student_id, status, checked_in)"
             " ON CONFLICT (session_id, student_id) DO UPDATE"
             " SET status = EXCLUDED.status, checked_in = EXCLUDED.checked_in, marked_at = now()"
             " WHERE NOT EXCLUDED.checked_in"
             " RETURNING 1)"
-            " UPDATE classes SET live_seq = live_seq + $6"
-            " WHERE id = $7 AND EXISTS (SELECT FROM mark) RETURNING live_seq",
+            " UPDATE classes SET live_seq = live_seq + $5"
+            " WHERE id = $6 AND EXISTS (SELECT FROM mark) RETURNING live_seq",
             session.id,
-            [uuid4() for _ in students],
             students,
             [session.marks[student_id].value for student_id in students],
             [student_id in session.checked_in for student_id in students],
@@ -260,23 +259,21 @@ class SqlAttendanceRepository:
         )
 
     async def save_finished(self, finished: FinishedSession) -> None:
+        # One statement, one round trip, however large the class: the session ends, its live
+        # marks go, and one record per student goes in (ids made by PostgreSQL).
         connection = await self._db.transaction()
         await connection.execute(
-            "UPDATE attendance_sessions SET ended_at = $2 WHERE id = $1",
+            "WITH ended AS (UPDATE attendance_sessions SET ended_at = $2 WHERE id = $1),"
+            " cleared AS (DELETE FROM attendance_marks WHERE session_id = $1)"
+            " INSERT INTO attendance (id, class_id, student_id, status, session_id)"
+            " SELECT gen_random_uuid(), $3, r.student_id, r.status, $1"
+            " FROM unnest($4::uuid[], $5::text[]) AS r(student_id, status)",
             finished.id,
             finished.ended_at,
+            finished.class_id,
+            [record.student_id for record in finished.records],
+            [record.status.value for record in finished.records],
         )
-        await connection.execute("DELETE FROM attendance_marks WHERE session_id = $1", finished.id)
-        if finished.records:
-            # One statement for every row, however large the class.
-            await connection.copy_records_to_table(
-                "attendance",
-                columns=["id", "class_id", "student_id", "status", "session_id"],
-                records=[
-                    (uuid4(), r.class_id, r.student_id, r.status.value, r.session_id)
-                    for r in finished.records
-                ],
-            )
 
     async def get_finished(self, class_id: UUID, session_id: UUID) -> FinishedSession | None:
         connection = await self._db.connection()
