@@ -576,12 +576,16 @@ async def fanout(
     student_ids: Sequence[str],
     timeout: float = 120.0,  # noqa: ASYNC109
     concurrency: int = 200,
+    server_cpu: Callable[[], float] | None = None,
 ) -> dict[str, Any]:
     """1 teacher + N students connect; the teacher marks all N students back to back and every
-    socket should hear every mark. Returns throughput, per-mark latency and client CPU use."""
+    socket should hear every mark. Returns throughput, per-mark latency and client CPU use,
+    and, given a reader of the server's CPU time, what the server spent opening the sockets
+    and then delivering (from every socket open until every mark heard)."""
     n = len(student_tokens)
     if len(student_ids) != n:
         raise ValueError("student_tokens and student_ids differ in length")
+    server_cpu_at = [server_cpu()] if server_cpu else []
     tally = FanoutTally(student_ids, sockets=n + 1)
     teacher = await connect(host, port, teacher_token, tally.on_text)
     try:
@@ -592,13 +596,21 @@ async def fanout(
     socks = [teacher, *students]
     frames = [encode_text_frame(mark_frame(sid)) for sid in student_ids]
     try:
+        if server_cpu:
+            server_cpu_at.append(server_cpu())
         cpu_started, started = time.process_time(), time.perf_counter()
         sent_at = await send_back_to_back(teacher, frames)
         sent_done = time.perf_counter()
         await _wait_bounded(tally.all_delivered, started + timeout - time.perf_counter())
         cpu = time.process_time() - cpu_started
         wall = time.perf_counter() - started
-        return _fanout_figures(tally, socks, sent_at, started, sent_done, cpu, wall)
+        figures = _fanout_figures(tally, socks, sent_at, started, sent_done, cpu, wall)
+        if server_cpu:
+            opened, delivered = server_cpu_at[1] - server_cpu_at[0], server_cpu() - server_cpu_at[1]
+            figures["server_cpu_s_opening_sockets"] = round(opened, 3)
+            figures["server_cpu_s"] = round(delivered, 3)
+            figures["deliveries_per_server_cpu_s"] = round(tally.deliveries / max(delivered, 0.01))
+        return figures
     finally:
         await close_all(socks)
 
