@@ -49,6 +49,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import wsload
+from httpload import HttpConnections
 
 ROOT = Path(__file__).resolve().parents[1]
 # The reference lives in the shared folder beside the project (or wherever ANCHOR_DIR says).
@@ -405,25 +406,29 @@ async def check_in_storm(
     sent_at: dict[bytes, float] = {}
     answers: list[float] = []
     statuses: dict[int, int] = {}
-    base = f"http://127.0.0.1:{port}"
-    limits = httpx.Limits(max_connections=100)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
         opened = await http.post(f"/class/{class_id}/check-in/open", headers=teacher_auth)
         opened.raise_for_status()
         code = opened.json()["data"]["code"]  # the previous code is accepted too: 30 s of use
+    connections = HttpConnections("127.0.0.1", port, size=100)
 
-        async def check_in(student_id: str, delay: float) -> None:
-            await asyncio.sleep(delay)
-            sent_at[student_id.encode()] = started = time.perf_counter()
-            answer = await http.post(
-                f"/class/{class_id}/check-in",
-                json={"code": code},
-                headers={"Authorization": token(student_id, "student")},
-            )
-            answers.append((time.perf_counter() - started) * 1000)
-            statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
+    async def check_in(student_id: str, delay: float) -> None:
+        await asyncio.sleep(delay)
+        sent_at[student_id.encode()] = started = time.perf_counter()
+        status, _ = await connections.post_json(
+            f"/class/{class_id}/check-in",
+            {"code": code},
+            {"Authorization": token(student_id, "student")},
+        )
+        answers.append((time.perf_counter() - started) * 1000)
+        statuses[status] = statuses.get(status, 0) + 1
 
+    client_cpu = time.process_time()
+    try:
         await asyncio.gather(*(check_in(s, within * i / students) for i, s in enumerate(ids)))
+    finally:
+        await connections.close()
+    client_cpu = time.process_time() - client_cpu
     await asyncio.sleep(1)
     await teacher.close()
     heard = [(heard_at[s] - sent_at[s]) * 1000 for s in sent_at if s in heard_at]
@@ -445,6 +450,7 @@ async def check_in_storm(
         "teacher_heard": len(heard),
         "teacher_heard_p99_ms": percentile(heard, 0.99) if heard else None,
         "committed": committed,
+        "client_cpu_s": round(client_cpu, 2),
     }
 
 

@@ -52,12 +52,13 @@ class AttendanceRepository(Protocol):
         class_id: UUID | None = None,
         *,
         with_marks: bool = False,
-        marks_of: UUID | None = None,
+        student_view: UUID | None = None,
     ) -> AttendanceSession | None:
         """The unfinished session a user's live event addresses: of a class the teacher owns or
         the student is enrolled in, the one of class_id if given, else the most recently
-        started. Marks are loaded only with_marks, and then only that student's if marks_of
-        is given (a student's own status needs no classmate's)."""
+        started. Marks are loaded only with_marks. Given student_view, the session as that
+        student sees it: their own place on the roster and their own mark, no classmate's
+        (what a student's own status or check-in needs, at any size of class)."""
         ...
 
     async def lock_for_finish(self, session_id: UUID) -> AttendanceSession | None:

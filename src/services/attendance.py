@@ -136,7 +136,7 @@ class AttendanceService:
         """The student's mark in the live session, None while unmarked."""
         async with self._uow() as uow:
             session = await _active_session(
-                uow.attendance, student, class_id, with_marks=True, marks_of=student.user_id
+                uow.attendance, student, class_id, with_marks=True, student_view=student.user_id
             )
         return session.status_of(student.user_id)
 

@@ -57,7 +57,9 @@ class CheckInService:
         code, no mark from the teacher."""
         async with self._uow() as uow:
             await load_enrolled_class(uow.classes, student, class_id)
-            session = await uow.attendance.find_active(student, class_id)
+            session = await uow.attendance.find_active(
+                student, class_id, student_view=student.user_id
+            )
         if session is None:
             raise NoActiveSession(class_id)
         # Counted outside any unit of work: holding one pooled connection while waiting for
@@ -67,7 +69,7 @@ class CheckInService:
         async with self._uow() as uow:
             # Its own mark is all a student's check-in needs to see.
             session = await uow.attendance.find_active(
-                student, class_id, with_marks=True, marks_of=student.user_id
+                student, class_id, with_marks=True, student_view=student.user_id
             )
             if session is None:  # it ended meanwhile
                 raise NoActiveSession(class_id)
@@ -76,7 +78,7 @@ class CheckInService:
             seq = await uow.attendance.save_marks(session, [student.user_id])
             if seq is None:  # a mark went in, or the session ended, while we looked
                 now = await uow.attendance.find_active(
-                    student, class_id, with_marks=True, marks_of=student.user_id
+                    student, class_id, with_marks=True, student_view=student.user_id
                 )
                 if now is None or now.id != session.id:
                     raise NoActiveSession(class_id)

@@ -271,8 +271,20 @@ async def test_a_check_in_never_replaces_a_teachers_mark_when_saved(uow):
     assert found.checked_in == set()
     async with uow() as unit:
         teacher_identity = Identity(teacher.id, Role.TEACHER)
-        only_b = await unit.attendance.find_active(teacher_identity, with_marks=True, marks_of=b.id)
-    assert only_b.marks == {b.id: ABSENT}
+        only_b = await unit.attendance.find_active(
+            teacher_identity, with_marks=True, student_view=b.id
+        )
+        as_b_sees_it = await unit.attendance.find_active(
+            Identity(b.id, Role.STUDENT), with_marks=True, student_view=b.id
+        )
+        outsider = (await add_user(uow, Role.STUDENT)).id
+        outsiders_view = await unit.attendance.find_active(
+            teacher_identity, with_marks=True, student_view=outsider
+        )
+    # One student's view: their own mark and place on the roster, no classmate's.
+    assert (only_b.marks, only_b.roster) == ({b.id: ABSENT}, {b.id})
+    assert (as_b_sees_it.marks, as_b_sees_it.roster) == ({b.id: ABSENT}, {b.id})
+    assert (outsiders_view.marks, outsiders_view.roster) == ({}, frozenset())
 
 
 async def test_check_in_state_and_one_secret_per_session(uow):

@@ -83,7 +83,7 @@ class FakeAttendance:
         class_id: UUID | None = None,
         *,
         with_marks: bool = False,
-        marks_of: UUID | None = None,
+        student_view: UUID | None = None,
     ) -> AttendanceSession | None:
         candidates = []
         for session in self._store.sessions.values():
@@ -94,14 +94,16 @@ class FakeAttendance:
             return None
         found = copy.deepcopy(max(candidates, key=lambda s: s.started_at))
         found.roster = frozenset(self._store.classes[found.class_id].student_ids)
+        if student_view is not None:
+            found.roster &= {student_view}
         found.private_marks = self._store.classes[found.class_id].private_marks
         found.extra_statuses = frozenset(self._store.classes[found.class_id].extra_statuses)
         if not with_marks:
             found.marks = {}
             found.checked_in = set()
-        elif marks_of is not None:
-            found.marks = {s: v for s, v in found.marks.items() if s == marks_of}
-            found.checked_in = found.checked_in & {marks_of}
+        elif student_view is not None:
+            found.marks = {s: v for s, v in found.marks.items() if s == student_view}
+            found.checked_in = found.checked_in & {student_view}
         return found
 
     async def lock_for_finish(self, session_id: UUID) -> AttendanceSession | None:
