@@ -19,7 +19,7 @@ from api.controllers.attendance import (
 from api.controllers.auth import AuthController, my_account
 from api.controllers.check_in import CheckInController
 from api.controllers.classes import ClassController
-from api.controllers.health import health
+from api.controllers.health import health, liveness, metrics, readiness
 from api.controllers.records import RecordsController, my_report
 from api.controllers.students import list_students
 from api.docs import SCHEMA_PATH, docs_assets, openapi_config
@@ -29,6 +29,7 @@ from api.limits import DEFAULT_LIMITS, ApiLimits
 from api.live.endpoint import live_attendance
 from api.live.registry import SocketRegistry
 from api.live.shutdown import close_sockets_on_sigterm
+from api.observability import Observed
 from api.requests import AppRequest
 from api.security_headers import add_security_headers
 from api.web_client import web_client
@@ -64,6 +65,7 @@ def create_app(
     on_startup: Sequence[Callable[[], Awaitable[None]]] = (),
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
     limits: ApiLimits = DEFAULT_LIMITS,
+    metrics_token: str | None = None,
     debug: bool = False,
 ) -> Litestar:
     socket_registry = SocketRegistry(live_state=services.attendance.live_state)
@@ -82,6 +84,9 @@ def create_app(
             live_attendance,  # its token comes in the query string
             AuthController,
             health,
+            liveness,
+            readiness,
+            metrics,
             Router(
                 "/",
                 security=TOKEN_REQUIRED,
@@ -108,6 +113,7 @@ def create_app(
             "health_service": _provide(services.health),
             "socket_registry": _provide(socket_registry),
             "limits": _provide(limits),
+            "metrics_token": _provide(metrics_token),
         },
         middleware=[
             DefineMiddleware(
@@ -128,11 +134,13 @@ def create_app(
     )
     # Before routing (so inside the security headers): HEAD, CORS, and some 404s.
     fixed_paths = {route.path for route in app.routes if "{" not in route.path}
-    app.asgi_handler = FrontDoor(
+    front_door = FrontDoor(
         app.asgi_handler,
         allowed_origin=cors_origin,
         socket_paths=frozenset(r.path for r in app.routes if isinstance(r, WebSocketRoute)),
         schema_prefix=SCHEMA_PATH,
         schema_paths=frozenset(path for path in fixed_paths if path.startswith(SCHEMA_PATH)),
     )
+    # Outermost: every answer, the front door's too, carries the request id and is counted.
+    app.asgi_handler = Observed(front_door)
     return app

@@ -3,6 +3,7 @@
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import structlog
 from litestar.connection import ASGIConnection
 from litestar.enums import HttpMethod, ScopeType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -49,6 +50,7 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             )
         except InvalidToken:
             raise NotAuthorizedException(UNAUTHORIZED) from None
+        structlog.contextvars.bind_contextvars(user_id=str(identity.user_id))  # for its lines
         return AuthenticationResult(user=identity, auth=token)
 
 

@@ -5,6 +5,7 @@ import logging
 from typing import NamedTuple
 
 from litestar import Request, Response
+from litestar.enums import MediaType
 from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
@@ -80,7 +81,10 @@ HTTP_ERRORS: dict[int, str] = {
 
 
 def error_response(status_code: int, message: str) -> Response:
-    return Response({"success": False, "error": message}, status_code=status_code)
+    # JSON whatever the route's own media type (`/metrics` answers text).
+    return Response(
+        {"success": False, "error": message}, status_code=status_code, media_type=MediaType.JSON
+    )
 
 
 def answer_for(error: DomainError | Unavailable) -> ErrorAnswer:

@@ -228,6 +228,17 @@ class HealthResponse(Struct):
     database: str
 
 
+class LiveResponse(Struct):
+    status: str
+
+
+class ReadinessResponse(Struct, rename="camel"):
+    status: str
+    database: str
+    event_bus: str
+    migrations: str
+
+
 def iso_timestamp(moment: datetime) -> str:
     """As JavaScript's Date.prototype.toISOString() prints it: 2025-03-11T10:00:00.000Z."""
     moment = moment.astimezone(UTC)

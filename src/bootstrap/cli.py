@@ -5,25 +5,27 @@ and hands the ASGI app to uvicorn with the resolved settings in the environment,
 of worker processes load exactly the same configuration."""
 
 import argparse
+import atexit
 import logging
-import logging.config
 import os
+import shutil
 import signal
 import sys
+import tempfile
 
-from bootstrap import container
 from infrastructure.database.migrations import generate_revision, upgrade_to_head
 from infrastructure.embedded_postgres import IncompatibleDataDirectory, start_embedded_postgres
 from infrastructure.http_protocol import GuardedHttpProtocol
-from infrastructure.logs import LOG_CONFIG
+from infrastructure.logs import configure_logging
 from infrastructure.secrets import load_or_create_jwt_secret
 from infrastructure.settings import Settings, SettingsError, load_settings, settings_table
 from infrastructure.ws_protocol import LiveWebSocketProtocol
 
 log = logging.getLogger("live_attendance")
 
-# uvicorn needs the factory by name to start worker processes; named from the object itself.
-ASGI_APP_FACTORY = f"{container.__name__}:{container.create_app_from_environment.__name__}"
+# uvicorn needs the factory by name to start worker processes. The module is imported only
+# once the metrics folder is set (see share_metrics_between_workers).
+ASGI_APP_FACTORY = "bootstrap.container:create_app_from_environment"
 
 
 def resolve_runtime_settings(settings: Settings) -> Settings:
@@ -35,9 +37,22 @@ def resolve_runtime_settings(settings: Settings) -> Settings:
     return settings
 
 
+def share_metrics_between_workers() -> None:
+    """prometheus-client's multiprocess mode: every worker writes its metrics to files in one
+    folder and `/metrics` adds them up. The folder must be named before prometheus-client is
+    first imported and start empty, so each `serve` makes a new one (unless the operator named
+    one; then emptying it before a start is theirs to do) and removes it when it stops."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    folder = tempfile.mkdtemp(prefix="live-attendance-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+
+
 def serve(settings: Settings) -> None:
     import uvicorn
 
+    share_metrics_between_workers()
     settings = resolve_runtime_settings(settings)
     upgrade_to_head(settings.database_url)
     os.environ.update(settings.as_environment())
@@ -64,8 +79,8 @@ def serve(settings: Settings) -> None:
         # Frames are tiny JSON: compressing each one per socket costs CPU and ~34 KB of zlib
         # state per connection, and saves next to nothing.
         ws_per_message_deflate=False,
-        access_log=False,
-        log_config=LOG_CONFIG,
+        access_log=False,  # the app writes one access line per request and per socket
+        log_config=None,  # each process configures it (pickling it for workers is not possible)
     )
 
 
@@ -82,7 +97,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "settings-table":
         print(settings_table(), end="")
         return 0
-    logging.config.dictConfig(LOG_CONFIG)
     # uvicorn re-raises SIGTERM after its graceful shutdown; turning it into SystemExit lets
     # the exit handlers run, and they stop the embedded PostgreSQL.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -91,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(error, file=sys.stderr)
         return 2
+    configure_logging(settings.log_level, settings.resolved_log_format)
 
     try:
         if args.command in (None, "serve"):

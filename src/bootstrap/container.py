@@ -13,7 +13,9 @@ from infrastructure.database.attempts import PostgresAttemptCounter
 from infrastructure.database.pool import Database
 from infrastructure.database.unit_of_work import PostgresUnitOfWork
 from infrastructure.database.urls import plain_url
+from infrastructure.logs import configure_logging
 from infrastructure.messaging.postgres_bus import PostgresEventBus
+from infrastructure.metrics import forget_this_process
 from infrastructure.security import BcryptHasher, JwtTokenCodec
 from infrastructure.settings import Settings, SettingsError, load_settings
 from services.attendance import AttendanceService
@@ -30,6 +32,10 @@ async def spare_the_heap() -> None:
     in docs/benchmarks.md; collecting the young less often was measured too, and did not pay)."""
     gc.collect()
     gc.freeze()
+
+
+async def stop_counting() -> None:
+    forget_this_process()
 
 
 class Container(containers.DeclarativeContainer):
@@ -85,7 +91,7 @@ class Container(containers.DeclarativeContainer):
         policy=attempt_policy,
     )
     records_service = providers.Singleton(RecordsService, uow=unit_of_work.provider, clock=clock)
-    health_service = providers.Singleton(HealthService, database)
+    health_service = providers.Singleton(HealthService, database, event_bus)
 
     api_services = providers.Singleton(
         ApiServices,
@@ -113,8 +119,11 @@ class Container(containers.DeclarativeContainer):
         on_startup=providers.List(
             database.provided.start, event_bus.provided.start, providers.Object(spare_the_heap)
         ),
-        on_shutdown=providers.List(event_bus.provided.stop, database.provided.stop),
+        on_shutdown=providers.List(
+            event_bus.provided.stop, database.provided.stop, providers.Object(stop_counting)
+        ),
         limits=api_limits,
+        metrics_token=settings.provided.metrics_token,
     )
 
 
@@ -142,4 +151,7 @@ def container_from_environment() -> Container:
 
 def create_app_from_environment() -> Litestar:
     """The ASGI application of one server process (uvicorn's factory)."""
-    return container_from_environment().app()
+    app_container = container_from_environment()
+    settings = app_container.settings()
+    configure_logging(settings.log_level, settings.resolved_log_format)
+    return app_container.app()

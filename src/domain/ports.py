@@ -276,3 +276,13 @@ class AttemptCounter(Protocol):
 
 class DatabaseProbe(Protocol):
     async def is_reachable(self) -> bool: ...
+
+    async def schema_is_current(self) -> bool:
+        """Migrated to the code's latest revision."""
+        ...
+
+
+class BusProbe(Protocol):
+    def is_listening(self) -> bool:
+        """Hearing other processes' messages right now."""
+        ...

@@ -12,6 +12,7 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 from infrastructure import setting_kinds as kinds
+from infrastructure.logs import LOG_FORMATS, LOG_LEVELS
 
 ENVIRONMENTS = ("development", "production", "test")
 
@@ -69,6 +70,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HTTP_REQUEST_TIMEOUT_SECONDS", _count(1, 3600), 10, "a request (headers and body) not all arrived this long after its first byte: the connection is closed; headers over 64 KiB get 431"),
     Setting("HTTP_KEEPALIVE_SECONDS", _count(1, 3600), 5, "an idle kept-alive connection is closed after this long"),
     Setting("MAX_CONNECTIONS", _count(10, 1_000_000), 10_000, "per process, HTTP and WebSocket together: one more gets 503 `Service unavailable`"),
+    Setting("LOG_LEVEL", kinds.choice(LOG_LEVELS), "INFO", "`DEBUG`, `INFO` (one access line per request and per socket), `WARNING` or `ERROR`"),
+    Setting("LOG_FORMAT", kinds.choice(("auto", *LOG_FORMATS)), "auto", "`json`: one JSON object per line; `console`: readable lines; `auto`: `json` in production, else `console`"),
+    Setting("METRICS_TOKEN", kinds.secret, None, "when set, `GET /metrics` answers only a scraper that sends `Authorization: Bearer <token>` (32+ characters)", "none: `/metrics` is open"),
+    Setting("OTEL_EXPORTER_OTLP_ENDPOINT", kinds.text, "", "OpenTelemetry traces are sent to this OTLP/HTTP collector (e.g. `http://localhost:4318`); none are made when empty", "none: no traces"),
     Setting("EXPOSE_STUDENT_EMAILS", kinds.boolean, True, "`false`: students see no classmate's email, and `GET /students` answers searches only (see \"Who sees whose email\")"),
 )  # fmt: skip
 
@@ -101,7 +106,17 @@ class Settings:
     http_request_timeout_seconds: int
     http_keepalive_seconds: int
     max_connections: int
+    log_level: str
+    log_format: str
+    metrics_token: str | None
+    otel_exporter_otlp_endpoint: str
     expose_student_emails: bool
+
+    @property
+    def resolved_log_format(self) -> str:
+        if self.log_format == "auto":
+            return "json" if self.node_env == "production" else "console"
+        return self.log_format
 
     def with_database_url(self, url: str) -> "Settings":
         return replace(self, database_url=url)

@@ -1,16 +1,25 @@
+import json
 import logging
 
 import bcrypt
+import pytest
+import structlog
 
-from infrastructure.logs import RedactSecrets
+from infrastructure.logs import configure_logging, log_config
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VySWQiOiJ4In0.c2lnbmF0dXJl"
 
 
+def formatted(message: str, *args, log_format: str = "console") -> str:
+    """A standard library record (uvicorn's, a library's) as our handler writes it."""
+    options = dict(log_config("DEBUG", log_format)["formatters"]["structured"])
+    formatter = options.pop("()")(**options)
+    record = logging.LogRecord("uvicorn.error", logging.INFO, __file__, 1, message, args, None)
+    return formatter.format(record)
+
+
 def redacted(message: str, *args) -> str:
-    record = logging.LogRecord("x", logging.INFO, __file__, 1, message, args, None)
-    RedactSecrets().filter(record)
-    return record.getMessage()
+    return json.loads(formatted(message, *args, log_format="json"))["message"]
 
 
 def test_tokens_in_socket_urls_are_redacted():
@@ -30,10 +39,14 @@ def test_ordinary_lines_are_untouched():
     assert redacted("serving on %s:%d", "0.0.0.0", 3000) == "serving on 0.0.0.0:3000"
 
 
-def test_control_characters_from_a_caller_cannot_forge_a_log_line():
-    line = redacted("unhandled error on GET %s", "/x\r\nERROR forged line\x00\x1b[31m")
+@pytest.mark.parametrize("log_format", ["json", "console"])
+def test_control_characters_from_a_caller_cannot_forge_a_log_line(log_format):
+    line = formatted(
+        "unhandled error on GET %s", "/x\r\nERROR forged line\x00\x1b[31m", log_format=log_format
+    )
     assert "\n" not in line and "\r" not in line and "\x00" not in line and "\x1b" not in line
-    assert line == "unhandled error on GET /x\\r\\nERROR forged line\\x00\\x1b[31m"
+    message = json.loads(line)["message"] if log_format == "json" else line
+    assert "unhandled error on GET /x\\r\\nERROR forged line\\x00\\x1b[31m" in message
 
 
 def test_a_socket_url_keeps_no_query_even_with_encoded_names():
@@ -46,3 +59,26 @@ def test_no_query_of_any_url_reaches_the_log_whatever_it_holds():
         line = redacted('%s - "WebSocket %s" 404', "127.0.0.1:5", path)
         assert line.endswith('?[redacted]" 404'), line
     assert redacted("what? nothing") == "what? nothing"
+
+
+def test_a_json_line_names_time_level_logger_and_message():
+    line = json.loads(formatted("serving on %s", "0.0.0.0", log_format="json"))
+    assert line["message"] == "serving on 0.0.0.0"
+    assert (line["level"], line["logger"]) == ("info", "uvicorn.error")
+    assert line["timestamp"].endswith("Z")
+
+
+def test_our_records_carry_the_bound_request_and_user_and_never_a_secret(capsys):
+    configure_logging("DEBUG", "json")
+    structlog.contextvars.bind_contextvars(request_id="r-1", user_id="u-1")
+    try:
+        structlog.get_logger("live_attendance.test").info(
+            "signed up", password="hunter22", token=JWT, authorization="Bearer x", path="/x?t=1"
+        )
+    finally:
+        structlog.contextvars.clear_contextvars()
+    (line,) = [json.loads(text) for text in capsys.readouterr().err.splitlines()]
+    assert line["message"] == "signed up" and line["logger"] == "live_attendance.test"
+    assert (line["request_id"], line["user_id"], line["level"]) == ("r-1", "u-1", "info")
+    assert line["password"] == line["token"] == line["authorization"] == "[redacted]"
+    assert line["path"] == "/x?[redacted]"

@@ -6,6 +6,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from api.authentication import ACCOUNT_MAY_BE_MISSING, PUBLIC
+from api.observability import throttling_counted
 from api.openapi import failures
 from api.schemas import LoginRequest, SignupRequest, Success, TokenResponse, UserResponse
 from domain.users import Identity, User
@@ -35,9 +36,10 @@ class AuthController(Controller):
         data: JSONBody[SignupRequest],
         auth_service: NamedDependency[AuthService],
     ) -> Success[UserResponse]:
-        user = await auth_service.sign_up(
-            data.name, data.email, data.password, data.role, client_address(request)
-        )
+        with throttling_counted("signup"):
+            user = await auth_service.sign_up(
+                data.name, data.email, data.password, data.role, client_address(request)
+            )
         return Success(data=user_response(user))
 
     @post("/login", opt=PUBLIC, status_code=200, responses=failures(400, 413, 429))
@@ -49,12 +51,13 @@ class AuthController(Controller):
     ) -> Response[Success[TokenResponse]]:
         """Also sets a cookie naming this device for the email: later logins from it are not
         held back by failures that other addresses caused."""
-        result = await auth_service.log_in(
-            data.email,
-            data.password,
-            client_address(request),
-            device_token=request.cookies.get(DEVICE_COOKIE),
-        )
+        with throttling_counted("login"):
+            result = await auth_service.log_in(
+                data.email,
+                data.password,
+                client_address(request),
+                device_token=request.cookies.get(DEVICE_COOKIE),
+            )
         device_cookie = Cookie(
             key=DEVICE_COOKIE,
             value=result.device_token,

@@ -10,6 +10,7 @@ from litestar.params import FromPath, JSONBody
 
 from api.authentication import student_only, teacher_only
 from api.controllers.paths import class_id_from_path
+from api.observability import throttling_counted
 from api.openapi import failures
 from api.schemas import (
     CheckedInResponse,
@@ -101,5 +102,6 @@ class CheckInController(Controller):
         """A student enrolled in the class marks themselves present with the code shown by
         the teacher."""
         class_uuid = class_id_from_path(class_id)
-        await check_in_service.check_in(request.user, class_uuid, data.code)
+        with throttling_counted("check_in"):
+            await check_in_service.check_in(request.user, class_uuid, data.code)
         return Success(data=CheckedInResponse(class_uuid, AttendanceStatus.PRESENT))

@@ -2,8 +2,12 @@
 message format, known event, role, session, payload."""
 
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import structlog
 from litestar import WebSocket, websocket
 from litestar.di import NamedDependency
 
@@ -37,6 +41,7 @@ from api.live.registry import (
     LiveConnection,
     SocketRegistry,
 )
+from api.observability import LIVE_SOCKETS
 from domain.errors import DomainError, InvalidToken, StatusNotAllowed
 from domain.ports import Unavailable
 from domain.users import Role
@@ -46,6 +51,7 @@ from services.check_in import CheckInService
 from services.classes import ClassService
 
 log = logging.getLogger(__name__)
+access_log = structlog.get_logger("live_attendance.access")
 
 
 ROLE_ERRORS = {Role.TEACHER: TEACHER_EVENT_ONLY, Role.STUDENT: STUDENT_EVENT_ONLY}
@@ -190,6 +196,7 @@ async def live_attendance(
         await refuse(socket, TOO_MANY_CONNECTIONS, POLICY_VIOLATION)
         return
 
+    structlog.contextvars.bind_contextvars(user_id=str(identity.user_id))
     subprotocol = chosen_subprotocol(socket)
     connection = socket_registry.connect(
         identity,
@@ -222,31 +229,62 @@ async def live_attendance(
             reply=connection.push_text,
             resync=lambda: socket_registry.resync(connection),
         )
-        handler = LiveEventHandler(caller, connection, limits)
-        guard = FloodGuard(
-            limits.messages_per_second, limits.message_burst, limits.flood_grace_seconds
-        )
-        # Frames the client sent that already wait are taken with the first, when the server
-        # offers that (ours does: infrastructure/ws_protocol.py), and answered together.
-        receive_ready = socket.scope.get("extensions", {}).get(RECEIVE_READY_EXTENSION)
-        while not connection.closed:  # closed by us (flooding, too far behind): hear no more
-            message = await socket.receive()
-            if message["type"] != "websocket.receive":
-                break
-            arrived = [message, *receive_ready()] if receive_ready is not None else [message]
-            admitted: list[dict[str, Any]] = []
-            for message in arrived:
-                verdict = guard.check()
-                if verdict is Verdict.ADMIT:
-                    admitted.append(message)
-                    continue
-                await handler.handle(admitted)  # answered in order
-                admitted = []
-                connection.push_text(error_frame(TOO_MANY_MESSAGES))
-                if verdict is Verdict.CLOSE:
-                    connection.close(POLICY_VIOLATION)
-                    break
-            await handler.handle(admitted)
+        with socket_observed(connection):
+            await answer_frames(
+                socket, connection, LiveEventHandler(caller, connection, limits), limits
+            )
     finally:
         socket_registry.disconnect(connection)
         await connection.flushed()
+
+
+async def answer_frames(
+    socket: WebSocket, connection: LiveConnection, handler: LiveEventHandler, limits: ApiLimits
+) -> None:
+    """Until the client goes (or we close the socket): frames the client sent that already
+    wait are taken with the first, when the server offers that (ours does:
+    infrastructure/ws_protocol.py), and answered together, flooding aside."""
+    guard = FloodGuard(limits.messages_per_second, limits.message_burst, limits.flood_grace_seconds)
+    receive_ready = socket.scope.get("extensions", {}).get(RECEIVE_READY_EXTENSION)
+    while not connection.closed:  # closed by us (flooding, too far behind): hear no more
+        message = await socket.receive()
+        if message["type"] != "websocket.receive":
+            connection.closed_with(message.get("code", 1005))
+            break
+        arrived = [message, *receive_ready()] if receive_ready is not None else [message]
+        connection.frames_in += len(arrived)
+        admitted: list[dict[str, Any]] = []
+        for message in arrived:
+            verdict = guard.check()
+            if verdict is Verdict.ADMIT:
+                admitted.append(message)
+                continue
+            await handler.handle(admitted)  # answered in order
+            admitted = []
+            connection.push_text(error_frame(TOO_MANY_MESSAGES))
+            if verdict is Verdict.CLOSE:
+                connection.close(POLICY_VIOLATION)
+                break
+        await handler.handle(admitted)
+
+
+@contextmanager
+def socket_observed(connection: LiveConnection) -> Iterator[None]:
+    """The socket's two access lines (opened; closed, with its close code, duration and frames
+    each way) and the live sockets gauge."""
+    protocol = "v2" if connection.v2 else "v1"
+    opened_at = time.perf_counter()
+    LIVE_SOCKETS.labels(protocol).inc()
+    access_log.info("socket opened", protocol=protocol)
+    try:
+        yield
+    finally:
+        LIVE_SOCKETS.labels(protocol).dec()
+        access_log.info(
+            "socket closed",
+            protocol=protocol,
+            close_code=connection.close_code,
+            duration_ms=round((time.perf_counter() - opened_at) * 1000, 2),
+            frames_in=connection.frames_in,
+            frames_out=connection.frames_out,
+        )

@@ -9,6 +9,7 @@ from uuid import UUID
 
 import msgspec
 
+from api.observability import throttling_counted
 from api.schemas import UuidText, iso_timestamp
 from domain.events import (
     AttendanceFinished,
@@ -290,7 +291,8 @@ async def _resync(caller: Caller, payload: Addressed) -> None:
 
 
 async def _check_in(caller: Caller, payload: CheckIn) -> None:
-    await caller.check_in.check_in(caller.identity, payload.class_uuid, payload.code)
+    with throttling_counted("check_in"):
+        await caller.check_in.check_in(caller.identity, payload.class_uuid, payload.code)
     caller.reply(frame(CHECKED_IN, {"classId": str(payload.class_uuid), "status": "present"}))
 
 

@@ -24,6 +24,7 @@ from api.live.protocol import (
     v1_frames,
     v2_frames,
 )
+from api.observability import DELIVERIES, DROPPED_FRAMES
 from domain.events import (
     AttendanceFinished,
     AttendanceMarked,
@@ -86,8 +87,8 @@ class Outgoing:
 
 class LiveConnection:
     __slots__ = (
-        "_drainer", "_open", "_pending", "_send", "_write_frame", "class_ids", "closed",
-        "identity", "v2",
+        "_drainer", "_open", "_pending", "_send", "_write_frame", "class_ids", "close_code",
+        "closed", "frames_in", "frames_out", "identity", "v2",
     )  # fmt: skip
 
     def __init__(
@@ -106,6 +107,9 @@ class LiveConnection:
         self._drainer: asyncio.Task[None] | None = None
         self._open = False  # frames wait in the queue until the socket is accepted
         self.closed = False
+        self.close_code: int | None = None  # ours, or the client's
+        self.frames_in = 0  # counted by the socket's handler
+        self.frames_out = 0
 
     @property
     def user_id(self) -> UUID:
@@ -127,7 +131,9 @@ class LiveConnection:
         """Queues an ASGI message behind earlier ones, for the socket's drainer task to send;
         returns at once."""
         if self.closed:
+            DROPPED_FRAMES.inc()
             return
+        self.frames_out += 1
         if len(self._pending) >= MAX_PENDING_FRAMES:
             self._give_up()
             return
@@ -135,12 +141,16 @@ class LiveConnection:
         self._start_draining()
 
     def push_text(self, text: str) -> None:
-        if not (self._can_write_now() and self._write_frame(wire_frame(text))):
+        if self._can_write_now() and self._write_frame(wire_frame(text)):
+            self.frames_out += 1
+        else:
             self.push(text_message(text))
 
     def push_frame(self, frame: Outgoing) -> None:
         """A broadcast frame, encoded once for every socket that hears it."""
-        if not (self._can_write_now() and self._write_frame(frame.wire)):
+        if self._can_write_now() and self._write_frame(frame.wire):
+            self.frames_out += 1
+        else:
             self.push(frame.message)
 
     def _can_write_now(self) -> bool:
@@ -179,15 +189,24 @@ class LiveConnection:
         if self.closed:
             return
         self.push({"type": "websocket.close", "code": code, "reason": ""})
+        self.closed_with(code)
         self.closed = True
+
+    def closed_with(self, code: int) -> None:
+        """Notes the first close code, ours or the client's (for the socket's access line)."""
+        if self.close_code is None:
+            self.close_code = code
 
     def _lost(self) -> None:
         self.closed = True
+        DROPPED_FRAMES.inc(len(self._pending))
         self._pending.clear()
 
     def _give_up(self) -> None:
         log.warning("closing a socket of user %s that fell too far behind", self.user_id)
         self.closed = True
+        self.closed_with(TRY_AGAIN_LATER)
+        DROPPED_FRAMES.inc(len(self._pending) + 1)
         self._pending.clear()
         if self._drainer is not None:
             self._drainer.cancel()
@@ -305,6 +324,7 @@ class SocketRegistry:
         # Each frame is encoded once, for every socket that hears it.
         v1: list[Outgoing] | None = None
         v2: list[Outgoing] | None = None
+        delivered = 0
         for connection in listeners:
             if audience is not None and connection.identity.user_id not in audience:
                 continue
@@ -320,6 +340,8 @@ class SocketRegistry:
                 frames = v1
             for frame in frames:
                 connection.push_frame(frame)
+            delivered += len(frames)
+        DELIVERIES.inc(delivered)
 
     def _resync_later(self, connection: LiveConnection) -> None:
         async def in_turn() -> None:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 # The alembic scripts ship inside the package, so an installed wheel can migrate too.
 SCRIPTS = Path(__file__).resolve().parent / "schema_migrations"
@@ -24,3 +25,8 @@ def upgrade_to_head(database_url: str) -> None:
 def generate_revision(database_url: str, message: str) -> None:
     """Compares the models with the migrated database and writes a new revision."""
     command.revision(alembic_config(database_url), message=message, autogenerate=True)
+
+
+def head_revisions() -> frozenset[str]:
+    """The revisions a fully migrated database is at (what `alembic_version` holds)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("")).get_heads())

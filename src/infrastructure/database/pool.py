@@ -4,6 +4,8 @@ import asyncio
 
 import asyncpg
 
+from infrastructure.database.migrations import head_revisions
+
 
 class Database:
     """An asyncpg pool of at most `size` connections, opened as needed and then kept: opening
@@ -14,6 +16,7 @@ class Database:
     def __init__(self, dsn: str, size: int = 10) -> None:
         self._dsn = dsn
         self._size = size
+        self._head_revisions = head_revisions()
         self._pool: asyncpg.Pool | None = None
 
     async def start(self) -> None:
@@ -30,6 +33,16 @@ class Database:
         if self._pool is None:
             raise RuntimeError("the database pool is not started")
         return self._pool
+
+    async def schema_is_current(self) -> bool:
+        """Whether the database is migrated to this code's latest revision."""
+        try:
+            async with asyncio.timeout(2):
+                async with self.pool.acquire() as connection:
+                    rows = await connection.fetch("SELECT version_num FROM alembic_version")
+        except Exception:
+            return False
+        return frozenset(row["version_num"] for row in rows) == self._head_revisions
 
     async def is_reachable(self) -> bool:
         try:

@@ -14,6 +14,7 @@ from domain.corrections import Correction
 from domain.errors import EmailAlreadyExists
 from domain.statuses import AttendanceStatus
 from domain.users import Identity, User
+from infrastructure import metrics
 from infrastructure.database.pool import Database
 from infrastructure.database.rows import (
     CURRENT_STATUS,
@@ -42,7 +43,11 @@ class Connector:
         """The connection, for one statement that needs no transaction of ours (a read, or a
         write that is atomic by itself)."""
         if self._connection is None:
-            self._connection = await self._database.pool.acquire(timeout=ACQUIRE_TIMEOUT_SECONDS)
+            pool = self._database.pool
+            if pool.get_idle_size() == 0 and pool.get_size() >= pool.get_max_size():
+                metrics.POOL_WAITS.inc()
+            self._connection = await pool.acquire(timeout=ACQUIRE_TIMEOUT_SECONDS)
+            metrics.POOL_IN_USE.inc()
         return self._connection
 
     async def transaction(self) -> asyncpg.Connection:
@@ -68,6 +73,7 @@ class Connector:
         finally:
             self._transaction = None
             connection, self._connection = self._connection, None
+            metrics.POOL_IN_USE.dec()
             await self._database.pool.release(connection)
 
 

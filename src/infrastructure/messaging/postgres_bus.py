@@ -35,6 +35,7 @@ from domain.events import (
     SummaryShared,
 )
 from domain.statuses import AttendanceStatus, AttendanceSummary
+from infrastructure import metrics
 from infrastructure.database.outages import DATABASE_UNREACHABLE
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,9 @@ class PostgresEventBus:
         self._tasks: list[asyncio.Task[None]] = []
         self.listening = asyncio.Event()
 
+    def is_listening(self) -> bool:
+        return self.listening.is_set()
+
     def subscribe(self, deliver: Callable[[LiveMessage], None]) -> None:
         self._subscribers.append(deliver)
 
@@ -72,6 +76,7 @@ class PostgresEventBus:
 
     async def publish(self, *messages: LiveMessage) -> None:
         for message in messages:
+            metrics.count_published(message)
             self._deliver_in_order(message)
             self._outbox.put_nowait(encode(message, self._origin))
 
@@ -124,6 +129,7 @@ class PostgresEventBus:
             origin, message = decode(payload)
         except Exception:
             log.warning("ignoring a malformed notification on %s", self._channel)
+            metrics.BUS_DROPPED.inc()
             return
         if origin != self._origin:
             self._deliver_in_order(message)
@@ -150,6 +156,7 @@ class PostgresEventBus:
                 self.listening.set()
                 if heard_until is not None:
                     log.warning("event bus: listening again on %s", self._channel)
+                    metrics.BUS_RECONNECTS.inc()
                     await self._catch_up(heard_until)
                 heard_until = await _until_lost(connection, lost)
                 log.warning("event bus: the LISTEN connection was lost; reconnecting")
@@ -194,6 +201,7 @@ class PostgresEventBus:
                     log.error(
                         "event bus: dropped %d notification(s) for other processes", len(payloads)
                     )
+                    metrics.BUS_DROPPED.inc(len(payloads))
         finally:
             if connection is not None and not connection.is_closed():
                 connection.terminate()

@@ -1,0 +1,151 @@
+"""What an operator sees of each request and socket: a request id that ties its log lines
+together (an incoming `X-Request-ID` is kept, else one is made, and it is returned), one
+access line per HTTP request (structlog), and the Prometheus metrics the api counts.
+
+Metric objects are created at import. With PROMETHEUS_MULTIPROC_DIR set (the `serve` command
+sets it before anything imports prometheus-client), every worker writes its values to files
+there and `GET /metrics` adds them up; without it (another server), each process reports its
+own."""
+
+import os
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import structlog
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+from domain.errors import TooManyAttempts
+
+PREFIX = "live_attendance_"
+REQUEST_ID_HEADER = b"x-request-id"
+# What an incoming request id may look like; anything else is replaced (it goes in every line).
+_ACCEPTED_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:@/+=-]{1,128}")
+UNMATCHED_ROUTE = "unmatched"  # the label of requests no route took (404s, refused early)
+
+HTTP_REQUESTS = Counter(
+    f"{PREFIX}http_requests",
+    "HTTP requests answered, by method, route template and status",
+    ["method", "route", "status"],
+)
+HTTP_DURATION = Histogram(
+    f"{PREFIX}http_request_duration_seconds",
+    "Time from a request's arrival to its answer's end, by method, route template and status",
+    ["method", "route", "status"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+LIVE_SOCKETS = Gauge(
+    f"{PREFIX}live_sockets",
+    "Open live sockets, by protocol (v1: the assignment's, v2: live-attendance.v2)",
+    ["protocol"],
+    multiprocess_mode="livesum",
+)
+DELIVERIES = Counter(
+    f"{PREFIX}broadcast_deliveries", "Frames of class broadcasts handed to sockets"
+)
+DROPPED_FRAMES = Counter(
+    f"{PREFIX}dropped_frames",
+    "Frames not sent: their socket was gone, or closed for falling too far behind",
+)
+THROTTLED = Counter(
+    f"{PREFIX}throttled",
+    "Attempts refused by a limit (429), by action: login, signup, check_in",
+    ["action"],
+)
+
+_access_log = structlog.get_logger("live_attendance.access")
+
+
+@contextmanager
+def throttling_counted(action: str) -> Iterator[None]:
+    """Counts the attempts of that action a limit refuses (login, signup, check_in)."""
+    try:
+        yield
+    except TooManyAttempts:
+        THROTTLED.labels(action).inc()
+        raise
+
+
+def request_id_of(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == REQUEST_ID_HEADER:
+            if _ACCEPTED_REQUEST_ID.fullmatch(value):
+                return value.decode()
+            break
+    return uuid.uuid4().hex
+
+
+class Observed:
+    """The outermost ASGI layer: binds the request id (and, later, the user id) for every line
+    logged while the request or socket is served, returns the id, and for HTTP writes the
+    access line and the request metrics."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self._app(scope, receive, send)
+            return
+        request_id = request_id_of(scope)
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        returned_id = (REQUEST_ID_HEADER, request_id.encode())
+        if scope["type"] == "websocket":
+            await self._app(scope, receive, _with_header(send, "websocket.accept", returned_id))
+            return
+        started = time.perf_counter()
+        status = 500  # unless an answer starts
+        inner_send = _with_header(send, "http.response.start", returned_id)
+
+        async def send_and_note_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await inner_send(message)
+
+        try:
+            await self._app(scope, receive, send_and_note_status)
+        finally:
+            seconds = time.perf_counter() - started
+            method, route = scope["method"], scope.get("path_template", UNMATCHED_ROUTE)
+            HTTP_REQUESTS.labels(method, route, status).inc()
+            HTTP_DURATION.labels(method, route, status).observe(seconds)
+            _access_log.info(
+                "request",
+                method=method,
+                route=route,
+                status=status,
+                duration_ms=round(seconds * 1000, 2),
+            )
+
+
+def _with_header(send: Send, message_type: str, header: tuple[bytes, bytes]) -> Send:
+    async def sending(message: Message) -> None:
+        if message["type"] == message_type:
+            message = {**message, "headers": [*message.get("headers", ()), header]}  # type: ignore[typeddict-item]
+        await send(message)
+
+    return sending
+
+
+def metrics_page() -> tuple[bytes, str]:
+    """The metrics in Prometheus's text format, of every worker when they share a folder."""
+    registry: Any = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    return generate_latest(registry), CONTENT_TYPE_LATEST
