@@ -27,6 +27,7 @@ run: $(STAMP)
 test: $(STAMP) browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest tests/unit tests/integration
 
 test-unit: $(STAMP)
@@ -45,6 +46,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 # The assignment's db:push / db:migrate / db:generate. Alembic is the source of truth, so a
 # push is a migrate.

@@ -17,7 +17,7 @@ from domain.users import Identity, Role
 
 PUBLIC = {"exclude_from_auth": True}
 # What the OpenAPI document declares for every route that is not PUBLIC (see api/docs.py).
-TOKEN_REQUIRED = [{"token": []}]
+TOKEN_REQUIRED: list[dict[str, list[str]]] = [{"token": []}]
 # For routes about the caller's own account (`GET /auth/me` says 404 when it is gone).
 ACCOUNT_MAY_BE_MISSING = {"account_may_be_missing": True}
 
@@ -39,7 +39,9 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         )
         self._authenticate = authenticate
 
-    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
         token = token_from_header(connection.headers.get("authorization", ""))
         if not token:
             raise NotAuthorizedException(UNAUTHORIZED)
@@ -54,8 +56,10 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=identity, auth=token)
 
 
-def _require(role: Role, message: str) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+def _require(
+    role: Role, message: str
+) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if connection.user.role is not role:
             raise PermissionDeniedException(message)
 

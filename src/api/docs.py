@@ -2,6 +2,7 @@
 from the swagger-ui-bundle package, so the page works with no internet access."""
 
 from pathlib import Path
+from typing import Any
 
 from litestar import Request, get
 from litestar.handlers import HTTPRouteHandler
@@ -23,7 +24,7 @@ def docs_assets() -> HTTPRouteHandler:
     files = {f"{ASSETS_PATH}/{name}": Path(swagger_ui_path) / name for name in (*ASSETS, FAVICON)}
 
     @get(sorted(files), opt=PUBLIC, include_in_schema=False, sync_to_thread=False)
-    def docs_asset(request: Request) -> File:
+    def docs_asset(request: Request[Any, Any, Any]) -> File:
         path = files[request.url.path]
         return File(path, filename=path.name, content_disposition_type="inline")
 

@@ -2,12 +2,13 @@
 one into the envelope."""
 
 import logging
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from litestar import Request, Response
 from litestar.enums import MediaType
 from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
 
 from domain.errors import (
     AlreadyMarkedByTeacher,
@@ -80,7 +81,7 @@ HTTP_ERRORS: dict[int, str] = {
 }
 
 
-def error_response(status_code: int, message: str) -> Response:
+def error_response(status_code: int, message: str) -> Response[Any]:
     # JSON whatever the route's own media type (`/metrics` answers text).
     return Response(
         {"success": False, "error": message}, status_code=status_code, media_type=MediaType.JSON
@@ -97,11 +98,13 @@ def answer_for(error: DomainError | Unavailable) -> ErrorAnswer:
     return ErrorAnswer(HTTP_500_INTERNAL_SERVER_ERROR, INTERNAL_SERVER_ERROR)
 
 
-def handle_expected_error(_: Request, error: DomainError | Unavailable) -> Response:
+def handle_expected_error(
+    _: Request[Any, Any, Any], error: DomainError | Unavailable
+) -> Response[Any]:
     return error_response(*answer_for(error))
 
 
-def handle_http_exception(_: Request, error: HTTPException) -> Response:
+def handle_http_exception(_: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
     status = error.status_code
     # A 403 carries its guard's own text; every other status has one fixed text.
     message = error.detail if status == 403 else HTTP_ERRORS.get(status, error.detail)
@@ -111,7 +114,7 @@ def handle_http_exception(_: Request, error: HTTPException) -> Response:
     return response
 
 
-def handle_unexpected_error(request: Request, error: Exception) -> Response:
+def handle_unexpected_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     log.error(
         "unhandled %s on %s %s",
         type(error).__name__,
@@ -122,7 +125,7 @@ def handle_unexpected_error(request: Request, error: Exception) -> Response:
     return error_response(HTTP_500_INTERNAL_SERVER_ERROR, INTERNAL_SERVER_ERROR)
 
 
-EXCEPTION_HANDLERS = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: handle_expected_error,
     Unavailable: handle_expected_error,
     HTTPException: handle_http_exception,

@@ -8,9 +8,12 @@ path gets a 204) and refuses in plain text; the contract wants 404 for unknown p
 envelope everywhere. So preflights from the allowed origin go on to the router (a known path's
 OPTIONS handler answers, an unknown one is a 404), and refusals are in the envelope."""
 
+from typing import cast
+
 import msgspec
 from litestar.datastructures import MutableScopeHeaders
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 ORIGIN_NOT_ALLOWED = "Forbidden, origin not allowed"
 NOT_FOUND = "Not found"
@@ -35,10 +38,10 @@ class FrontDoor:
         self._schema_paths = schema_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket" and scope["path"] not in self._socket_paths:
+        if scope["type"] == ScopeType.WEBSOCKET and scope["path"] not in self._socket_paths:
             await _refuse_handshake(scope, receive, send)
             return
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self._app(scope, receive, send)
             return
         path = scope["path"]
@@ -53,12 +56,12 @@ class FrontDoor:
         elif origin is not None:
             send = _with_cors_headers(send, origin, preflight)
         if scope["method"] == "HEAD":
-            scope = {**scope, "method": "GET"}  # type: ignore[assignment]
+            scope = {**scope, "method": "GET"}
             send = _without_body(send)
         await self._app(scope, receive, send)
 
 
-def _cors_headers(scope: Scope) -> tuple[str | None, bool]:
+def _cors_headers(scope: HTTPScope) -> tuple[str | None, bool]:
     """The Origin, and whether this is a preflight: read off the raw headers, since building
     Litestar's Headers for every request costs more than the rest of this class."""
     origin, preflight = None, False
@@ -93,7 +96,7 @@ def _without_body(send: Send) -> Send:
         if message["type"] == "http.response.body":
             if message.get("more_body", False):
                 return
-            message = {"type": "http.response.body", "body": b"", "more_body": False}
+            message = cast(Message, {"type": "http.response.body", "body": b"", "more_body": False})
         await send(message)
 
     return send_head
@@ -107,16 +110,17 @@ def _error(message: str) -> tuple[list[tuple[bytes, bytes]], bytes]:
 
 async def _send_error(send: Send, status: int, message: str) -> None:
     headers, body = _error(message)
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send(cast(Message, {"type": "http.response.start", "status": status, "headers": headers}))
+    await send(cast(Message, {"type": "http.response.body", "body": body}))
 
 
 async def _refuse_handshake(scope: Scope, receive: Receive, send: Send) -> None:
     """A 404 in the envelope instead of the handshake, where the server can send one."""
     await receive()  # websocket.connect
-    if "websocket.http.response" not in scope.get("extensions", {}):
-        await send({"type": "websocket.close", "code": 1008})
+    if "websocket.http.response" not in (scope.get("extensions") or {}):
+        await send(cast(Message, {"type": "websocket.close", "code": 1008}))
         return
     headers, body = _error(NOT_FOUND)
-    await send({"type": "websocket.http.response.start", "status": 404, "headers": headers})
-    await send({"type": "websocket.http.response.body", "body": body})
+    start = {"type": "websocket.http.response.start", "status": 404, "headers": headers}
+    await send(cast(Message, start))
+    await send(cast(Message, {"type": "websocket.http.response.body", "body": body}))

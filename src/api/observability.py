@@ -13,9 +13,10 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import structlog
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -97,14 +98,14 @@ class Observed:
         self._app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        if scope["type"] not in (ScopeType.HTTP, ScopeType.WEBSOCKET):
             await self._app(scope, receive, send)
             return
         request_id = request_id_of(scope)
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         returned_id = (REQUEST_ID_HEADER, request_id.encode())
-        if scope["type"] == "websocket":
+        if scope["type"] == ScopeType.WEBSOCKET:
             await self._app(scope, receive, _with_header(send, "websocket.accept", returned_id))
             return
         started = time.perf_counter()
@@ -136,7 +137,8 @@ class Observed:
 def _with_header(send: Send, message_type: str, header: tuple[bytes, bytes]) -> Send:
     async def sending(message: Message) -> None:
         if message["type"] == message_type:
-            message = {**message, "headers": [*message.get("headers", ()), header]}  # type: ignore[typeddict-item]
+            headers = [*cast("list[tuple[bytes, bytes]]", message.get("headers", [])), header]
+            message = cast(Message, {**message, "headers": headers})
         await send(message)
 
     return sending

@@ -6,7 +6,7 @@ from litestar import Request
 from litestar.exceptions import ClientException
 
 
-class AppRequest(Request):
+class AppRequest(Request[Any, Any, Any]):
     async def json(self) -> Any:
         """Litestar decodes a body to plain values before checking it against its type, and
         msgspec answers JSON nested deeper than its recursion limit with RecursionError (not

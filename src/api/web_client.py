@@ -4,6 +4,7 @@ Each file gets a GET route of its own, rather than a static-files mount at `/`: 
 claim every path, so an unknown path would answer 405 to a POST instead of 404."""
 
 from pathlib import Path
+from typing import Any
 
 from litestar import Request, get
 from litestar.handlers import HTTPRouteHandler
@@ -20,7 +21,7 @@ def web_client() -> HTTPRouteHandler:
     files["/"] = WEB_DIRECTORY / INDEX
 
     @get(sorted(files), opt=PUBLIC, include_in_schema=False, name="web", sync_to_thread=False)
-    def web_file(request: Request) -> File:
+    def web_file(request: Request[Any, Any, Any]) -> File:
         path = files[request.url.path]
         return File(path, filename=path.name, content_disposition_type="inline")
 

@@ -54,7 +54,7 @@ def serve(settings: Settings) -> None:
 
     share_metrics_between_workers()
     settings = resolve_runtime_settings(settings)
-    upgrade_to_head(settings.database_url)
+    upgrade_to_head(settings.resolved_database_url)
     os.environ.update(settings.as_environment())
     log.info(
         "serving on http://%s:%d with %d worker(s)", settings.host, settings.port, settings.workers
@@ -111,9 +111,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in (None, "serve"):
             serve(settings)
         elif args.command == "migrate":
-            upgrade_to_head(resolve_runtime_settings(settings).database_url)
+            upgrade_to_head(resolve_runtime_settings(settings).resolved_database_url)
         elif args.command == "makemigration":
-            url = resolve_runtime_settings(settings).database_url
+            url = resolve_runtime_settings(settings).resolved_database_url
             upgrade_to_head(url)
             generate_revision(url, args.message)
     except IncompatibleDataDirectory as error:

@@ -6,8 +6,10 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import bcrypt
@@ -15,6 +17,8 @@ import jwt
 
 from domain.errors import InvalidToken
 from domain.users import MAX_PASSWORD_BYTES, Identity, Role
+
+T = TypeVar("T")
 
 TOKEN_LIFETIME = timedelta(days=7)
 DEVICE_TOKEN_LIFETIME = timedelta(days=90)
@@ -41,7 +45,7 @@ class BcryptHasher:
         # Checked against when the account does not exist, so that costs the same time.
         self._decoy_hash = bcrypt.hashpw(b"decoy password", bcrypt.gensalt(rounds))
 
-    async def _run(self, function, *args):
+    async def _run(self, function: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._threads, function, *args)
 
     async def hash(self, password: str) -> str:
@@ -120,7 +124,7 @@ class JwtTokenCodec:
             return None
         return device
 
-    def _claims(self, token: str) -> dict:
+    def _claims(self, token: str) -> dict[str, Any]:
         """The claims of a token this secret signed, with HS256 only, not expired."""
         return jwt.decode(
             token, self._secret, algorithms=[self.algorithm], options={"require": ["exp"]}

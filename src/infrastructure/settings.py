@@ -118,6 +118,13 @@ class Settings:
             return "json" if self.node_env == "production" else "console"
         return self.log_format
 
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, once the `serve` command filled it in (or it was given)."""
+        if self.database_url is None:
+            raise SettingsError(["DATABASE_URL is not set"])
+        return self.database_url
+
     def with_database_url(self, url: str) -> "Settings":
         return replace(self, database_url=url)
 

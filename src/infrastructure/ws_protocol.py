@@ -32,8 +32,9 @@ class LiveWebSocketProtocol(WebSocketsSansIOProtocol):
         self._corked: list[bytes] | None = None
         self._held_back: Any = None  # a disconnect found while taking ready messages
         # The ASGI task was created but has not run yet: it will find the extensions.
-        self.scope["extensions"][WRITE_FRAME_EXTENSION] = self.write_frame
-        self.scope["extensions"][RECEIVE_READY_EXTENSION] = self.receive_ready
+        extensions: dict[str, Any] = self.scope["extensions"]
+        extensions[WRITE_FRAME_EXTENSION] = self.write_frame
+        extensions[RECEIVE_READY_EXTENSION] = self.receive_ready
 
     async def send(self, message: Any) -> None:
         if self.handshake_complete:
@@ -51,7 +52,7 @@ class LiveWebSocketProtocol(WebSocketsSansIOProtocol):
         return await super().receive()
 
     def receive_ready(self) -> list[dict[str, Any]]:
-        ready: list[dict[str, Any]] = []
+        ready: list[Any] = []
         while self._held_back is None and not self.queue.empty():
             message = self.queue.get_nowait()
             if message["type"] != "websocket.receive":

@@ -2,6 +2,7 @@
 code; a student in the room sends the code and is marked present, exactly as a teacher's mark
 would be (committed, then broadcast). Attempts are limited per student and session."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -88,7 +89,9 @@ class CheckInService:
             await uow.commit()
         await self._events.publish(*numbered(session, seq))
 
-    async def _change(self, teacher: Identity, class_id: UUID, change) -> CheckInState:
+    async def _change(
+        self, teacher: Identity, class_id: UUID, change: Callable[[AttendanceSession], None]
+    ) -> CheckInState:
         async with self._uow() as uow:
             session = await self._owned_live_session(uow, teacher, class_id)
             change(session)

@@ -3,6 +3,7 @@ process answers) and `/health/ready` (it can serve: database, event bus, migrati
 Prometheus metrics page."""
 
 import hmac
+from typing import Any
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
@@ -63,7 +64,9 @@ async def readiness(
     media_type="text/plain; version=0.0.4; charset=utf-8",
     responses=failures(401),
 )
-async def metrics(request: Request, metrics_token: NamedDependency[str | None]) -> Response[bytes]:
+async def metrics(
+    request: Request[Any, Any, Any], metrics_token: NamedDependency[str | None]
+) -> Response[bytes]:
     """The service's metrics in Prometheus's text format (all worker processes together).
     When `METRICS_TOKEN` is set, only for `Authorization: Bearer <token>`."""
     if metrics_token is not None:

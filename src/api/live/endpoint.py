@@ -3,8 +3,9 @@ message format, known event, role, session, payload."""
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -26,6 +27,7 @@ from api.live.protocol import (
     UNAUTHORIZED,
     UNKNOWN_EVENT,
     V2_SUBPROTOCOL,
+    Addressed,
     Caller,
     ClientEvent,
     ClientMessage,
@@ -57,6 +59,17 @@ access_log = structlog.get_logger("live_attendance.access")
 ROLE_ERRORS = {Role.TEACHER: TEACHER_EVENT_ONLY, Role.STUDENT: STUDENT_EVENT_ONLY}
 
 
+@dataclass(slots=True)
+class _Batch:
+    """Consecutive frames of one batched event for one class."""
+
+    event: ClientEvent
+    payloads: list[Addressed]
+
+    def takes(self, event: ClientEvent, payload: Addressed) -> bool:
+        return event is self.event and payload.class_id == self.payloads[0].class_id
+
+
 class LiveEventHandler:
     """Answers one connection's frames in the order they came."""
 
@@ -74,8 +87,7 @@ class LiveEventHandler:
     async def handle(self, asgi_messages: list[dict[str, Any]]) -> None:
         """Answers frames that arrived together, in order. Consecutive frames of a batched
         event (marks) for one class run as one call: one transaction for a burst of marks."""
-        batch: list[Any] = []
-        batch_event: ClientEvent | None = None
+        batch: _Batch | None = None
         for asgi_message in asgi_messages:
             try:
                 message: ClientMessage | None = parse_client_frame(
@@ -83,30 +95,33 @@ class LiveEventHandler:
                 )
             except InvalidFrame:
                 message = None
-            event, payload = self._batchable(message)
-            if batch and (event is not batch_event or payload.class_id != batch[0].class_id):
-                await self._run(batch_event, batch)
-                batch = []
-            if event is not None:
-                batch_event = event
-                batch.append(payload)
-            else:
+            batchable = self._batchable(message)
+            if batch is not None and (batchable is None or not batch.takes(*batchable)):
+                await self._run(batch.event, batch.payloads)
+                batch = None
+            if batchable is None:
                 await self._answer(message)
-        if batch:
-            await self._run(batch_event, batch)
+            elif batch is None:
+                batch = _Batch(batchable[0], [batchable[1]])
+            else:
+                batch.payloads.append(batchable[1])
+        if batch is not None:
+            await self._run(batch.event, batch.payloads)
 
-    def _batchable(self, message: ClientMessage | None) -> tuple[ClientEvent | None, Any]:
+    def _batchable(self, message: ClientMessage | None) -> tuple[ClientEvent, Addressed] | None:
         """The event and payload of a frame of a batched event that passed every check."""
-        event = CLIENT_EVENTS.get(message.event) if message is not None else None
+        if message is None:
+            return None
+        event = CLIENT_EVENTS.get(message.event)
         if (
             event is None
             or not event.batched
             or (event.v2_only and not self._connection.v2)
             or (event.sender is not None and self._identity.role is not event.sender)
         ):
-            return None, None
+            return None
         payload = parse_payload(event, message.data)
-        return (event, payload) if payload is not None else (None, None)
+        return (event, payload) if payload is not None else None
 
     async def _answer(self, message: ClientMessage | None) -> None:
         try:
@@ -116,11 +131,12 @@ class LiveEventHandler:
         except Exception as error:
             self._connection.push_text(error_frame(self._refusal(error)))
 
-    async def _run(self, event: ClientEvent, payloads: list[Any]) -> None:
+    async def _run(self, event: ClientEvent, payloads: list[Addressed]) -> None:
+        refusals: list[Exception | None]
         try:
-            refusals = await event.run(self._caller, payloads)
+            refusals = list(await event.run(self._caller, payloads))
         except Exception as error:
-            refusals = [error] * len(payloads)
+            refusals = [error for _ in payloads]
         for refusal in refusals:
             if refusal is not None:
                 self._connection.push_text(error_frame(self._refusal(refusal)))
@@ -158,13 +174,19 @@ class LiveEventHandler:
             await event.run(self._caller, payload)
 
 
-def chosen_subprotocol(socket: WebSocket) -> str | None:
+def server_extension(socket: WebSocket[Any, Any, Any], name: str) -> Any:
+    """What the server offers under that name in the socket's ASGI scope, if anything."""
+    extensions: Mapping[str, Any] = socket.scope.get("extensions") or {}
+    return extensions.get(name)
+
+
+def chosen_subprotocol(socket: WebSocket[Any, Any, Any]) -> str | None:
     """The v2 protocol, when the client asks for it (browsers drop a socket whose answer
     leaves out the protocol they asked for, so even a refusal names it)."""
     return V2_SUBPROTOCOL if V2_SUBPROTOCOL in socket.scope.get("subprotocols", ()) else None
 
 
-async def refuse(socket: WebSocket, message: str, code: int) -> None:
+async def refuse(socket: WebSocket[Any, Any, Any], message: str, code: int) -> None:
     """Accept, say why in one ERROR, close: the contract's way of turning a socket away."""
     await socket.accept(subprotocols=chosen_subprotocol(socket))
     await socket.send_text(error_frame(message))
@@ -173,7 +195,7 @@ async def refuse(socket: WebSocket, message: str, code: int) -> None:
 
 @websocket("/ws")
 async def live_attendance(
-    socket: WebSocket,
+    socket: WebSocket[Any, Any, Any],
     auth_service: NamedDependency[AuthService],
     attendance_service: NamedDependency[AttendanceService],
     check_in_service: NamedDependency[CheckInService],
@@ -202,7 +224,7 @@ async def live_attendance(
         identity,
         socket.send,
         v2=subprotocol is not None,
-        write_frame=socket.scope.get("extensions", {}).get(WRITE_FRAME_EXTENSION),
+        write_frame=server_extension(socket, WRITE_FRAME_EXTENSION),
     )
     try:
         # Registered, and in its classes, before the client sees the handshake complete: a
@@ -239,21 +261,25 @@ async def live_attendance(
 
 
 async def answer_frames(
-    socket: WebSocket, connection: LiveConnection, handler: LiveEventHandler, limits: ApiLimits
+    socket: WebSocket[Any, Any, Any],
+    connection: LiveConnection,
+    handler: LiveEventHandler,
+    limits: ApiLimits,
 ) -> None:
     """Until the client goes (or we close the socket): frames the client sent that already
     wait are taken with the first, when the server offers that (ours does:
     infrastructure/ws_protocol.py), and answered together, flooding aside."""
     guard = FloodGuard(limits.messages_per_second, limits.message_burst, limits.flood_grace_seconds)
-    receive_ready = socket.scope.get("extensions", {}).get(RECEIVE_READY_EXTENSION)
+    receive_ready = server_extension(socket, RECEIVE_READY_EXTENSION)
     while not connection.closed:  # closed by us (flooding, too far behind): hear no more
         message = await socket.receive()
         if message["type"] != "websocket.receive":
-            connection.closed_with(message.get("code", 1005))
+            code = message.get("code")
+            connection.closed_with(code if isinstance(code, int) else 1005)  # 1005: none given
             break
         arrived = [message, *receive_ready()] if receive_ready is not None else [message]
         connection.frames_in += len(arrived)
-        admitted: list[dict[str, Any]] = []
+        admitted: list[Any] = []
         for message in arrived:
             verdict = guard.check()
             if verdict is Verdict.ADMIT:

@@ -20,7 +20,7 @@ from domain.events import (
     SessionStarted,
     SummaryShared,
 )
-from domain.live_state import ClassLiveState
+from domain.live_state import ClassLiveState, LiveMark
 from domain.statuses import AttendanceStatus, AttendanceSummary
 from domain.users import Identity, Role
 from services.attendance import AttendanceService
@@ -98,7 +98,7 @@ def _counts(summary: AttendanceSummary) -> dict[str, int]:
     return counts
 
 
-def _mark_data(event: AttendanceMarked) -> dict[str, Any]:
+def _mark_data(event: AttendanceMarked | LiveMark) -> dict[str, Any]:
     return {"studentId": str(event.student_id), "status": event.status}
 
 
@@ -309,7 +309,7 @@ class ClientEvent:
     name: str
     sender: Role | None  # None: anyone
     payload: type[Addressed]
-    run: Callable[[Caller, Any], Awaitable[None]]
+    run: Callable[[Caller, Any], Awaitable[Any]]
     v2_only: bool = False  # a v1 socket gets `Unknown event`
     needs_session: bool = True  # a bad payload is answered after the session check
     # Consecutive frames of this event for one class, when they arrive together, are run in

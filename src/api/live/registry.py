@@ -41,7 +41,7 @@ from domain.users import Identity
 
 log = logging.getLogger(__name__)
 
-Send = Callable[[dict[str, Any]], Awaitable[None]]
+Send = Callable[[Any], Awaitable[None]]  # an ASGI send
 WriteFrame = Callable[[bytes], bool]
 LiveState = Callable[[Identity], Awaitable[list[ClassLiveState]]]
 
@@ -141,27 +141,26 @@ class LiveConnection:
         self._start_draining()
 
     def push_text(self, text: str) -> None:
-        if self._can_write_now() and self._write_frame(wire_frame(text)):
-            self.frames_out += 1
-        else:
-            self.push(text_message(text))
+        if self._written_now(wire_frame(text)):
+            return
+        self.push(text_message(text))
 
     def push_frame(self, frame: Outgoing) -> None:
         """A broadcast frame, encoded once for every socket that hears it."""
-        if self._can_write_now() and self._write_frame(frame.wire):
-            self.frames_out += 1
-        else:
+        if not self._written_now(frame.wire):
             self.push(frame.message)
 
-    def _can_write_now(self) -> bool:
-        """Whether a frame may skip the queue: it is empty, and the server offers to write
-        frames itself (the function still answers False when the transport is full)."""
-        return (
-            self._write_frame is not None
-            and self._open
-            and self._drainer is None
-            and not self.closed
-        )
+    def _written_now(self, wire: bytes) -> bool:
+        """Writes the frame at once when it may skip the queue (the queue is empty and the
+        server offers to write frames itself) and the server takes it (it does not when the
+        transport is full)."""
+        write = self._write_frame
+        if write is None or not self._open or self._drainer is not None or self.closed:
+            return False
+        if not write(wire):
+            return False
+        self.frames_out += 1
+        return True
 
     def _start_draining(self) -> None:
         if self._open and self._drainer is None and self._pending:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from uuid import UUID, uuid4
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 from asyncpg.transaction import Transaction
 
 from domain.attendance import AttendanceSession, FinishedSession
@@ -27,6 +28,8 @@ from infrastructure.database.rows import (
 )
 
 ACQUIRE_TIMEOUT_SECONDS = 5
+# What the pool lends: a proxy that behaves as the connection it wraps.
+Connection = PoolConnectionProxy[asyncpg.Record]
 
 
 class Connector:
@@ -36,10 +39,10 @@ class Connector:
 
     def __init__(self, database: Database) -> None:
         self._database = database
-        self._connection: asyncpg.Connection | None = None
+        self._connection: Connection | None = None
         self._transaction: Transaction | None = None
 
-    async def connection(self) -> asyncpg.Connection:
+    async def connection(self) -> Connection:
         """The connection, for one statement that needs no transaction of ours (a read, or a
         write that is atomic by itself)."""
         if self._connection is None:
@@ -50,7 +53,7 @@ class Connector:
             metrics.POOL_IN_USE.inc()
         return self._connection
 
-    async def transaction(self) -> asyncpg.Connection:
+    async def transaction(self) -> Connection:
         """The connection, inside this unit of work's transaction (begun on first use)."""
         connection = await self.connection()
         if self._transaction is None:
@@ -221,7 +224,7 @@ class SqlAttendanceRepository:
         # Rows are written in one order (by student) so two writers cannot deadlock.
         students = sorted(set(marked))
         connection = await self._db.connection()
-        return await connection.fetchval(
+        last_seq: int | None = await connection.fetchval(
             "WITH live AS ("
             " SELECT id FROM attendance_sessions WHERE id = $1 AND ended_at IS NULL FOR KEY SHARE"
             "), mark AS ("
@@ -242,10 +245,11 @@ class SqlAttendanceRepository:
             len(marked),
             session.class_id,
         )
+        return last_seq
 
     async def save_check_in(self, session: AttendanceSession) -> bytes | None:
         connection = await self._db.transaction()
-        return await connection.fetchval(
+        secret: bytes | None = await connection.fetchval(
             "UPDATE attendance_sessions"
             " SET check_in_open = $2, check_in_secret = COALESCE(check_in_secret, $3)"
             " WHERE id = $1 RETURNING check_in_secret",
@@ -253,13 +257,15 @@ class SqlAttendanceRepository:
             session.check_in_open,
             session.check_in_secret,
         )
+        return secret
 
     async def next_broadcast_number(self, class_id: UUID) -> int:
         connection = await self._db.transaction()
-        return await connection.fetchval(
+        seq: int = await connection.fetchval(
             "UPDATE classes SET live_seq = live_seq + 1 WHERE id = $1 RETURNING live_seq",
             class_id,
         )
+        return seq
 
     async def lock_starts(self, class_id: UUID) -> None:
         connection = await self._db.transaction()
@@ -343,7 +349,7 @@ class SqlAttendanceRepository:
 
     @staticmethod
     async def _session_from(
-        connection: asyncpg.Connection,
+        connection: Connection,
         row: asyncpg.Record,
         with_marks: bool,
         student_view: UUID | None = None,

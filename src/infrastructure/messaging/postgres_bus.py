@@ -21,6 +21,7 @@ from uuid import UUID
 
 import asyncpg
 import msgspec
+from asyncpg.pool import PoolConnectionProxy
 
 from domain.events import (
     AttendanceFinished,
@@ -124,9 +125,15 @@ class PostgresEventBus:
             except Exception:
                 log.exception("a subscriber failed on %r", message)
 
-    def _on_notification(self, _connection, _pid, _channel, payload: str) -> None:
+    def _on_notification(
+        self,
+        _connection: asyncpg.Connection | PoolConnectionProxy,
+        _pid: int,
+        _channel: str,
+        payload: object,
+    ) -> None:
         try:
-            origin, message = decode(payload)
+            origin, message = decode(str(payload))
         except Exception:
             log.warning("ignoring a malformed notification on %s", self._channel)
             metrics.BUS_DROPPED.inc()

@@ -2,7 +2,7 @@ import asyncio
 import os
 
 from alembic import context
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -29,7 +29,7 @@ def run_offline() -> None:
         context.run_migrations()
 
 
-def migrate(connection) -> None:
+def migrate(connection: Connection) -> None:
     connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
     try:
         context.configure(connection=connection, target_metadata=metadata, compare_type=True)
