@@ -3,6 +3,7 @@ on the unit of work's connection (Connector). The tables are defined by the mode
 models.py (and built by the migrations)."""
 
 from collections.abc import Sequence
+from typing import TypeAlias
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -29,7 +30,7 @@ from infrastructure.database.rows import (
 
 ACQUIRE_TIMEOUT_SECONDS = 5
 # What the pool lends: a proxy that behaves as the connection it wraps.
-Connection = PoolConnectionProxy[asyncpg.Record]
+Connection: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"
 
 
 class Connector:
