@@ -10,6 +10,7 @@ control characters (a path's `%0a`, say), so whatever a caller sends cannot forg
 
 import logging
 import logging.config
+import os
 import re
 from collections.abc import MutableMapping
 from typing import Any
@@ -56,8 +57,17 @@ def _render_json(event: MutableMapping[str, Any], **_: Any) -> str:
     return msgspec.json.encode(event, enc_hook=str).decode()
 
 
+def add_process_id(
+    _logger: Any, _method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Which worker process wrote the line."""
+    event["pid"] = os.getpid()
+    return event
+
+
 # What every record gets, ours and the libraries' alike.
 _SHARED: list[Any] = [
+    add_process_id,
     structlog.contextvars.merge_contextvars,  # request_id, user_id
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,

@@ -2,6 +2,7 @@
 through LISTEN/NOTIFY, the message bus."""
 
 import asyncio
+import re
 import time
 
 import asyncpg
@@ -206,7 +207,7 @@ def test_marks_made_while_a_process_could_not_listen_reach_its_sockets_after(
 def started_workers(server: ServerProcess) -> set[str]:
     lines = server.log_path.read_text().splitlines()
     return {
-        line.split("[")[1].split("]")[0] for line in lines if "Application startup complete" in line
+        re.search(r"pid=(\d+)", line)[1] for line in lines if "Application startup complete" in line
     }
 
 
