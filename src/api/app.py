@@ -7,6 +7,7 @@ from datetime import datetime
 from litestar import Litestar, Router
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
+from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 from litestar.routes import WebSocketRoute
 
 from api.authentication import TOKEN_REQUIRED, TokenAuthenticationMiddleware
@@ -54,6 +55,9 @@ class ApiServices:
     events: EventBus
 
 
+UNTRACED_PATHS = ["^/health", "^/metrics"]
+
+
 def _provide(value: object) -> Provide:
     return Provide(lambda: value, use_cache=True, sync_to_thread=False)
 
@@ -66,6 +70,7 @@ def create_app(
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
     limits: ApiLimits = DEFAULT_LIMITS,
     metrics_token: str | None = None,
+    tracing: bool = False,
     debug: bool = False,
 ) -> Litestar:
     socket_registry = SocketRegistry(live_state=services.attendance.live_state)
@@ -130,6 +135,10 @@ def create_app(
         logging_config=None,  # the process configures logging (and its redaction) itself
         on_startup=[*on_startup, close_sockets_on_sigterm(socket_registry)],
         on_shutdown=list(on_shutdown),
+        # A span per request (the probes and the metrics page aside) when tracing is on.
+        plugins=[OpenTelemetryPlugin(OpenTelemetryConfig(exclude=UNTRACED_PATHS))]
+        if tracing
+        else [],
         debug=debug,
     )
     # Before routing (so inside the security headers): HEAD, CORS, and some 404s.

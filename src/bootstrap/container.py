@@ -18,6 +18,7 @@ from infrastructure.messaging.postgres_bus import PostgresEventBus
 from infrastructure.metrics import forget_this_process
 from infrastructure.security import BcryptHasher, JwtTokenCodec
 from infrastructure.settings import Settings, SettingsError, load_settings
+from infrastructure.tracing import start_tracing
 from services.attendance import AttendanceService
 from services.auth import AuthService
 from services.check_in import CheckInService
@@ -124,6 +125,7 @@ class Container(containers.DeclarativeContainer):
         ),
         limits=api_limits,
         metrics_token=settings.provided.metrics_token,
+        tracing=providers.Callable(bool, settings.provided.otel_exporter_otlp_endpoint),
     )
 
 
@@ -154,4 +156,6 @@ def create_app_from_environment() -> Litestar:
     app_container = container_from_environment()
     settings = app_container.settings()
     configure_logging(settings.log_level, settings.resolved_log_format)
+    if settings.otel_exporter_otlp_endpoint:
+        start_tracing()  # flushed by the provider itself when the process exits
     return app_container.app()

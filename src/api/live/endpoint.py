@@ -11,6 +11,7 @@ from typing import Any
 import structlog
 from litestar import WebSocket, websocket
 from litestar.di import NamedDependency
+from opentelemetry import trace
 
 from api.errors import INTERNAL_SERVER_ERROR, SERVICE_UNAVAILABLE, answer_for
 from api.limits import ApiLimits
@@ -54,6 +55,8 @@ from services.classes import ClassService
 
 log = logging.getLogger(__name__)
 access_log = structlog.get_logger("live_attendance.access")
+# A span per live event (a burst of marks is one), when tracing is on; else it records nothing.
+tracer = trace.get_tracer("live_attendance.live")
 
 
 ROLE_ERRORS = {Role.TEACHER: TEACHER_EVENT_ONLY, Role.STUDENT: STUDENT_EVENT_ONLY}
@@ -124,19 +127,23 @@ class LiveEventHandler:
         return (event, payload) if payload is not None else None
 
     async def _answer(self, message: ClientMessage | None) -> None:
-        try:
-            if message is None:
-                raise InvalidFrame()
-            await self._dispatch(message)
-        except Exception as error:
-            self._connection.push_text(error_frame(self._refusal(error)))
+        name = message.event if message is not None and message.event in CLIENT_EVENTS else "other"
+        with tracer.start_as_current_span(f"live {name}"):
+            try:
+                if message is None:
+                    raise InvalidFrame()
+                await self._dispatch(message)
+            except Exception as error:
+                self._connection.push_text(error_frame(self._refusal(error)))
 
     async def _run(self, event: ClientEvent, payloads: list[Addressed]) -> None:
         refusals: list[Exception | None]
-        try:
-            refusals = list(await event.run(self._caller, payloads))
-        except Exception as error:
-            refusals = [error for _ in payloads]
+        with tracer.start_as_current_span(f"live {event.name}") as span:
+            span.set_attribute("live.frames", len(payloads))
+            try:
+                refusals = list(await event.run(self._caller, payloads))
+            except Exception as error:
+                refusals = [error for _ in payloads]
         for refusal in refusals:
             if refusal is not None:
                 self._connection.push_text(error_frame(self._refusal(refusal)))
