@@ -25,11 +25,12 @@ BUS_DROPPED = Counter(
 )
 POOL_IN_USE = Gauge(
     f"{PREFIX}db_pool_connections_in_use",
-    "Pooled database connections lent out",
+    "Pooled database connections lent out (read every second)",
     multiprocess_mode="livesum",
 )
 POOL_WAITS = Counter(
-    f"{PREFIX}db_pool_waits", "Times a unit of work found no free pooled connection and waited"
+    f"{PREFIX}db_pool_waits",
+    "Times a unit of work waited over a millisecond for a pooled connection (none was free)",
 )
 
 

@@ -3,11 +3,9 @@ on the unit of work's connection (Connector). The tables are defined by the mode
 models.py (and built by the migrations)."""
 
 from collections.abc import Sequence
-from typing import TypeAlias
 from uuid import UUID, uuid4
 
 import asyncpg
-from asyncpg.pool import PoolConnectionProxy
 from asyncpg.transaction import Transaction
 
 from domain.attendance import AttendanceSession, FinishedSession
@@ -16,8 +14,7 @@ from domain.corrections import Correction
 from domain.errors import EmailAlreadyExists
 from domain.statuses import AttendanceStatus
 from domain.users import Identity, User
-from infrastructure import metrics
-from infrastructure.database.pool import Database
+from infrastructure.database.pool import Connection, Database
 from infrastructure.database.rows import (
     CURRENT_STATUS,
     USER_COLUMNS,
@@ -27,10 +24,6 @@ from infrastructure.database.rows import (
     record_from,
     user_from,
 )
-
-ACQUIRE_TIMEOUT_SECONDS = 5
-# What the pool lends: a proxy that behaves as the connection it wraps.
-Connection: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"
 
 
 class Connector:
@@ -47,11 +40,7 @@ class Connector:
         """The connection, for one statement that needs no transaction of ours (a read, or a
         write that is atomic by itself)."""
         if self._connection is None:
-            pool = self._database.pool
-            if pool.get_idle_size() == 0 and pool.get_size() >= pool.get_max_size():
-                metrics.POOL_WAITS.inc()
-            self._connection = await pool.acquire(timeout=ACQUIRE_TIMEOUT_SECONDS)
-            metrics.POOL_IN_USE.inc()
+            self._connection = await self._database.lend()
         return self._connection
 
     async def transaction(self) -> Connection:
@@ -77,8 +66,7 @@ class Connector:
         finally:
             self._transaction = None
             connection, self._connection = self._connection, None
-            metrics.POOL_IN_USE.dec()
-            await self._database.pool.release(connection)
+            await self._database.take_back(connection)
 
 
 class SqlUserRepository:
