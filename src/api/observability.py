@@ -146,11 +146,20 @@ class Observed:
 def _with_header(send: Send, message_type: str, header: tuple[bytes, bytes]) -> Send:
     async def sending(message: Message) -> None:
         if message["type"] == message_type:
-            headers = [*cast("list[tuple[bytes, bytes]]", message.get("headers", [])), header]
-            message = cast(Message, {**message, "headers": headers})
+            _add_header(message, header)
         await send(message)
 
     return sending
+
+
+def _add_header(message: Message, header: tuple[bytes, bytes]) -> None:
+    """Adds the header to a response's start (or a socket's accept), in place when it can."""
+    raw = cast("dict[str, Any]", message)
+    headers = raw.get("headers")
+    if isinstance(headers, list):
+        headers.append(header)
+    else:
+        raw["headers"] = [*(headers or ()), header]
 
 
 def metrics_page() -> tuple[bytes, str]:

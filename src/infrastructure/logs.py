@@ -8,6 +8,8 @@ before anything is written: tokens (uvicorn logs the `/ws?token=` URL of a socke
 query, JWTs, bcrypt hashes, and any field named like a password or a token; and it escapes
 control characters (a path's `%0a`, say), so whatever a caller sends cannot forge a line."""
 
+import asyncio
+import atexit
 import functools
 import logging
 import logging.config
@@ -16,7 +18,7 @@ import re
 import sys
 import time
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, BinaryIO
 
 import msgspec
 import structlog
@@ -166,6 +168,38 @@ def log_config(level: str = "INFO", log_format: str = "console") -> dict[str, An
     }
 
 
+class TurnBatchedWriter:
+    """A file for our loggers: the lines written within one turn of the event loop go out in
+    one write when the turn ends (under load, the access lines of many requests), instead of
+    one system call each; with no loop running (start-up, shut-down) each line goes at once.
+    What is pending when the process exits is written then."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self._pending: list[bytes] = []
+        atexit.register(self._write_pending)
+
+    def write(self, data: bytes) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._raw.write(data)
+            self._raw.flush()
+            return
+        if not self._pending:
+            loop.call_soon(self._write_pending)
+        self._pending.append(data)
+
+    def flush(self) -> None:
+        """Each turn's lines are flushed together (see write)."""
+
+    def _write_pending(self) -> None:
+        if self._pending:
+            lines, self._pending = b"".join(self._pending), []
+            self._raw.write(lines)
+            self._raw.flush()
+
+
 class _NamedWriteLogger(structlog.WriteLogger):
     def __init__(self, file: Any, name: str | None = None) -> None:
         super().__init__(file)
@@ -188,7 +222,7 @@ def configure_logging(level: str = "INFO", log_format: str = "console") -> None:
     logging.config.dictConfig(log_config(level, log_format))
     if log_format == "json":
         renderers: list[Any] = [structlog.processors.EventRenamer("message"), _render_json_bytes]
-        factory: Any = _named(structlog.BytesLogger, sys.stderr.buffer)
+        factory: Any = _named(structlog.BytesLogger, TurnBatchedWriter(sys.stderr.buffer))
     else:
         renderers = _renderers(log_format)
         factory = _named(_NamedWriteLogger, sys.stderr)

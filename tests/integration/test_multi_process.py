@@ -143,6 +143,7 @@ def test_a_killed_listener_reconnects_and_delivery_resumes(
 
     before = listener_pids(database_url)
     assert len(before) == 2  # one per process
+    reconnects_before = [bus_reconnects(process) for process in (server, server_b)]
     query(
         database_url,
         f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {listeners()}",
@@ -162,6 +163,14 @@ def test_a_killed_listener_reconnects_and_delivery_resumes(
     assert student_ws.receive() == expected
     for process in (server, server_b):
         assert "LISTEN connection was lost; reconnecting" in process.log_path.read_text()
+    # The operator sees it too: each process counted one reconnect more.
+    assert [bus_reconnects(p) for p in (server, server_b)] == [n + 1 for n in reconnects_before]
+
+
+def bus_reconnects(process) -> float:
+    page = httpx.get(f"{process.base_url}/metrics").text
+    (line,) = [x for x in page.splitlines() if x.startswith("live_attendance_event_bus_reconnects_total ")]
+    return float(line.split()[-1])
 
 
 def test_marks_made_while_a_process_could_not_listen_reach_its_sockets_after(

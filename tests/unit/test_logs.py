@@ -82,3 +82,35 @@ def test_our_records_carry_the_bound_request_and_user_and_never_a_secret(capsys)
     assert (line["request_id"], line["user_id"], line["level"]) == ("r-1", "u-1", "info")
     assert line["password"] == line["token"] == line["authorization"] == "[redacted]"
     assert line["path"] == "/x?[redacted]"
+
+
+class RecordingFile:
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_lines_of_one_turn_of_the_loop_are_written_together():
+    import asyncio
+
+    from infrastructure.logs import TurnBatchedWriter
+
+    raw = RecordingFile()
+    writer = TurnBatchedWriter(raw)
+    writer.write(b"before the loop\n")  # nothing to wait for: at once
+    assert raw.writes == [b"before the loop\n"]
+
+    async def lines() -> list[bytes]:
+        for n in range(3):
+            writer.write(b"line %d\n" % n)
+        written_meanwhile = list(raw.writes)
+        await asyncio.sleep(0)  # the turn ends
+        return written_meanwhile
+
+    assert asyncio.run(lines()) == [b"before the loop\n"]
+    assert raw.writes == [b"before the loop\n", b"line 0\nline 1\nline 2\n"]
