@@ -169,7 +169,8 @@ def test_a_killed_listener_reconnects_and_delivery_resumes(
 
 def bus_reconnects(process) -> float:
     page = httpx.get(f"{process.base_url}/metrics").text
-    (line,) = [x for x in page.splitlines() if x.startswith("live_attendance_event_bus_reconnects_total ")]
+    name = "live_attendance_event_bus_reconnects_total "
+    (line,) = [x for x in page.splitlines() if x.startswith(name)]
     return float(line.split()[-1])
 
 
