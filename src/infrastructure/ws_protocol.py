@@ -27,10 +27,11 @@ MAX_READY_MESSAGES = 256
 
 
 class LiveWebSocketProtocol(WebSocketsSansIOProtocol):
+    _corked: list[bytes] | None = None  # frames written this turn, not yet on the transport
+    _held_back: Any = None  # a disconnect found while taking ready messages
+
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)
-        self._corked: list[bytes] | None = None
-        self._held_back: Any = None  # a disconnect found while taking ready messages
         # The ASGI task was created but has not run yet: it will find the extensions.
         extensions: dict[str, Any] = self.scope["extensions"]
         extensions[WRITE_FRAME_EXTENSION] = self.write_frame
