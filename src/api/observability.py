@@ -117,11 +117,7 @@ class Observed:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = [
-                    *cast("list[tuple[bytes, bytes]]", message.get("headers", [])),
-                    id_header,
-                ]
-                message = cast(Message, {**message, "headers": headers})
+                message = _with_added_header(message, id_header)
             await send(message)
 
         try:
@@ -146,20 +142,17 @@ class Observed:
 def _with_header(send: Send, message_type: str, header: tuple[bytes, bytes]) -> Send:
     async def sending(message: Message) -> None:
         if message["type"] == message_type:
-            _add_header(message, header)
+            message = _with_added_header(message, header)
         await send(message)
 
     return sending
 
 
-def _add_header(message: Message, header: tuple[bytes, bytes]) -> None:
-    """Adds the header to a response's start (or a socket's accept), in place when it can."""
-    raw = cast("dict[str, Any]", message)
-    headers = raw.get("headers")
-    if isinstance(headers, list):
-        headers.append(header)
-    else:
-        raw["headers"] = [*(headers or ()), header]
+def _with_added_header(message: Message, header: tuple[bytes, bytes]) -> Message:
+    """A response's start (or a socket's accept) with one more header; the app's own message
+    and header list are left as they are (a response may reuse them)."""
+    headers = [*cast("list[tuple[bytes, bytes]]", message.get("headers", [])), header]
+    return cast(Message, {**message, "headers": headers})
 
 
 def metrics_page() -> tuple[bytes, str]:
