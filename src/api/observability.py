@@ -33,8 +33,9 @@ from domain.errors import TooManyAttempts
 
 PREFIX = "live_attendance_"
 REQUEST_ID_HEADER = b"x-request-id"
-# What an incoming request id may look like; anything else is replaced (it goes in every line).
-_ACCEPTED_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:@/+=-]{1,128}")
+# What an incoming request id may look like; anything else is replaced (it goes in every line,
+# so nothing the log redaction would change: no "=", no "?").
+_ACCEPTED_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:@/+-]{1,128}")
 UNMATCHED_ROUTE = "unmatched"  # the label of requests no route took (404s, refused early)
 
 # Its `_count` is the number of requests answered (one metric, one update per request).
@@ -161,4 +162,5 @@ def metrics_page() -> tuple[bytes, str]:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-    return generate_latest(registry), CONTENT_TYPE_LATEST
+    # The server adds the charset of a text answer itself (twice is a header Prometheus refuses).
+    return generate_latest(registry), CONTENT_TYPE_LATEST.replace("; charset=utf-8", "")

@@ -15,7 +15,7 @@ from infrastructure.database.unit_of_work import PostgresUnitOfWork
 from infrastructure.database.urls import plain_url
 from infrastructure.logs import configure_logging
 from infrastructure.messaging.postgres_bus import PostgresEventBus
-from infrastructure.metrics import forget_this_process
+from infrastructure.metrics import forget_dead_processes, forget_this_process
 from infrastructure.security import BcryptHasher, JwtTokenCodec
 from infrastructure.settings import Settings, SettingsError, load_settings
 from infrastructure.tracing import start_tracing
@@ -33,6 +33,10 @@ async def spare_the_heap() -> None:
     in docs/benchmarks.md; collecting the young less often was measured too, and did not pay)."""
     gc.collect()
     gc.freeze()
+
+
+async def start_counting() -> None:
+    forget_dead_processes()
 
 
 async def stop_counting() -> None:
@@ -118,7 +122,10 @@ class Container(containers.DeclarativeContainer):
         api_services,
         cors_origin=settings.provided.cors_origin,
         on_startup=providers.List(
-            database.provided.start, event_bus.provided.start, providers.Object(spare_the_heap)
+            database.provided.start,
+            event_bus.provided.start,
+            providers.Object(start_counting),
+            providers.Object(spare_the_heap),
         ),
         on_shutdown=providers.List(
             event_bus.provided.stop, database.provided.stop, providers.Object(stop_counting)

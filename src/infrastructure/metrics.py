@@ -6,6 +6,8 @@ prometheus-client), every worker process writes its values to files there and `/
 adds them up, so the figures are the service's, whichever worker answers the scrape."""
 
 import os
+import re
+from pathlib import Path
 
 from prometheus_client import Counter, Gauge, multiprocess
 
@@ -42,6 +44,27 @@ def count_published(message: LiveMessage) -> None:
             (CHECK_INS if event.checked_in else MARKS).inc()
         elif isinstance(event, AttendanceFinished):
             SESSIONS_FINISHED.inc()
+
+
+def forget_dead_processes() -> None:
+    """A worker that died without stopping (killed, out of memory) left its live gauges in the
+    shared folder; a worker starting (uvicorn starts one in its place) forgets them."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        return
+    pids = {
+        int(match[1]) for path in Path(folder).glob("*.db") if (match := _PID.search(path.name))
+    }
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            multiprocess.mark_process_dead(pid, folder)
+        except PermissionError:
+            pass  # alive, another user's
+
+
+_PID = re.compile(r"_(\d+)\.db$")
 
 
 def forget_this_process() -> None:

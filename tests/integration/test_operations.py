@@ -122,6 +122,8 @@ def test_a_lesson_shows_in_json_logs_and_metrics(observed_server):
         assert account["token"] not in whole_log
     assert not re.search(r"eyJ[\w-]+\.[\w-]+\.[\w-]+", whole_log)
     assert not re.search(r"\$2[aby]\$", whole_log)
+    # Nor the frames and handshake headers the WebSocket libraries write below INFO.
+    assert "< TEXT" not in whole_log and "> TEXT" not in whole_log
 
     # The metrics of every worker, added up.
     metrics = metric_values(metrics_text)
@@ -165,7 +167,8 @@ def test_metrics_need_the_token_when_one_is_set(observed_server):
     assert httpx.get(url, headers={"Authorization": "Bearer wrong"}).status_code == 401
     answer = httpx.get(url, headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     assert answer.status_code == 200
-    assert answer.headers["content-type"].startswith("text/plain")
+    content_type = answer.headers["content-type"]
+    assert content_type.startswith("text/plain") and content_type.count("charset") == 1
 
 
 def test_health_probes_and_the_request_id(api):
@@ -179,6 +182,8 @@ def test_health_probes_and_the_request_id(api):
         "eventBus": "listening",
         "migrations": "current",
     }
+    kept = api.get("/health/live", headers={"X-Request-ID": "token=abc"}).headers["x-request-id"]
+    assert kept != "token=abc"  # the log would show it redacted: not the id returned
     made = api.get("/health/live", headers={"X-Request-ID": "not <ok>"}).headers["x-request-id"]
     again = api.get("/health/live").headers["x-request-id"]
     assert re.fullmatch(r"[0-9a-f]{12}-[0-9a-f]+", made)  # an unusable id is replaced

@@ -114,3 +114,32 @@ def test_lines_of_one_turn_of_the_loop_are_written_together():
 
     assert asyncio.run(lines()) == [b"before the loop\n"]
     assert raw.writes == [b"before the loop\n", b"line 0\nline 1\nline 2\n"]
+
+
+def test_a_long_value_is_cut_before_redaction_and_jwts_after_separators_still_go():
+    from infrastructure.logs import MAX_VALUE_CHARACTERS, redacted
+
+    line = redacted("/" + "eyJ" * 2700)  # a refused handshake's path, up to 8 KB
+    assert len(line) <= MAX_VALUE_CHARACTERS + len("…[cut]") and line.endswith("…[cut]")
+    for before in (" ", "=", ":", '"', "/", "("):
+        assert JWT not in redacted(f"x{before}{JWT} y"), before
+
+
+def test_forgotten_are_the_live_gauges_of_workers_that_died_not_their_counts(tmp_path, monkeypatch):
+    import os
+    import subprocess
+
+    from infrastructure.metrics import forget_dead_processes
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    names = [
+        f"gauge_livesum_{dead.pid}.db",
+        f"counter_{dead.pid}.db",
+        f"gauge_livesum_{os.getpid()}.db",
+    ]
+    for name in names:
+        (tmp_path / name).write_bytes(b"")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    forget_dead_processes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[1:])

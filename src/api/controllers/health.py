@@ -61,7 +61,7 @@ async def readiness(
     "/metrics",
     opt=PUBLIC,
     tags=["health"],
-    media_type="text/plain; version=0.0.4; charset=utf-8",
+    media_type="text/plain",
     responses=failures(401),
 )
 async def metrics(
