@@ -44,14 +44,16 @@ def _escaped(match: re.Match[str]) -> str:
     return match.group().encode("unicode_escape").decode("ascii")
 
 
-# Longer values are cut before anything else (a client's 8 KB path is noise, not evidence).
+# Longer values are cut (a client's 8 KB path is noise, not evidence): after redaction, so that
+# no secret is cut into a piece the patterns would no longer recognise.
 MAX_VALUE_CHARACTERS = 2048
 
 
 def redacted(text: str) -> str:
+    text = _SECRETS.sub(REDACTED, text)
     if len(text) > MAX_VALUE_CHARACTERS:
         text = text[:MAX_VALUE_CHARACTERS] + "…[cut]"
-    return _CONTROL_CHARACTERS.sub(_escaped, _SECRETS.sub(REDACTED, text))
+    return _CONTROL_CHARACTERS.sub(_escaped, text)
 
 
 def _may_need_redaction(value: str) -> bool:

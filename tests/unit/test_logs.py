@@ -116,13 +116,16 @@ def test_lines_of_one_turn_of_the_loop_are_written_together():
     assert raw.writes == [b"before the loop\n", b"line 0\nline 1\nline 2\n"]
 
 
-def test_a_long_value_is_cut_before_redaction_and_jwts_after_separators_still_go():
+def test_a_long_value_is_cut_after_redaction_and_jwts_after_separators_still_go():
     from infrastructure.logs import MAX_VALUE_CHARACTERS, redacted
 
     line = redacted("/" + "eyJ" * 2700)  # a refused handshake's path, up to 8 KB
     assert len(line) <= MAX_VALUE_CHARACTERS + len("…[cut]") and line.endswith("…[cut]")
     for before in (" ", "=", ":", '"', "/", "("):
         assert JWT not in redacted(f"x{before}{JWT} y"), before
+    # A token across the cut is redacted whole, not cut into pieces no pattern recognises.
+    straddling = redacted("/" * (MAX_VALUE_CHARACTERS - 10) + " " + JWT)
+    assert JWT[:12] not in straddling and straddling.endswith(" [redacted…[cut]")
 
 
 def test_forgotten_are_the_live_gauges_of_workers_that_died_not_their_counts(tmp_path, monkeypatch):
