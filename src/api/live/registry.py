@@ -141,23 +141,28 @@ class LiveConnection:
         self._start_draining()
 
     def push_text(self, text: str) -> None:
-        if self._written_now(wire_frame(text)):
+        if self._may_skip_queue() and self._written(wire_frame(text)):  # encoded only then
             return
         self.push(text_message(text))
 
     def push_frame(self, frame: Outgoing) -> None:
         """A broadcast frame, encoded once for every socket that hears it."""
-        if not self._written_now(frame.wire):
+        if not (self._may_skip_queue() and self._written(frame.wire)):
             self.push(frame.message)
 
-    def _written_now(self, wire: bytes) -> bool:
-        """Writes the frame at once when it may skip the queue (the queue is empty and the
-        server offers to write frames itself) and the server takes it (it does not when the
-        transport is full)."""
+    def _may_skip_queue(self) -> bool:
+        """The queue is empty and the server offers to write frames itself."""
+        return (
+            self._write_frame is not None
+            and self._open
+            and self._drainer is None
+            and not self.closed
+        )
+
+    def _written(self, wire: bytes) -> bool:
+        """Whether the server took the frame (it does not while the transport is full)."""
         write = self._write_frame
-        if write is None or not self._open or self._drainer is not None or self.closed:
-            return False
-        if not write(wire):
+        if write is None or not write(wire):
             return False
         self.frames_out += 1
         return True
