@@ -27,9 +27,11 @@ from api.docs import SCHEMA_PATH, docs_assets, openapi_config
 from api.errors import EXCEPTION_HANDLERS
 from api.front_door import FrontDoor
 from api.limits import DEFAULT_LIMITS, ApiLimits
-from api.live.endpoint import live_attendance
+from api.live.direct import DirectLiveSockets
+from api.live.endpoint import LIVE_PATH, live_attendance
 from api.live.registry import SocketRegistry
 from api.live.shutdown import close_sockets_on_sigterm
+from api.live.sockets import LiveServices
 from api.observability import Observed
 from api.requests import AppRequest
 from api.security_headers import add_security_headers
@@ -82,6 +84,14 @@ def create_app(
         return [*missed, StatesRequested()]
 
     services.events.on_reconnect(missed_since)
+    live_services = LiveServices(
+        auth=services.auth,
+        attendance=services.attendance,
+        check_in=services.check_in,
+        classes=services.classes,
+        registry=socket_registry,
+        limits=limits,
+    )
     app = Litestar(
         route_handlers=[
             web_client(),
@@ -116,8 +126,7 @@ def create_app(
             "check_in_service": _provide(services.check_in),
             "records_service": _provide(services.records),
             "health_service": _provide(services.health),
-            "socket_registry": _provide(socket_registry),
-            "limits": _provide(limits),
+            "live_services": _provide(live_services),
             "metrics_token": _provide(metrics_token),
         },
         middleware=[
@@ -152,4 +161,7 @@ def create_app(
     )
     # Outermost: every answer, the front door's too, carries the request id and is counted.
     app.asgi_handler = Observed(front_door)
+    # What a server that calls the app back per message may serve without the ASGI route
+    # (ours does: bootstrap offers it to infrastructure/ws_direct.py).
+    app.state.direct_sockets = {LIVE_PATH: DirectLiveSockets(live_services)}
     return app

@@ -11,7 +11,7 @@ import itertools
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, cast
 
@@ -83,8 +83,9 @@ _ID_PREFIX = os.urandom(6).hex()
 _made_ids = itertools.count(1)
 
 
-def request_id_of(scope: Scope) -> str:
-    for name, value in scope.get("headers", ()):
+def request_id_of(scope: Mapping[str, Any]) -> str:
+    headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
+    for name, value in headers:
         if name == REQUEST_ID_HEADER:
             if _ACCEPTED_REQUEST_ID.fullmatch(value):
                 return value.decode()

@@ -3,7 +3,6 @@
 import gc
 
 from dependency_injector import containers, providers
-from litestar import Litestar
 
 from api.app import ApiServices, create_app
 from api.limits import ApiLimits
@@ -19,6 +18,7 @@ from infrastructure.metrics import forget_dead_processes, forget_this_process
 from infrastructure.security import BcryptHasher, JwtTokenCodec
 from infrastructure.settings import Settings, SettingsError, load_settings
 from infrastructure.tracing import start_tracing
+from infrastructure.ws_direct import ASGIApp, serving_sockets_directly
 from services.attendance import AttendanceService
 from services.auth import AuthService
 from services.check_in import CheckInService
@@ -158,11 +158,13 @@ def container_from_environment() -> Container:
     return Container(settings=settings)
 
 
-def create_app_from_environment() -> Litestar:
-    """The ASGI application of one server process (uvicorn's factory)."""
+def create_app_from_environment() -> ASGIApp:
+    """The ASGI application of one server process (uvicorn's factory), offering our server
+    the live path it serves without an ASGI task per socket."""
     app_container = container_from_environment()
     settings = app_container.settings()
     configure_logging(settings.log_level, settings.resolved_log_format)
     if settings.otel_exporter_otlp_endpoint:
         start_tracing()  # flushed by the provider itself when the process exits
-    return app_container.app()
+    app = app_container.app()
+    return serving_sockets_directly(app, app.state.direct_sockets)

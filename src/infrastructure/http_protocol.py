@@ -11,6 +11,8 @@ envelope.
   trailers, which httptools buffers too and the app never sees.
 - At most MAX_CONNECTIONS connections per process (HTTP and WebSocket); past it, a new one gets
   503 and is closed. uvicorn's own `limit_concurrency` answers in plain text.
+- A valid WebSocket handshake to a path the app serves directly becomes a socket of our own
+  (infrastructure/ws_direct.py), without uvicorn's ASGI task per socket.
 - A WebSocket handshake over the `websockets` library's line or header limits is refused here
   (that library answers it only once the client hangs up), and a request httptools cannot
   parse gets 400 in the envelope, not uvicorn's plain text.
@@ -20,12 +22,21 @@ process reads the same ones."""
 
 import asyncio
 from functools import cache
+from typing import cast
+from urllib.parse import unquote
 
+import httptools
 import msgspec
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from websockets.http11 import MAX_LINE_LENGTH, MAX_NUM_HEADERS
 
 from infrastructure.settings import Settings, load_settings
+from infrastructure.ws_direct import (
+    DIRECT_SOCKETS_STATE,
+    DirectWebSocket,
+    accept_value,
+    subprotocols_asked,
+)
 
 MAX_HEADER_BYTES = 64 * 1024
 # After a refusal, what the client still sends is read and dropped for this long before the
@@ -112,8 +123,47 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             len(name) + len(value) + 4 > MAX_LINE_LENGTH for name, value in self.headers
         ):
             self._refuse(431)
-        else:
+        elif not self._upgraded_directly():
             super().handle_websocket_upgrade()
+
+    def _upgraded_directly(self) -> bool:
+        """A valid handshake to a path the app serves directly becomes one of our own
+        sockets (infrastructure/ws_direct.py); anything else goes to uvicorn's."""
+        paths = self.app_state.get(DIRECT_SOCKETS_STATE)
+        if not paths:
+            return False
+        try:
+            url = httptools.parse_url(self.url)
+        except httptools.HttpParserInvalidURLError:
+            return False
+        path = self.root_path + unquote(url.path.decode("latin-1"))
+        app = paths.get(path)
+        if app is None:
+            return False
+        headers = cast("list[tuple[bytes, bytes]]", self.scope["headers"])
+        accept = accept_value(self.scope["method"], headers)
+        if accept is None:
+            return False
+        self.connections.discard(self)
+        scope = {
+            **self.scope,
+            "type": "websocket",
+            "path": path,
+            "raw_path": url.path,
+            "query_string": url.query or b"",
+            "scheme": "wss" if self.scope["scheme"] == "https" else "ws",
+            "subprotocols": subprotocols_asked(headers),
+        }
+        DirectWebSocket.take_over(
+            self.transport,
+            app,
+            scope,
+            accept,
+            self.server_state,
+            max_size=self.config.ws_max_size,
+            ping_interval=self.config.ws_ping_interval,
+        )
+        return True
 
     def send_400_response(self, msg: str) -> None:
         self._refuse(400)

@@ -14,11 +14,12 @@ app as ASGI scope extensions (an app that does not find them, on another server,
   without waiting (a disconnect stays for the ASGI receive), so that a burst of frames can be
   handled together (the live handler commits consecutive marks in one transaction)."""
 
-import asyncio
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.protocol import State
+
+from infrastructure.corking import uncork_when_the_turn_ends
 
 WRITE_FRAME_EXTENSION = "live-attendance.write_frame"
 RECEIVE_READY_EXTENSION = "live-attendance.receive_ready"
@@ -39,7 +40,7 @@ class LiveWebSocketProtocol(WebSocketsSansIOProtocol):
 
     async def send(self, message: Any) -> None:
         if self.handshake_complete:
-            self._flush_corked()  # what was written before this goes out before it
+            self.flush_corked()  # what was written before this goes out before it
         await super().send(message)
         if message["type"] == "websocket.accept" and self.handshake_complete:
             # The handshake's request and response (and their header objects) are not needed
@@ -79,17 +80,17 @@ class LiveWebSocketProtocol(WebSocketsSansIOProtocol):
             return False
         if self._corked is None:
             self._corked = [frame]
-            _uncork_when_the_turn_ends(self)
+            uncork_when_the_turn_ends(self)
         else:
             self._corked.append(frame)
         return True
 
     def shutdown(self) -> None:
         if self.handshake_complete:
-            self._flush_corked()
+            self.flush_corked()
         super().shutdown()
 
-    def _flush_corked(self) -> None:
+    def flush_corked(self) -> None:
         frames, self._corked = self._corked, None
         if (
             frames
@@ -98,22 +99,3 @@ class LiveWebSocketProtocol(WebSocketsSansIOProtocol):
             and not self.transport.is_closing()
         ):
             self.transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
-
-
-# The sockets with corked frames, per event loop: one callback at the end of the loop's turn
-# flushes them all.
-_to_uncork: dict[asyncio.AbstractEventLoop, list[LiveWebSocketProtocol]] = {}
-
-
-def _uncork_when_the_turn_ends(protocol: LiveWebSocketProtocol) -> None:
-    loop = asyncio.get_running_loop()
-    waiting = _to_uncork.get(loop)
-    if waiting is None:
-        waiting = _to_uncork[loop] = []
-        loop.call_soon(_uncork_all, loop)
-    waiting.append(protocol)
-
-
-def _uncork_all(loop: asyncio.AbstractEventLoop) -> None:
-    for protocol in _to_uncork.pop(loop, ()):
-        protocol._flush_corked()
