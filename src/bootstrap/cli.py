@@ -19,7 +19,6 @@ from infrastructure.http_protocol import GuardedHttpProtocol
 from infrastructure.logs import configure_logging
 from infrastructure.secrets import load_or_create_jwt_secret
 from infrastructure.settings import Settings, SettingsError, load_settings, settings_table
-from infrastructure.ws_protocol import LiveWebSocketProtocol
 
 log = logging.getLogger("live_attendance")
 
@@ -71,9 +70,9 @@ def serve(settings: Settings) -> None:
         # The client address comes from X-Forwarded-For only when the peer is a trusted proxy.
         proxy_headers=bool(settings.forwarded_allow_ips),
         forwarded_allow_ips=settings.forwarded_allow_ips,
-        # uvicorn's sans-I/O protocol, which also writes a broadcast's encoded frame straight
-        # to each socket (see infrastructure/ws_protocol.py).
-        ws=LiveWebSocketProtocol,
+        # Live sockets are ours (infrastructure/ws_direct.py); any other handshake goes to
+        # uvicorn's sans-I/O protocol and the ASGI app.
+        ws="websockets-sansio",
         # Frames up to 16 times the app's limit still get its "Invalid message format".
         ws_max_size=16 * settings.ws_max_frame_bytes,
         # Frames are tiny JSON: compressing each one per socket costs CPU and ~34 KB of zlib

@@ -394,10 +394,3 @@ async def test_broadcasts_go_straight_to_sockets_that_can_take_them_and_keep_the
     assert len(written) == 1 and len(socket.sent) == 1
     heard = [json.loads(decode_wire(written[0])), json.loads(socket.sent[0]["text"])]
     assert [m["event"] for m in heard] == ["ATTENDANCE_MARKED", "ATTENDANCE_MARKED"]
-
-
-def test_the_server_and_the_app_name_the_extensions_alike():
-    from infrastructure.ws_protocol import RECEIVE_READY_EXTENSION, WRITE_FRAME_EXTENSION
-
-    assert registry_module.WRITE_FRAME_EXTENSION == WRITE_FRAME_EXTENSION
-    assert registry_module.RECEIVE_READY_EXTENSION == RECEIVE_READY_EXTENSION

@@ -13,12 +13,39 @@ from api.live.registry import wire_frame
 from infrastructure.http_protocol import GuardedHttpProtocol
 from infrastructure.ws_direct import DIRECT_SOCKETS_STATE, DirectWebSocket
 from tests.unit.test_socket_registry import decode_wire
-from tests.unit.test_ws_protocol import RecordingTransport
 
 pytestmark = pytest.mark.anyio
 
 # RFC 6455, 1.3: the sample key and the answer it must get.
 SAMPLE_KEY, SAMPLE_ACCEPT = "dGhlIHNhbXBsZSBub25jZQ==", b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+
+
+class RecordingTransport(asyncio.Transport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+        self.closing = False
+        self.reading = True
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(bytes(data))
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def close(self) -> None:
+        self.closing = True
+
+    def pause_reading(self) -> None:
+        self.reading = False
+
+    def resume_reading(self) -> None:
+        self.reading = True
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"peername": ("127.0.0.1", 50000), "sockname": ("127.0.0.1", 8000)}.get(
+            name, default
+        )
 
 
 class Transport(RecordingTransport):

@@ -1,10 +1,10 @@
 """Who is connected to this process, and delivery of broadcasts to them.
 
 Each broadcast is encoded once, for every recipient. Sending never waits on a socket: a frame is
-written straight away when the server offers that (WRITE_FRAME_EXTENSION) and the socket keeps
-up; otherwise frames queue per connection and a short-lived task sends them through the ASGI
-send, so one slow or dead client holds up no one else; one that falls too far behind is
-closed."""
+written straight away when the server offers that (our own WebSocket path does: a `write_frame`
+function) and the socket keeps up; otherwise frames queue per connection and a short-lived task
+sends them through the ASGI send, so one slow or dead client holds up no one else; one that
+falls too far behind is closed."""
 
 import asyncio
 import contextlib
@@ -47,15 +47,6 @@ LiveState = Callable[[Identity], Awaitable[list[ClassLiveState]]]
 
 MAX_PENDING_FRAMES = 4096
 RESYNCS_AT_ONCE = 4
-
-
-# The server may offer, in the socket's ASGI scope, a function that writes an encoded frame
-# straight to the socket (bootstrap's server does: infrastructure/ws_protocol.py). Broadcasts
-# then cost one write per socket; without it, every frame goes through the ASGI send.
-WRITE_FRAME_EXTENSION = "live-attendance.write_frame"
-# It may also offer a function answering the messages the client sent that already wait,
-# without waiting: the socket's handler then answers a burst of frames together.
-RECEIVE_READY_EXTENSION = "live-attendance.receive_ready"
 
 
 def text_message(text: str) -> dict[str, Any]:
