@@ -129,9 +129,9 @@ class Views(Protocol):
         """The class and its enrolled students (in enrolment order), read together."""
         ...
 
-    async def ids_for(self, member: Identity) -> list[UUID] | None:
-        """Just the ids of those classes (a class's roster can be thousands of ids); None if
-        the member has no account (of that role), all in one query."""
+    async def ids_for(self, members: Sequence[Identity]) -> dict[Identity, list[UUID]]:
+        """Just the ids of those classes (a class's roster can be thousands of ids), for each
+        member; one without an account (of that role) is left out. One query for all."""
         ...
 
     async def latest_status(self, class_id: UUID, student_id: UUID) -> AttendanceStatus | None:

@@ -13,6 +13,7 @@ from domain.errors import (
 from domain.ports import ClassroomRepository, EventBus, UnitOfWorkFactory
 from domain.statuses import AttendanceStatus
 from domain.users import Identity, Role, UserSummary
+from services.gathering import GatheredLookups
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,7 @@ class ClassService:
         self._events = events
         # Off: a student sees no classmate's email, and the student list answers searches only.
         self._expose_student_emails = expose_student_emails
+        self._class_ids = GatheredLookups(self._class_ids_of_all)
 
     async def create_class(self, teacher: Identity, class_name: str) -> Classroom:
         classroom = Classroom.create(uuid4(), class_name, teacher.user_id)
@@ -140,11 +142,14 @@ class ClassService:
     async def class_ids_of(self, member: Identity) -> list[UUID]:
         """The ids of the classes whose live events the member hears. Raises InvalidToken if
         the member's account is gone (checked in the same query)."""
-        async with self._uow() as uow:
-            ids = await uow.views.ids_for(member)
+        ids = await self._class_ids.look_up(member)
         if ids is None:
             raise InvalidToken()
         return ids
+
+    async def _class_ids_of_all(self, members: list[Identity]) -> dict[Identity, list[UUID]]:
+        async with self._uow() as uow:
+            return await uow.views.ids_for(members)
 
     async def list_students(
         self, search: str | None = None, limit: int | None = None

@@ -170,10 +170,14 @@ async def test_class_lists_and_rosters_for_their_members(uow):
     teacher, a, b = [await add_user(uow, r) for r in (Role.TEACHER, Role.STUDENT, Role.STUDENT)]
     classroom = await add_class(uow, teacher, b, a)
     async with uow() as unit:
-        assert await unit.views.ids_for(Identity(a.id, Role.STUDENT)) == [classroom.id]
-        # No account, or not of that role: nothing to hear.
-        assert await unit.views.ids_for(Identity(uuid4(), Role.STUDENT)) is None
-        assert await unit.views.ids_for(Identity(a.id, Role.TEACHER)) is None
+        student_a, teacher_id = Identity(a.id, Role.STUDENT), Identity(teacher.id, Role.TEACHER)
+        # No account, or not of that role: left out.
+        nobody, a_as_teacher = Identity(uuid4(), Role.STUDENT), Identity(a.id, Role.TEACHER)
+        assert await unit.views.ids_for([student_a, nobody, a_as_teacher, teacher_id]) == {
+            student_a: [classroom.id],
+            teacher_id: [classroom.id],
+        }
+        assert await unit.views.ids_for([]) == {}
         assert [c.id for c in await unit.views.list_for(Identity(teacher.id, Role.TEACHER))] == [
             classroom.id
         ]

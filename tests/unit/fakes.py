@@ -223,11 +223,13 @@ class FakeViews:
         ]
         return classroom, students
 
-    async def ids_for(self, member: Identity) -> list[UUID] | None:
-        user = self._store.users.get(member.user_id)
-        if user is None or user.role is not member.role:
-            return None
-        return [classroom.id for classroom in await self.list_for(member, True)]
+    async def ids_for(self, members: Sequence[Identity]) -> dict[Identity, list[UUID]]:
+        ids = {}
+        for member in members:
+            user = self._store.users.get(member.user_id)
+            if user is not None and user.role is member.role:
+                ids[member] = [classroom.id for classroom in await self.list_for(member, True)]
+        return ids
 
     async def latest_status(self, class_id: UUID, student_id: UUID) -> AttendanceStatus | None:
         for finished in await self.finished_sessions(class_id):

@@ -11,7 +11,7 @@ from websockets.frames import Close, Frame, Opcode
 
 from api.live.registry import wire_frame
 from infrastructure.http_protocol import GuardedHttpProtocol
-from infrastructure.ws_direct import DIRECT_SOCKETS_STATE, DirectWebSocket
+from infrastructure.ws_direct import DIRECT_SOCKETS_STATE, DirectWebSocket, serving_sockets_directly
 from tests.unit.test_socket_registry import decode_wire
 
 pytestmark = pytest.mark.anyio
@@ -292,3 +292,18 @@ async def test_a_stopping_server_closes_open_sockets_with_1012():
     assert app.heard == [{"type": "websocket.disconnect", "code": 1012}]
     assert [close.code for close in close_frames(transport)] == [1012]
     assert transport.closing
+
+
+async def test_the_app_offers_its_direct_paths_to_the_server_in_the_lifespan_state():
+    seen: list[dict[str, Any]] = []
+
+    async def app(scope, receive, send):
+        seen.append(scope)
+
+    paths = {"/ws": App()}
+    offering = serving_sockets_directly(app, paths)
+    lifespan = {"type": "lifespan", "state": {}}
+    await offering(lifespan, None, None)
+    await offering({"type": "http", "state": {}}, None, None)
+    assert seen[0]["state"] == {DIRECT_SOCKETS_STATE: paths}
+    assert seen[1]["state"] == {}  # only the lifespan's state reaches the server's protocols

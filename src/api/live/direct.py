@@ -80,6 +80,9 @@ class _DirectLiveSocket:
                 write_frame=server.write_frame,
                 headers=[(REQUEST_ID_HEADER, request_id.encode())],
             )
+        except ConnectionResetError:  # the client left before it could be told why not
+            self._task = None
+            return
         except Exception:
             log.exception("could not open a live socket")
             server.abort()

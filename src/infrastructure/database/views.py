@@ -1,7 +1,7 @@
 """The read side: plain queries for what users look at (class lists, rosters, history, the
 broadcasts a process missed), apart from the repositories that load and save aggregates."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -162,15 +162,23 @@ class SqlViews:
             return None
         return classroom_from(row), [UserSummary(*student) for student in row["students"]]
 
-    async def ids_for(self, member: Identity) -> list[UUID] | None:
+    async def ids_for(self, members: Sequence[Identity]) -> dict[Identity, list[UUID]]:
         connection = await self._db.connection()
-        row = await connection.fetchrow(
-            f"SELECT ARRAY(SELECT c.id FROM classes c WHERE {membership(member)}) AS ids"
-            " FROM users WHERE id = $1 AND role = $2",
-            member.user_id,
-            member.role.value,
+        # A teacher's classes or a student's, each subquery with its own index (one of the two
+        # is cut off at once by its role test).
+        rows = await connection.fetch(
+            "SELECT u.id, u.role, ARRAY("
+            "  SELECT c.id FROM classes c WHERE u.role = 'teacher' AND c.teacher_id = u.id"
+            "  UNION ALL"
+            "  SELECT c.id FROM classes c"
+            "  WHERE u.role = 'student' AND c.student_ids @> ARRAY[u.id]"
+            ") AS ids"
+            " FROM unnest($1::uuid[], $2::text[]) AS asked(id, role)"
+            " JOIN users u ON u.id = asked.id AND u.role = asked.role",
+            [member.user_id for member in members],
+            [member.role.value for member in members],
         )
-        return None if row is None else list(row["ids"])
+        return {Identity(row["id"], Role(row["role"])): list(row["ids"]) for row in rows}
 
     async def latest_status(self, class_id: UUID, student_id: UUID) -> AttendanceStatus | None:
         connection = await self._db.connection()

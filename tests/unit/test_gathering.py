@@ -1,0 +1,51 @@
+"""Lookups asked for in one turn of the event loop are answered by one call."""
+
+import asyncio
+
+import pytest
+
+from services.gathering import GatheredLookups
+
+pytestmark = pytest.mark.anyio
+
+
+class Lookups:
+    def __init__(self, fail: bool = False) -> None:
+        self.calls: list[list[str]] = []
+        self.fail = fail
+
+    async def look_up_all(self, keys: list[str]) -> dict[str, int]:
+        self.calls.append(keys)
+        await asyncio.sleep(0.01)
+        if self.fail:
+            raise ConnectionError("the database is away")
+        return {key: len(key) for key in keys if key != "missing"}
+
+
+async def test_lookups_of_one_turn_are_one_call_and_later_ones_the_next():
+    lookups = Lookups()
+    gathered = GatheredLookups(lookups.look_up_all)
+    first = await asyncio.gather(*(gathered.look_up(key) for key in ["a", "bb", "a", "missing"]))
+    assert first == [1, 2, 1, None]
+    assert lookups.calls == [["a", "bb", "missing"]]
+    assert await gathered.look_up("ccc") == 3
+    assert lookups.calls[1:] == [["ccc"]]
+
+
+async def test_an_error_of_the_lookup_reaches_every_asker():
+    gathered = GatheredLookups(Lookups(fail=True).look_up_all)
+    results = await asyncio.gather(
+        gathered.look_up("a"), gathered.look_up("b"), return_exceptions=True
+    )
+    assert [type(result) for result in results] == [ConnectionError, ConnectionError]
+
+
+async def test_an_asker_that_is_cancelled_leaves_the_answer_to_the_others():
+    lookups = Lookups()
+    gathered = GatheredLookups(lookups.look_up_all)
+    impatient = asyncio.ensure_future(gathered.look_up("a"))
+    patient = asyncio.ensure_future(gathered.look_up("a"))
+    await asyncio.sleep(0.001)
+    impatient.cancel()
+    assert await patient == 1
+    assert impatient.cancelled()
