@@ -49,3 +49,15 @@ async def test_an_asker_that_is_cancelled_leaves_the_answer_to_the_others():
     impatient.cancel()
     assert await patient == 1
     assert impatient.cancelled()
+
+
+async def test_what_is_asked_while_a_lookup_runs_is_the_next_one():
+    lookups = Lookups()
+    gathered = GatheredLookups(lookups.look_up_all)
+    first = asyncio.ensure_future(gathered.look_up("a"))
+    await asyncio.sleep(0.001)  # its lookup runs
+    later = [asyncio.ensure_future(gathered.look_up(key)) for key in ("bb", "ccc")]
+    await asyncio.sleep(0.001)
+    assert lookups.calls == [["a"]]  # they wait for it to end
+    assert [await first, *[await answer for answer in later]] == [1, 2, 3]
+    assert lookups.calls == [["a"], ["bb", "ccc"]]
