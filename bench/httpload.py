@@ -23,10 +23,18 @@ class HttpConnections:
     async def post_json(self, path: str, body: Any, headers: dict[str, str]) -> tuple[int, bytes]:
         """Sends the request; answers the status and the body."""
         payload = json.dumps(body).encode()
+        content = {"Content-Type": "application/json", "Content-Length": str(len(payload))}
+        return await self._request("POST", path, {**headers, **content}, payload)
+
+    async def get(self, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+        return await self._request("GET", path, headers, b"")
+
+    async def _request(
+        self, method: str, path: str, headers: dict[str, str], payload: bytes
+    ) -> tuple[int, bytes]:
         head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
         request = (
-            f"POST {path} HTTP/1.1\r\nHost: {self._host}:{self._port}\r\n{head}"
-            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
+            f"{method} {path} HTTP/1.1\r\nHost: {self._host}:{self._port}\r\n{head}\r\n"
         ).encode() + payload
         async with self._slots:
             reader, writer = await self._connection()

@@ -1,5 +1,7 @@
 import json
 import logging
+import os
+import re
 
 import bcrypt
 import pytest
@@ -80,6 +82,8 @@ def test_our_records_carry_the_bound_request_and_user_and_never_a_secret(capsys)
     (line,) = [json.loads(text) for text in capsys.readouterr().err.splitlines()]
     assert line["message"] == "signed up" and line["logger"] == "live_attendance.test"
     assert (line["request_id"], line["user_id"], line["level"]) == ("r-1", "u-1", "info")
+    assert line["pid"] == os.getpid() and re.fullmatch(r"\d{4}-.*T.*\.\d{6}Z", line["timestamp"])
+    assert "event" not in line
     assert line["password"] == line["token"] == line["authorization"] == "[redacted]"
     assert line["path"] == "/x?[redacted]"
 
