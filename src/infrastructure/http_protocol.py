@@ -141,7 +141,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         if app is None:
             return False
         headers = cast("list[tuple[bytes, bytes]]", self.scope["headers"])
-        accept = accept_value(self.scope["method"], headers)
+        accept = accept_value(self.scope["method"], self.scope["http_version"], headers)
         if accept is None:
             return False
         self.connections.discard(self)

@@ -30,9 +30,11 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _SECRETS = re.compile(
     r"(?<=token=)[^\s&\"']+"  # a token in a URL
     r"|(?<=\?)\S+?(?=\"?(?:\s|$))"  # any URL's whole query (a socket's names may be %-encoded)
+    r"|(?<=%3[Ff])\S+?(?=\"?(?:\s|$))"  # and after a %-encoded "?" (uvicorn quotes a path)
     # Any JWT. Possessive and anchored at the start of a word: "eyJeyJeyJ…" without dots costs
     # one pass, not one per "eyJ" (the path of a refused handshake is logged, up to 8 KB).
     r"|(?<![\w-])eyJ[\w-]++\.[\w-]++\.[\w-]++"
+    r"|(?<=%3[Dd])eyJ[\w-]++\.[\w-]++\.[\w-]++"  # after a %-encoded "=" ("%" ends a run)
     r"|\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}"  # a bcrypt hash
 )
 # Fields whose whole value is a secret, whatever it looks like.
@@ -65,6 +67,7 @@ def _may_need_redaction(value: str) -> bool:
         len(value) > MAX_VALUE_CHARACTERS
         or not value.isprintable()  # control characters, line and paragraph separators
         or "?" in value
+        or "%3" in value
         or "=" in value
         or "eyJ" in value
         or "$2" in value

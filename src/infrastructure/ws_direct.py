@@ -66,24 +66,31 @@ def serving_sockets_directly(app: Any, paths: Mapping[str, DirectSocketApp]) -> 
     return offering
 
 
-def accept_value(method: str, headers: list[tuple[bytes, bytes]]) -> bytes | None:
-    """The `Sec-WebSocket-Accept` answering a valid opening handshake (RFC 6455, 4.2.1), or
-    None (the websockets library then answers it, as uvicorn does)."""
-    if method != "GET":
+def accept_value(
+    method: str, http_version: str, headers: list[tuple[bytes, bytes]]
+) -> bytes | None:
+    """The `Sec-WebSocket-Accept` answering a valid opening handshake (RFC 6455, 4.2.1): a
+    GET over HTTP/1.1 with a host, no body, and one key and version 13. None for anything else
+    (the websockets library then answers it, as uvicorn does)."""
+    if method != "GET" or http_version != "1.1":
         return None
     keys: list[bytes] = []
-    version = None
-    upgrade = connection = False
+    versions: list[bytes] = []
+    upgrade = connection = host = False
     for name, value in headers:  # names arrive in lower case
         if name == b"sec-websocket-key":
-            keys.append(value)
+            keys.append(value.strip())
         elif name == b"sec-websocket-version":
-            version = value
+            versions.append(value.strip())
         elif name == b"upgrade":
             upgrade = upgrade or b"websocket" in _tokens(value)
         elif name == b"connection":
             connection = connection or b"upgrade" in _tokens(value)
-    if len(keys) != 1 or version != b"13" or not (upgrade and connection):
+        elif name == b"host":
+            host = True
+        elif name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0"):
+            return None  # a body would be read as frames
+    if len(keys) != 1 or versions != [b"13"] or not (upgrade and connection and host):
         return None
     try:
         if len(base64.b64decode(keys[0], validate=True)) != 16:
@@ -113,7 +120,8 @@ class DirectWebSocket(asyncio.Protocol):
 
     __slots__ = (
         "_close_timer", "_closing", "_connections", "_corked", "_fragments", "_frames",
-        "_gone", "_handshake", "_heard", "_on_message", "_pinged", "_write_paused",
+        "_gone", "_handshake", "_heard", "_on_message", "_pinged", "_reading_held",
+        "_write_paused",
         "_write_waiter", "transport",
     )  # fmt: skip
 
@@ -140,6 +148,7 @@ class DirectWebSocket(asyncio.Protocol):
         self._close_timer: asyncio.TimerHandle | None = None
         self._write_waiter: asyncio.Future[None] | None = None
         self._write_paused = False
+        self._reading_held = False  # by the app, which has enough messages waiting
         self._closing = False  # our close frame is sent: nothing more goes out
         self._gone = False  # the app was told of the disconnect
         self._heard = True  # something arrived since the last keepalive check
@@ -189,7 +198,7 @@ class DirectWebSocket(asyncio.Protocol):
             lines.append(name + b": " + value + b"\r\n")
         lines.append(b"\r\n")
         self.transport.write(b"".join(lines))
-        self.transport.resume_reading()
+        self._read_when_allowed()
 
     def write_frame(self, frame: bytes) -> bool:
         """Corks an encoded frame; False when it cannot go out now (not open, closing, or the
@@ -245,12 +254,23 @@ class DirectWebSocket(asyncio.Protocol):
 
     def pause_reading(self) -> None:
         """The app has enough waiting: read nothing more until `resume_reading`."""
-        if not self.transport.is_closing():
-            self.transport.pause_reading()
+        self._reading_held = True
+        self._read_when_allowed()
 
     def resume_reading(self) -> None:
-        if not self.transport.is_closing():
+        self._reading_held = False
+        self._read_when_allowed()
+
+    def _read_when_allowed(self) -> None:
+        """Reads from the client only once its handshake is answered, while the app wants
+        more, and while the client takes what is written to it: one that does not read cannot
+        make us buffer without end the answers (pongs, errors) to what it keeps sending."""
+        if self.transport.is_closing():
+            return
+        if self._handshake is None and not self._reading_held and not self._write_paused:
             self.transport.resume_reading()
+        else:
+            self.transport.pause_reading()
 
     def abort(self) -> None:
         """Hangs up without a word (the app could not answer the handshake)."""
@@ -278,9 +298,9 @@ class DirectWebSocket(asyncio.Protocol):
                     self._fragments = None
                     self._deliver(kind == b"t", b"".join(parts))
             elif opcode is Opcode.CLOSE and frames.close_rcvd is not None:
-                self._disconnected(frames.close_rcvd.code)
+                self._disconnected(int(frames.close_rcvd.code))
         if frames.parser_exc is not None:  # a protocol error, or a message over the size
-            self._disconnected(frames.close_sent.code if frames.close_sent else 1006)
+            self._disconnected(int(frames.close_sent.code) if frames.close_sent else 1006)
         self._write_library_output()
 
     def _deliver(self, text: bool, data: bytes | bytearray | memoryview) -> None:
@@ -317,9 +337,11 @@ class DirectWebSocket(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         self._write_paused = True
+        self._read_when_allowed()
 
     def resume_writing(self) -> None:
         self._write_paused = False
+        self._read_when_allowed()
         self._wake_writer()
 
     def eof_received(self) -> bool | None:
@@ -332,7 +354,7 @@ class DirectWebSocket(asyncio.Protocol):
             self._close_timer.cancel()
             self._close_timer = None
         close_rcvd = self._frames.close_rcvd
-        self._disconnected(close_rcvd.code if close_rcvd is not None else 1006)
+        self._disconnected(int(close_rcvd.code) if close_rcvd is not None else 1006)
         self._wake_writer()
 
     def shutdown(self) -> None:

@@ -30,6 +30,13 @@ def test_tokens_in_socket_urls_are_redacted():
     assert "/ws?[redacted]" in line
 
 
+@pytest.mark.parametrize("path", [f"/ws%3Ftoken%3D{JWT}", f"/ws/token%3D{JWT}"])
+def test_tokens_in_percent_encoded_socket_urls_are_redacted(path):
+    # uvicorn quotes the path of a handshake it refuses, so "?" and "=" arrive as %3F and %3D.
+    line = redacted('%s - "WebSocket %s" 404', "127.0.0.1:5", path)
+    assert JWT not in line and JWT[:20] not in line and "[redacted]" in line
+
+
 def test_jwts_and_bcrypt_hashes_are_redacted_anywhere():
     password_hash = bcrypt.hashpw(b"secret1", bcrypt.gensalt(4)).decode()
     line = redacted("user %s hash %s", JWT, password_hash)

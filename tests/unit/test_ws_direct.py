@@ -150,8 +150,22 @@ async def test_a_valid_handshake_is_answered_by_the_app_with_no_task_for_the_soc
         request(**{"Sec-WebSocket-Version": "8"}),
         request(**{"Connection": "keep-alive"}),
         request(key=""),
+        request(**{"Host": ""}),
+        request(**{"Transfer-Encoding": "chunked"}),
+        request().replace(b"HTTP/1.1", b"HTTP/1.0", 1),
+        request().replace(b"\r\n\r\n", b"\r\nSec-WebSocket-Version: 13\r\n\r\n"),
     ],
-    ids=["another path", "bad key", "old version", "no Connection: upgrade", "no key"],
+    ids=[
+        "another path",
+        "bad key",
+        "old version",
+        "no Connection: upgrade",
+        "no key",
+        "no host",
+        "a body",
+        "HTTP/1.0",
+        "two versions",
+    ],
 )
 async def test_a_handshake_it_does_not_take_goes_to_uvicorn(handshake):
     app = App()
@@ -199,6 +213,29 @@ async def test_a_client_close_is_answered_and_the_app_hears_its_code_once():
     socket.connection_lost(None)
     assert app.heard == [{"type": "websocket.disconnect", "code": 1000}]
     assert state.connections == set()
+
+
+async def test_a_client_that_reads_nothing_is_not_read_from_until_it_does():
+    # A client that sends pings and never reads would otherwise fill our buffer with pongs.
+    app = App()
+    transport, _ = await connect(app)
+    socket = transport.protocol
+    socket.pause_writing()
+    assert not transport.reading
+    socket.pause_reading()  # the app has enough waiting, too
+    socket.resume_writing()
+    assert not transport.reading
+    socket.resume_reading()
+    assert transport.reading
+
+
+async def test_close_codes_reach_the_app_as_plain_integers():
+    app = App()
+    transport, _ = await connect(app)
+    transport.protocol.data_received(client_frame(Opcode.TEXT, b"x", fin=False) + text("y"))
+    (disconnect,) = app.heard
+    assert disconnect == {"type": "websocket.disconnect", "code": 1002}
+    assert type(disconnect["code"]) is int  # logged as 1002, not as an enum's name
 
 
 async def test_a_client_that_vanishes_is_a_1006():
