@@ -10,7 +10,6 @@ control characters (a path's `%0a`, say), so whatever a caller sends cannot forg
 
 import asyncio
 import atexit
-import contextvars
 import functools
 import logging
 import logging.config
@@ -144,40 +143,6 @@ _SHARED: list[Any] = [
 ]
 
 
-class JsonStamp:
-    """What every JSON line of ours gets, in one pass: the request and user ids bound for the
-    request or socket (structlog's contextvars), logger, level, pid, timestamp, and `event`
-    renamed `message`. Six of structlog's processors did this at about three times the cost;
-    it is on every request's access line (docs/benchmarks.md)."""
-
-    _LEVELS = {"warn": "warning", "exception": "error", "fatal": "critical", "err": "error"}
-
-    def __init__(self) -> None:
-        self._timestamp = UtcTimestamp()
-        self._pid = os.getpid()
-        os.register_at_fork(after_in_child=self._forked)
-
-    def _forked(self) -> None:
-        self._pid = os.getpid()
-
-    def __call__(
-        self, logger: Any, method: str, event: MutableMapping[str, Any]
-    ) -> MutableMapping[str, Any]:
-        for var, value in contextvars.copy_context().items():
-            if var.name.startswith(_BOUND_PREFIX) and value is not Ellipsis:
-                event.setdefault(var.name[_BOUND_PREFIX_LENGTH:], value)
-        event["logger"] = getattr(logger, "name", None)
-        event["level"] = self._LEVELS.get(method, method)
-        event["pid"] = self._pid
-        self._timestamp(logger, method, event)
-        event["message"] = event.pop("event", None)
-        return event
-
-
-_BOUND_PREFIX = structlog.contextvars.STRUCTLOG_KEY_PREFIX
-_BOUND_PREFIX_LENGTH = len(_BOUND_PREFIX)
-
-
 def _renderers(log_format: str) -> list[Any]:
     if log_format == "json":
         return [
@@ -279,18 +244,13 @@ def configure_logging(level: str = "INFO", log_format: str = "console") -> None:
     about a tenth of going through the standard library; docs/benchmarks.md)."""
     logging.config.dictConfig(log_config(level, log_format))
     if log_format == "json":
-        processors: list[Any] = [
-            JsonStamp(),
-            structlog.processors.format_exc_info,
-            redact_secrets,
-            _render_json_bytes,
-        ]
+        renderers: list[Any] = [structlog.processors.EventRenamer("message"), _render_json_bytes]
         factory: Any = _named(structlog.BytesLogger, TurnBatchedWriter(sys.stderr.buffer))
     else:
-        processors = [*_SHARED, *_renderers(log_format)]
+        renderers = _renderers(log_format)
         factory = _named(_NamedWriteLogger, sys.stderr)
     structlog.configure(
-        processors=processors,
+        processors=[*_SHARED, *renderers],
         logger_factory=factory,
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
         cache_logger_on_first_use=True,

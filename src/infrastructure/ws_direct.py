@@ -25,8 +25,6 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import Protocol as FrameProtocol
 from websockets.protocol import Side, State
 
-from infrastructure.corking import uncork_when_the_turn_ends
-
 # The lifespan state's key under which the app's paths are offered to our HTTP protocol.
 DIRECT_SOCKETS_STATE = "live-attendance.direct_sockets"
 # After our close frame, how long the client has to answer with its own before we hang up.
@@ -213,7 +211,7 @@ class DirectWebSocket(asyncio.Protocol):
             return False
         if self._corked is None:
             self._corked = [frame]
-            uncork_when_the_turn_ends(self)
+            _uncork_when_the_turn_ends(self)
         else:
             self._corked.append(frame)
         return True
@@ -360,10 +358,8 @@ class DirectWebSocket(asyncio.Protocol):
     def shutdown(self) -> None:
         """The server stops (uvicorn calls this on every connection): close with 1012."""
         if self._handshake is None and not self._closing and not self._gone:
+            self.close(1012)
             self._disconnected(1012)
-            self._closing = True
-            self._frames.send_close(1012)
-            self._write_library_output()
         self.transport.close()
 
     def keepalive(self) -> None:
@@ -374,10 +370,9 @@ class DirectWebSocket(asyncio.Protocol):
         elif self._handshake is not None or self._closing or self._gone:
             return
         elif self._pinged:
-            self._frames.fail(1011, "keepalive ping timeout")
+            self._frames.fail(1011, "keepalive ping timeout")  # and hangs up
             self._disconnected(1011)
             self._write_library_output()
-            self.transport.close()
         else:
             self._pinged = True
             self._frames.send_ping(b"")
@@ -426,3 +421,22 @@ class _Keepalive:
         if self._loop.is_closed():
             return
         self._loop.call_later(self._interval, self._tick)
+
+
+# The sockets with frames corked this turn, per event loop: one callback at the end of the
+# loop's turn writes them all.
+_to_uncork: dict[asyncio.AbstractEventLoop, list[DirectWebSocket]] = {}
+
+
+def _uncork_when_the_turn_ends(socket: DirectWebSocket) -> None:
+    loop = asyncio.get_running_loop()
+    waiting = _to_uncork.get(loop)
+    if waiting is None:
+        waiting = _to_uncork[loop] = []
+        loop.call_soon(_uncork_all, loop)
+    waiting.append(socket)
+
+
+def _uncork_all(loop: asyncio.AbstractEventLoop) -> None:
+    for socket in _to_uncork.pop(loop, ()):
+        socket.flush_corked()

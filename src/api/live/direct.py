@@ -72,6 +72,7 @@ class _DirectLiveSocket:
 
     async def _open(self, services: LiveServices, scope: dict[str, Any], request_id: str) -> None:
         server = self._server
+        live = None
         try:
             live = await open_live_socket(
                 services,
@@ -81,14 +82,11 @@ class _DirectLiveSocket:
                 headers=[(REQUEST_ID_HEADER, request_id.encode())],
             )
         except ConnectionResetError:  # the client left before it could be told why not
-            self._task = None
-            return
+            pass
         except Exception:
             log.exception("could not open a live socket")
             server.abort()
-            self._task = None
-            return
-        if live is None:  # turned away; what it sends from now on is not heard
+        if live is None:  # turned away, gone or failed: what it sends from now on is not heard
             self._task = None
             return
         self._live = live
