@@ -1,3 +1,5 @@
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
@@ -54,6 +56,26 @@ class FinishedSession:
     @property
     def summary(self) -> AttendanceSummary:
         return AttendanceSummary.of([record.status for record in self.records], self.detailed)
+
+
+@dataclass(frozen=True, slots=True)
+class MarkCount:
+    """A live session's marks of the students enrolled in its class, counted by status: what
+    a summary needs, whatever the size of the class (a repository can count where the marks
+    are kept)."""
+
+    class_id: UUID
+    extra_statuses: frozenset[AttendanceStatus]  # those the class allows
+    enrolled_marks: Mapping[AttendanceStatus, int]
+
+    def summary(self) -> AttendanceSummary:
+        """Counts the enrolled students marked so far."""
+        detailed = counts_late_and_excused(self.extra_statuses, self.enrolled_marks)
+        return AttendanceSummary.of_counts(self.enrolled_marks, detailed)
+
+    def shared(self, seq: int) -> ClassBroadcast:
+        """The summary, for the whole class to hear as its broadcast number `seq`."""
+        return ClassBroadcast(self.class_id, SummaryShared(self.summary()), seq=seq)
 
 
 @dataclass(slots=True)
@@ -146,15 +168,12 @@ class AttendanceSession:
     def status_of(self, student_id: UUID) -> AttendanceStatus | None:
         return self.marks.get(student_id)
 
+    def count_marks(self) -> MarkCount:
+        return MarkCount(self.class_id, self.extra_statuses, Counter(self._roster_marks().values()))
+
     def summary(self) -> AttendanceSummary:
         """Counts the enrolled students marked so far."""
-        return AttendanceSummary.of(list(self._roster_marks().values()), self._detailed())
-
-    def share_summary(self) -> AttendanceSummary:
-        """The summary so far, for the whole class to hear."""
-        summary = self.summary()
-        self._record(SummaryShared(summary))
-        return summary
+        return self.count_marks().summary()
 
     def finish(self, at: datetime) -> FinishedSession:
         """Closes the session: every enrolled student left unmarked is absent."""

@@ -6,7 +6,7 @@ from types import TracebackType
 from typing import Protocol, Self
 from uuid import UUID
 
-from domain.attendance import AttendanceRecord, AttendanceSession, FinishedSession
+from domain.attendance import AttendanceRecord, AttendanceSession, FinishedSession, MarkCount
 from domain.classrooms import Classroom
 from domain.corrections import Correction
 from domain.events import ClassBroadcast, LiveMessage
@@ -89,6 +89,14 @@ class AttendanceRepository(Protocol):
     async def save_correction(self, correction: Correction) -> None:
         """Adds the correction to the class's audit trail and makes its status the record's
         current one (the status the session ended with is kept)."""
+        ...
+
+    async def count_for_summary(
+        self, addressee: Identity, class_id: UUID | None = None
+    ) -> tuple[MarkCount, int] | None:
+        """The marks of the session find_active finds, counted (MarkCount), and the class's
+        next broadcast number, taken for sharing the count: one step, committed by itself.
+        None, and no number taken, without an active session."""
         ...
 
     async def next_broadcast_number(self, class_id: UUID) -> int:

@@ -1,6 +1,7 @@
 """The statuses a student can have in a session, and their counts."""
 
-from collections.abc import Collection, Iterable
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -38,13 +39,17 @@ class AttendanceSummary:
 
     @classmethod
     def of(cls, statuses: list[AttendanceStatus], detailed: bool = False) -> "AttendanceSummary":
-        def count(wanted: AttendanceStatus) -> int:
-            return sum(1 for status in statuses if status is wanted)
+        return cls.of_counts(Counter(statuses), detailed)
 
+    @classmethod
+    def of_counts(
+        cls, counts: Mapping[AttendanceStatus, int], detailed: bool = False
+    ) -> "AttendanceSummary":
+        """From how many hold each status (a status no one holds may be left out)."""
         return cls(
-            present=count(AttendanceStatus.PRESENT),
-            absent=count(AttendanceStatus.ABSENT),
-            total=len(statuses),
-            late=count(AttendanceStatus.LATE) if detailed else None,
-            excused=count(AttendanceStatus.EXCUSED) if detailed else None,
+            present=counts.get(AttendanceStatus.PRESENT, 0),
+            absent=counts.get(AttendanceStatus.ABSENT, 0),
+            total=sum(counts.values()),
+            late=counts.get(AttendanceStatus.LATE, 0) if detailed else None,
+            excused=counts.get(AttendanceStatus.EXCUSED, 0) if detailed else None,
         )

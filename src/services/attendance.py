@@ -124,11 +124,14 @@ class AttendanceService:
         return refusals
 
     async def share_summary(self, teacher: Identity, class_id: UUID | None = None) -> None:
+        """Tells the class how many are marked present and absent so far."""
         async with self._uow() as uow:
-            session = await _active_session(uow.attendance, teacher, class_id, with_marks=True)
-            session.share_summary()
-            published = await publish_numbered(uow, session)
-        await self._events.publish(*published)
+            counted = await uow.attendance.count_for_summary(teacher, class_id)
+            await uow.commit()
+        if counted is None:
+            raise NoActiveSession(class_id)
+        count, seq = counted
+        await self._events.publish(count.shared(seq))
 
     async def my_live_status(
         self, student: Identity, class_id: UUID | None = None

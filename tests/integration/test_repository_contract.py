@@ -221,6 +221,41 @@ async def test_broadcast_numbers_count_up_per_class_and_only_for_stored_marks(uo
         assert await unit.attendance.next_broadcast_number(classroom.id) == 4
 
 
+async def test_marks_counted_for_a_summary_are_the_enrolled_students_and_take_a_number(uow):
+    teacher, a, b, c = [
+        await add_user(uow, r) for r in (Role.TEACHER, Role.STUDENT, Role.STUDENT, Role.STUDENT)
+    ]
+    other_teacher = Identity((await add_user(uow, Role.TEACHER)).id, Role.TEACHER)
+    identity = Identity(teacher.id, Role.TEACHER)
+    classroom = await add_class(uow, teacher, a, b, c)
+    async with uow() as unit:
+        assert await unit.attendance.count_for_summary(identity, classroom.id) is None
+        await unit.commit()
+    session = await open_session(uow, classroom)
+    async with uow() as unit:
+        count, seq = await unit.attendance.count_for_summary(identity)
+        await unit.commit()
+    assert (count.class_id, dict(count.enrolled_marks), seq) == (classroom.id, {}, 1)
+    assert await mark(uow, session, a, PRESENT) == 2
+    assert await mark(uow, session, b, ABSENT) == 3
+    assert await mark(uow, session, c, ABSENT) == 4
+    classroom.student_ids.remove(c.id)  # taken off the class: their mark no longer counts
+    async with uow() as unit:
+        await unit.classes.save(classroom)
+        await unit.commit()
+    async with uow() as unit:
+        count, seq = await unit.attendance.count_for_summary(identity, classroom.id)
+        assert await unit.attendance.count_for_summary(other_teacher, classroom.id) is None
+        await unit.commit()
+    assert dict(count.enrolled_marks) == {PRESENT: 1, ABSENT: 1}
+    assert count.extra_statuses == frozenset(classroom.extra_statuses)
+    assert seq == 5  # the refused stranger took no number
+    await finish(uow, session, START + timedelta(hours=1))
+    async with uow() as unit:
+        assert await unit.attendance.count_for_summary(identity, classroom.id) is None
+        assert await unit.attendance.next_broadcast_number(classroom.id) == 6
+
+
 async def test_marks_saved_together_take_one_number_each_and_keep_the_last_status(uow):
     teacher, a, b = [await add_user(uow, r) for r in (Role.TEACHER, Role.STUDENT, Role.STUDENT)]
     classroom = await add_class(uow, teacher, a, b)

@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import Self
 from uuid import UUID
 
-from domain.attendance import AttendanceSession, FinishedSession
+from domain.attendance import AttendanceSession, FinishedSession, MarkCount
 from domain.classrooms import Classroom
 from domain.corrections import Correction
 from domain.errors import EmailAlreadyExists, InvalidToken
@@ -162,6 +162,14 @@ class FakeAttendance:
                     else r
                     for r in finished.records
                 ]
+
+    async def count_for_summary(
+        self, addressee: Identity, class_id: UUID | None = None
+    ) -> tuple[MarkCount, int] | None:
+        session = await self.find_active(addressee, class_id, with_marks=True)
+        if session is None:
+            return None
+        return session.count_marks(), await self.next_broadcast_number(session.class_id)
 
     async def next_broadcast_number(self, class_id: UUID) -> int:
         self._store.live_seq[class_id] = self._store.live_seq.get(class_id, 0) + 1

@@ -78,12 +78,10 @@ def test_finishing_an_empty_class_gives_no_records():
 def test_the_session_records_what_the_class_must_hear_in_order():
     session, (a, b, _) = open_session()
     session.mark(a, PRESENT)
-    summary = session.share_summary()
     session.mark(b, ABSENT)
     finished = session.finish(START + timedelta(hours=1))
     assert session.events == [
         ClassBroadcast(session.class_id, AttendanceMarked(a, PRESENT)),
-        ClassBroadcast(session.class_id, SummaryShared(summary)),
         ClassBroadcast(session.class_id, AttendanceMarked(b, ABSENT)),
         ClassBroadcast(session.class_id, AttendanceFinished(finished.summary, session.id)),
     ]
@@ -95,3 +93,26 @@ def test_a_refused_mark_records_nothing():
     with pytest.raises(StudentNotFound):
         session.mark(uuid4(), PRESENT)
     assert session.events == []
+
+
+def test_a_shared_count_says_the_summary_under_its_number():
+    session, (a, b, c) = open_session()
+    session.mark(a, PRESENT)
+    session.mark(b, PRESENT)
+    session.mark(c, ABSENT)
+    session.roster = session.roster - {c}  # taken off the class: no longer counted
+    assert session.count_marks().shared(seq=7) == ClassBroadcast(
+        session.class_id, SummaryShared(AttendanceSummary(present=2, absent=0, total=2)), seq=7
+    )
+
+
+def test_a_count_includes_late_and_excused_where_the_class_allows_them_or_a_mark_holds_one():
+    session, (a, b, _) = open_session()
+    session.extra_statuses = frozenset({AttendanceStatus.LATE, AttendanceStatus.EXCUSED})
+    session.mark(a, AttendanceStatus.LATE)
+    session.mark(b, PRESENT)
+    assert session.summary() == AttendanceSummary(1, 0, 2, late=1, excused=0)
+    session.extra_statuses = frozenset()  # switched off after a late mark went in
+    assert session.summary() == AttendanceSummary(1, 0, 2, late=1, excused=0)
+    session.mark(a, ABSENT)
+    assert session.summary() == AttendanceSummary(1, 1, 2)

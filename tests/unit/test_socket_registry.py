@@ -394,3 +394,25 @@ async def test_broadcasts_go_straight_to_sockets_that_can_take_them_and_keep_the
     assert len(written) == 1 and len(socket.sent) == 1
     heard = [json.loads(decode_wire(written[0])), json.loads(socket.sent[0]["text"])]
     assert [m["event"] for m in heard] == ["ATTENDANCE_MARKED", "ATTENDANCE_MARKED"]
+
+
+async def test_the_classs_teacher_is_written_to_before_its_students():
+    registry = SocketRegistry()
+    class_id = uuid4()
+    order: list[str] = []
+
+    class NamedSocket(RecordingSocket):
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
+
+        async def send(self, message: dict) -> None:
+            order.append(self.name)
+
+    early, teacher, late = NamedSocket("early"), NamedSocket("teacher"), NamedSocket("late")
+    connected(registry, uuid4(), early, class_id)
+    connected(registry, Identity(uuid4(), Role.TEACHER), teacher, class_id)
+    connected(registry, uuid4(), late, class_id)
+    registry.deliver(mark_in(class_id))
+    await settle()
+    assert order == ["teacher", "early", "late"]

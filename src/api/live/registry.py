@@ -37,7 +37,7 @@ from domain.events import (
 )
 from domain.live_state import ClassLiveState
 from domain.ports import Unavailable
-from domain.users import Identity
+from domain.users import Identity, Role
 
 log = logging.getLogger(__name__)
 
@@ -218,8 +218,11 @@ class SocketRegistry:
     its user is the class's teacher or one of its enrolled students."""
 
     def __init__(self, live_state: LiveState | None = None) -> None:
-        self._by_user: dict[UUID, set[LiveConnection]] = {}
-        self._by_class: dict[UUID, set[LiveConnection]] = {}
+        # Ordered sets (dicts of None): a class's broadcasts are written in its order, its
+        # teacher's sockets first (the teacher acted, or asked, and waits for the answer), then
+        # its students' in the order they joined.
+        self._by_user: dict[UUID, dict[LiveConnection, None]] = {}
+        self._by_class: dict[UUID, dict[LiveConnection, None]] = {}
         self._live_state = live_state
         self._resyncs: set[asyncio.Task[None]] = set()
         # After the bus was away every v2 socket is sent its state: a few reads at a time, so
@@ -235,7 +238,7 @@ class SocketRegistry:
         write_frame: WriteFrame | None = None,
     ) -> LiveConnection:
         connection = LiveConnection(identity, send, v2, write_frame)
-        self._by_user.setdefault(identity.user_id, set()).add(connection)
+        self._by_user.setdefault(identity.user_id, {})[connection] = None
         return connection
 
     async def resync(self, connection: LiveConnection) -> None:
@@ -261,7 +264,11 @@ class SocketRegistry:
             return
         for class_id in class_ids:
             connection.class_ids.add(class_id)
-            self._by_class.setdefault(class_id, set()).add(connection)
+            listeners = self._by_class.setdefault(class_id, {})
+            if connection.identity.role is Role.TEACHER:  # a class has one: copied rarely
+                self._by_class[class_id] = {connection: None, **listeners}
+            else:
+                listeners[connection] = None
 
     def disconnect(self, connection: LiveConnection) -> None:
         connection.closed = True
@@ -377,9 +384,11 @@ class HeardSoFar:
         return True
 
 
-def _discard(index: dict[UUID, set[LiveConnection]], key: UUID, connection: LiveConnection) -> None:
+def _discard(
+    index: dict[UUID, dict[LiveConnection, None]], key: UUID, connection: LiveConnection
+) -> None:
     connections = index.get(key)
     if connections is not None:
-        connections.discard(connection)
+        connections.pop(connection, None)
         if not connections:
             del index[key]

@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 import asyncpg
 from asyncpg.transaction import Transaction
 
-from domain.attendance import AttendanceSession, FinishedSession
+from domain.attendance import AttendanceSession, FinishedSession, MarkCount
 from domain.classrooms import Classroom
 from domain.corrections import Correction
 from domain.errors import EmailAlreadyExists
@@ -247,6 +247,44 @@ class SqlAttendanceRepository:
             session.check_in_secret,
         )
         return secret
+
+    async def count_for_summary(
+        self, addressee: Identity, class_id: UUID | None = None
+    ) -> tuple[MarkCount, int] | None:
+        # One statement: the session is found, its enrolled students' marks counted where they
+        # are (a few rows back, whatever the size of the class), and the number taken.
+        connection = await self._db.connection()
+        row = await connection.fetchrow(
+            "WITH live AS ("
+            " SELECT s.id, s.class_id, c.student_ids, c.extra_statuses"
+            " FROM attendance_sessions s JOIN classes c ON c.id = s.class_id"
+            f" WHERE s.ended_at IS NULL AND {membership(addressee)}"
+            " AND ($2::uuid IS NULL OR s.class_id = $2)"
+            " ORDER BY s.started_at DESC LIMIT 1"
+            "), counted AS ("
+            " SELECT m.status, count(*) AS marks FROM live"
+            " JOIN attendance_marks m ON m.session_id = live.id"
+            " WHERE m.student_id IN (SELECT unnest(live.student_ids))"
+            " GROUP BY m.status"
+            "), numbered AS ("
+            " UPDATE classes SET live_seq = live_seq + 1 FROM live"
+            " WHERE classes.id = live.class_id RETURNING classes.live_seq"
+            ")"
+            " SELECT live.class_id, live.extra_statuses, numbered.live_seq,"
+            " (SELECT coalesce(array_agg(status), '{}') FROM counted) AS statuses,"
+            " (SELECT coalesce(array_agg(marks), '{}') FROM counted) AS marks"
+            " FROM live, numbered",
+            addressee.user_id,
+            class_id,
+        )
+        if row is None:
+            return None
+        count = MarkCount(
+            row["class_id"],
+            frozenset(AttendanceStatus(status) for status in row["extra_statuses"]),
+            {AttendanceStatus(s): n for s, n in zip(row["statuses"], row["marks"], strict=True)},
+        )
+        return count, row["live_seq"]
 
     async def next_broadcast_number(self, class_id: UUID) -> int:
         connection = await self._db.transaction()
