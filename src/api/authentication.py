@@ -3,7 +3,6 @@
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import structlog
 from litestar.connection import ASGIConnection
 from litestar.enums import HttpMethod, ScopeType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -12,6 +11,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.types import ASGIApp
 
 from api.errors import STUDENT_ACCESS_REQUIRED, TEACHER_ACCESS_REQUIRED, UNAUTHORIZED
+from api.observability import bind_user_id
 from domain.errors import InvalidToken
 from domain.users import Identity, Role
 
@@ -52,7 +52,7 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             )
         except InvalidToken:
             raise NotAuthorizedException(UNAUTHORIZED) from None
-        structlog.contextvars.bind_contextvars(user_id=str(identity.user_id))  # for its lines
+        bind_user_id(identity.user_id)  # for its lines
         return AuthenticationResult(user=identity, auth=token)
 
 

@@ -11,9 +11,11 @@ import itertools
 import os
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, cast
+from uuid import UUID
 
 import structlog
 from litestar.enums import ScopeType
@@ -67,6 +69,33 @@ THROTTLED = Counter(
 
 _access_log = structlog.get_logger("live_attendance.access")
 
+# Writes the access line of one HTTP request: method, route template, status, duration in
+# ms, request id, user id (None if none was known). The ids are also bound to the log context.
+AccessLine = Callable[[str, str, int, float, str, str | None], None]
+
+
+def structured_access_line(
+    method: str,
+    route: str,
+    status: int,
+    duration_ms: float,
+    _request_id: str,
+    _user_id: str | None,
+) -> None:
+    """The access line through structlog's configured processors (which add the bound ids)."""
+    _access_log.info("request", method=method, route=route, status=status, duration_ms=duration_ms)
+
+
+# The user id of the request or socket being served, as its log lines carry it.
+_user_id: ContextVar[str | None] = ContextVar("live_attendance_user_id", default=None)
+
+
+def bind_user_id(user_id: UUID) -> None:
+    """Every line logged from here on while serving this request or socket carries the id."""
+    text = str(user_id)
+    structlog.contextvars.bind_contextvars(user_id=text)
+    _user_id.set(text)
+
 
 @contextmanager
 def throttling_counted(action: str) -> Iterator[None]:
@@ -98,8 +127,9 @@ class Observed:
     logged while the request or socket is served, returns the id, and for HTTP writes the
     access line and the request metrics."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, access_line: AccessLine = structured_access_line) -> None:
         self._app = app
+        self._access_line = access_line
         self._durations: dict[tuple[str, str, int], Any] = {}  # labelled once, then reused
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -132,12 +162,8 @@ class Observed:
             if duration is None:
                 duration = self._durations[key] = HTTP_DURATION.labels(method, route, status)
             duration.observe(seconds)
-            _access_log.info(
-                "request",
-                method=method,
-                route=route,
-                status=status,
-                duration_ms=round(seconds * 1000, 2),
+            self._access_line(
+                method, route, status, round(seconds * 1000, 2), request_id, _user_id.get()
             )
 
 

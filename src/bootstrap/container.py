@@ -12,7 +12,7 @@ from infrastructure.database.attempts import PostgresAttemptCounter
 from infrastructure.database.pool import Database
 from infrastructure.database.unit_of_work import PostgresUnitOfWork
 from infrastructure.database.urls import plain_url
-from infrastructure.logs import configure_logging
+from infrastructure.logs import configure_logging, json_access_lines
 from infrastructure.messaging.postgres_bus import PostgresEventBus
 from infrastructure.metrics import forget_dead_processes, forget_this_process
 from infrastructure.security import BcryptHasher, JwtTokenCodec
@@ -166,5 +166,8 @@ def create_app_from_environment() -> ASGIApp:
     configure_logging(settings.log_level, settings.resolved_log_format)
     if settings.otel_exporter_otlp_endpoint:
         start_tracing()  # flushed by the provider itself when the process exits
+    access_lines = json_access_lines(settings.log_level)
+    if access_lines is not None:
+        app_container.app.add_kwargs(access_line=access_lines)
     app = app_container.app()
     return serving_sockets_directly(app, app.state.direct_sockets)

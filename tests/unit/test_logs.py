@@ -157,3 +157,45 @@ def test_forgotten_are_the_live_gauges_of_workers_that_died_not_their_counts(tmp
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     forget_dead_processes()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[1:])
+
+
+@pytest.mark.parametrize(
+    ("method", "user_id"),
+    [("GET", "2b1c7f0e-8c3f-4a55-9a53-5b1f6f1f0d2e"), ("eyJa.eyJb.c2ln", None), ("PO\nST", None)],
+)
+def test_the_fast_access_line_is_the_line_structlog_writes(capsys, monkeypatch, method, user_id):
+    from api import observability
+    from api.observability import structured_access_line
+    from infrastructure.logs import json_access_lines
+
+    configure_logging("INFO", "json")
+    # The module's logger keeps the stream of its first use (another test's captured one).
+    monkeypatch.setattr(
+        observability, "_access_log", structlog.get_logger("live_attendance.access")
+    )
+    fast = json_access_lines("INFO")
+    assert fast is not None
+    structlog.contextvars.bind_contextvars(request_id="r-1")
+    if user_id is not None:
+        structlog.contextvars.bind_contextvars(user_id=user_id)
+    try:
+        for write in (structured_access_line, fast):
+            write(method, "/class/{class_id:uuid}", 201, 12.5, "r-1", user_id)
+    finally:
+        structlog.contextvars.clear_contextvars()
+    lines = [json.loads(text) for text in capsys.readouterr().err.splitlines()]
+    assert len(lines) == 2
+    for line in lines:
+        assert re.fullmatch(r"\d{4}-.*T.*\.\d{6}Z", line.pop("timestamp"))
+    assert lines[0] == lines[1]
+    assert lines[0]["route"] == "/class/{class_id:uuid}" and lines[0]["status"] == 201
+    assert "eyJa" not in lines[0]["method"] and "\n" not in lines[0]["method"]
+
+
+def test_no_fast_access_line_unless_lines_are_json_and_info_is_written():
+    from infrastructure.logs import json_access_lines
+
+    configure_logging("WARNING", "json")
+    assert json_access_lines("WARNING") is None
+    configure_logging("INFO", "console")
+    assert json_access_lines("INFO") is None

@@ -26,7 +26,7 @@ from api.live.protocol import (
     error_frame,
 )
 from api.live.registry import LiveConnection, SocketRegistry, WriteFrame
-from api.observability import LIVE_SOCKETS
+from api.observability import LIVE_SOCKETS, bind_user_id
 from domain.errors import InvalidToken
 from domain.ports import Unavailable
 from services.attendance import AttendanceService
@@ -164,7 +164,7 @@ async def open_live_socket(
         await refuse(TOO_MANY_CONNECTIONS, POLICY_VIOLATION)
         return None
 
-    structlog.contextvars.bind_contextvars(user_id=str(identity.user_id))
+    bind_user_id(identity.user_id)
     connection = registry.connect(
         identity, send, v2=subprotocol is not None, write_frame=write_frame
     )
