@@ -396,7 +396,7 @@ async def test_broadcasts_go_straight_to_sockets_that_can_take_them_and_keep_the
     assert [m["event"] for m in heard] == ["ATTENDANCE_MARKED", "ATTENDANCE_MARKED"]
 
 
-async def test_the_classs_teacher_is_written_to_before_its_students():
+async def test_the_teacher_of_a_class_is_written_to_before_its_students():
     registry = SocketRegistry()
     class_id = uuid4()
     order: list[str] = []
