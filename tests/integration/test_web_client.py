@@ -149,11 +149,19 @@ def test_the_teacher_reloads_mid_session_and_start_and_done_ask_first(contexts, 
     teacher.get_by_role("button", name=f"Mark {second} absent").click()
     expect(status_of(teacher, second)).to_have_text("absent")
 
+    summary = teacher.get_by_role("button", name="Show summary")
+    summary.click()
+    summary.click()  # twice: the same counts
+    expect(teacher.locator("#summary")).to_have_text("Summary: 1 present, 1 absent, 2 total")
+
     teacher.reload()
     expect(status_of(teacher, first)).to_have_text("present")
     expect(status_of(teacher, second)).to_have_text("absent")
     expect(status_of(teacher, third)).to_have_text("not yet marked")
     expect(teacher.locator("#session-status")).to_contain_text("2 of 3 marked")
+    teacher.get_by_role("button", name=f"Mark {second} present").click()
+    summary.click()
+    expect(teacher.locator("#summary")).to_have_text("Summary: 2 present, 0 absent, 2 total")
 
     teacher.get_by_role("button", name="Start a new session").click()
     dialog = teacher.get_by_role("dialog")
@@ -166,7 +174,7 @@ def test_the_teacher_reloads_mid_session_and_start_and_done_ask_first(contexts, 
     expect(dialog).to_contain_text("1 unmarked student(s) will be saved as absent")
     dialog.get_by_role("button", name="Done: save attendance").click()
     expect(teacher.locator("#summary")).to_have_text(
-        "Attendance persisted: 1 present, 2 absent, 3 total"
+        "Attendance persisted: 2 present, 1 absent, 3 total"
     )
     expect(status_of(teacher, third)).to_have_text("absent")  # the final statuses
     expect(teacher.get_by_role("button", name=re.compile("^Mark "))).to_have_count(0)
