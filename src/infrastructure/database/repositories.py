@@ -151,6 +151,15 @@ def _active_sessions(roster: str = "c.student_ids") -> str:
     WHERE s.ended_at IS NULL"""
 
 
+def _addressed_session(addressee: Identity, roster: str = "c.student_ids") -> str:
+    """The active session a user's live event addresses ($1 the user, $2 a class or NULL)."""
+    return (
+        f"{_active_sessions(roster)} AND {membership(addressee)}"
+        " AND ($2::uuid IS NULL OR s.class_id = $2)"
+        " ORDER BY s.started_at DESC LIMIT 1"
+    )
+
+
 # The roster as one student's view of it ($3): just them, if enrolled; the whole roster
 # without one. A class of 1,000 costs 1,000 ids decoded and hashed per read otherwise.
 _ROSTER_SEEN_BY = (
@@ -173,9 +182,7 @@ class SqlAttendanceRepository:
     ) -> AttendanceSession | None:
         connection = await self._db.connection()
         row = await connection.fetchrow(
-            f"{_active_sessions(_ROSTER_SEEN_BY)} AND {membership(addressee)}"
-            " AND ($2::uuid IS NULL OR s.class_id = $2)"
-            " ORDER BY s.started_at DESC LIMIT 1",
+            _addressed_session(addressee, _ROSTER_SEEN_BY),
             addressee.user_id,
             class_id,
             student_view,
@@ -255,12 +262,7 @@ class SqlAttendanceRepository:
         # are (a few rows back, whatever the size of the class), and the number taken.
         connection = await self._db.connection()
         row = await connection.fetchrow(
-            "WITH live AS ("
-            " SELECT s.id, s.class_id, c.student_ids, c.extra_statuses"
-            " FROM attendance_sessions s JOIN classes c ON c.id = s.class_id"
-            f" WHERE s.ended_at IS NULL AND {membership(addressee)}"
-            " AND ($2::uuid IS NULL OR s.class_id = $2)"
-            " ORDER BY s.started_at DESC LIMIT 1"
+            f"WITH live AS ({_addressed_session(addressee)}"
             "), counted AS ("
             " SELECT m.status, count(*) AS marks FROM live"
             " JOIN attendance_marks m ON m.session_id = live.id"
