@@ -166,7 +166,7 @@ def create_app_from_environment() -> ASGIApp:
     configure_logging(settings.log_level, settings.resolved_log_format)
     if settings.otel_exporter_otlp_endpoint:
         start_tracing()  # flushed by the provider itself when the process exits
-    access_lines = json_access_lines(settings.log_level)
+    access_lines = json_access_lines()
     if access_lines is not None:
         app_container.app.add_kwargs(access_line=access_lines)
     app = app_container.app()

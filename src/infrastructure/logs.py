@@ -282,28 +282,28 @@ class JsonAccessLines:
         self._writer.write(_json.encode(event) + b"\n")
 
 
-_json_lines: TurnBatchedWriter | None = None  # standard error, once JSON lines are configured
+_json_access_lines: JsonAccessLines | None = None  # set by configure_logging
 
 
-def json_access_lines(level: str) -> JsonAccessLines | None:
-    """The fast access line writer, when lines are JSON and INFO lines are written."""
-    if _json_lines is None or logging.getLevelName(level) > logging.INFO:
-        return None
-    return JsonAccessLines(_json_lines)
+def json_access_lines() -> JsonAccessLines | None:
+    """The fast access line writer, when the configured lines are JSON and INFO is written."""
+    return _json_access_lines
 
 
 def configure_logging(level: str = "INFO", log_format: str = "console") -> None:
     """Sets up both: the standard library's handlers (for everyone else's records), and
     structlog's own loggers, which write straight to standard error (an access line costs
     about a tenth of going through the standard library; docs/benchmarks.md)."""
-    global _json_lines
+    global _json_access_lines
     logging.config.dictConfig(log_config(level, log_format))
+    _json_access_lines = None
     if log_format == "json":
         renderers: list[Any] = [structlog.processors.EventRenamer("message"), _render_json_bytes]
-        _json_lines = TurnBatchedWriter(sys.stderr.buffer)
-        factory: Any = _named(structlog.BytesLogger, _json_lines)
+        lines = TurnBatchedWriter(sys.stderr.buffer)
+        factory: Any = _named(structlog.BytesLogger, lines)
+        if logging.getLevelName(level) <= logging.INFO:
+            _json_access_lines = JsonAccessLines(lines)
     else:
-        _json_lines = None
         renderers = _renderers(log_format)
         factory = _named(_NamedWriteLogger, sys.stderr)
     structlog.configure(

@@ -173,7 +173,7 @@ def test_the_fast_access_line_is_the_line_structlog_writes(capsys, monkeypatch, 
     monkeypatch.setattr(
         observability, "_access_log", structlog.get_logger("live_attendance.access")
     )
-    fast = json_access_lines("INFO")
+    fast = json_access_lines()
     assert fast is not None
     structlog.contextvars.bind_contextvars(request_id="r-1")
     if user_id is not None:
@@ -196,6 +196,6 @@ def test_no_fast_access_line_unless_lines_are_json_and_info_is_written():
     from infrastructure.logs import json_access_lines
 
     configure_logging("WARNING", "json")
-    assert json_access_lines("WARNING") is None
+    assert json_access_lines() is None
     configure_logging("INFO", "console")
-    assert json_access_lines("INFO") is None
+    assert json_access_lines() is None
