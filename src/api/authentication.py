@@ -11,7 +11,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.types import ASGIApp
 
 from api.errors import STUDENT_ACCESS_REQUIRED, TEACHER_ACCESS_REQUIRED, UNAUTHORIZED
-from api.observability import bind_user_id
+from api.log_context import bind_user_id
 from domain.errors import InvalidToken
 from domain.users import Identity, Role
 

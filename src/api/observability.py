@@ -13,9 +13,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any, cast
-from uuid import UUID
 
 import structlog
 from litestar.enums import ScopeType
@@ -31,6 +29,7 @@ from prometheus_client import (
     multiprocess,
 )
 
+from api.log_context import bind_request_id, bound_user_id
 from domain.errors import TooManyAttempts
 
 PREFIX = "live_attendance_"
@@ -86,17 +85,6 @@ def structured_access_line(
     _access_log.info("request", method=method, route=route, status=status, duration_ms=duration_ms)
 
 
-# The user id of the request or socket being served, as its log lines carry it.
-_user_id: ContextVar[str | None] = ContextVar("live_attendance_user_id", default=None)
-
-
-def bind_user_id(user_id: UUID) -> None:
-    """Every line logged from here on while serving this request or socket carries the id."""
-    text = str(user_id)
-    structlog.contextvars.bind_contextvars(user_id=text)
-    _user_id.set(text)
-
-
 @contextmanager
 def throttling_counted(action: str) -> Iterator[None]:
     """Counts the attempts of that action a limit refuses (login, signup, check_in)."""
@@ -137,7 +125,7 @@ class Observed:
             await self._app(scope, receive, send)
             return
         request_id = request_id_of(scope)
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        bind_request_id(request_id)
         id_header = (REQUEST_ID_HEADER, request_id.encode())
         if scope["type"] == ScopeType.WEBSOCKET:
             await self._app(scope, receive, _with_header(send, "websocket.accept", id_header))
@@ -163,7 +151,7 @@ class Observed:
                 duration = self._durations[key] = HTTP_DURATION.labels(method, route, status)
             duration.observe(seconds)
             self._access_line(
-                method, route, status, round(seconds * 1000, 2), request_id, _user_id.get()
+                method, route, status, round(seconds * 1000, 2), request_id, bound_user_id()
             )
 
 

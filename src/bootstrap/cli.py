@@ -13,6 +13,7 @@ import signal
 import sys
 import tempfile
 
+from api.log_context import add_bound_ids
 from infrastructure.database.migrations import generate_revision, upgrade_to_head
 from infrastructure.embedded_postgres import IncompatibleDataDirectory, start_embedded_postgres
 from infrastructure.http_protocol import GuardedHttpProtocol
@@ -104,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(error, file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, settings.resolved_log_format)
+    configure_logging(settings.log_level, settings.resolved_log_format, add_bound_ids)
 
     try:
         if args.command in (None, "serve"):

@@ -6,6 +6,7 @@ from dependency_injector import containers, providers
 
 from api.app import ApiServices, create_app
 from api.limits import ApiLimits
+from api.log_context import add_bound_ids
 from domain.throttling import AttemptPolicy
 from infrastructure.clock import SystemClock
 from infrastructure.database.attempts import PostgresAttemptCounter
@@ -163,7 +164,7 @@ def create_app_from_environment() -> ASGIApp:
     the live path it serves without an ASGI task per socket."""
     app_container = container_from_environment()
     settings = app_container.settings()
-    configure_logging(settings.log_level, settings.resolved_log_format)
+    configure_logging(settings.log_level, settings.resolved_log_format, add_bound_ids)
     if settings.otel_exporter_otlp_endpoint:
         start_tracing()  # flushed by the provider itself when the process exits
     access_lines = json_access_lines()

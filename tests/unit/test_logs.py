@@ -1,15 +1,19 @@
+import contextvars
 import json
 import logging
 import os
 import re
+from uuid import UUID
 
 import bcrypt
 import pytest
 import structlog
 
+from api.log_context import add_bound_ids, bind_request_id, bind_user_id
 from infrastructure.logs import configure_logging, log_config
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VySWQiOiJ4In0.c2lnbmF0dXJl"
+USER_ID = UUID("2b1c7f0e-8c3f-4a55-9a53-5b1f6f1f0d2e")
 
 
 def formatted(message: str, *args, log_format: str = "console") -> str:
@@ -78,17 +82,21 @@ def test_a_json_line_names_time_level_logger_and_message():
 
 
 def test_our_records_carry_the_bound_request_and_user_and_never_a_secret(capsys):
-    configure_logging("DEBUG", "json")
-    structlog.contextvars.bind_contextvars(request_id="r-1", user_id="u-1")
-    try:
+    configure_logging("DEBUG", "json", add_bound_ids)
+
+    def serve_a_request() -> None:  # in a context of its own, as a request is served
+        bind_request_id("r-1")
+        bind_user_id(USER_ID)
         structlog.get_logger("live_attendance.test").info(
             "signed up", password="hunter22", token=JWT, authorization="Bearer x", path="/x?t=1"
         )
-    finally:
-        structlog.contextvars.clear_contextvars()
-    (line,) = [json.loads(text) for text in capsys.readouterr().err.splitlines()]
+
+    contextvars.copy_context().run(serve_a_request)
+    structlog.get_logger("live_attendance.test").info("outside any request")
+    line, outside = [json.loads(text) for text in capsys.readouterr().err.splitlines()]
     assert line["message"] == "signed up" and line["logger"] == "live_attendance.test"
-    assert (line["request_id"], line["user_id"], line["level"]) == ("r-1", "u-1", "info")
+    assert (line["request_id"], line["user_id"], line["level"]) == ("r-1", str(USER_ID), "info")
+    assert "request_id" not in outside and "user_id" not in outside
     assert line["pid"] == os.getpid() and re.fullmatch(r"\d{4}-.*T.*\.\d{6}Z", line["timestamp"])
     assert "event" not in line
     assert line["password"] == line["token"] == line["authorization"] == "[redacted]"
@@ -160,35 +168,49 @@ def test_forgotten_are_the_live_gauges_of_workers_that_died_not_their_counts(tmp
 
 
 @pytest.mark.parametrize(
-    ("method", "user_id"),
-    [("GET", "2b1c7f0e-8c3f-4a55-9a53-5b1f6f1f0d2e"), ("eyJa.eyJb.c2ln", None), ("PO\nST", None)],
+    ("method", "request_id", "user_id"),
+    [
+        ("GET", "r-1", USER_ID),
+        ("eyJa.eyJb.c2ln", "r-1", None),
+        ("PO\nST", "r-1", None),
+        ("GET", "eyJa.eyJb.c2ln", USER_ID),  # a client's id may look like a token
+    ],
 )
-def test_the_fast_access_line_is_the_line_structlog_writes(capsys, monkeypatch, method, user_id):
+def test_the_fast_access_line_is_the_line_structlog_writes(
+    capsys, monkeypatch, method, request_id, user_id
+):
     from api import observability
     from api.observability import structured_access_line
     from infrastructure.logs import json_access_lines
 
-    configure_logging("INFO", "json")
+    configure_logging("INFO", "json", add_bound_ids)
     # The module's logger keeps the stream of its first use (another test's captured one).
     monkeypatch.setattr(
         observability, "_access_log", structlog.get_logger("live_attendance.access")
     )
     fast = json_access_lines()
     assert fast is not None
-    structlog.contextvars.bind_contextvars(request_id="r-1")
-    if user_id is not None:
-        structlog.contextvars.bind_contextvars(user_id=user_id)
-    try:
-        for write in (structured_access_line, fast):
-            write(method, "/class/{class_id:uuid}", 201, 12.5, "r-1", user_id)
-    finally:
-        structlog.contextvars.clear_contextvars()
+    user = None if user_id is None else str(user_id)
+
+    def serve_requests() -> None:
+        bind_request_id(request_id)
+        if user_id is not None:
+            bind_user_id(user_id)
+        # The second and third lines of the fast writer reuse what the first encoded.
+        for duration_ms in (12.5, 0.07, 1234.0):
+            for write in (structured_access_line, fast):
+                write(method, "/class/{class_id:uuid}", 201, duration_ms, request_id, user)
+
+    contextvars.copy_context().run(serve_requests)
     lines = [json.loads(text) for text in capsys.readouterr().err.splitlines()]
-    assert len(lines) == 2
+    assert len(lines) == 6
     for line in lines:
         assert re.fullmatch(r"\d{4}-.*T.*\.\d{6}Z", line.pop("timestamp"))
-    assert lines[0] == lines[1]
+    for pipeline, fast_line in zip(lines[::2], lines[1::2], strict=True):
+        assert pipeline == fast_line
+    assert [line["duration_ms"] for line in lines[::2]] == [12.5, 0.07, 1234.0]
     assert lines[0]["route"] == "/class/{class_id:uuid}" and lines[0]["status"] == 201
+    assert lines[0].get("user_id") == user and lines[0]["request_id"] != "eyJa.eyJb.c2ln"
     assert "eyJa" not in lines[0]["method"] and "\n" not in lines[0]["method"]
 
 

@@ -8,9 +8,8 @@ import contextvars
 import logging
 from typing import Any, Protocol
 
-import structlog
-
 from api.live.sockets import LiveServices, LiveSocket, open_live_socket
+from api.log_context import bind_request_id
 from api.observability import REQUEST_ID_HEADER, request_id_of
 
 log = logging.getLogger(__name__)
@@ -53,7 +52,7 @@ class _DirectLiveSocket:
         self._closed_with: int | None = None  # the disconnect's code, once it came
         self._context = contextvars.Context()
         request_id = request_id_of(scope)
-        self._context.run(structlog.contextvars.bind_contextvars, request_id=request_id)
+        self._context.run(bind_request_id, request_id)
         self._task: asyncio.Task[None] | None = asyncio.get_running_loop().create_task(
             self._open(services, scope, request_id), context=self._context
         )

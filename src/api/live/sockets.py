@@ -26,7 +26,8 @@ from api.live.protocol import (
     error_frame,
 )
 from api.live.registry import LiveConnection, SocketRegistry, WriteFrame
-from api.observability import LIVE_SOCKETS, bind_user_id
+from api.log_context import bind_user_id
+from api.observability import LIVE_SOCKETS
 from domain.errors import InvalidToken
 from domain.ports import Unavailable
 from services.attendance import AttendanceService
