@@ -298,7 +298,7 @@ class JsonAccessLines:
         varying: dict[str, Any] = {"duration_ms": duration_ms, "request_id": request_id}
         if user_id is not None:
             varying["user_id"] = user_id
-        # The ids are ours or checked (see api.observability): one look at both usually does.
+        # One look at both ids decides (a marker in either is in their join).
         if _may_need_redaction(request_id if user_id is None else request_id + user_id):
             redact_secrets(None, "info", varying)
         pid = os.getpid()

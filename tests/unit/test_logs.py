@@ -214,6 +214,27 @@ def test_the_fast_access_line_is_the_line_structlog_writes(
     assert "eyJa" not in lines[0]["method"] and "\n" not in lines[0]["method"]
 
 
+def test_the_fast_access_line_remembers_a_bounded_number_of_line_starts():
+    from infrastructure.logs import MAX_REMEMBERED_STARTS, JsonAccessLines
+
+    written: list[bytes] = []
+    lines = JsonAccessLines(RecordingWriter(written))
+    for n in range(MAX_REMEMBERED_STARTS + 500):  # a client choosing a new method each time
+        lines(f"M{n}", "unmatched", 404, 0.5, "r-1", None)
+    assert len(lines._starts) == MAX_REMEMBERED_STARTS
+    last = json.loads(written[-1])
+    assert (last["method"], last["status"], last["duration_ms"]) == (
+        f"M{MAX_REMEMBERED_STARTS + 499}",
+        404,
+        0.5,
+    )
+
+
+class RecordingWriter:
+    def __init__(self, written: list[bytes]) -> None:
+        self.write = written.append
+
+
 def test_no_fast_access_line_unless_lines_are_json_and_info_is_written():
     from infrastructure.logs import json_access_lines
 
