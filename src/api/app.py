@@ -29,6 +29,7 @@ from api.front_door import FrontDoor
 from api.limits import DEFAULT_LIMITS, ApiLimits
 from api.live.direct import DirectLiveSockets
 from api.live.endpoint import LIVE_PATH, live_attendance
+from api.live.handler import live_spans
 from api.live.registry import SocketRegistry
 from api.live.shutdown import close_sockets_on_sigterm
 from api.live.sockets import LiveServices
@@ -92,6 +93,7 @@ def create_app(
         classes=services.classes,
         registry=socket_registry,
         limits=limits,
+        span_of=live_spans(tracing),
     )
     app = Litestar(
         route_handlers=[

@@ -14,7 +14,7 @@ import structlog
 from api.errors import SERVICE_UNAVAILABLE
 from api.limits import ApiLimits
 from api.live.flood import FloodGuard, Verdict
-from api.live.handler import LiveEventHandler
+from api.live.handler import LiveEventHandler, SpanOf
 from api.live.protocol import (
     POLICY_VIOLATION,
     TOO_MANY_CONNECTIONS,
@@ -51,6 +51,7 @@ class LiveServices:
     classes: ClassService
     registry: SocketRegistry
     limits: ApiLimits
+    span_of: SpanOf  # a live event's span (see handler.live_spans)
 
 
 def chosen_subprotocol(scope: dict[str, Any]) -> str | None:
@@ -199,4 +200,5 @@ async def open_live_socket(
         reply=connection.push_text,
         resync=lambda: registry.resync(connection),
     )
-    return LiveSocket(services, connection, LiveEventHandler(caller, connection, services.limits))
+    handler = LiveEventHandler(caller, connection, services.limits, services.span_of)
+    return LiveSocket(services, connection, handler)
