@@ -10,7 +10,7 @@ from domain.events import (
     SummaryShared,
 )
 from domain.statuses import AttendanceStatus, AttendanceSummary
-from infrastructure.messaging.postgres_bus import decode, encode
+from infrastructure.messaging.postgres_bus import PostgresEventBus, decode, encode, published_by
 
 NOTIFY_PAYLOAD_LIMIT = 8000
 
@@ -29,3 +29,26 @@ def test_every_message_survives_the_trip_and_fits_a_notify(message):
     payload = encode(message, origin="process-a")
     assert len(payload.encode()) < NOTIFY_PAYLOAD_LIMIT
     assert decode(payload) == ("process-a", message)
+    assert published_by(payload, "process-a")
+    assert not published_by(payload, "process-b") and not published_by(payload, "process")
+
+
+def test_a_process_delivers_others_notifications_and_skips_its_own_undecoded(monkeypatch):
+    from infrastructure.messaging import postgres_bus
+
+    bus = PostgresEventBus("postgresql://unused")
+    heard: list[object] = []
+    bus.subscribe(heard.append)
+    decoded: list[str] = []
+    real_decode = postgres_bus.decode
+    monkeypatch.setattr(
+        postgres_bus, "decode", lambda text: decoded.append(text) or real_decode(text)
+    )
+    mine = ClassBroadcast(uuid4(), SummaryShared(AttendanceSummary(1, 0, 1)), seq=7)
+    theirs = ClassBroadcast(uuid4(), SummaryShared(AttendanceSummary(2, 0, 2)), seq=3)
+    own_payload = encode(mine, bus._origin)
+    other_payload = encode(theirs, "another-process")
+    bus._on_notification(None, 1, "live_attendance", own_payload)
+    bus._on_notification(None, 1, "live_attendance", other_payload)
+    assert heard == [theirs]
+    assert decoded == [other_payload]
