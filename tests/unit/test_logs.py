@@ -242,3 +242,12 @@ def test_no_fast_access_line_unless_lines_are_json_and_info_is_written():
     assert json_access_lines() is None
     configure_logging("INFO", "console")
     assert json_access_lines() is None
+
+
+@pytest.mark.parametrize("log_format", ["json", "console"])
+def test_uvicorn_is_given_no_access_logger_to_format_its_lines_for(log_format):
+    # uvicorn's HTTP protocol writes its access line, formatting the client's address and the
+    # path first, whenever `logging.getLogger("uvicorn.access").hasHandlers()`.
+    configure_logging("DEBUG", log_format)
+    assert not logging.getLogger("uvicorn.access").hasHandlers()
+    assert logging.getLogger("uvicorn.error").hasHandlers()  # its errors are still written
