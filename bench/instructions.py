@@ -8,8 +8,8 @@ far less. Used to measure what logs and metrics cost (docs/benchmarks.md).
 For each source tree, one server process runs under callgrind (started and driven like
 bench/run.py, on a fresh embedded PostgreSQL). After a warm-up its counters are zeroed and
 dumped around each measured stretch: `GET /auth/me` answered REQUESTS times over one keep-alive
-connection, and one class's fan-out (a teacher marking each of STUDENTS students, every socket
-hearing every mark). An idle stretch measures what the process does on its own per second
+connection, the opening of one class's sockets (its teacher's and STUDENTS students'), and
+their fan-out (the teacher marking each student, every socket hearing every mark). An idle stretch measures what the process does on its own per second
 (timers); that, times each stretch's duration, is taken off. Needs valgrind."""
 
 import argparse
@@ -128,11 +128,15 @@ async def measure(src: Path, folder: Path, keep: Path | None) -> dict:
 
             def zero_then_dump() -> float:
                 # wsload.fanout reads this at its start, once the sockets are open, and once
-                # every mark was heard: the last two bound the delivering.
-                if "opened" not in stretch:
-                    stretch["opened"] = 0.0
+                # every mark was heard: the first two bound the opening, the last two the
+                # delivering.
+                if "opening" not in stretch:
+                    callgrind.zero()
+                    stretch["opening"] = time.monotonic()
                     return 0.0
                 if "delivering" not in stretch:
+                    seconds = time.monotonic() - stretch["opening"]
+                    stretch["opened"] = callgrind.dump() - idle_per_second * seconds
                     callgrind.zero()
                     stretch["delivering"] = time.monotonic()
                     return 0.0
@@ -151,6 +155,8 @@ async def measure(src: Path, folder: Path, keep: Path | None) -> dict:
             )
             if result["missing_deliveries"]:
                 raise RuntimeError(f"{result['missing_deliveries']} deliveries missing")
+            # The teacher's socket and every student's.
+            figures["instructions_per_socket_opened"] = round(stretch["opened"] / (STUDENTS + 1))
             figures["fanout_deliveries"] = result["deliveries"]
             figures["fanout_instructions_per_delivery"] = round(
                 stretch["instructions"] / result["deliveries"]

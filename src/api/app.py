@@ -33,7 +33,7 @@ from api.live.handler import live_spans
 from api.live.registry import SocketRegistry
 from api.live.shutdown import close_sockets_on_sigterm
 from api.live.sockets import LiveServices
-from api.observability import AccessLine, Observed, structured_access_line
+from api.observability import AccessLines, Observed, StructuredAccessLines
 from api.requests import AppRequest
 from api.security_headers import add_security_headers
 from api.web_client import web_client
@@ -75,8 +75,9 @@ def create_app(
     metrics_token: str | None = None,
     tracing: bool = False,
     debug: bool = False,
-    access_line: AccessLine = structured_access_line,
+    access_lines: AccessLines | None = None,
 ) -> Litestar:
+    lines = access_lines or StructuredAccessLines()
     socket_registry = SocketRegistry(live_state=services.attendance.live_state)
     services.events.subscribe(socket_registry.deliver)
 
@@ -94,6 +95,7 @@ def create_app(
         registry=socket_registry,
         limits=limits,
         span_of=live_spans(tracing),
+        access_lines=lines,
     )
     app = Litestar(
         route_handlers=[
@@ -163,7 +165,7 @@ def create_app(
         schema_paths=frozenset(path for path in fixed_paths if path.startswith(SCHEMA_PATH)),
     )
     # Outermost: every answer, the front door's too, carries the request id and is counted.
-    app.asgi_handler = Observed(front_door, access_line)
+    app.asgi_handler = Observed(front_door, lines)
     # What a server that calls the app back per message may serve without the ASGI route
     # (ours does: bootstrap offers it to infrastructure/ws_direct.py).
     app.state.direct_sockets = {LIVE_PATH: DirectLiveSockets(live_services)}

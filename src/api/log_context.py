@@ -21,6 +21,10 @@ def bind_user_id(user_id: UUID) -> None:
     _user_id.set(str(user_id))
 
 
+def bound_request_id() -> str | None:
+    return _request_id.get()
+
+
 def bound_user_id() -> str | None:
     return _user_id.get()
 

@@ -11,9 +11,9 @@ import itertools
 import os
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import structlog
 from litestar.enums import ScopeType
@@ -68,21 +68,73 @@ THROTTLED = Counter(
 
 _access_log = structlog.get_logger("live_attendance.access")
 
-# Writes the access line of one HTTP request: method, route template, status, duration in
-# ms, request id, user id (None if none was known). The ids are also bound to the log context.
-AccessLine = Callable[[str, str, int, float, str, str | None], None]
+
+class AccessLines(Protocol):
+    """Writes the access lines: one per HTTP request, and two per live socket (opened, and
+    closed with its close code, duration and frames). The ids are those bound to the request
+    or socket being served (None if none was known)."""
+
+    def request(
+        self,
+        method: str,
+        route: str,
+        status: int,
+        duration_ms: float,
+        request_id: str,
+        user_id: str | None,
+    ) -> None: ...
+
+    def socket_opened(self, protocol: str, request_id: str | None, user_id: str | None) -> None: ...
+
+    def socket_closed(
+        self,
+        protocol: str,
+        close_code: int | None,
+        duration_ms: float,
+        frames_in: int,
+        frames_out: int,
+        request_id: str | None,
+        user_id: str | None,
+    ) -> None: ...
 
 
-def structured_access_line(
-    method: str,
-    route: str,
-    status: int,
-    duration_ms: float,
-    _request_id: str,
-    _user_id: str | None,
-) -> None:
-    """The access line through structlog's configured processors (which add the bound ids)."""
-    _access_log.info("request", method=method, route=route, status=status, duration_ms=duration_ms)
+class StructuredAccessLines:
+    """The access lines through structlog's configured processors (which add the bound ids)."""
+
+    def request(
+        self,
+        method: str,
+        route: str,
+        status: int,
+        duration_ms: float,
+        _request_id: str,
+        _user_id: str | None,
+    ) -> None:
+        _access_log.info(
+            "request", method=method, route=route, status=status, duration_ms=duration_ms
+        )
+
+    def socket_opened(self, protocol: str, _request_id: str | None, _user_id: str | None) -> None:
+        _access_log.info("socket opened", protocol=protocol)
+
+    def socket_closed(
+        self,
+        protocol: str,
+        close_code: int | None,
+        duration_ms: float,
+        frames_in: int,
+        frames_out: int,
+        _request_id: str | None,
+        _user_id: str | None,
+    ) -> None:
+        _access_log.info(
+            "socket closed",
+            protocol=protocol,
+            close_code=close_code,
+            duration_ms=duration_ms,
+            frames_in=frames_in,
+            frames_out=frames_out,
+        )
 
 
 @contextmanager
@@ -115,9 +167,9 @@ class Observed:
     logged while the request or socket is served, returns the id, and for HTTP writes the
     access line and the request metrics."""
 
-    def __init__(self, app: ASGIApp, access_line: AccessLine = structured_access_line) -> None:
+    def __init__(self, app: ASGIApp, lines: AccessLines) -> None:
         self._app = app
-        self._access_line = access_line
+        self._access_line = lines.request
         self._durations: dict[tuple[str, str, int], Any] = {}  # labelled once, then reused
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

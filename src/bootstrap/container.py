@@ -169,6 +169,6 @@ def create_app_from_environment() -> ASGIApp:
         start_tracing()  # flushed by the provider itself when the process exits
     access_lines = json_access_lines()
     if access_lines is not None:
-        app_container.app.add_kwargs(access_line=access_lines)
+        app_container.app.add_kwargs(access_lines=access_lines)
     app = app_container.app()
     return serving_sockets_directly(app, app.state.direct_sockets)

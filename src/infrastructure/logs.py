@@ -270,25 +270,26 @@ MAX_REMEMBERED_STARTS = 1_000
 
 
 class JsonAccessLines:
-    """Writes an HTTP request's access line as the JSON pipeline above writes
-    `structlog.get_logger("live_attendance.access").info("request", method=..., route=...,
-    status=..., duration_ms=...)` with the request and user ids bound: the same fields, values
-    and redaction, to the same writer, without structlog's generic machinery. It is the one line
-    every request writes. The fields every request of a route and status shares are encoded and
-    redacted once; per request only the duration, the ids and the time are. Through the
-    pipeline a line costs about 80,000 instructions, this way about 15,600 (docs/benchmarks.md).
-    A test holds the two to the same output."""
+    """Writes the access lines (one per HTTP request, two per live socket) as the JSON pipeline
+    above writes `structlog.get_logger("live_attendance.access").info("request", method=...,
+    route=..., status=..., duration_ms=...)` and the sockets' "socket opened" and "socket
+    closed" with the request and user ids bound: the same fields, values and redaction, to the
+    same writer, without structlog's generic machinery. The fields every line of a kind shares
+    (a request's method, route and status; a socket's protocol) are encoded and redacted once,
+    and so is how every line of the process ends; per line only the rest, the ids and the time
+    are. Through the pipeline a request's line costs about 80,000 instructions, this way about
+    15,600 (docs/benchmarks.md). A test holds the two to the same output."""
 
     ACCESS_LOGGER = "live_attendance.access"
 
     def __init__(self, writer: TurnBatchedWriter) -> None:
         self._writer = writer
         self._stamp = UtcTimestamp()
-        self._starts: dict[tuple[str, str, int], bytes] = {}  # '{"method":...,"status":...,'
+        self._starts: dict[tuple[Any, ...], bytes] = {}  # '{"method":...,"status":200'
         self._pid = -1
-        self._end = b""  # ',"message":...,"pid":...,"timestamp":"', for this process
+        self._ends: dict[str, bytes] = {}  # ',"message":...,"pid":...,"timestamp":"', by message
 
-    def __call__(
+    def request(
         self,
         method: str,
         route: str,
@@ -297,29 +298,67 @@ class JsonAccessLines:
         request_id: str,
         user_id: str | None,
     ) -> None:
-        start = self._starts.get((method, route, status)) or self._start_of(method, route, status)
-        varying: dict[str, Any] = {"duration_ms": duration_ms, "request_id": request_id}
+        key = (method, route, status)
+        start = self._starts.get(key) or self._start(
+            key, {"method": method, "route": route, "status": status}
+        )
+        self._write(start, "request", {"duration_ms": duration_ms}, request_id, user_id)
+
+    def socket_opened(self, protocol: str, request_id: str | None, user_id: str | None) -> None:
+        key = ("socket opened", protocol)
+        start = self._starts.get(key) or self._start(key, {"protocol": protocol})
+        self._write(start, "socket opened", {}, request_id, user_id)
+
+    def socket_closed(
+        self,
+        protocol: str,
+        close_code: int | None,
+        duration_ms: float,
+        frames_in: int,
+        frames_out: int,
+        request_id: str | None,
+        user_id: str | None,
+    ) -> None:
+        key = ("socket closed", protocol)
+        start = self._starts.get(key) or self._start(key, {"protocol": protocol})
+        varying = {"close_code": close_code, "duration_ms": duration_ms}
+        varying["frames_in"], varying["frames_out"] = frames_in, frames_out
+        self._write(start, "socket closed", varying, request_id, user_id)
+
+    def _start(self, key: tuple[Any, ...], fields: dict[str, Any]) -> bytes:
+        start = _json.encode(redact_secrets(None, "info", fields))[:-1]
+        if len(self._starts) < MAX_REMEMBERED_STARTS:  # methods are the client's to choose
+            self._starts[key] = start
+        return start
+
+    def _write(
+        self,
+        start: bytes,
+        message: str,
+        varying: dict[str, Any],
+        request_id: str | None,
+        user_id: str | None,
+    ) -> None:
+        if request_id is not None:
+            varying["request_id"] = request_id
         if user_id is not None:
             varying["user_id"] = user_id
         # One look at both ids decides (a marker in either is in their join).
-        if _may_need_redaction(request_id if user_id is None else request_id + user_id):
+        if _may_need_redaction((request_id or "") + (user_id or "")):
             redact_secrets(None, "info", varying)
         pid = os.getpid()
         if self._pid != pid:
-            self._pid = pid
-            fixed = {"message": "request", "logger": self.ACCESS_LOGGER, "level": "info"}
-            self._end = b"," + _json.encode(fixed)[1:-1] + b',"pid":%d,"timestamp":"' % pid
-        line = (start, _json.encode(varying)[1:-1], self._end, self._stamp.now().encode(), b'"}\n')
-        self._writer.write(b"".join(line))
+            self._pid, self._ends = pid, {}
+        end = self._ends.get(message) or self._end(message, pid)
+        middle = b"," + _json.encode(varying)[1:-1] if varying else b""
+        self._writer.write(b"".join((start, middle, end, self._stamp.now().encode(), b'"}\n')))
 
-    def _start_of(self, method: str, route: str, status: int) -> bytes:
-        start = _json.encode(
-            redact_secrets(None, "info", {"method": method, "route": route, "status": status})
+    def _end(self, message: str, pid: int) -> bytes:
+        fixed = {"message": message, "logger": self.ACCESS_LOGGER, "level": "info"}
+        end = self._ends[message] = (
+            b"," + _json.encode(fixed)[1:-1] + b',"pid":%d,"timestamp":"' % pid
         )
-        start = start[:-1] + b","
-        if len(self._starts) < MAX_REMEMBERED_STARTS:  # methods are the client's to choose
-            self._starts[(method, route, status)] = start
-        return start
+        return end
 
 
 _json_access_lines: JsonAccessLines | None = None  # set by configure_logging

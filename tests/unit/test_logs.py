@@ -179,8 +179,34 @@ def test_forgotten_are_the_live_gauges_of_workers_that_died_not_their_counts(tmp
 def test_the_fast_access_line_is_the_line_structlog_writes(
     capsys, monkeypatch, method, request_id, user_id
 ):
+    pipeline, fast = pipeline_and_fast_access_lines(monkeypatch)
+    user = None if user_id is None else str(user_id)
+
+    def serve_requests() -> None:
+        bind_request_id(request_id)
+        if user_id is not None:
+            bind_user_id(user_id)
+        # The second and third lines of the fast writer reuse what the first encoded.
+        for duration_ms in (12.5, 0.07, 1234.0):
+            for lines in (pipeline, fast):
+                lines.request(method, "/class/{class_id:uuid}", 201, duration_ms, request_id, user)
+
+    contextvars.copy_context().run(serve_requests)
+    lines = [json.loads(text) for text in capsys.readouterr().err.splitlines()]
+    assert len(lines) == 6
+    for line in lines:
+        assert re.fullmatch(r"\d{4}-.*T.*\.\d{6}Z", line.pop("timestamp"))
+    for pipeline_line, fast_line in zip(lines[::2], lines[1::2], strict=True):
+        assert pipeline_line == fast_line
+    assert [line["duration_ms"] for line in lines[::2]] == [12.5, 0.07, 1234.0]
+    assert lines[0]["route"] == "/class/{class_id:uuid}" and lines[0]["status"] == 201
+    assert lines[0].get("user_id") == user and lines[0]["request_id"] != "eyJa.eyJb.c2ln"
+    assert "eyJa" not in lines[0]["method"] and "\n" not in lines[0]["method"]
+
+
+def pipeline_and_fast_access_lines(monkeypatch):
     from api import observability
-    from api.observability import structured_access_line
+    from api.observability import StructuredAccessLines
     from infrastructure.logs import json_access_lines
 
     configure_logging("INFO", "json", add_bound_ids)
@@ -190,28 +216,46 @@ def test_the_fast_access_line_is_the_line_structlog_writes(
     )
     fast = json_access_lines()
     assert fast is not None
+    return StructuredAccessLines(), fast
+
+
+@pytest.mark.parametrize(
+    ("request_id", "user_id"), [("r-1", USER_ID), (None, None), ("eyJa.eyJb.c2ln", None)]
+)
+def test_the_fast_socket_lines_are_the_lines_structlog_writes(
+    capsys, monkeypatch, request_id, user_id
+):
+    pipeline, fast = pipeline_and_fast_access_lines(monkeypatch)
     user = None if user_id is None else str(user_id)
 
-    def serve_requests() -> None:
-        bind_request_id(request_id)
+    def serve_sockets() -> None:
+        if request_id is not None:
+            bind_request_id(request_id)
         if user_id is not None:
             bind_user_id(user_id)
-        # The second and third lines of the fast writer reuse what the first encoded.
-        for duration_ms in (12.5, 0.07, 1234.0):
-            for write in (structured_access_line, fast):
-                write(method, "/class/{class_id:uuid}", 201, duration_ms, request_id, user)
+        for protocol, close_code in (("v1", 1000), ("v2", None), ("v1", 4001)):
+            for lines in (pipeline, fast):
+                lines.socket_opened(protocol, request_id, user)
+            for lines in (pipeline, fast):
+                lines.socket_closed(protocol, close_code, 1234.57, 3, 10, request_id, user)
 
-    contextvars.copy_context().run(serve_requests)
+    contextvars.copy_context().run(serve_sockets)
     lines = [json.loads(text) for text in capsys.readouterr().err.splitlines()]
-    assert len(lines) == 6
+    assert len(lines) == 12
     for line in lines:
         assert re.fullmatch(r"\d{4}-.*T.*\.\d{6}Z", line.pop("timestamp"))
-    for pipeline, fast_line in zip(lines[::2], lines[1::2], strict=True):
-        assert pipeline == fast_line
-    assert [line["duration_ms"] for line in lines[::2]] == [12.5, 0.07, 1234.0]
-    assert lines[0]["route"] == "/class/{class_id:uuid}" and lines[0]["status"] == 201
-    assert lines[0].get("user_id") == user and lines[0]["request_id"] != "eyJa.eyJb.c2ln"
-    assert "eyJa" not in lines[0]["method"] and "\n" not in lines[0]["method"]
+    for pipeline_line, fast_line in zip(lines[::2], lines[1::2], strict=True):
+        assert pipeline_line == fast_line
+    opened, closed = lines[0], lines[2]
+    assert (opened["message"], opened["protocol"]) == ("socket opened", "v1")
+    assert (closed["message"], closed["close_code"], closed["frames_out"]) == (
+        "socket closed",
+        1000,
+        10,
+    )
+    assert lines[6]["close_code"] is None and lines[10]["close_code"] == 4001
+    assert closed.get("user_id") == user and closed.get("request_id") != "eyJa.eyJb.c2ln"
+    assert ("request_id" in closed) == (request_id is not None)
 
 
 def test_the_fast_access_line_remembers_a_bounded_number_of_line_starts():
@@ -220,7 +264,7 @@ def test_the_fast_access_line_remembers_a_bounded_number_of_line_starts():
     written: list[bytes] = []
     lines = JsonAccessLines(RecordingWriter(written))
     for n in range(MAX_REMEMBERED_STARTS + 500):  # a client choosing a new method each time
-        lines(f"M{n}", "unmatched", 404, 0.5, "r-1", None)
+        lines.request(f"M{n}", "unmatched", 404, 0.5, "r-1", None)
     assert len(lines._starts) == MAX_REMEMBERED_STARTS
     last = json.loads(written[-1])
     assert (last["method"], last["status"], last["duration_ms"]) == (

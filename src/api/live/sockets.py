@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-import structlog
-
 from api.errors import SERVICE_UNAVAILABLE
 from api.limits import ApiLimits
 from api.live.flood import FloodGuard, Verdict
@@ -26,8 +24,8 @@ from api.live.protocol import (
     error_frame,
 )
 from api.live.registry import LiveConnection, SocketRegistry, WriteFrame
-from api.log_context import bind_user_id
-from api.observability import LIVE_SOCKETS
+from api.log_context import bind_user_id, bound_request_id, bound_user_id
+from api.observability import LIVE_SOCKETS, AccessLines
 from domain.errors import InvalidToken
 from domain.ports import Unavailable
 from services.attendance import AttendanceService
@@ -37,8 +35,6 @@ from services.classes import ClassService
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]  # an ASGI send
 NO_CLOSE_CODE = 1005  # the client went without saying why
-
-access_log = structlog.get_logger("live_attendance.access")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +48,7 @@ class LiveServices:
     registry: SocketRegistry
     limits: ApiLimits
     span_of: SpanOf  # a live event's span (see handler.live_spans)
+    access_lines: AccessLines
 
 
 def chosen_subprotocol(scope: dict[str, Any]) -> str | None:
@@ -85,7 +82,7 @@ class LiveSocket:
         )
         self._opened_at = time.perf_counter()
         LIVE_SOCKETS.labels(self._protocol).inc()
-        access_log.info("socket opened", protocol=self._protocol)
+        services.access_lines.socket_opened(self._protocol, bound_request_id(), bound_user_id())
 
     @property
     def _protocol(self) -> str:
@@ -123,13 +120,14 @@ class LiveSocket:
             connection.closed_with(close_code)
         self._services.registry.disconnect(connection)
         LIVE_SOCKETS.labels(self._protocol).dec()
-        access_log.info(
-            "socket closed",
-            protocol=self._protocol,
-            close_code=connection.close_code,
-            duration_ms=round((time.perf_counter() - self._opened_at) * 1000, 2),
-            frames_in=connection.frames_in,
-            frames_out=connection.frames_out,
+        self._services.access_lines.socket_closed(
+            self._protocol,
+            connection.close_code,
+            round((time.perf_counter() - self._opened_at) * 1000, 2),
+            connection.frames_in,
+            connection.frames_out,
+            bound_request_id(),
+            bound_user_id(),
         )
         await connection.flushed()
 
