@@ -1,7 +1,8 @@
-"""What the server spends per request and per delivery, counted in machine instructions
-(valgrind's callgrind) rather than timed: on a shared machine the same code's load figures vary
-by 15 % between rounds, so a 5 % cost cannot be seen in them; an instruction count varies by
-far less. Used to measure what logs and metrics cost (docs/benchmarks.md).
+"""What the server spends per request, per socket opened and per delivery, counted in machine
+instructions (valgrind's callgrind) rather than timed: on a shared machine the same code's
+load figures vary by 15 % between rounds, so a 5 % cost cannot be seen in them; an
+instruction count varies by far less. Used to measure what logs and metrics cost
+(docs/benchmarks.md).
 
     python bench/instructions.py --src /tmp/before/src --src src
 
@@ -9,8 +10,9 @@ For each source tree, one server process runs under callgrind (started and drive
 bench/run.py, on a fresh embedded PostgreSQL). After a warm-up its counters are zeroed and
 dumped around each measured stretch: `GET /auth/me` answered REQUESTS times over one keep-alive
 connection, the opening of one class's sockets (its teacher's and STUDENTS students'), and
-their fan-out (the teacher marking each student, every socket hearing every mark). An idle stretch measures what the process does on its own per second
-(timers); that, times each stretch's duration, is taken off. Needs valgrind."""
+their fan-out (the teacher marking each student, every socket hearing every mark). An idle
+stretch measures what the process does on its own per second (timers); that, times each
+stretch's duration, is taken off. Needs valgrind."""
 
 import argparse
 import asyncio
