@@ -7,6 +7,7 @@ from dependency_injector import containers, providers
 from api.app import ApiServices, create_app
 from api.limits import ApiLimits
 from api.log_context import add_bound_ids
+from api.observability import AccessLines
 from domain.throttling import AttemptPolicy
 from infrastructure.clock import SystemClock
 from infrastructure.database.attempts import PostgresAttemptCounter
@@ -167,7 +168,7 @@ def create_app_from_environment() -> ASGIApp:
     configure_logging(settings.log_level, settings.resolved_log_format, add_bound_ids)
     if settings.otel_exporter_otlp_endpoint:
         start_tracing()  # flushed by the provider itself when the process exits
-    access_lines = json_access_lines()
+    access_lines: AccessLines | None = json_access_lines()  # the api's interface, checked
     if access_lines is not None:
         app_container.app.add_kwargs(access_lines=access_lines)
     app = app_container.app()
