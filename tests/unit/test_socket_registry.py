@@ -301,6 +301,7 @@ async def test_broadcasts_during_a_resync_wait_until_the_state_is_sent():
         ("ATTENDANCE_MARKED", 6),
     ]
     assert frames(socket)[0]["data"]["classes"][0]["seq"] == 5
+    assert connection.frames_out == 2  # the state is a frame out too (its access line says so)
 
 
 async def test_after_the_bus_was_away_every_v2_socket_gets_its_state_again():

@@ -111,6 +111,7 @@ class LiveConnection:
         frames, then future ones go out."""
         if first is not None and not self.closed:
             self._pending.appendleft(text_message(first))
+            self.frames_out += 1
         self._open = True
         self._start_draining()
 
