@@ -1,6 +1,8 @@
 """What an operator sees of each request and socket: a request id that ties its log lines
-together (an incoming `X-Request-ID` is kept, else one is made, and it is returned), one
-access line per HTTP request (structlog), and the Prometheus metrics the api counts.
+together (an incoming `X-Request-ID` is kept, else one is made, and it is returned), the
+access lines (one per HTTP request, two per live socket; through structlog unless the
+composition root hands over a faster writer of the same lines), and the Prometheus metrics
+the api counts.
 
 Metric objects are created at import. With PROMETHEUS_MULTIPROC_DIR set (the `serve` command
 sets it before anything imports prometheus-client), every worker writes its values to files
