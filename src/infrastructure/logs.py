@@ -321,8 +321,12 @@ class JsonAccessLines:
     ) -> None:
         key = ("socket closed", protocol)
         start = self._starts.get(key) or self._start(key, {"protocol": protocol})
-        varying = {"close_code": close_code, "duration_ms": duration_ms}
-        varying["frames_in"], varying["frames_out"] = frames_in, frames_out
+        varying = {
+            "close_code": close_code,
+            "duration_ms": duration_ms,
+            "frames_in": frames_in,
+            "frames_out": frames_out,
+        }
         self._write(start, "socket closed", varying, request_id, user_id)
 
     def _start(self, key: tuple[Any, ...], fields: dict[str, Any]) -> bytes:
