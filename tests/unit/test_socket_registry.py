@@ -1,13 +1,16 @@
 import asyncio
 import json
+import signal
 from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
 
 from api.live import registry as registry_module
+from api.live import shutdown as shutdown_module
 from api.live.protocol import event_frame
 from api.live.registry import SocketRegistry
+from api.live.shutdown import close_sockets_on_sigterm
 from domain.events import (
     AttendanceFinished,
     AttendanceMarked,
@@ -109,6 +112,58 @@ async def test_a_client_too_far_behind_is_closed(monkeypatch):
     await settle()
     assert connection.closed
     assert stuck.sent == [{"type": "websocket.close", "code": 1013, "reason": ""}]
+
+
+async def sigterm(install, server_stops) -> None:
+    """Installs the goodbye over `server_stops` (the server's own SIGTERM handler) and calls
+    it as the signal would; the previous handler is put back."""
+    stopped = asyncio.Event()
+
+    def server_handler(signum, frame):
+        server_stops(signum, frame)
+        stopped.set()
+
+    previous = signal.signal(signal.SIGTERM, server_handler)
+    try:
+        await install()
+        signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None)
+        await asyncio.wait_for(stopped.wait(), 5)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+async def test_on_sigterm_every_socket_is_sent_going_away_before_the_server_stops():
+    registry = SocketRegistry()
+    sockets = [RecordingSocket() for _ in range(3)]
+    for socket in sockets:
+        connected(registry, uuid4(), socket, uuid4())
+    sent_when_the_server_stops = []
+
+    def server_stops(signum, frame):
+        sent_when_the_server_stops.append([list(socket.sent) for socket in sockets])
+
+    await sigterm(close_sockets_on_sigterm(registry), server_stops)
+    going_away = {"type": "websocket.close", "code": 1001, "reason": ""}
+    assert sent_when_the_server_stops == [[[going_away]] * 3]
+
+
+async def test_on_sigterm_a_client_that_does_not_read_holds_up_the_stop_a_bounded_time(
+    monkeypatch,
+):
+    monkeypatch.setattr(shutdown_module, "GOODBYE_TIMEOUT", 0.05)
+    registry = SocketRegistry()
+    stuck, quick = RecordingSocket(stuck=True), RecordingSocket()
+    class_id = uuid4()
+    connected(registry, uuid4(), stuck, class_id)
+    connected(registry, uuid4(), quick, class_id)
+    registry.deliver(mark_in(class_id))  # the stuck client never takes it
+    stopped = []
+
+    await sigterm(
+        close_sockets_on_sigterm(registry), lambda signum, frame: stopped.append(quick.sent[-1])
+    )
+    assert stopped == [{"type": "websocket.close", "code": 1001, "reason": ""}]
+    assert stuck.sent == []
 
 
 async def test_a_disconnected_socket_is_forgotten():

@@ -277,11 +277,13 @@ class SocketRegistry:
         for class_id in connection.class_ids:
             _discard(self._by_class, class_id, connection)
 
-    def close_all(self, code: int) -> None:
-        """Closes every socket of this process with the given code."""
-        for connections in list(self._by_user.values()):
-            for connection in list(connections):
-                connection.close(code)
+    async def close_all(self, code: int, timeout: float) -> None:  # noqa: ASYNC109
+        """Closes every socket of this process with the given code and waits (at most
+        `timeout` seconds) until the close frames went out."""
+        connections = [c for connections in self._by_user.values() for c in connections]
+        for connection in connections:
+            connection.close(code)
+        await asyncio.gather(*(connection.flushed(timeout) for connection in connections))
 
     def connections_of(self, user_id: UUID) -> int:
         return len(self._by_user.get(user_id, ()))
