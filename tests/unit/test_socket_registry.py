@@ -408,6 +408,30 @@ async def test_a_replay_after_a_bus_outage_brings_only_what_was_missed():
     ]
 
 
+async def test_what_came_back_both_replayed_and_live_a_v1_socket_hears_once():
+    # Published while the listener was coming back: in the replay, and its notification too.
+    registry = SocketRegistry()
+    class_id, session_id, ada = uuid4(), uuid4(), uuid4()
+    old, new = RecordingSocket(), RecordingSocket()
+    connected(registry, uuid4(), old, class_id)
+    connected(registry, uuid4(), new, class_id, v2=True)
+    marked = AttendanceMarked(ada, PRESENT)
+    done = AttendanceFinished(AttendanceSummary(1, 0, 1), session_id)
+    registry.deliver(ClassBroadcast(class_id, marked))  # the replay
+    registry.deliver(ClassBroadcast(class_id, marked, seq=7))  # its live copy
+    registry.deliver(ClassBroadcast(class_id, marked, seq=8))  # marked present again
+    registry.deliver(ClassBroadcast(class_id, done))
+    registry.deliver(ClassBroadcast(class_id, done, seq=9))
+    await settle()
+    assert [f["event"] for f in frames(old)] == ["ATTENDANCE_MARKED"] * 2 + ["DONE"]
+    assert [(f["event"], f.get("seq")) for f in frames(new)] == [
+        ("ATTENDANCE_MARKED", 7),
+        ("ATTENDANCE_MARKED", 8),
+        ("DONE", 9),
+        ("SESSION_ENDED", 9),
+    ]
+
+
 # Broadcast frames written straight to the socket, when the server offers it.
 
 

@@ -297,8 +297,8 @@ class SocketRegistry:
         match message:
             case ClassBroadcast(class_id=class_id, audience=audience):
                 listeners = self._by_class.get(class_id)
-                if listeners and self._heard.is_news(message):
-                    self._broadcast(message, listeners, audience)
+                if listeners:
+                    self._broadcast(message, listeners, audience, self._heard.news_to_v1(message))
             case ClassJoined(class_id=class_id, user_id=user_id):
                 joined = None
                 for connection in self._by_user.get(user_id, ()):
@@ -325,6 +325,7 @@ class SocketRegistry:
         message: ClassBroadcast,
         listeners: Iterable[LiveConnection],
         audience: frozenset[UUID] | None,
+        news_to_v1: bool,
     ) -> None:
         # Each frame is encoded once, for every socket that hears it.
         v1: list[Outgoing] | None = None
@@ -340,6 +341,8 @@ class SocketRegistry:
                     v2 = [Outgoing(text) for text in v2_frames(message)]
                 frames = v2
             else:
+                if not news_to_v1:
+                    continue
                 if v1 is None:
                     v1 = [Outgoing(text) for text in v1_frames(message.event)]
                 frames = v1
@@ -360,31 +363,51 @@ class SocketRegistry:
 
 
 class HeardSoFar:
-    """What this process's sockets already heard of each class's live session, so that what
-    the bus replays after an outage (it cannot tell what arrived before the outage began)
-    reaches them only if they missed it: a mark is news unless the student's last mark heard
-    was the same, a DONE unless that session's DONE was heard."""
+    """What this process's v1 sockets already heard of each class's live session. After an
+    outage the bus replays what was published since shortly before it began (it cannot tell
+    what arrived before), unnumbered; and a broadcast published while the listener was coming
+    back can arrive both replayed and live. v2 sockets tell copies apart by their numbers (and
+    get their state again instead of the replay); a v1 socket hears a replayed mark only if
+    the student's last mark it heard differs, a replayed DONE only if that session's DONE was
+    not heard, and the live copy of a mark or DONE it already heard replayed not again."""
 
     def __init__(self) -> None:
         self._marks: dict[UUID, dict[UUID, AttendanceMarked]] = {}
+        self._replayed_marks: dict[UUID, dict[UUID, AttendanceMarked]] = {}
         self._finished: deque[UUID | None] = deque(maxlen=10_000)
+        self._replayed_finishes: deque[UUID | None] = deque(maxlen=10_000)
 
-    def is_news(self, broadcast: ClassBroadcast) -> bool:
-        event, replayed = broadcast.event, broadcast.seq is None
+    def news_to_v1(self, broadcast: ClassBroadcast) -> bool:
+        event, class_id, replayed = broadcast.event, broadcast.class_id, broadcast.seq is None
         match event:
             case AttendanceMarked(student_id=student_id):
-                heard = self._marks.setdefault(broadcast.class_id, {})
-                if replayed and heard.get(student_id) == event:
-                    return False
+                heard = self._marks.setdefault(class_id, {})
+                if replayed:
+                    if heard.get(student_id) == event:
+                        return False
+                    self._replayed_marks.setdefault(class_id, {})[student_id] = event
+                else:
+                    replayed_here = self._replayed_marks.get(class_id)
+                    if replayed_here and replayed_here.pop(student_id, None) == event:
+                        return False
                 heard[student_id] = event
             case AttendanceFinished(session_id=session_id):
-                if replayed and session_id in self._finished:
+                if replayed:
+                    if session_id in self._finished:
+                        return False
+                    self._replayed_finishes.append(session_id)
+                elif session_id in self._replayed_finishes:
+                    self._replayed_finishes.remove(session_id)
                     return False
                 self._finished.append(session_id)
-                self._marks.pop(broadcast.class_id, None)
+                self._forget_marks(class_id)
             case SessionStarted():
-                self._marks.pop(broadcast.class_id, None)
+                self._forget_marks(class_id)
         return True
+
+    def _forget_marks(self, class_id: UUID) -> None:
+        self._marks.pop(class_id, None)
+        self._replayed_marks.pop(class_id, None)
 
 
 def _discard(
