@@ -3,6 +3,8 @@
 import json
 import os
 import threading
+import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
@@ -80,17 +82,30 @@ def send_at_once(sockets: list[LiveClient], event: str) -> None:
         thread.join()
 
 
-def drain(ws: LiveClient) -> list[dict[str, Any]]:
-    """Every message until the socket has been quiet for a moment."""
+def drain(ws: LiveClient, quiet: float = 1.0) -> list[dict[str, Any]]:
+    """Every message until the socket has been quiet for `quiet` seconds (long enough that a
+    busy machine's pause between two frames of one answer does not end it early)."""
     messages = [ws.receive()]
     while True:
         try:
-            messages.append(ws.receive(timeout=0.5))
+            messages.append(ws.receive(timeout=quiet))
         except TimeoutError:
             return messages
 
 
-__all__ = ["ConnectionClosed", "LiveClient", "drain", "send_at_once"]
+def receive_until(
+    ws: LiveClient, is_last: Callable[[dict[str, Any]], bool], timeout: float = 10
+) -> list[dict[str, Any]]:
+    """Every message up to and including the first that `is_last` accepts (within `timeout`
+    seconds in all)."""
+    deadline = time.monotonic() + timeout
+    messages = [ws.receive(max(deadline - time.monotonic(), 0.01))]
+    while not is_last(messages[-1]):
+        messages.append(ws.receive(max(deadline - time.monotonic(), 0.01)))
+    return messages
+
+
+__all__ = ["ConnectionClosed", "LiveClient", "drain", "receive_until", "send_at_once"]
 
 
 def _masked_text_frame(text: str) -> bytes:

@@ -42,6 +42,8 @@ class ServerProcess:
         return f"ws://127.0.0.1:{self.port}/ws"
 
     def start(self, timeout: float = 60) -> "ServerProcess":
+        if self.process is not None:  # started again: its old port may be taken meanwhile
+            self.port = free_port()
         env = {**os.environ, **self.env, "HOST": "127.0.0.1", "PORT": str(self.port)}
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(

@@ -14,6 +14,9 @@ from tests.factories import SignupBodyFactory
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# A browser, two servers and PostgreSQL share two cores in CI: wait longer than Playwright's
+# 5 s for what the page shows after a round trip (a failure still fails, only later).
+expect.set_options(timeout=15_000)
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",

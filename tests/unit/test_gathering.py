@@ -10,13 +10,19 @@ pytestmark = pytest.mark.anyio
 
 
 class Lookups:
-    def __init__(self, fail: bool = False) -> None:
+    """Each lookup takes a moment, or until the test opens the gate when it holds one."""
+
+    def __init__(self, fail: bool = False, gate: asyncio.Event | None = None) -> None:
         self.calls: list[list[str]] = []
         self.fail = fail
+        self.gate = gate
 
     async def look_up_all(self, keys: list[str]) -> dict[str, int]:
         self.calls.append(keys)
-        await asyncio.sleep(0.01)
+        if self.gate is None:
+            await asyncio.sleep(0.01)
+        else:
+            await self.gate.wait()
         if self.fail:
             raise ConnectionError("the database is away")
         return {key: len(key) for key in keys if key != "missing"}
@@ -41,23 +47,27 @@ async def test_an_error_of_the_lookup_reaches_every_asker():
 
 
 async def test_an_asker_that_is_cancelled_leaves_the_answer_to_the_others():
-    lookups = Lookups()
+    gate = asyncio.Event()
+    lookups = Lookups(gate=gate)
     gathered = GatheredLookups(lookups.look_up_all)
     impatient = asyncio.ensure_future(gathered.look_up("a"))
     patient = asyncio.ensure_future(gathered.look_up("a"))
     await asyncio.sleep(0.001)
     impatient.cancel()
+    gate.set()
     assert await patient == 1
     assert impatient.cancelled()
 
 
 async def test_what_is_asked_while_a_lookup_runs_is_the_next_one():
-    lookups = Lookups()
+    gate = asyncio.Event()
+    lookups = Lookups(gate=gate)
     gathered = GatheredLookups(lookups.look_up_all)
     first = asyncio.ensure_future(gathered.look_up("a"))
     await asyncio.sleep(0.001)  # its lookup runs
     later = [asyncio.ensure_future(gathered.look_up(key)) for key in ("bb", "ccc")]
     await asyncio.sleep(0.001)
     assert lookups.calls == [["a"]]  # they wait for it to end
+    gate.set()
     assert [await first, *[await answer for answer in later]] == [1, 2, 3]
     assert lookups.calls == [["a"], ["bb", "ccc"]]

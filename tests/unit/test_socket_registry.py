@@ -365,7 +365,8 @@ async def test_after_the_bus_was_away_every_v2_socket_gets_its_state_again():
     connected(registry, uuid4(), old, uuid4())
     connected(registry, uuid4(), new, uuid4(), v2=True)
     registry.deliver(StatesRequested())
-    await asyncio.sleep(0.05)
+    await asyncio.gather(*registry._resyncs)
+    await settle()
     assert old.sent == []
     assert [f["event"] for f in frames(new)] == ["SESSION_STATE"]
 
