@@ -16,7 +16,6 @@ import tempfile
 from api.log_context import add_bound_ids
 from infrastructure.database.migrations import generate_revision, upgrade_to_head
 from infrastructure.embedded_postgres import IncompatibleDataDirectory, start_embedded_postgres
-from infrastructure.http_protocol import GuardedHttpProtocol
 from infrastructure.logs import configure_logging
 from infrastructure.secrets import load_or_create_jwt_secret
 from infrastructure.settings import Settings, SettingsError, load_settings, settings_table
@@ -66,7 +65,9 @@ def serve(settings: Settings) -> None:
         port=settings.port,
         workers=settings.workers,
         loop="uvloop",
-        http=GuardedHttpProtocol,
+        # Named, not imported here: it counts refusals, and prometheus-client must not be
+        # imported before share_metrics_between_workers() has named the folder.
+        http="infrastructure.http_protocol:GuardedHttpProtocol",
         timeout_keep_alive=settings.http_keepalive_seconds,
         # The client address comes from X-Forwarded-For only when the peer is a trusted proxy.
         proxy_headers=bool(settings.forwarded_allow_ips),

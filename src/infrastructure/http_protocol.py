@@ -16,6 +16,8 @@ envelope.
 - A WebSocket handshake over the `websockets` library's line or header limits is refused here
   (that library answers it only once the client hangs up), and a request httptools cannot
   parse gets 400 in the envelope, not uvicorn's plain text.
+- Every refusal is counted by status (`live_attendance_http_refused_total`) and has an access
+  line (`request refused`): the app, which writes the others, never sees these requests.
 
 The figures come from the environment that `live-attendance serve` prepares, so every worker
 process reads the same ones."""
@@ -27,9 +29,11 @@ from urllib.parse import unquote
 
 import httptools
 import msgspec
+import structlog
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from websockets.http11 import MAX_LINE_LENGTH, MAX_NUM_HEADERS
 
+from infrastructure.metrics import HTTP_REFUSED
 from infrastructure.settings import Settings, load_settings
 from infrastructure.ws_direct import (
     DIRECT_SOCKETS_STATE,
@@ -67,6 +71,10 @@ def refusal(status: int) -> bytes:
     ) + body
 
 
+# Beside the app's access lines: these requests never reach it.
+_access_log = structlog.get_logger("live_attendance.access")
+
+
 @cache
 def _limits() -> Settings:
     return load_settings()
@@ -77,6 +85,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     _header_bytes: int | None = None  # counted while headers are arriving
     _request_bytes: int | None = None  # counted while a request is arriving
     _refused = False
+    _big_read = False  # the last read alone was over MAX_HEADER_BYTES
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -88,6 +97,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return
+        self._big_read = len(data) > MAX_HEADER_BYTES
         super().data_received(data)
         if self.transport.is_closing():
             return
@@ -108,15 +118,30 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._header_bytes = None
+        # Counting reads (above) misses headers that arrived whole in one read (uvloop reads
+        # up to 256,000 bytes at a time): those are measured here, before the app sees them.
+        if self._big_read and self._header_size() > MAX_HEADER_BYTES:
+            self._refuse(431)
+            return
         super().on_headers_complete()
+
+    def _header_size(self) -> int:
+        return len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
+
+    def on_body(self, body: bytes) -> None:
+        if not self._refused:
+            super().on_body(body)
 
     def on_message_complete(self) -> None:
         self._stop_request_timer()
         self._request_bytes = None
-        super().on_message_complete()
+        if not self._refused:
+            super().on_message_complete()
 
     def handle_websocket_upgrade(self) -> None:
         self._stop_request_timer()
+        if self._refused:
+            return
         if len(self.url) + 32 > MAX_LINE_LENGTH:
             self._refuse(414)
         elif len(self.headers) > MAX_NUM_HEADERS or any(
@@ -195,6 +220,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         if self._refused or self.transport.is_closing():
             return
         self._refused = True
+        HTTP_REFUSED.labels(status).inc()
+        _access_log.info("request refused", status=status, error=_MESSAGES[status])
         self.transport.write(refusal(status))
         if self.transport.can_write_eof():
             self.transport.write_eof()

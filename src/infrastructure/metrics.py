@@ -25,6 +25,12 @@ BUS_DROPPED = Counter(
     f"{PREFIX}event_bus_dropped_notifications",
     "Notifications that did not reach other processes (NOTIFY failed) or could not be read",
 )
+HTTP_REFUSED = Counter(
+    f"{PREFIX}http_refused",
+    "Requests the server refused before the app saw them, by status: 400 unreadable, 413, 414 "
+    "and 431 too large, 503 over the connection cap (MAX_CONNECTIONS)",
+    ["status"],
+)
 POOL_IN_USE = Gauge(
     f"{PREFIX}db_pool_connections_in_use",
     "Pooled database connections lent out (read every second)",

@@ -102,6 +102,9 @@ def settled_metrics(server: ServerProcess, timeout: float = 10) -> str:
 
 def test_a_lesson_shows_in_json_logs_and_metrics(observed_server):
     used = scripted_lesson(observed_server)
+    # And a request refused before the app sees it.
+    oversized = httpx.get(f"{observed_server.base_url}/health", headers={"X-Big": "a" * 600_000})
+    assert oversized.status_code == 431
     metrics_text = settled_metrics(observed_server)
     observed_server.stop()  # every line written
     lines = log_lines(observed_server.log_path)
@@ -121,6 +124,10 @@ def test_a_lesson_shows_in_json_logs_and_metrics(observed_server):
         ("POST", "/attendance/start", 200),
     } <= routes, routes
     assert all(line["duration_ms"] >= 0 and line["request_id"] for line in requests)
+    refused = [line for line in access if line["message"] == "request refused"]
+    assert [(line["status"], line["error"]) for line in refused] == [
+        (431, "Request headers too large")
+    ]
     teacher = used["accounts"][0]
     started = next(line for line in requests if line["route"] == "/attendance/start")
     assert (started["request_id"], started["user_id"]) == ("lesson-42", teacher["id"])
@@ -154,6 +161,8 @@ def test_a_lesson_shows_in_json_logs_and_metrics(observed_server):
     )
     assert login_429 >= 1
     assert value(metrics, "live_attendance_broadcast_deliveries_total") == 3  # 2 marks + DONE
+    assert value(metrics, "live_attendance_http_refused_total", status="431") == 1
+    assert value(metrics, "live_attendance_http_refused_total", status="503") == 0
     assert value(metrics, "live_attendance_live_sockets", protocol="v1") == 0  # closed again
     signups = value(
         metrics,
