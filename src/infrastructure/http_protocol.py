@@ -85,7 +85,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     _header_bytes: int | None = None  # counted while headers are arriving
     _request_bytes: int | None = None  # counted while a request is arriving
     _refused = False
-    _big_read = False  # the last read alone was over MAX_HEADER_BYTES
+    _headers_may_be_over = False  # see data_received
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -97,7 +97,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return
-        self._big_read = len(data) > MAX_HEADER_BYTES
+        # Headers are counted as their reads arrive (below), but a read is counted only once
+        # parsed, and it may hold the headers' end: headers that end in a read that could
+        # take them past the limit are measured when they end (on_headers_complete).
+        self._headers_may_be_over = (self._header_bytes or 0) + len(data) > MAX_HEADER_BYTES
         super().data_received(data)
         if self.transport.is_closing():
             return
@@ -111,16 +114,21 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             if self._request_bytes > MAX_HEADER_BYTES + 2 * _limits().max_body_bytes:
                 self._refuse(413)
 
+    # Once refused, nothing more of what the client sent is served (pipelined requests in the
+    # same read included), and the refusal's closing timer is left running.
+
     def on_message_begin(self) -> None:
+        if self._refused:
+            return
         super().on_message_begin()
         if self._request_timer is None:  # the next request on a kept-alive connection
             self._start_request()
 
     def on_headers_complete(self) -> None:
+        if self._refused:
+            return
         self._header_bytes = None
-        # Counting reads (above) misses headers that arrived whole in one read (uvloop reads
-        # up to 256,000 bytes at a time): those are measured here, before the app sees them.
-        if self._big_read and self._header_size() > MAX_HEADER_BYTES:
+        if self._headers_may_be_over and self._header_size() > MAX_HEADER_BYTES:
             self._refuse(431)
             return
         super().on_headers_complete()
@@ -133,15 +141,16 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             super().on_body(body)
 
     def on_message_complete(self) -> None:
-        self._stop_request_timer()
-        self._request_bytes = None
-        if not self._refused:
-            super().on_message_complete()
-
-    def handle_websocket_upgrade(self) -> None:
-        self._stop_request_timer()
         if self._refused:
             return
+        self._stop_request_timer()
+        self._request_bytes = None
+        super().on_message_complete()
+
+    def handle_websocket_upgrade(self) -> None:
+        if self._refused:
+            return
+        self._stop_request_timer()
         if len(self.url) + 32 > MAX_LINE_LENGTH:
             self._refuse(414)
         elif len(self.headers) > MAX_NUM_HEADERS or any(
