@@ -33,6 +33,7 @@ import structlog
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from websockets.http11 import MAX_LINE_LENGTH, MAX_NUM_HEADERS
 
+from infrastructure.logs import ACCESS_LOGGER
 from infrastructure.metrics import HTTP_REFUSED
 from infrastructure.settings import Settings, load_settings
 from infrastructure.ws_direct import (
@@ -72,7 +73,7 @@ def refusal(status: int) -> bytes:
 
 
 # Beside the app's access lines: these requests never reach it.
-_access_log = structlog.get_logger("live_attendance.access")
+_access_log = structlog.get_logger(ACCESS_LOGGER)
 
 
 @cache

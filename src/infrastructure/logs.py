@@ -267,6 +267,7 @@ def _named(logger_class: Any, file: Any) -> Any:
 
 
 MAX_REMEMBERED_STARTS = 1_000
+ACCESS_LOGGER = "live_attendance.access"  # the logger of every access line
 
 
 class JsonAccessLines:
@@ -279,8 +280,6 @@ class JsonAccessLines:
     and so is how every line of the process ends; per line only the rest, the ids and the time
     are. Through the pipeline a request's line costs about 80,000 instructions, this way about
     15,600 (docs/benchmarks.md). A test holds the two to the same output."""
-
-    ACCESS_LOGGER = "live_attendance.access"
 
     def __init__(self, writer: TurnBatchedWriter) -> None:
         self._writer = writer
@@ -358,7 +357,7 @@ class JsonAccessLines:
         self._writer.write(b"".join((start, middle, end, self._stamp.now().encode(), b'"}\n')))
 
     def _end(self, message: str, pid: int) -> bytes:
-        fixed = {"message": message, "logger": self.ACCESS_LOGGER, "level": "info"}
+        fixed = {"message": message, "logger": ACCESS_LOGGER, "level": "info"}
         end = self._ends[message] = (
             b"," + _json.encode(fixed)[1:-1] + b',"pid":%d,"timestamp":"' % pid
         )

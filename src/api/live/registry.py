@@ -280,7 +280,7 @@ class SocketRegistry:
     async def close_all(self, code: int, timeout: float) -> None:  # noqa: ASYNC109
         """Closes every socket of this process with the given code and waits (at most
         `timeout` seconds) until the close frames went out."""
-        connections = [c for connections in self._by_user.values() for c in connections]
+        connections = [c for of_user in self._by_user.values() for c in of_user]
         for connection in connections:
             connection.close(code)
         await asyncio.gather(*(connection.flushed(timeout) for connection in connections))
