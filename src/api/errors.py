@@ -26,6 +26,7 @@ from domain.errors import (
     StatusNotAllowed,
     StudentNotFound,
     TooManyAttempts,
+    TooManyExports,
     UserNotFound,
     WrongCheckInCode,
 )
@@ -60,6 +61,7 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     NotEnrolledInClass: (403, "Forbidden, not enrolled in class"),
     NoActiveSession: (409, "No active attendance session"),
     TooManyAttempts: (429, "Too many attempts, try again later"),
+    TooManyExports: (429, "Too many exports at once, try again when one has finished"),
     CheckInClosed: (409, "Check-in is closed"),
     WrongCheckInCode: (400, "Wrong or expired code"),
     AlreadyMarkedByTeacher: (409, "Already marked by the teacher"),

@@ -97,7 +97,12 @@ class Container(containers.DeclarativeContainer):
         attempts=attempt_counter,
         policy=attempt_policy,
     )
-    records_service = providers.Singleton(RecordsService, uow=unit_of_work.provider, clock=clock)
+    records_service = providers.Singleton(
+        RecordsService,
+        uow=unit_of_work.provider,
+        clock=clock,
+        exports_per_user=settings.provided.exports_per_user,
+    )
     health_service = providers.Singleton(HealthService, database, event_bus)
 
     api_services = providers.Singleton(

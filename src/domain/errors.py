@@ -71,3 +71,7 @@ class ClassArchived(DomainError):
 
 class SessionNotFound(DomainError):
     """No finished session of that class with that id."""
+
+
+class TooManyExports(DomainError):
+    """The user already has as many exports running as one may at once."""

@@ -18,3 +18,12 @@ class HistoryRow:
     status: AttendanceStatus  # as corrected, if it was
     original_status: AttendanceStatus  # as the session ended
     corrected: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    """A page of a class's history: whole sessions, oldest first. `after` names the page's
+    last session (when it started, its id) for the next page; None when there is no more."""
+
+    rows: list[HistoryRow]
+    after: tuple[datetime, UUID] | None

@@ -1,6 +1,6 @@
 """The interfaces the outer layers implement: repositories, the unit of work, and adapters."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -10,7 +10,7 @@ from domain.attendance import AttendanceRecord, AttendanceSession, FinishedSessi
 from domain.classrooms import Classroom
 from domain.corrections import Correction
 from domain.events import ClassBroadcast, LiveMessage
-from domain.history import HistoryRow
+from domain.history import HistoryPage
 from domain.live_state import ClassLiveState
 from domain.reports import ReportLine, ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
@@ -186,8 +186,12 @@ class Views(Protocol):
         """For each class the student is enrolled in: the sessions held and their counts."""
         ...
 
-    def history_rows(self, class_id: UUID) -> AsyncIterator[HistoryRow]:
-        """One row per finished session and student, oldest session first, streamed."""
+    async def history_page(
+        self, class_id: UUID, after: tuple[datetime, UUID] | None, max_rows: int
+    ) -> HistoryPage:
+        """One row per finished session and student, oldest session first, in pages of whole
+        sessions: those after `after` (when it started, its id), as many as fit in `max_rows`
+        (at least one)."""
         ...
 
 

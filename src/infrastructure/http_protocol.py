@@ -9,6 +9,9 @@ envelope.
   any size, and parsing one of many megabytes stalls every other client of the process. A whole
   request takes at most that plus twice MAX_BODY_BYTES (413 past it), which also bounds chunked
   trailers, which httptools buffers too and the app never sees.
+- A client that reads nothing of its response for WRITE_TIMEOUT_SECONDS (the transport's buffer
+  stays full) is cut off: otherwise it holds the request's task, and whatever the app holds while
+  it waits, for as long as it likes.
 - At most MAX_CONNECTIONS connections per process (HTTP and WebSocket); past it, a new one gets
   503 and is closed. uvicorn's own `limit_concurrency` answers in plain text.
 - A valid WebSocket handshake to a path the app serves directly becomes a socket of our own
@@ -36,12 +39,8 @@ from websockets.http11 import MAX_LINE_LENGTH, MAX_NUM_HEADERS
 from infrastructure.logs import ACCESS_LOGGER
 from infrastructure.metrics import HTTP_REFUSED
 from infrastructure.settings import Settings, load_settings
-from infrastructure.ws_direct import (
-    DIRECT_SOCKETS_STATE,
-    DirectWebSocket,
-    accept_value,
-    subprotocols_asked,
-)
+from infrastructure.ws_direct import DIRECT_SOCKETS_STATE, DirectWebSocket
+from infrastructure.ws_handshake import accept_value, subprotocols_asked
 
 MAX_HEADER_BYTES = 64 * 1024
 # After a refusal, what the client still sends is read and dropped for this long before the
@@ -83,6 +82,7 @@ def _limits() -> Settings:
 
 class GuardedHttpProtocol(HttpToolsProtocol):
     _request_timer: asyncio.TimerHandle | None = None
+    _write_timer: asyncio.TimerHandle | None = None
     _header_bytes: int | None = None  # counted while headers are arriving
     _request_bytes: int | None = None  # counted while a request is arriving
     _refused = False
@@ -180,6 +180,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         if accept is None:
             return False
         self.connections.discard(self)
+        self._stop_write_timer()
         scope = {
             **self.scope,
             "type": "websocket",
@@ -197,14 +198,37 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self.server_state,
             max_size=self.config.ws_max_size,
             ping_interval=self.config.ws_ping_interval,
+            write_timeout=_limits().write_timeout_seconds,
         )
         return True
 
     def send_400_response(self, msg: str) -> None:
         self._refuse(400)
 
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self._write_timer is None:
+            self._write_timer = self.loop.call_later(
+                _limits().write_timeout_seconds, self._write_too_slow
+            )
+
+    def resume_writing(self) -> None:
+        self._stop_write_timer()
+        super().resume_writing()
+
+    def _write_too_slow(self) -> None:
+        self._write_timer = None
+        _access_log.warning("client stopped reading", timeout=_limits().write_timeout_seconds)
+        self.transport.abort()
+
+    def _stop_write_timer(self) -> None:
+        if self._write_timer is not None:
+            self._write_timer.cancel()
+            self._write_timer = None
+
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_request_timer()
+        self._stop_write_timer()
         super().connection_lost(exc)
 
     def _start_request(self) -> None:

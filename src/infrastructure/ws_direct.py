@@ -14,9 +14,6 @@ path to a `DirectSocketApp`. On any other server, and for a handshake we do not 
 path, a malformed one), the socket goes to the ASGI app as usual."""
 
 import asyncio
-import base64
-import binascii
-import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
@@ -25,11 +22,12 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import Protocol as FrameProtocol
 from websockets.protocol import Side, State
 
+from infrastructure.ws_loop_timers import Keepalive, uncork_when_the_turn_ends
+
 # The lifespan state's key under which the app's paths are offered to our HTTP protocol.
 DIRECT_SOCKETS_STATE = "live-attendance.direct_sockets"
 # After our close frame, how long the client has to answer with its own before we hang up.
 CLOSE_TIMEOUT_SECONDS = 10.0
-_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455, 1.3
 
 # websockets logs every closed connection at INFO; our app writes its own line per socket.
 _frames_log = logging.getLogger("live_attendance.websocket_frames")
@@ -64,53 +62,6 @@ def serving_sockets_directly(app: Any, paths: Mapping[str, DirectSocketApp]) -> 
     return offering
 
 
-def accept_value(
-    method: str, http_version: str, headers: list[tuple[bytes, bytes]]
-) -> bytes | None:
-    """The `Sec-WebSocket-Accept` answering a valid opening handshake (RFC 6455, 4.2.1): a
-    GET over HTTP/1.1 with a host, no body, and one key and version 13. None for anything else
-    (the websockets library then answers it, as uvicorn does)."""
-    if method != "GET" or http_version != "1.1":
-        return None
-    keys: list[bytes] = []
-    versions: list[bytes] = []
-    upgrade = connection = host = False
-    for name, value in headers:  # names arrive in lower case
-        if name == b"sec-websocket-key":
-            keys.append(value.strip())
-        elif name == b"sec-websocket-version":
-            versions.append(value.strip())
-        elif name == b"upgrade":
-            upgrade = upgrade or b"websocket" in _tokens(value)
-        elif name == b"connection":
-            connection = connection or b"upgrade" in _tokens(value)
-        elif name == b"host":
-            host = True
-        elif name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0"):
-            return None  # a body would be read as frames
-    if len(keys) != 1 or versions != [b"13"] or not (upgrade and connection and host):
-        return None
-    try:
-        if len(base64.b64decode(keys[0], validate=True)) != 16:
-            return None
-    except binascii.Error:
-        return None
-    return base64.b64encode(hashlib.sha1(keys[0] + _GUID).digest())
-
-
-def _tokens(value: bytes) -> list[bytes]:
-    return [token.strip() for token in value.lower().split(b",")]
-
-
-def subprotocols_asked(headers: list[tuple[bytes, bytes]]) -> list[str]:
-    return [
-        token.strip()
-        for name, value in headers
-        if name == b"sec-websocket-protocol"
-        for token in value.decode("latin-1").split(",")
-    ]
-
-
 class DirectWebSocket(asyncio.Protocol):
     """One socket after a handshake we took: its frames in, through the app's callback, and the
     app's frames out. A frame written with `write_frame` in a turn of the event loop is corked
@@ -119,8 +70,7 @@ class DirectWebSocket(asyncio.Protocol):
     __slots__ = (
         "_close_timer", "_closing", "_connections", "_corked", "_fragments", "_frames",
         "_gone", "_handshake", "_heard", "_on_message", "_pinged", "_reading_held",
-        "_write_paused",
-        "_write_waiter", "transport",
+        "_write_paused", "_write_timeout", "_write_timer", "_write_waiter", "transport",
     )  # fmt: skip
 
     def __init__(
@@ -130,6 +80,7 @@ class DirectWebSocket(asyncio.Protocol):
         accept: bytes,
         default_headers: list[tuple[bytes, bytes]],
         max_size: int,
+        write_timeout: float | None = None,
     ) -> None:
         self.transport = transport
         self._connections = connections
@@ -146,6 +97,9 @@ class DirectWebSocket(asyncio.Protocol):
         self._close_timer: asyncio.TimerHandle | None = None
         self._write_waiter: asyncio.Future[None] | None = None
         self._write_paused = False
+        # A client that reads nothing of what was sent for this long is cut off.
+        self._write_timeout = write_timeout
+        self._write_timer: asyncio.TimerHandle | None = None
         self._reading_held = False  # by the app, which has enough messages waiting
         self._closing = False  # our close frame is sent: nothing more goes out
         self._gone = False  # the app was told of the disconnect
@@ -162,17 +116,23 @@ class DirectWebSocket(asyncio.Protocol):
         server_state: Any,
         max_size: int,
         ping_interval: float | None,
+        write_timeout: float | None = None,
     ) -> "DirectWebSocket":
         """The connection becomes a direct socket; the app is asked to answer its handshake.
         Nothing is read from the client before it does."""
         socket = cls(
-            transport, server_state.connections, accept, server_state.default_headers, max_size
+            transport,
+            server_state.connections,
+            accept,
+            server_state.default_headers,
+            max_size,
+            write_timeout,
         )
         transport.pause_reading()
         transport.set_protocol(socket)
         server_state.connections.add(socket)
         if ping_interval:
-            _Keepalive.of_this_loop(ping_interval).sockets.add(socket)
+            Keepalive.of_this_loop(ping_interval).sockets.add(socket)
         socket._on_message = app.connect(scope, socket)
         return socket
 
@@ -211,7 +171,7 @@ class DirectWebSocket(asyncio.Protocol):
             return False
         if self._corked is None:
             self._corked = [frame]
-            _uncork_when_the_turn_ends(self)
+            uncork_when_the_turn_ends(self)
         else:
             self._corked.append(frame)
         return True
@@ -336,18 +296,34 @@ class DirectWebSocket(asyncio.Protocol):
     def pause_writing(self) -> None:
         self._write_paused = True
         self._read_when_allowed()
+        if self._write_timeout is not None and self._write_timer is None:
+            self._write_timer = asyncio.get_running_loop().call_later(
+                self._write_timeout, self._write_too_slow
+            )
 
     def resume_writing(self) -> None:
         self._write_paused = False
+        self._stop_write_timer()
         self._read_when_allowed()
         self._wake_writer()
+
+    def _write_too_slow(self) -> None:
+        self._write_timer = None
+        _frames_log.warning("cutting off a socket whose client stopped reading")
+        self.transport.abort()
+
+    def _stop_write_timer(self) -> None:
+        if self._write_timer is not None:
+            self._write_timer.cancel()
+            self._write_timer = None
 
     def eof_received(self) -> bool | None:
         return None  # the transport closes itself
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._connections.discard(self)
-        _Keepalive.forget(self)
+        Keepalive.forget(self)
+        self._stop_write_timer()
         if self._close_timer is not None:
             self._close_timer.cancel()
             self._close_timer = None
@@ -389,54 +365,3 @@ class DirectWebSocket(asyncio.Protocol):
         waiter, self._write_waiter = self._write_waiter, None
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
-
-
-class _Keepalive:
-    """One timer per event loop pings the direct sockets, instead of one per socket."""
-
-    _of_loop: dict[asyncio.AbstractEventLoop, "_Keepalive"] = {}
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, interval: float) -> None:
-        self.sockets: set[DirectWebSocket] = set()
-        self._loop = loop
-        self._interval = interval
-        loop.call_later(interval, self._tick)
-
-    @classmethod
-    def of_this_loop(cls, interval: float) -> "_Keepalive":
-        loop = asyncio.get_running_loop()
-        keepalive = cls._of_loop.get(loop)
-        if keepalive is None:
-            keepalive = cls._of_loop[loop] = cls(loop, interval)
-        return keepalive
-
-    @classmethod
-    def forget(cls, socket: DirectWebSocket) -> None:
-        for keepalive in cls._of_loop.values():
-            keepalive.sockets.discard(socket)
-
-    def _tick(self) -> None:
-        for socket in list(self.sockets):
-            socket.keepalive()
-        if self._loop.is_closed():
-            return
-        self._loop.call_later(self._interval, self._tick)
-
-
-# The sockets with frames corked this turn, per event loop: one callback at the end of the
-# loop's turn writes them all.
-_to_uncork: dict[asyncio.AbstractEventLoop, list[DirectWebSocket]] = {}
-
-
-def _uncork_when_the_turn_ends(socket: DirectWebSocket) -> None:
-    loop = asyncio.get_running_loop()
-    waiting = _to_uncork.get(loop)
-    if waiting is None:
-        waiting = _to_uncork[loop] = []
-        loop.call_soon(_uncork_all, loop)
-    waiting.append(socket)
-
-
-def _uncork_all(loop: asyncio.AbstractEventLoop) -> None:
-    for socket in _to_uncork.pop(loop, ()):
-        socket.flush_corked()

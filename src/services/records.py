@@ -1,18 +1,25 @@
 """The records side for a class's teacher and its students: corrections of finished sessions
 with their audit trail, reports and the full history for export."""
 
-from collections.abc import AsyncIterator
+import weakref
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from uuid import UUID
 
 from domain.corrections import Correction, correct
-from domain.errors import SessionNotFound, StudentNotFound
+from domain.errors import SessionNotFound, StudentNotFound, TooManyExports
 from domain.history import HistoryRow
 from domain.ports import Clock, UnitOfWorkFactory
 from domain.reports import ReportLine, ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
 from domain.users import Identity
 from services.classes import load_owned_class
+from services.in_flight import InFlightLimit
+
+# A class's full history is read and streamed in pages of about this many rows.
+HISTORY_ROWS_PER_PAGE = 2000
+# Full-history exports one user may have streaming at once (per server process).
+EXPORTS_PER_USER = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +40,12 @@ class ClassTally:
 
 
 class RecordsService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, exports_per_user: int = EXPORTS_PER_USER
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._exports: InFlightLimit[UUID] = InFlightLimit(exports_per_user, TooManyExports)
 
     async def correct(
         self,
@@ -87,12 +97,28 @@ class RecordsService:
         ]
 
     async def history_rows(self, teacher: Identity, class_id: UUID) -> AsyncIterator[HistoryRow]:
-        """Checks the teacher owns the class, then answers its history as a stream."""
+        """Checks the teacher owns the class and may start one more export, then answers its
+        history as a stream. Each page is read on a connection of its own, given back before
+        the page is handed on: a client that reads slowly holds no connection."""
         async with self._uow() as uow:
             await load_owned_class(uow.classes, teacher, class_id)
-        return self._stream_history(class_id)
+        release = self._exports.take(teacher.user_id)
+        stream = self._stream_history(class_id, release)
+        weakref.finalize(stream, release)  # also when the stream is dropped before it started
+        return stream
 
-    async def _stream_history(self, class_id: UUID) -> AsyncIterator[HistoryRow]:
-        async with self._uow() as uow:
-            async for row in uow.views.history_rows(class_id):
-                yield row
+    async def _stream_history(
+        self, class_id: UUID, release: Callable[[], None]
+    ) -> AsyncIterator[HistoryRow]:
+        try:
+            after = None
+            while True:
+                async with self._uow() as uow:
+                    page = await uow.views.history_page(class_id, after, HISTORY_ROWS_PER_PAGE)
+                for row in page.rows:
+                    yield row
+                if page.after is None:
+                    return
+                after = page.after
+        finally:
+            release()

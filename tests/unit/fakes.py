@@ -13,7 +13,7 @@ from domain.classrooms import Classroom
 from domain.corrections import Correction
 from domain.errors import EmailAlreadyExists, InvalidToken
 from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast
-from domain.history import HistoryRow
+from domain.history import HistoryPage, HistoryRow
 from domain.live_state import ClassLiveState, LiveMark, LiveSessionState
 from domain.reports import ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
@@ -297,34 +297,49 @@ class FakeViews:
             found.append((classroom, held, tally(student_id)))
         return found
 
-    async def history_rows(self, class_id: UUID):
+    async def history_page(self, class_id: UUID, after, max_rows: int) -> HistoryPage:
+        sessions = sorted(
+            (f for f in self._store.finished if f.class_id == class_id),
+            key=lambda f: (f.started_at, str(f.id)),
+        )
+        if after is not None:
+            sessions = [
+                f for f in sessions if (f.started_at, str(f.id)) > (after[0], str(after[1]))
+            ]
+        page: list = []
+        for finished in sessions:
+            if page and sum(len(f.records) for f in page) + len(finished.records) > max_rows:
+                break
+            page.append(finished)
+        rows = [row for finished in page for row in self._history_of(finished)]
+        more = len(page) < len(sessions)
+        return HistoryPage(rows, (page[-1].started_at, page[-1].id) if more else None)
+
+    def _history_of(self, finished: FinishedSession):
         users = self._store.users
-        for finished in sorted(self._store.finished, key=lambda f: (f.started_at, str(f.id))):
-            if finished.class_id != class_id:
-                continue
-            for record in sorted(
-                finished.records, key=lambda r: (users[r.student_id].name, str(r.student_id))
-            ):
-                original = next(
-                    (
-                        c.from_status
-                        for c in sorted(self._store.corrections, key=lambda c: c.corrected_at)
-                        if c.session_id == finished.id and c.student_id == record.student_id
-                    ),
-                    record.status,
-                )
-                user = users[record.student_id]
-                yield HistoryRow(
-                    finished.id,
-                    finished.started_at,
-                    finished.ended_at,
-                    record.student_id,
-                    user.name,
-                    user.email,
-                    record.status,
-                    original,
-                    record.corrected,
-                )
+        for record in sorted(
+            finished.records, key=lambda r: (users[r.student_id].name, str(r.student_id))
+        ):
+            original = next(
+                (
+                    c.from_status
+                    for c in sorted(self._store.corrections, key=lambda c: c.corrected_at)
+                    if c.session_id == finished.id and c.student_id == record.student_id
+                ),
+                record.status,
+            )
+            user = users[record.student_id]
+            yield HistoryRow(
+                finished.id,
+                finished.started_at,
+                finished.ended_at,
+                record.student_id,
+                user.name,
+                user.email,
+                record.status,
+                original,
+                record.corrected,
+            )
 
     async def finished_sessions(self, class_id: UUID) -> list[FinishedSession]:
         return sorted(

@@ -25,6 +25,7 @@ class RecordingTransport(asyncio.Transport):
         super().__init__()
         self.writes: list[bytes] = []
         self.closing = False
+        self.aborted = False
         self.reading = True
 
     def write(self, data: bytes) -> None:
@@ -35,6 +36,9 @@ class RecordingTransport(asyncio.Transport):
 
     def close(self) -> None:
         self.closing = True
+
+    def abort(self) -> None:
+        self.closing = self.aborted = True
 
     def pause_reading(self) -> None:
         self.reading = False
@@ -347,3 +351,24 @@ async def test_the_app_offers_its_direct_paths_to_the_server_in_the_lifespan_sta
     await offering({"type": "http", "state": {}}, None, None)
     assert seen[0]["state"] == {DIRECT_SOCKETS_STATE: paths}
     assert seen[1]["state"] == {}  # only the lifespan's state reaches the server's protocols
+
+
+async def test_a_client_that_reads_nothing_for_the_write_timeout_is_cut_off(monkeypatch):
+    from dataclasses import replace
+
+    import infrastructure.http_protocol as http_protocol
+
+    quick = replace(http_protocol.load_settings(), write_timeout_seconds=0.05)
+    monkeypatch.setattr(http_protocol, "_limits", lambda: quick)
+    slow, stalled = App(), App()
+    slow_transport, _ = await connect(slow)
+    stalled_transport, _ = await connect(stalled)
+    for transport in (slow_transport, stalled_transport):
+        transport.protocol.pause_writing()  # the client's buffer is full
+    await asyncio.sleep(0.02)
+    slow_transport.protocol.resume_writing()  # it read something in time
+    await asyncio.sleep(0.1)
+    assert not slow_transport.aborted
+    assert stalled_transport.aborted
+    stalled_transport.protocol.connection_lost(None)
+    assert stalled.heard == [{"type": "websocket.disconnect", "code": 1006}]

@@ -197,7 +197,7 @@ class RecordsController(Controller):
         ]  # fmt: skip
         return csv_response("report.csv", csv_chunks(REPORT_COLUMNS, _each(rows)))
 
-    @get("/attendance.csv", responses=failures(401, 403, 404))
+    @get("/attendance.csv", responses=failures(401, 403, 404, 429))
     async def history_csv(
         self,
         request: Request[Identity, str, Any],

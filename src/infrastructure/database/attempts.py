@@ -2,7 +2,7 @@
 
 from domain.throttling import AttemptChecks, AttemptRule
 from infrastructure.database.outages import unavailable_on_outage
-from infrastructure.database.pool import Database
+from infrastructure.database.pool import Connection, Database
 
 # One statement takes a slot from every counter. ON CONFLICT DO UPDATE locks each existing
 # counter and judges its WHERE on the newest version, so concurrent attempts cannot all read
@@ -33,8 +33,8 @@ class PostgresAttemptCounter:
 
     async def take(self, checks: AttemptChecks) -> bool:
         keys = _keys(checks)
-        async with unavailable_on_outage():
-            rows = await self._database.pool.fetch(
+        async with unavailable_on_outage(), self._database.loan() as connection:
+            rows = await connection.fetch(
                 _TAKE,
                 keys,
                 [rule.limit for rule, _ in checks],
@@ -43,27 +43,28 @@ class PostgresAttemptCounter:
             taken = {row["key"] for row in rows}
             if len(taken) == len(set(keys)):
                 return True
-            await self._uncount(list(taken))
+            await _uncount(connection, list(taken))
             return False
 
     async def give_back(self, checks: AttemptChecks) -> None:
-        async with unavailable_on_outage():
-            await self._uncount(_keys(checks))
+        async with unavailable_on_outage(), self._database.loan() as connection:
+            await _uncount(connection, _keys(checks))
 
     async def clear(self, rule: AttemptRule, subject: str) -> None:
-        async with unavailable_on_outage():
-            await self._database.pool.execute(
+        async with unavailable_on_outage(), self._database.loan() as connection:
+            await connection.execute(
                 "DELETE FROM attempt_counters WHERE key = $1", rule.key(subject)
             )
 
-    async def _uncount(self, keys: list[str]) -> None:
-        # Locks the counters in key order first, as _TAKE does: an UPDATE alone locks them in
-        # whatever order it scans, and deadlocks against concurrent takes.
-        if keys:
-            await self._database.pool.execute(
-                "UPDATE attempt_counters c SET hits = greatest(c.hits - 1, 0)"
-                " FROM (SELECT key FROM attempt_counters WHERE key = ANY($1::text[])"
-                "       AND expires_at > now() ORDER BY key FOR UPDATE) AS locked"
-                " WHERE c.key = locked.key",
-                keys,
-            )
+
+async def _uncount(connection: Connection, keys: list[str]) -> None:
+    # Locks the counters in key order first, as _TAKE does: an UPDATE alone locks them in
+    # whatever order it scans, and deadlocks against concurrent takes.
+    if keys:
+        await connection.execute(
+            "UPDATE attempt_counters c SET hits = greatest(c.hits - 1, 0)"
+            " FROM (SELECT key FROM attempt_counters WHERE key = ANY($1::text[])"
+            "       AND expires_at > now() ORDER BY key FOR UPDATE) AS locked"
+            " WHERE c.key = locked.key",
+            keys,
+        )

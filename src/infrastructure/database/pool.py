@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import time
+from collections.abc import AsyncIterator
 from typing import TypeAlias
 
 import asyncpg
@@ -60,6 +61,17 @@ class Database:
     async def take_back(self, connection: Connection) -> None:
         self._lent -= 1
         await self.pool.release(connection)
+
+    @contextlib.asynccontextmanager
+    async def loan(self) -> AsyncIterator[Connection]:
+        """A connection for one statement or two, given back at the end of the block. Like
+        every loan, waiting for it is bounded (ACQUIRE_TIMEOUT_SECONDS, then TimeoutError):
+        asyncpg's own `pool.fetch` and friends wait for a free connection forever."""
+        connection = await self.lend()
+        try:
+            yield connection
+        finally:
+            await self.take_back(connection)
 
     async def _sample_use(self) -> None:
         while True:

@@ -1,7 +1,7 @@
 """The read side: plain queries for what users look at (class lists, rosters, history, the
 broadcasts a process missed), apart from the repositories that load and save aggregates."""
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -11,7 +11,7 @@ from domain.attendance import AttendanceRecord, FinishedSession
 from domain.classrooms import Classroom
 from domain.corrections import Correction
 from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast
-from domain.history import HistoryRow
+from domain.history import HistoryPage, HistoryRow
 from domain.live_state import ClassLiveState, LiveMark, LiveSessionState
 from domain.reports import ReportLine, ReportPeriod, StudentTally
 from domain.statuses import BASIC_STATUSES, AttendanceStatus, AttendanceSummary
@@ -99,7 +99,18 @@ STUDENT_REPORT = f"""
     WHERE c.student_ids @> ARRAY[$1::uuid]
     ORDER BY c.class_name, c.id"""
 
-# One row per finished session and student of the class, oldest session first.
+# A class's finished sessions after a (started_at, id), oldest first, with their record counts:
+# a page of the history is as many of them as fit in a number of rows.
+SESSIONS_AFTER = """
+    SELECT s.id, s.started_at,
+           (SELECT count(*) FROM attendance a WHERE a.session_id = s.id) AS records
+    FROM attendance_sessions s
+    WHERE s.class_id = $1 AND s.ended_at IS NOT NULL
+      AND ($2::timestamptz IS NULL OR (s.started_at, s.id) > ($2, $3::uuid))
+    ORDER BY s.started_at, s.id
+    LIMIT $4"""
+
+# One row per student of those sessions, oldest session first.
 HISTORY_ROWS = f"""
     SELECT s.id AS session_id, s.started_at, s.ended_at, a.student_id, u.name, u.email,
            {CURRENT_STATUS} AS status, a.status AS original,
@@ -107,8 +118,10 @@ HISTORY_ROWS = f"""
     FROM attendance_sessions s
     JOIN attendance a ON a.session_id = s.id
     JOIN users u ON u.id = a.student_id
-    WHERE s.class_id = $1 AND s.ended_at IS NOT NULL
+    WHERE s.id = ANY($1::uuid[])
     ORDER BY s.started_at, s.id, u.name, u.id"""
+# Sessions looked at for one page: a page holds at most this many.
+SESSIONS_PER_PAGE = 500
 
 
 # Each class of the member with its latest broadcast number and its live session, if any.
@@ -290,21 +303,43 @@ class SqlViews:
             (classroom_from(row), row["held"], _tally(row, row["id"], student_id)) for row in rows
         ]
 
-    async def history_rows(self, class_id: UUID) -> AsyncIterator[HistoryRow]:
-        # A server-side cursor: a class's whole history can be millions of rows.
-        connection = await self._db.transaction()
-        async for row in connection.cursor(HISTORY_ROWS, class_id, prefetch=2000):
-            yield HistoryRow(
-                session_id=row["session_id"],
-                started_at=row["started_at"],
-                ended_at=row["ended_at"],
-                student_id=row["student_id"],
-                name=row["name"],
-                email=row["email"],
-                status=AttendanceStatus(row["status"]),
-                original_status=AttendanceStatus(row["original"]),
-                corrected=row["corrected"],
-            )
+    async def history_page(
+        self, class_id: UUID, after: tuple[datetime, UUID] | None, max_rows: int
+    ) -> HistoryPage:
+        # Pages, each read on its own short loan of a connection: an export is streamed to a
+        # client at whatever pace it reads, and no connection waits on it meanwhile.
+        connection = await self._db.connection()
+        started, session_id = after if after is not None else (None, None)
+        sessions = await connection.fetch(
+            SESSIONS_AFTER, class_id, started, session_id, SESSIONS_PER_PAGE
+        )
+        taken, rows_taken = 0, 0
+        for session in sessions:
+            if taken and rows_taken + session["records"] > max_rows:
+                break
+            taken, rows_taken = taken + 1, rows_taken + session["records"]
+        if taken == 0:
+            return HistoryPage([], None)
+        page = sessions[:taken]
+        more = taken < len(sessions) or len(sessions) == SESSIONS_PER_PAGE
+        rows = await connection.fetch(HISTORY_ROWS, [session["id"] for session in page])
+        return HistoryPage(
+            [
+                HistoryRow(
+                    session_id=row["session_id"],
+                    started_at=row["started_at"],
+                    ended_at=row["ended_at"],
+                    student_id=row["student_id"],
+                    name=row["name"],
+                    email=row["email"],
+                    status=AttendanceStatus(row["status"]),
+                    original_status=AttendanceStatus(row["original"]),
+                    corrected=row["corrected"],
+                )
+                for row in rows
+            ],
+            (page[-1]["started_at"], page[-1]["id"]) if more else None,
+        )
 
     async def broadcasts_since(
         self, class_ids: list[UUID], since: datetime

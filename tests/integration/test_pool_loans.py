@@ -1,0 +1,55 @@
+"""Every loan of a pooled connection is bounded: with none free, a unit of work and the attempt
+counters give up after the pool's timeout (503 over HTTP), never hang. asyncpg's own
+`pool.fetch` waits for a free connection forever; the attempt counters used it, so a login hung
+while something else held the pool."""
+
+import asyncio
+
+import pytest
+
+from domain.ports import Unavailable
+from domain.throttling import AttemptPolicy
+from infrastructure.database import pool
+from infrastructure.database.attempts import PostgresAttemptCounter
+from infrastructure.database.pool import Database
+from infrastructure.database.unit_of_work import PostgresUnitOfWork
+from infrastructure.database.urls import plain_url
+
+pytestmark = pytest.mark.anyio
+POLICY = AttemptPolicy.with_limits(
+    per_email_and_address=5,
+    per_address=50,
+    per_email=100,
+    signups_per_address=300,
+    window_seconds=900,
+)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+async def test_with_the_pool_taken_every_loan_gives_up_in_time(server, database_url, monkeypatch):
+    monkeypatch.setattr(pool, "ACQUIRE_TIMEOUT_SECONDS", 0.5)
+    database = Database(plain_url(database_url), size=1)
+    await database.start()
+    counter = PostgresAttemptCounter(database)
+    checks = POLICY.login_checks("someone@example.com", "10.9.0.1", None)
+    try:
+        held = await database.lend()
+        try:
+            async with asyncio.timeout(5):  # before: the attempt counters waited forever
+                with pytest.raises(Unavailable):
+                    await counter.take(checks)
+                with pytest.raises(Unavailable):
+                    await counter.give_back(checks)
+                with pytest.raises(Unavailable):
+                    async with PostgresUnitOfWork(database) as unit:
+                        await unit.users.get_by_email("someone@example.com")
+        finally:
+            await database.take_back(held)
+        assert await counter.take(checks)  # and with a connection free, it works
+        await counter.give_back(checks)
+    finally:
+        await database.stop()

@@ -1,0 +1,166 @@
+"""Clients that stop reading cannot take the service down (issue 24, item 1). The attack: a
+teacher with 200 students and 40 finished sessions opens 10 raw sockets with a 4 KB receive
+buffer, asks each for the class's full history as CSV, and never reads. Before, each export
+held a pooled connection inside a transaction for as long as its client liked: with 10 held,
+`GET /class` and `/health` answered 503 after 5 s and a login hung past 30 s. Now the export
+is read in pages on short loans, a user may run only EXPORTS_PER_USER at once, and a client
+that reads nothing for WRITE_TIMEOUT_SECONDS is cut off. The figures are printed (`-s`).
+
+The server's kernel takes up to 4 MB into a socket's send buffer here (tcp_wmem), which swallows
+the attack's 1.2 MB whole; so the class here is larger and its names long (a 5 MB export), for
+the server to wait on its clients as it would over a real network."""
+
+import re
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import closing
+
+import httpx
+import pytest
+
+from tests.factories import SignupBodyFactory
+from tests.integration.live import LiveClient
+from tests.integration.server import ServerProcess
+
+STUDENTS, SESSIONS, HELD = 300, 60, 10
+WRITE_TIMEOUT = 4
+TOO_MANY_EXPORTS = {
+    "success": False,
+    "error": "Too many exports at once, try again when one has finished",
+}
+
+
+@pytest.fixture(scope="module")
+def exporting_server(server_env, tmp_path_factory) -> Iterator[ServerProcess]:
+    env = {
+        **server_env,
+        "WRITE_TIMEOUT_SECONDS": str(WRITE_TIMEOUT),
+        "EXPORTS_PER_USER": str(HELD),
+    }
+    process = ServerProcess(env, tmp_path_factory.mktemp("exports") / "server.log").start()
+    yield process
+    process.stop()
+
+
+def _sign_up(api: httpx.Client, role: str, long_name: bool = False) -> dict:
+    body = SignupBodyFactory.build(role=role)
+    if long_name:  # the longest the contract allows
+        body["name"] = (body["name"] + " " + "Longname" * 20)[:100]
+    created = api.post("/auth/signup", json=body)
+    assert created.status_code == 201, created.text
+    return {**body, "id": created.json()["data"]["id"]}
+
+
+@pytest.fixture(scope="module")
+def long_history(exporting_server) -> dict:
+    """A teacher's class of STUDENTS students with SESSIONS finished sessions."""
+    with httpx.Client(base_url=exporting_server.base_url, timeout=30) as api:
+        teacher = _sign_up(api, "teacher")
+        login = api.post("/auth/login", json={k: teacher[k] for k in ("email", "password")})
+        auth = {"Authorization": login.json()["data"]["token"]}
+        classroom = api.post("/class", json={"className": "History"}, headers=auth).json()["data"]
+        for _ in range(STUDENTS):
+            student = _sign_up(api, "student", long_name=True)
+            added = api.post(
+                f"/class/{classroom['id']}/add-student",
+                json={"studentId": student["id"]},
+                headers=auth,
+            )
+            assert added.status_code == 200, added.text
+        teacher_socket = LiveClient(exporting_server.ws_url, auth["Authorization"])
+        try:
+            for _ in range(SESSIONS):
+                started = api.post(
+                    "/attendance/start", json={"classId": classroom["id"]}, headers=auth
+                )
+                assert started.status_code == 200, started.text
+                teacher_socket.send("DONE")
+                assert teacher_socket.receive_event("DONE")["data"]["total"] == STUDENTS
+        finally:
+            teacher_socket.close()
+    return {"teacher": teacher, "auth": auth, "class_id": classroom["id"]}
+
+
+def _held_download(server: ServerProcess, path: str, token: str) -> socket.socket:
+    """Asks for `path` on a socket with a 4 KB receive buffer, and reads nothing."""
+    held = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    held.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    held.connect(("127.0.0.1", server.port))
+    held.sendall(
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {token}\r\n\r\n".encode()
+    )
+    return held
+
+
+def _timed(call) -> tuple[httpx.Response, float]:
+    started = time.perf_counter()
+    answer = call()
+    return answer, time.perf_counter() - started
+
+
+def _pool_in_use(api: httpx.Client) -> str:
+    found = re.search(
+        r"^live_attendance_db_pool_connections_in_use \S+", api.get("/metrics").text, re.M
+    )
+    return found.group(0) if found else "?"
+
+
+def test_held_exports_leave_logins_classes_and_health_answering(exporting_server, long_history):
+    path = f"/class/{long_history['class_id']}/attendance.csv"
+    token = long_history["auth"]["Authorization"]
+    teacher = long_history["teacher"]
+    held = [_held_download(exporting_server, path, token) for _ in range(HELD)]
+    try:
+        time.sleep(1.5)  # every export has begun, and filled its socket
+        # A short timeout: before, these waited 5 s for a pooled connection (or forever).
+        with httpx.Client(base_url=exporting_server.base_url, timeout=4) as api:
+            print(f"\nwith {HELD} exports held: {_pool_in_use(api)}")
+            login, login_took = _timed(
+                lambda: api.post(
+                    "/auth/login", json={"email": teacher["email"], "password": teacher["password"]}
+                )
+            )
+            classes, classes_took = _timed(lambda: api.get("/class", headers=long_history["auth"]))
+            health, health_took = _timed(lambda: api.get("/health"))
+            print(
+                f"login {login.status_code} in {login_took:.3f} s, GET /class"
+                f" {classes.status_code} in {classes_took:.3f} s, /health {health.status_code}"
+                f" in {health_took:.3f} s"
+            )
+            assert (login.status_code, classes.status_code, health.status_code) == (200,) * 3
+            # One export more than a user may run at once is refused at once.
+            refused = api.get(path, headers=long_history["auth"])
+            assert (refused.status_code, refused.json()) == (429, TOO_MANY_EXPORTS)
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def test_a_client_that_stops_reading_is_cut_off_and_its_export_slot_freed(
+    exporting_server, long_history
+):
+    path = f"/class/{long_history['class_id']}/attendance.csv"
+    token = long_history["auth"]["Authorization"]
+    held = [_held_download(exporting_server, path, token) for _ in range(HELD)]
+    with httpx.Client(base_url=exporting_server.base_url, timeout=10) as api:
+        try:
+            time.sleep(1)
+            refused = api.get(path, headers=long_history["auth"])
+            assert refused.status_code == 429
+            time.sleep(WRITE_TIMEOUT + 1)
+            for sock in held:  # the server hung up: reading ends in a reset or the end
+                with closing(sock):
+                    sock.settimeout(5)
+                    with pytest.raises((ConnectionResetError, EOFError)):
+                        while sock.recv(65536):
+                            pass
+                        raise EOFError()
+        finally:
+            for sock in held:
+                sock.close()
+        whole = api.get(path, headers=long_history["auth"])  # the slots were given back
+    assert whole.status_code == 200
+    assert whole.text.count("\r\n") == 1 + STUDENTS * SESSIONS
+    log = exporting_server.log_path.read_text()
+    assert log.count("client stopped reading") >= HELD

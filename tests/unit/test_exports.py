@@ -1,0 +1,84 @@
+"""A class's full-history export: read page by page (each on a unit of work of its own, so no
+connection waits on a slow client), and only a few at once per user."""
+
+import gc
+
+import pytest
+
+from domain.errors import TooManyExports
+from domain.users import Role
+from services.attendance import AttendanceService
+from services.classes import ClassService
+from services.in_flight import InFlightLimit
+from services.records import RecordsService
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def finished_class(uow, clock, events, add_user):
+    """A teacher's class of three students with four finished sessions."""
+    teacher = add_user(Role.TEACHER)
+    classes = ClassService(uow, events)
+    classroom = await classes.create_class(teacher, "History")
+    for _ in range(3):
+        await classes.add_student(teacher, classroom.id, add_user(Role.STUDENT).user_id)
+    attendance = AttendanceService(uow, clock, events)
+    for _ in range(4):
+        await attendance.start(teacher, classroom.id)
+        await attendance.finish(teacher, classroom.id)
+    return teacher, classroom
+
+
+def test_a_limit_gives_each_key_its_slots_and_each_slot_back_once():
+    limit: InFlightLimit[str] = InFlightLimit(2, TooManyExports)
+    first, second = limit.take("a"), limit.take("a")
+    with pytest.raises(TooManyExports):
+        limit.take("a")
+    limit.take("b")  # another key has slots of its own
+    first()
+    first()  # giving back twice frees one slot only
+    assert limit.running("a") == 1
+    limit.take("a")
+    with pytest.raises(TooManyExports):
+        limit.take("a")
+    second()
+    assert limit.running("a") == 1
+
+
+async def test_the_history_is_read_one_page_at_a_time(
+    uow, clock, finished_class, monkeypatch
+):
+    teacher, classroom = finished_class
+    monkeypatch.setattr("services.records.HISTORY_ROWS_PER_PAGE", 3)  # a session a page
+    opened = 0
+    real_factory = uow.__call__
+
+    def counting():
+        nonlocal opened
+        opened += 1
+        return real_factory()
+
+    records = RecordsService(counting, clock)
+    stream = await records.history_rows(teacher, classroom.id)
+    rows = [row async for row in stream]
+    assert len(rows) == 4 * 3
+    assert len({row.session_id for row in rows}) == 4
+    assert opened == 1 + 4  # the ownership check, then one unit of work per page
+
+
+async def test_a_user_runs_only_so_many_exports_at_once(uow, clock, finished_class):
+    teacher, classroom = finished_class
+    records = RecordsService(uow, clock, exports_per_user=2)
+    first = await records.history_rows(teacher, classroom.id)
+    second = await records.history_rows(teacher, classroom.id)
+    with pytest.raises(TooManyExports):
+        await records.history_rows(teacher, classroom.id)
+    assert len([row async for row in first]) == 12  # read to the end: its slot is free
+    third = await records.history_rows(teacher, classroom.id)
+    await third.__anext__()
+    await third.aclose()  # the client went away mid-stream
+    del second  # dropped before it was read at all
+    gc.collect()
+    again = [await records.history_rows(teacher, classroom.id) for _ in range(2)]
+    assert len(again) == 2
