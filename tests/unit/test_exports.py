@@ -46,9 +46,7 @@ def test_a_limit_gives_each_key_its_slots_and_each_slot_back_once():
     assert limit.running("a") == 1
 
 
-async def test_the_history_is_read_one_page_at_a_time(
-    uow, clock, finished_class, monkeypatch
-):
+async def test_the_history_is_read_one_page_at_a_time(uow, clock, finished_class, monkeypatch):
     teacher, classroom = finished_class
     monkeypatch.setattr("services.records.HISTORY_ROWS_PER_PAGE", 3)  # a session a page
     opened = 0
