@@ -16,13 +16,25 @@ async def list_students(
     search: Annotated[
         str | None,
         Parameter(
-            description="Only students whose name or email starts with this (any letter case)",
+            description=(
+                "Only students whose name or email starts with this (any letter case); with"
+                " EXPOSE_STUDENT_EMAILS off, whose name starts with it or whose email is it,"
+                " the email shown only for the latter"
+            ),
             max_length=254,
             pattern=STORABLE_TEXT_PATTERN,
         ),
     ] = None,
-    limit: Annotated[int | None, Parameter(description="At most this many", ge=1, le=1000)] = None,
+    limit: Annotated[
+        int | None,
+        Parameter(
+            description="At most this many (with EXPOSE_STUDENT_EMAILS off, at most 20 anyway)",
+            ge=1,
+            le=1000,
+        ),
+    ] = None,
 ) -> Success[list[StudentResponse]]:
-    """Every student, by name; with EXPOSE_STUDENT_EMAILS off, only those a search finds."""
+    """Every student, by name; with EXPOSE_STUDENT_EMAILS off, only those a search finds, at
+    most 20, with emails only where the search was the whole email."""
     students = await class_service.list_students(search, limit)
     return Success(data=[StudentResponse(s.id, s.name, s.email) for s in students])
