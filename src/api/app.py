@@ -34,6 +34,7 @@ from api.live.registry import SocketRegistry
 from api.live.shutdown import close_sockets_on_sigterm
 from api.live.sockets import LiveServices
 from api.observability import AccessLines, Observed, StructuredAccessLines
+from api.openapi import envelope_errors_only
 from api.requests import AppRequest
 from api.security_headers import add_security_headers
 from api.web_client import web_client
@@ -155,6 +156,9 @@ def create_app(
         else [],
         debug=debug,
     )
+    # Every error the OpenAPI document shows is the envelope the routes really send (built now,
+    # once: every route is registered).
+    envelope_errors_only(app.openapi_schema)
     # Before routing (so inside the security headers): HEAD, CORS, and some 404s.
     fixed_paths = {route.path for route in app.routes if "{" not in route.path}
     front_door = FrontDoor(

@@ -1,21 +1,33 @@
 """CSV for spreadsheets: UTF-8 with a byte-order mark (so Excel reads it as UTF-8), and no
 cell that a spreadsheet could run as a formula (OWASP's "CSV injection"): text that begins with
-=, +, -, @, a tab, a carriage return or a line feed, also after spaces, quotes or invisible
-characters that an importer may trim, gets a leading apostrophe."""
+=, +, -, @ (or their fullwidth forms), a tab, a carriage return or a line feed, also after
+quotes or any characters that an importer may trim (every space, separator, control or format
+character by its Unicode category), gets a leading apostrophe."""
 
 import csv
 import io
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from unicodedata import category
 
 BYTE_ORDER_MARK = "\ufeff"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-TRIMMED = " \"'\u00a0\u200b\u200c\u200d\u2060\ufeff"  # what may stand before a formula
+# Fullwidth = + - @ too: spreadsheets in East Asian locales take them as the ASCII ones.
+FORMULA_STARTS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+QUOTES = frozenset("\"'")
+# What may stand before a formula: spaces and separators (Zs, Zl, Zp), control characters (Cc)
+# and invisible format characters (Cf: zero-width spaces, direction marks, the BOM).
+TRIMMED_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
 ROWS_PER_CHUNK = 1000
 
 
 def safe_cell(value: object) -> object:
-    if isinstance(value, str) and value.lstrip(TRIMMED).startswith(FORMULA_STARTS):
-        return "'" + value
+    # Per cell of large exports: most begin with a letter or a digit, decided at once.
+    if not isinstance(value, str) or not value or value[0].isalnum():
+        return value
+    for char in value:
+        if char in FORMULA_STARTS:  # before the categories: tab, CR and LF are Cc
+            return "'" + value
+        if char not in QUOTES and category(char) not in TRIMMED_CATEGORIES:
+            return value
     return value
 
 

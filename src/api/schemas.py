@@ -21,6 +21,8 @@ UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
 
 # Text PostgreSQL and bcrypt can take: no NUL character, no unpaired surrogate.
 STORABLE_TEXT_PATTERN = r"^[^\x00\ud800-\udfff]*\Z"
+# One line of text: storable, and no control character (C0, DEL or C1).
+SEARCH_TEXT_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\ud800-\udfff]*\Z"
 
 Email = Annotated[str, Meta(pattern=EMAIL_PATTERN, max_length=254)]
 UuidText = Annotated[str, Meta(pattern=UUID_PATTERN)]

@@ -122,10 +122,11 @@ class Views(Protocol):
     """The read side: plain queries returning plain data, for what users look at."""
 
     async def list_students(
-        self, search: str | None = None, limit: int | None = None
+        self, search: str | None = None, limit: int | None = None, *, whole_email: bool = False
     ) -> list[UserSummary]:
         """Students by name; with search, those whose name or email starts with it (in any
-        letter case); at most limit of them."""
+        letter case); at most limit of them. With whole_email, the email must be the search
+        itself (in any letter case), and such a student comes first."""
         ...
 
     async def list_for(self, member: Identity, include_archived: bool = False) -> list[Classroom]:

@@ -76,7 +76,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOG_FORMAT", kinds.choice(("auto", *LOG_FORMATS)), "auto", "`json`: one JSON object per line; `console`: readable lines; `auto`: `json` in production, else `console`"),
     Setting("METRICS_TOKEN", kinds.secret, None, "when set, `GET /metrics` answers only a scraper that sends `Authorization: Bearer <token>` (32+ characters)", "none: `/metrics` is open"),
     Setting("OTEL_EXPORTER_OTLP_ENDPOINT", kinds.text, "", "OpenTelemetry traces are sent to this OTLP/HTTP collector (e.g. `http://localhost:4318`); none are made when empty", "none: no traces"),
-    Setting("EXPOSE_STUDENT_EMAILS", kinds.boolean, True, "`false`: students see no classmate's email, and `GET /students` answers searches only (see \"Who sees whose email\")"),
+    Setting("EXPOSE_STUDENT_EMAILS", kinds.boolean, True, "`false`: students see no classmate's email, and `GET /students` answers searches only, at most 20, showing no email the search did not spell out whole (see \"Who sees whose email\")"),
 )  # fmt: skip
 
 

@@ -15,6 +15,9 @@ from domain.statuses import AttendanceStatus
 from domain.users import Identity, Role, UserSummary
 from services.gathering import GatheredLookups
 
+# With EXPOSE_STUDENT_EMAILS off, a student search answers at most this many.
+PRIVATE_SEARCH_LIMIT = 20
+
 
 @dataclass(frozen=True, slots=True)
 class ClassChanges:
@@ -154,7 +157,22 @@ class ClassService:
     async def list_students(
         self, search: str | None = None, limit: int | None = None
     ) -> list[UserSummary]:
-        if not search and not self._expose_student_emails:
+        """Students by name, those whose name or email starts with search if given. With
+        emails hidden, only a search is answered, by name prefix or whole email, with the email
+        only of a student whose email was typed in full, and at most PRIVATE_SEARCH_LIMIT of
+        them: no one harvests emails (nor many names) by trying prefixes."""
+        if self._expose_student_emails:
+            async with self._uow() as uow:
+                return await uow.views.list_students(search or None, limit)
+        if not search:
             return []
+        limit = min(limit or PRIVATE_SEARCH_LIMIT, PRIVATE_SEARCH_LIMIT)
         async with self._uow() as uow:
-            return await uow.views.list_students(search or None, limit)
+            found = await uow.views.list_students(search, limit, whole_email=True)
+        typed = search.lower()
+        return [
+            student
+            if student.email is not None and student.email.lower() == typed
+            else replace(student, email=None)
+            for student in found
+        ]

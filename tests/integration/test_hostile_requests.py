@@ -238,3 +238,60 @@ def test_ids_with_a_trailing_newline_are_invalid_frames(live, teacher, student):
     assert teacher_ws.receive_error() == "Invalid message format"
     student_ws.send("MY_ATTENDANCE", {"classId": UUID_WITH_NEWLINE})
     assert student_ws.receive_error() == "Invalid message format"
+
+
+@pytest.mark.parametrize(
+    "body", [{"archived": 1}, {"archived": "true"}, {"privateMarks": 0}, {"privateMarks": "false"}]
+)
+def test_a_boolean_in_a_body_is_true_or_false_only(api, teacher, make_account, make_class, body):
+    path = f"/class/{make_class(teacher)['id']}"
+    refused = api.patch(path, json=body, headers=teacher.auth)
+    assert (refused.status_code, refused.json()) == (400, INVALID_SCHEMA)
+    settings = api.patch(path, json={}, headers=teacher.auth).json()["data"]
+    assert (settings["archived"], settings["privateMarks"]) == (False, False)
+    # The order of checks holds: the role before the body, the body before the class.
+    student = make_account()
+    assert api.patch(path, json=body, headers=student.auth).status_code == 403
+    nowhere = api.patch(f"/class/{uuid4()}", json=body, headers=teacher.auth)
+    assert nowhere.status_code == 400
+    changed = api.patch(path, json={"privateMarks": True}, headers=teacher.auth)
+    assert changed.status_code == 200 and changed.json()["data"]["privateMarks"] is True
+
+
+@pytest.mark.parametrize("search", ["a\tb", "a\nb", "\x01", "a\x7f", "b\x85", "\r"])
+def test_a_student_search_with_a_control_character_is_a_400(api, teacher, search):
+    refused = api.get("/students", params={"search": search}, headers=teacher.auth)
+    assert (refused.status_code, refused.json()) == (400, INVALID_SCHEMA)
+
+
+@pytest.mark.parametrize("limit", ["1e3", "1.0", "1E1", "5e0"])
+def test_a_limit_in_anything_but_plain_digits_is_a_400(api, teacher, student, limit):
+    refused = api.get("/students", params={"limit": limit}, headers=teacher.auth)
+    assert (refused.status_code, refused.json()) == (400, INVALID_SCHEMA)
+    plain = api.get("/students", params={"limit": "1"}, headers=teacher.auth)
+    assert plain.status_code == 200 and len(plain.json()["data"]) == 1
+
+
+def test_path_ids_in_other_spellings_of_a_uuid_name_nothing(api, teacher, student, make_class):
+    class_id = make_class(teacher, student)["id"]
+
+    def spellings(uuid: str) -> list[str]:  # each of which Python's UUID() takes
+        return [f"{{{uuid}}}", uuid.replace("-", ""), f"urn:uuid:{uuid}"]
+
+    for other in spellings(class_id):
+        for method in ("GET", "PATCH"):
+            response = api.request(method, f"/class/{other}", json={}, headers=teacher.auth)
+            assert (response.status_code, response.json()) == (
+                404,
+                {"success": False, "error": "Class not found"},
+            ), (method, other)
+    for other in spellings(str(student.id)):
+        gone = api.delete(f"/class/{class_id}/students/{other}", headers=teacher.auth)
+        assert (gone.status_code, gone.json()) == (
+            404,
+            {"success": False, "error": "Student not found"},
+        ), other
+    kept = api.get(f"/class/{class_id}", headers=teacher.auth).json()["data"]["students"]
+    assert [s["id"] for s in kept] == [str(student.id)]
+    # Upper case is the same UUID.
+    assert api.get(f"/class/{class_id.upper()}", headers=teacher.auth).status_code == 200

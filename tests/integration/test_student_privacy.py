@@ -2,6 +2,8 @@
 a student sees no classmate's email and the student list answers searches only. A class's
 teacher sees its students' emails either way."""
 
+from uuid import uuid4
+
 import httpx
 import pytest
 
@@ -44,11 +46,55 @@ def test_with_emails_hidden_the_student_list_answers_searches_only(private_api, 
     listed = private_api.get("/students", headers=teacher.auth)
     assert (listed.status_code, listed.json()) == (200, {"success": True, "data": []})
     found = private_api.get(
-        "/students", params={"search": student.email[:20].upper()}, headers=teacher.auth
+        "/students", params={"search": student.email.upper()}, headers=teacher.auth
     ).json()["data"]
     assert found == [{"id": str(student.id), "name": student.name, "email": student.email}]
     everyone = api.get("/students", headers=teacher.auth).json()["data"]
     assert str(student.id) in {s["id"] for s in everyone} and len(everyone) > 1
+
+
+def test_with_emails_hidden_a_prefix_search_reveals_no_email(private_api, make_account):
+    teacher, student = make_account("teacher"), make_account()
+    # One letter at a time, as a harvester would: names, but no email.
+    one_letter = private_api.get(
+        "/students", params={"search": student.name[0], "limit": 1000}, headers=teacher.auth
+    )
+    assert one_letter.status_code == 200
+    found = one_letter.json()["data"]
+    assert found and all(s["email"] is None for s in found)
+    assert all(s["name"].lower().startswith(student.name[0].lower()) for s in found)
+    # An email's prefix finds no one (the name does not start with it)...
+    assert not student.name.lower().startswith("user.")
+    for prefix in (student.email[:-4], "user.", student.email.split("@")[0]):
+        by_email_prefix = private_api.get(
+            "/students", params={"search": prefix}, headers=teacher.auth
+        ).json()["data"]
+        assert str(student.id) not in {s["id"] for s in by_email_prefix}
+        assert all(s["email"] is None for s in by_email_prefix)
+    # ...the whole email, in any letter case, finds the student, with the email typed.
+    whole = private_api.get(
+        "/students", params={"search": student.email.title()}, headers=teacher.auth
+    ).json()["data"]
+    assert whole == [{"id": str(student.id), "name": student.name, "email": student.email}]
+
+
+def test_with_emails_hidden_a_search_answers_at_most_20(private_api, api):
+    prefix = f"Zz{uuid4().hex[:8]}"
+    for n in range(21):
+        body = {"name": f"{prefix} {n}", "email": f"{prefix}.{n}@example.com"}
+        signup = api.post("/auth/signup", json={**body, "password": "secret1", "role": "student"})
+        assert signup.status_code == 201, signup.text
+    teacher = {"name": "T", "email": f"t.{prefix}@example.com", "password": "secret1"}
+    assert api.post("/auth/signup", json={**teacher, "role": "teacher"}).status_code == 201
+    token = api.post("/auth/login", json={k: teacher[k] for k in ("email", "password")})
+    auth = {"Authorization": token.json()["data"]["token"]}
+    for limit in (1000, 21, None):
+        params = {"search": prefix.lower()} | ({"limit": limit} if limit else {})
+        private = private_api.get("/students", params=params, headers=auth).json()["data"]
+        assert len(private) == 20 and all(s["email"] is None for s in private)
+        assert len(api.get("/students", params=params, headers=auth).json()["data"]) == 21
+    small = private_api.get("/students", params={"search": prefix, "limit": 3}, headers=auth)
+    assert len(small.json()["data"]) == 3
 
 
 def test_student_search_by_name_prefix_with_a_limit(api, make_account):

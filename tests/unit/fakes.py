@@ -195,17 +195,21 @@ class FakeViews:
         self._store = store
 
     async def list_students(
-        self, search: str | None = None, limit: int | None = None
+        self, search: str | None = None, limit: int | None = None, *, whole_email: bool = False
     ) -> list[UserSummary]:
         prefix = (search or "").lower()
+
+        def email_matches(email: str) -> bool:
+            return email.lower() == prefix if whole_email else email.lower().startswith(prefix)
+
         found = sorted(
             (
                 UserSummary(u.id, u.name, u.email)
                 for u in self._store.users.values()
                 if u.role is Role.STUDENT
-                and (u.name.lower().startswith(prefix) or u.email.lower().startswith(prefix))
+                and (u.name.lower().startswith(prefix) or email_matches(u.email))
             ),
-            key=lambda s: (s.name, str(s.id)),
+            key=lambda s: (not (whole_email and s.email.lower() == prefix), s.name, str(s.id)),
         )
         return found[:limit] if limit is not None else found
 

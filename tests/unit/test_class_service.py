@@ -79,6 +79,24 @@ async def test_list_students_leaves_teachers_out(classes, add_user):
     assert {s.id for s in listed} == students
 
 
+async def test_with_emails_hidden_a_search_shows_only_emails_typed_in_full(uow, events, add_user):
+    private = ClassService(uow, events, expose_student_emails=False)
+    students = [uow.store.users[add_user(Role.STUDENT).user_id] for _ in range(25)]
+    for n, user in enumerate(students):
+        user.name, user.email = f"Ann {n:02}", f"ann.{n:02}@example.com"
+    assert await private.list_students() == []
+    by_name = await private.list_students("ANN", 1000)
+    assert len(by_name) == 20 and all(s.email is None for s in by_name)
+    assert await private.list_students("ann.0", 5) == []  # an email's prefix finds no one
+    whole = await private.list_students("Ann.24@Example.com")
+    assert [(s.id, s.email) for s in whole] == [(students[24].id, "ann.24@example.com")]
+    shown = ClassService(uow, events)  # the default, the assignment's
+    assert len(await shown.list_students("ann")) == 25
+    assert {s.email for s in await shown.list_students("ann.0")} == {
+        f"ann.0{n}@example.com" for n in range(10)
+    }
+
+
 async def test_failed_add_student_commits_nothing(classes, add_user, uow):
     teacher = add_user(Role.TEACHER)
     classroom = await classes.create_class(teacher, "Maths")

@@ -138,16 +138,18 @@ class SqlViews:
         self._db = connector
 
     async def list_students(
-        self, search: str | None = None, limit: int | None = None
+        self, search: str | None = None, limit: int | None = None, *, whole_email: bool = False
     ) -> list[UserSummary]:
         connection = await self._db.connection()
         rows = await connection.fetch(
             "SELECT id, name, email FROM users WHERE role = 'student'"
-            " AND ($1::text IS NULL"
-            "  OR starts_with(lower(name), lower($1)) OR starts_with(lower(email), lower($1)))"
-            " ORDER BY name, id LIMIT $2",
+            " AND ($1::text IS NULL OR starts_with(lower(name), lower($1))"
+            "  OR CASE WHEN $3 THEN lower(email) = lower($1)"
+            "  ELSE starts_with(lower(email), lower($1)) END)"
+            " ORDER BY ($3 AND lower(email) = lower($1)) DESC, name, id LIMIT $2",
             search,
             limit,
+            whole_email,
         )
         return [UserSummary(row["id"], row["name"], row["email"]) for row in rows]
 
