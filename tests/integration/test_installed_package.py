@@ -6,17 +6,24 @@ No Docker engine runs where these tests run, so the image itself is not built he
 stage is read from the Dockerfile and run directly against the wheel's installation, which is
 what the image's build stage produces (`uv sync --no-dev --no-editable` of the same lock)."""
 
+import asyncio
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+from uuid import uuid4
 
+import asyncpg
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
+from infrastructure.database.migrations import head_revisions
+from infrastructure.database.urls import plain_url
 from tests.factories import SignupBodyFactory
 from tests.integration.server import TEST_JWT_SECRET, ServerProcess
 
@@ -45,9 +52,10 @@ def find_uv() -> str:
     return found
 
 
-def run(*command: str, cwd: Path = REPOSITORY) -> str:
+def run(*command: str, cwd: Path = REPOSITORY, **extra: str) -> str:
     env = {k: v for k, v in os.environ.items() if k not in INHERITED}
     env["UV_PYTHON_DOWNLOADS"] = "never"
+    env.update(extra)
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout
@@ -99,6 +107,37 @@ def test_the_installed_code_is_the_wheels_not_the_repositorys(installed, tmp_pat
     )  # fmt: skip
     for module_file in where.split():
         assert Path(module_file).is_relative_to(installed.parent), module_file
+
+
+def test_the_installed_package_migrates_a_database_with_the_migrations_it_carries(
+    installed, database_url, tmp_path
+):
+    where = run(
+        str(installed / "python"), "-c", "from infrastructure.database.migrations import "
+        "scripts_folder; print(scripts_folder())", cwd=tmp_path,
+    ).strip()  # fmt: skip
+    carried = Path(where)
+    assert carried.is_relative_to(installed.parent), carried
+    assert sorted(path.name for path in (carried / "versions").glob("*.py")) == sorted(
+        path.name for path in (REPOSITORY / "alembic" / "versions").glob("*.py")
+    )
+
+    async def sql(url: str, statement: str) -> list[asyncpg.Record]:
+        connection = await asyncpg.connect(plain_url(url))
+        try:
+            return await connection.fetch(statement)
+        finally:
+            await connection.close()
+
+    name = f"installed_{uuid4().hex[:10]}"
+    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(sql(database_url, f'CREATE DATABASE "{name}"'))
+    try:
+        run(str(installed / "live-attendance"), "migrate", cwd=tmp_path, DATABASE_URL=url)
+        rows = asyncio.run(sql(url, "SELECT version_num FROM alembic_version"))
+        assert {row["version_num"] for row in rows} == head_revisions()
+    finally:
+        asyncio.run(sql(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def test_the_wheel_migrates_and_serves_on_the_embedded_database(
@@ -161,6 +200,21 @@ def exec_form(keyword: str) -> list[str]:
     if keyword == "HEALTHCHECK":
         rest = rest.split("CMD", 1)[1]
     return json.loads(rest)
+
+
+def test_the_images_build_stage_copies_everything_the_wheel_is_built_from():
+    text = re.sub(r"\\\n\s*", " ", (REPOSITORY / "Dockerfile").read_text())
+    copied = {
+        Path(source).as_posix().rstrip("/")
+        for line in text.splitlines()
+        if line.startswith("COPY ") and "--from" not in line
+        for source in line.split()[1:-1]
+    }
+    wheel = tomllib.loads((REPOSITORY / "pyproject.toml").read_text())["tool"]["hatch"]["build"]
+    wheel = wheel["targets"]["wheel"]
+    needed = {Path(package).parts[0] for package in wheel["packages"]}
+    needed |= {Path(source).parts[0] for source in wheel.get("force-include", {})}
+    assert needed <= copied, needed - copied
 
 
 def test_the_image_runs_unprivileged_and_checks_its_health():
