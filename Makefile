@@ -7,11 +7,12 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 STAMP := $(VENV)/.synced
+DIST ?= dist
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test test-unit test-integration lint db-migrate db-push db-generate bench bench-compare bench-notify wrk browser clean
+.PHONY: run test test-unit test-integration lint db-migrate db-push db-generate wheel constraints bench bench-compare bench-notify wrk browser clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -55,6 +56,19 @@ db-migrate db-push: $(STAMP)
 
 db-generate: $(STAMP)
 	$(VENV)/bin/live-attendance makemigration -m "$(or $(m),schema change)"
+
+# The wheel, and next to it constraints.txt: the locked versions of its dependencies, for
+# `pip install -c dist/constraints.txt dist/live_attendance-*.whl` (README, "As a package").
+wheel: $(UV)
+	rm -f $(DIST)/live_attendance-*.whl
+	$(UV) build --wheel --out-dir $(DIST)
+	cp constraints.txt $(DIST)/constraints.txt
+
+# constraints.txt is uv.lock's runtime dependencies, written again after the lock changes (a
+# test fails while they differ).
+constraints: $(UV)
+	$(UV) export --frozen --no-dev --no-emit-project --no-hashes > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 # The load benchmark (bench/run.py): our service, or side by side with the Node.js reference.
 bench: $(STAMP) wrk

@@ -1,6 +1,7 @@
-"""The service as a user installs it: a wheel built from the repository, installed into a new
-virtual environment outside it, serves from any directory; and the container's entry command
-(the Dockerfile's environment, command and health check) serves too.
+"""The service as a user installs it: the README's install steps (a wheel built from the
+repository, installed with the locked versions of its dependencies into a new virtual
+environment outside it), after which it migrates and serves from any directory; and the
+container's entry command (the Dockerfile's environment, command and health check) serves too.
 
 No Docker engine runs where these tests run, so the image itself is not built here; its final
 stage is read from the Dockerfile and run directly against the wheel's installation, which is
@@ -61,23 +62,34 @@ def run(*command: str, cwd: Path = REPOSITORY, **extra: str) -> str:
     return done.stdout
 
 
+def readme_block(after: str) -> str:
+    """The first sh block of the README after the given text."""
+    text = (REPOSITORY / "README.md").read_text().split(after, 1)[1]
+    found = re.search(r"```sh\n(.*?)```", text, re.DOTALL)
+    assert found is not None
+    return found.group(1)
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
-    """A new virtual environment holding the wheel and the locked versions of its
-    dependencies; returns its bin folder."""
+    """The README's install steps ("As a package"), run as written but for the folders they
+    use: a new virtual environment holding the wheel and, through constraints.txt, the locked
+    versions of its dependencies; returns its bin folder. Serving is the tests' to do."""
     workdir = tmp_path_factory.mktemp("installed")
-    uv = find_uv()
-    run(uv, "build", "--wheel", "--python", sys.executable, "--out-dir", str(workdir / "dist"))
-    (wheel,) = (workdir / "dist").glob("live_attendance-*.whl")
-    constraints = workdir / "constraints.txt"
-    run(uv, "export", "--frozen", "--no-dev", "--no-emit-project", "--no-hashes",
-        "--output-file", str(constraints))  # fmt: skip
-    venv = workdir / "venv"
-    run(uv, "venv", "--python", sys.executable, str(venv))
-    bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
-    run(uv, "pip", "install", "--python", str(bin_dir / "python"), "-c", str(constraints),
-        str(wheel))  # fmt: skip
-    return bin_dir
+    steps = readme_block("**As a package**").splitlines()
+    script = "\n".join(line for line in steps if "live-attendance serve" not in line)
+    assert script.count("\n") == len(steps) - 2, "the serve command has a line of its own"
+    for written, here in (
+        ("dist/", f"{workdir}/dist/"),  # where `make wheel` puts them: DIST below
+        ("/opt/attendance", f"{workdir}/opt"),
+        ("/srv/attendance", f"{workdir}/srv"),
+        ("python3 ", f"{sys.executable} "),  # the tests' Python, whatever python3 is
+    ):
+        assert written in script
+        script = script.replace(written, here)
+    run("sh", "-e", "-c", script, DIST=f"{workdir}/dist")
+    assert (workdir / "srv").is_dir()
+    return workdir / "opt" / ("Scripts" if os.name == "nt" else "bin")
 
 
 @pytest.fixture
@@ -98,6 +110,34 @@ def log_in(server: ServerProcess, body: dict) -> str:
     )
     assert answer.status_code == 200, answer.text
     return answer.json()["data"]["token"]
+
+
+def locked_versions() -> dict[str, set[str]]:
+    locked: dict[str, set[str]] = {}
+    for package in tomllib.loads((REPOSITORY / "uv.lock").read_text())["package"]:
+        locked.setdefault(package["name"], set()).add(package.get("version", ""))
+    return locked
+
+
+def test_constraints_txt_is_the_locks_runtime_dependencies():
+    exported = run(find_uv(), "export", "--frozen", "--no-dev", "--no-emit-project", "--no-hashes")
+    committed = (REPOSITORY / "constraints.txt").read_text()
+    assert committed == exported, "constraints.txt differs from uv.lock: run `make constraints`"
+
+
+def test_the_installed_dependencies_are_the_locked_versions(installed, tmp_path):
+    listing = run(
+        str(installed / "python"), "-c", "import importlib.metadata as m, json; "
+        "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))",
+        cwd=tmp_path,
+    )  # fmt: skip
+    found = {re.sub(r"[-_.]+", "-", name).lower(): v for name, v in json.loads(listing).items()}
+    locked = locked_versions()
+    assert found["uvicorn"] in locked["uvicorn"]
+    assert len(found) > 50
+    unlocked = {name: version for name, version in found.items() if name not in locked}
+    assert set(unlocked) <= {"pip", "setuptools"}, unlocked
+    assert {name: v for name, v in found.items() if name in locked and v not in locked[name]} == {}
 
 
 def test_the_installed_code_is_the_wheels_not_the_repositorys(installed, tmp_path):
