@@ -9,6 +9,7 @@ COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY README.md LICENSE ./
 COPY src ./src
+COPY alembic ./alembic
 RUN uv sync --frozen --no-dev --no-editable
 
 # Run stage: the virtual environment alone, owned by root and run by an unprivileged user.

@@ -7,11 +7,12 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 STAMP := $(VENV)/.synced
+DIST ?= dist
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test test-unit test-integration lint db-migrate db-push db-generate bench bench-compare bench-notify wrk browser clean
+.PHONY: run test test-unit test-integration lint db-migrate db-push db-generate wheel constraints bench bench-compare bench-notify wrk browser clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -36,11 +37,11 @@ test-unit: $(STAMP)
 test-integration: $(STAMP)
 	$(VENV)/bin/pytest tests/integration
 
-# The browser test drives Debian's Chromium; install it when we can (root with apt-get).
+# The browser test drives Chromium. When it is missing and we run as root with apt-get, this
+# installs Debian's chromium and what it depends on: no recommended packages, and nothing at all
+# if that would upgrade an installed package. SKIP_BROWSER_INSTALL=1 installs nothing.
 browser:
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-		{ apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; }; } || \
-		echo "Chromium is missing: install it (apt-get install chromium) for the browser test"
+	@sh .ci/install-chromium
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -55,6 +56,19 @@ db-migrate db-push: $(STAMP)
 
 db-generate: $(STAMP)
 	$(VENV)/bin/live-attendance makemigration -m "$(or $(m),schema change)"
+
+# The wheel, and next to it constraints.txt: the locked versions of its dependencies, for
+# `pip install -c dist/constraints.txt dist/live_attendance-*.whl` (README, "As a package").
+wheel: $(UV)
+	rm -f $(DIST)/live_attendance-*.whl
+	$(UV) build --wheel --out-dir $(DIST)
+	cp constraints.txt $(DIST)/constraints.txt
+
+# constraints.txt is uv.lock's runtime dependencies, written again after the lock changes (a
+# test fails while they differ).
+constraints: $(UV)
+	$(UV) export --frozen --no-dev --no-emit-project --no-hashes > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 # The load benchmark (bench/run.py): our service, or side by side with the Node.js reference.
 bench: $(STAMP) wrk

@@ -1,22 +1,30 @@
-"""The service as a user installs it: a wheel built from the repository, installed into a new
-virtual environment outside it, serves from any directory; and the container's entry command
-(the Dockerfile's environment, command and health check) serves too.
+"""The service as a user installs it: the README's install steps (a wheel built from the
+repository, installed with the locked versions of its dependencies into a new virtual
+environment outside it), after which it migrates and serves from any directory; and the
+container's entry command (the Dockerfile's environment, command and health check) serves too.
 
 No Docker engine runs where these tests run, so the image itself is not built here; its final
 stage is read from the Dockerfile and run directly against the wheel's installation, which is
 what the image's build stage produces (`uv sync --no-dev --no-editable` of the same lock)."""
 
+import asyncio
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+from uuid import uuid4
 
+import asyncpg
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
+from infrastructure.database.migrations import head_revisions
+from infrastructure.database.urls import plain_url
 from tests.factories import SignupBodyFactory
 from tests.integration.server import TEST_JWT_SECRET, ServerProcess
 
@@ -45,31 +53,43 @@ def find_uv() -> str:
     return found
 
 
-def run(*command: str, cwd: Path = REPOSITORY) -> str:
+def run(*command: str, cwd: Path = REPOSITORY, **extra: str) -> str:
     env = {k: v for k, v in os.environ.items() if k not in INHERITED}
     env["UV_PYTHON_DOWNLOADS"] = "never"
+    env.update(extra)
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout
 
 
+def readme_block(after: str) -> str:
+    """The first sh block of the README after the given text."""
+    text = (REPOSITORY / "README.md").read_text().split(after, 1)[1]
+    found = re.search(r"```sh\n(.*?)```", text, re.DOTALL)
+    assert found is not None
+    return found.group(1)
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
-    """A new virtual environment holding the wheel and the locked versions of its
-    dependencies; returns its bin folder."""
+    """The README's install steps ("As a package"), run as written but for the folders they
+    use: a new virtual environment holding the wheel and, through constraints.txt, the locked
+    versions of its dependencies; returns its bin folder. Serving is the tests' to do."""
     workdir = tmp_path_factory.mktemp("installed")
-    uv = find_uv()
-    run(uv, "build", "--wheel", "--python", sys.executable, "--out-dir", str(workdir / "dist"))
-    (wheel,) = (workdir / "dist").glob("live_attendance-*.whl")
-    constraints = workdir / "constraints.txt"
-    run(uv, "export", "--frozen", "--no-dev", "--no-emit-project", "--no-hashes",
-        "--output-file", str(constraints))  # fmt: skip
-    venv = workdir / "venv"
-    run(uv, "venv", "--python", sys.executable, str(venv))
-    bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
-    run(uv, "pip", "install", "--python", str(bin_dir / "python"), "-c", str(constraints),
-        str(wheel))  # fmt: skip
-    return bin_dir
+    steps = readme_block("**As a package**").splitlines()
+    script = "\n".join(line for line in steps if "live-attendance serve" not in line)
+    assert script.count("\n") == len(steps) - 2, "the serve command has a line of its own"
+    for written, here in (
+        ("dist/", f"{workdir}/dist/"),  # where `make wheel` puts them: DIST below
+        ("/opt/attendance", f"{workdir}/opt"),
+        ("/srv/attendance", f"{workdir}/srv"),
+        ("python3 ", f"{sys.executable} "),  # the tests' Python, whatever python3 is
+    ):
+        assert written in script
+        script = script.replace(written, here)
+    run("sh", "-e", "-c", script, DIST=f"{workdir}/dist")
+    assert (workdir / "srv").is_dir()
+    return workdir / "opt" / ("Scripts" if os.name == "nt" else "bin")
 
 
 @pytest.fixture
@@ -92,6 +112,34 @@ def log_in(server: ServerProcess, body: dict) -> str:
     return answer.json()["data"]["token"]
 
 
+def locked_versions() -> dict[str, set[str]]:
+    locked: dict[str, set[str]] = {}
+    for package in tomllib.loads((REPOSITORY / "uv.lock").read_text())["package"]:
+        locked.setdefault(package["name"], set()).add(package.get("version", ""))
+    return locked
+
+
+def test_constraints_txt_is_the_locks_runtime_dependencies():
+    exported = run(find_uv(), "export", "--frozen", "--no-dev", "--no-emit-project", "--no-hashes")
+    committed = (REPOSITORY / "constraints.txt").read_text()
+    assert committed == exported, "constraints.txt differs from uv.lock: run `make constraints`"
+
+
+def test_the_installed_dependencies_are_the_locked_versions(installed, tmp_path):
+    listing = run(
+        str(installed / "python"), "-c", "import importlib.metadata as m, json; "
+        "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))",
+        cwd=tmp_path,
+    )  # fmt: skip
+    found = {re.sub(r"[-_.]+", "-", name).lower(): v for name, v in json.loads(listing).items()}
+    locked = locked_versions()
+    assert found["uvicorn"] in locked["uvicorn"]
+    assert len(found) > 50
+    unlocked = {name: version for name, version in found.items() if name not in locked}
+    assert set(unlocked) <= {"pip", "setuptools"}, unlocked
+    assert {name: v for name, v in found.items() if name in locked and v not in locked[name]} == {}
+
+
 def test_the_installed_code_is_the_wheels_not_the_repositorys(installed, tmp_path):
     where = run(
         str(installed / "python"), "-c", "import bootstrap, infrastructure.database as d; "
@@ -99,6 +147,37 @@ def test_the_installed_code_is_the_wheels_not_the_repositorys(installed, tmp_pat
     )  # fmt: skip
     for module_file in where.split():
         assert Path(module_file).is_relative_to(installed.parent), module_file
+
+
+def test_the_installed_package_migrates_a_database_with_the_migrations_it_carries(
+    installed, database_url, tmp_path
+):
+    where = run(
+        str(installed / "python"), "-c", "from infrastructure.database.migrations import "
+        "scripts_folder; print(scripts_folder())", cwd=tmp_path,
+    ).strip()  # fmt: skip
+    carried = Path(where)
+    assert carried.is_relative_to(installed.parent), carried
+    assert sorted(path.name for path in (carried / "versions").glob("*.py")) == sorted(
+        path.name for path in (REPOSITORY / "alembic" / "versions").glob("*.py")
+    )
+
+    async def sql(url: str, statement: str) -> list[asyncpg.Record]:
+        connection = await asyncpg.connect(plain_url(url))
+        try:
+            return await connection.fetch(statement)
+        finally:
+            await connection.close()
+
+    name = f"installed_{uuid4().hex[:10]}"
+    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(sql(database_url, f'CREATE DATABASE "{name}"'))
+    try:
+        run(str(installed / "live-attendance"), "migrate", cwd=tmp_path, DATABASE_URL=url)
+        rows = asyncio.run(sql(url, "SELECT version_num FROM alembic_version"))
+        assert {row["version_num"] for row in rows} == head_revisions()
+    finally:
+        asyncio.run(sql(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def test_the_wheel_migrates_and_serves_on_the_embedded_database(
@@ -161,6 +240,21 @@ def exec_form(keyword: str) -> list[str]:
     if keyword == "HEALTHCHECK":
         rest = rest.split("CMD", 1)[1]
     return json.loads(rest)
+
+
+def test_the_images_build_stage_copies_everything_the_wheel_is_built_from():
+    text = re.sub(r"\\\n\s*", " ", (REPOSITORY / "Dockerfile").read_text())
+    copied = {
+        Path(source).as_posix().rstrip("/")
+        for line in text.splitlines()
+        if line.startswith("COPY ") and "--from" not in line
+        for source in line.split()[1:-1]
+    }
+    wheel = tomllib.loads((REPOSITORY / "pyproject.toml").read_text())["tool"]["hatch"]["build"]
+    wheel = wheel["targets"]["wheel"]
+    needed = {Path(package).parts[0] for package in wheel["packages"]}
+    needed |= {Path(source).parts[0] for source in wheel.get("force-include", {})}
+    assert needed <= copied, needed - copied
 
 
 def test_the_image_runs_unprivileged_and_checks_its_health():

@@ -1,12 +1,19 @@
-"""The migrations build exactly the schema the models describe, and keep existing data."""
+"""The migrations build exactly the schema the models describe, and keep existing data; in a
+checkout they live in the top-level alembic/ folder, where new revisions are written."""
 
 import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
 from uuid import uuid4
 
 import asyncpg
 from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
@@ -14,6 +21,38 @@ from sqlalchemy.pool import NullPool
 from infrastructure.database.migrations import alembic_config
 from infrastructure.database.models import metadata
 from infrastructure.database.urls import async_url, plain_url
+from tests.integration.server import TEST_JWT_SECRET
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+VERSIONS = REPOSITORY / "alembic" / "versions"
+
+
+def test_a_checkout_keeps_its_migrations_in_the_top_level_alembic_folder():
+    found = ScriptDirectory.from_config(alembic_config(""))
+    assert Path(found.dir) == REPOSITORY / "alembic"
+    assert {Path(revision.path) for revision in found.walk_revisions()} == set(
+        VERSIONS.glob("*.py")
+    )
+    # `alembic upgrade head` in the repository (alembic.ini) uses the same folder.
+    by_ini = ScriptDirectory.from_config(Config(str(REPOSITORY / "alembic.ini")))
+    assert Path(by_ini.dir).resolve() == REPOSITORY / "alembic"
+    assert list((REPOSITORY / "src").rglob("versions/*.py")) == []
+
+
+def test_makemigration_writes_the_new_revision_into_alembic_versions(database_url, tmp_path):
+    before = set(VERSIONS.glob("*.py"))
+    environment = {**os.environ, "DATABASE_URL": database_url, "JWT_SECRET": TEST_JWT_SECRET}
+    command_line = [sys.executable, "-m", "bootstrap.cli", "makemigration", "-m", "probe"]
+    try:
+        done = subprocess.run(
+            command_line, env=environment, cwd=tmp_path, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        (written,) = set(VERSIONS.glob("*.py")) - before
+        assert written.name.endswith("_probe.py")
+    finally:
+        for new in set(VERSIONS.glob("*.py")) - before:
+            new.unlink()
 
 
 def test_migrated_database_matches_the_models(server, database_url):

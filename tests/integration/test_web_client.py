@@ -32,8 +32,8 @@ CHROMIUM_FLAGS = [
 def browser():
     if not CHROMIUM:
         if os.environ.get("CI"):  # CI installs Chromium: missing there is a failure
-            pytest.fail("Chromium is missing: .ci/run installs it (apt-get install chromium)")
-        pytest.skip("browser tests skipped: Chromium not found (apt-get install chromium)")
+            pytest.fail("Chromium is missing: `make browser` installs it (see its output)")
+        pytest.skip("browser tests skipped: Chromium not found (`make browser` installs it)")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield chromium

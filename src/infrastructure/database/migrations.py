@@ -6,13 +6,22 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-# The alembic scripts ship inside the package, so an installed wheel can migrate too.
-SCRIPTS = Path(__file__).resolve().parent / "schema_migrations"
+# The alembic scripts live in the repository's top-level alembic/ folder; the wheel carries
+# them as infrastructure/database/schema_migrations (pyproject.toml), so an installed package
+# migrates too. In a checkout there is no such folder here, and the repository's is used, so
+# `live-attendance makemigration` writes new revisions into alembic/versions.
+PACKAGED_SCRIPTS = Path(__file__).resolve().parent / "schema_migrations"
+CHECKOUT_SCRIPTS = Path(__file__).resolve().parents[3] / "alembic"
+
+
+def scripts_folder() -> Path:
+    """Where the migrations are: inside the installed package, else in the checkout."""
+    return PACKAGED_SCRIPTS if PACKAGED_SCRIPTS.is_dir() else CHECKOUT_SCRIPTS
 
 
 def alembic_config(database_url: str) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(SCRIPTS))
+    config.set_main_option("script_location", str(scripts_folder()))
     config.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
     config.attributes["database_url"] = database_url
     return config
