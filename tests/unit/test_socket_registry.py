@@ -6,7 +6,7 @@ from uuid import uuid4
 
 import pytest
 
-from api.live import registry as registry_module
+from api.live import connection as connection_module
 from api.live import shutdown as shutdown_module
 from api.live.protocol import event_frame
 from api.live.registry import SocketRegistry
@@ -102,7 +102,7 @@ async def test_a_stuck_client_holds_up_no_one():
 
 
 async def test_a_client_too_far_behind_is_closed(monkeypatch):
-    monkeypatch.setattr(registry_module, "MAX_PENDING_FRAMES", 3)
+    monkeypatch.setattr(connection_module, "MAX_PENDING_FRAMES", 3)
     registry = SocketRegistry()
     class_id = uuid4()
     stuck = RecordingSocket(stuck=True)
@@ -450,7 +450,7 @@ def decode_wire(frame: bytes) -> str:
 @pytest.mark.parametrize("length", [0, 125, 126, 65_535, 65_536])
 def test_a_wire_frame_carries_the_text_whatever_its_length(length):
     text = "é" * (length // 2) + "x" * (length % 2)
-    assert decode_wire(registry_module.wire_frame(text)) == text
+    assert decode_wire(connection_module.wire_frame(text)) == text
 
 
 async def test_broadcasts_go_straight_to_sockets_that_can_take_them_and_keep_their_order():

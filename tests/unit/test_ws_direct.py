@@ -9,7 +9,7 @@ from uvicorn.config import Config
 from uvicorn.server import ServerState
 from websockets.frames import Close, Frame, Opcode
 
-from api.live.registry import wire_frame
+from api.live.connection import wire_frame
 from infrastructure.http_protocol import GuardedHttpProtocol
 from infrastructure.ws_direct import DIRECT_SOCKETS_STATE, DirectWebSocket, serving_sockets_directly
 from tests.unit.test_socket_registry import decode_wire

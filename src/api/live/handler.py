@@ -12,6 +12,7 @@ from opentelemetry.trace import Span
 
 from api.errors import INTERNAL_SERVER_ERROR, answer_for
 from api.limits import ApiLimits
+from api.live.connection import LiveConnection
 from api.live.protocol import (
     CLIENT_EVENTS,
     INVALID_MESSAGE_FORMAT,
@@ -28,7 +29,6 @@ from api.live.protocol import (
     parse_client_frame,
     parse_payload,
 )
-from api.live.registry import LiveConnection
 from domain.errors import DomainError, StatusNotAllowed
 from domain.ports import Unavailable
 from domain.users import Role

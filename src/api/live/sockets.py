@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 
 from api.errors import SERVICE_UNAVAILABLE
 from api.limits import ApiLimits
+from api.live.connection import LiveConnection, WriteFrame
 from api.live.flood import FloodGuard, Verdict
 from api.live.handler import LiveEventHandler, SpanOf
 from api.live.protocol import (
@@ -23,7 +24,7 @@ from api.live.protocol import (
     Caller,
     error_frame,
 )
-from api.live.registry import LiveConnection, SocketRegistry, WriteFrame
+from api.live.registry import SocketRegistry
 from api.log_context import bind_user_id, bound_request_id, bound_user_id
 from api.observability import LIVE_SOCKETS, AccessLines
 from domain.errors import InvalidToken

@@ -1,0 +1,191 @@
+"""One live socket as the registry sees it: who it is, which classes it hears, and the frames
+on their way to it.
+
+Sending never waits on a socket: a frame is written straight away when the server offers that
+(our own WebSocket path does: a `write_frame` function) and the socket keeps up; otherwise
+frames queue and a short-lived task sends them through the ASGI send, so one slow or dead
+client holds up no one else; one that falls too far behind is closed."""
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+from uuid import UUID
+
+from api.live.protocol import TRY_AGAIN_LATER
+from api.observability import DROPPED_FRAMES
+from domain.users import Identity
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[Any], Awaitable[None]]  # an ASGI send
+WriteFrame = Callable[[bytes], bool]
+
+MAX_PENDING_FRAMES = 4096
+
+
+def text_message(text: str) -> dict[str, Any]:
+    return {"type": "websocket.send", "text": text}
+
+
+def wire_frame(text: str) -> bytes:
+    """The text as one unmasked WebSocket frame, as a server sends it (RFC 6455, 5.2)."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        header = bytes((0x81, size))
+    elif size < 65_536:
+        header = bytes((0x81, 126)) + size.to_bytes(2, "big")
+    else:
+        header = bytes((0x81, 127)) + size.to_bytes(8, "big")
+    return header + payload
+
+
+class Outgoing:
+    """A broadcast frame, encoded once for every socket: as an ASGI message and on the wire."""
+
+    __slots__ = ("message", "wire")
+
+    def __init__(self, text: str) -> None:
+        self.message = text_message(text)
+        self.wire = wire_frame(text)
+
+
+class LiveConnection:
+    __slots__ = (
+        "_drainer", "_open", "_pending", "_send", "_write_frame", "class_ids", "close_code",
+        "closed", "frames_in", "frames_out", "identity", "v2",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        identity: Identity,
+        send: Send,
+        v2: bool = False,
+        write_frame: WriteFrame | None = None,
+    ) -> None:
+        self.identity = identity
+        self.v2 = v2  # speaks the v2 protocol (live-attendance.v2)
+        self.class_ids: set[UUID] = set()
+        self._send = send
+        self._write_frame = write_frame
+        self._pending: deque[dict[str, Any]] = deque()
+        self._drainer: asyncio.Task[None] | None = None
+        self._open = False  # frames wait in the queue until the socket is accepted
+        self.closed = False
+        self.close_code: int | None = None  # ours, or the client's
+        self.frames_in = 0  # counted by the socket's handler
+        self.frames_out = 0
+
+    @property
+    def user_id(self) -> UUID:
+        return self.identity.user_id
+
+    def open(self, first: str | None = None) -> None:
+        """The socket is accepted (or its state was read again): `first`, then the queued
+        frames, then future ones go out."""
+        if first is not None and not self.closed:
+            self._pending.appendleft(text_message(first))
+            self.frames_out += 1
+        self._open = True
+        self._start_draining()
+
+    def pause(self) -> None:
+        """Frames wait in the queue until the next open()."""
+        self._open = False
+
+    def push(self, message: dict[str, Any]) -> None:
+        """Queues an ASGI message behind earlier ones, for the socket's drainer task to send;
+        returns at once."""
+        if self.closed:
+            DROPPED_FRAMES.inc()
+            return
+        self.frames_out += 1
+        if len(self._pending) >= MAX_PENDING_FRAMES:
+            self._give_up()
+            return
+        self._pending.append(message)
+        self._start_draining()
+
+    def push_text(self, text: str) -> None:
+        if self._may_skip_queue() and self._written(wire_frame(text)):  # encoded only then
+            return
+        self.push(text_message(text))
+
+    def push_frame(self, frame: Outgoing) -> None:
+        """A broadcast frame, encoded once for every socket that hears it."""
+        if not (self._may_skip_queue() and self._written(frame.wire)):
+            self.push(frame.message)
+
+    def _may_skip_queue(self) -> bool:
+        """The queue is empty and the server offers to write frames itself."""
+        return (
+            self._write_frame is not None
+            and self._open
+            and self._drainer is None
+            and not self.closed
+        )
+
+    def _written(self, wire: bytes) -> bool:
+        """Whether the server took the frame (it does not while the transport is full)."""
+        write = self._write_frame
+        if write is None or not write(wire):
+            return False
+        self.frames_out += 1
+        return True
+
+    def _start_draining(self) -> None:
+        if self._open and self._drainer is None and self._pending:
+            self._drainer = asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        try:
+            while self._pending and self._open:
+                await self._send(self._pending.popleft())
+        except Exception:  # the peer is gone; the receive loop will notice and unregister
+            self._lost()
+        finally:
+            if self._drainer is asyncio.current_task():  # not replaced by _give_up
+                self._drainer = None
+
+    async def flushed(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Waits (a bounded time) until what was queued went out: a handler that closed its
+        socket lets the close frame be sent before it returns."""
+        if self._drainer is not None:
+            with contextlib.suppress(Exception, TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._drainer), timeout)
+
+    def close(self, code: int) -> None:
+        """Sends a close frame after whatever is already queued; nothing more goes out."""
+        if self.closed:
+            return
+        self.push({"type": "websocket.close", "code": code, "reason": ""})
+        self.closed_with(code)
+        self.closed = True
+
+    def closed_with(self, code: int) -> None:
+        """Notes the first close code, ours or the client's (for the socket's access line)."""
+        if self.close_code is None:
+            self.close_code = code
+
+    def _lost(self) -> None:
+        self.closed = True
+        DROPPED_FRAMES.inc(len(self._pending))
+        self._pending.clear()
+
+    def _give_up(self) -> None:
+        log.warning("closing a socket of user %s that fell too far behind", self.user_id)
+        self.closed = True
+        self.closed_with(TRY_AGAIN_LATER)
+        DROPPED_FRAMES.inc(len(self._pending) + 1)
+        self._pending.clear()
+        if self._drainer is not None:
+            self._drainer.cancel()
+        close = {"type": "websocket.close", "code": TRY_AGAIN_LATER, "reason": ""}
+        self._drainer = asyncio.get_running_loop().create_task(self._send_quietly(close))
+
+    async def _send_quietly(self, message: dict[str, Any]) -> None:
+        with contextlib.suppress(Exception):
+            await self._send(message)
