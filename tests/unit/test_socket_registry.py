@@ -497,3 +497,77 @@ async def test_the_teacher_of_a_class_is_written_to_before_its_students():
     registry.deliver(mark_in(class_id))
     await settle()
     assert order == ["teacher", "early", "late"]
+
+
+async def test_resyncs_coalesce_into_the_state_on_its_way_and_bytes_waiting_are_bounded(
+    monkeypatch, caplog
+):
+    """A v2 client asking RESYNC again and again while it reads nothing: one state is read and
+    waits for it (later requests are answered by that one), whatever it asks; then past the
+    bytes a socket may have waiting, it is closed with 1013 and a line in the log."""
+    reads = 0
+
+    async def live_state(identity):
+        nonlocal reads
+        reads += 1
+        return [ClassLiveState(uuid4(), reads, False, None)]
+
+    registry = SocketRegistry(live_state)
+    class_id = uuid4()
+    stuck = RecordingSocket(stuck=True)
+    connection = registry.connect(student(uuid4()), stuck.send, v2=True)
+    registry.join(connection, [class_id])
+    for _ in range(500):
+        await registry.resync(connection)
+    await settle()
+    assert reads == 1
+    monkeypatch.setattr(connection_module, "MAX_QUEUED_BYTES", 1000)
+    registry.deliver(ClassBroadcast(class_id, AttendanceMarked(uuid4(), PRESENT), seq=2))
+    assert not connection.closed
+    for seq in range(3, 40):
+        registry.deliver(ClassBroadcast(class_id, AttendanceMarked(uuid4(), PRESENT), seq=seq))
+    await settle()
+    assert connection.closed and connection.close_code == 1013
+    assert "fell too far behind" in caplog.text
+
+
+async def test_a_state_read_again_replaces_the_one_still_waiting_to_go_out():
+    """After the bus was away every v2 socket's state is read afresh, even one with a state
+    still waiting (it may predate the outage): the new one replaces it, not joins it."""
+    reads = 0
+
+    async def live_state(identity):
+        nonlocal reads
+        reads += 1
+        return [ClassLiveState(uuid4(), reads, False, None)]
+
+    registry = SocketRegistry(live_state)
+    stuck = RecordingSocket(stuck=True)
+    connection = registry.connect(student(uuid4()), stuck.send, v2=True)
+    await registry.resync(connection)
+    registry.deliver(StatesRequested())
+    for _ in range(10):
+        await settle()
+    assert reads == 2  # the first state went to the stuck send; the second waits
+    registry.deliver(StatesRequested())
+    registry.deliver(StatesRequested())
+    for _ in range(10):
+        await settle()
+    assert reads == 4
+    states = [m for m in connection._pending if "SESSION_STATE" in m.get("text", "")]
+    assert len(states) == 1 and '"seq":4' in states[0]["text"]
+
+
+async def test_a_client_that_hung_up_is_sent_nothing_more_and_its_queue_is_dropped():
+    registry = SocketRegistry()
+    class_id = uuid4()
+    stuck = RecordingSocket(stuck=True)
+    connection = connected(registry, uuid4(), stuck, class_id)
+    for _ in range(3):
+        registry.deliver(mark_in(class_id))
+    await settle()
+    connection.hung_up(1001)
+    registry.deliver(mark_in(class_id))
+    await settle()
+    assert connection.closed and connection.client_gone and connection.close_code == 1001
+    assert list(connection._pending) == [] and stuck.sent == []

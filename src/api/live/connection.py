@@ -24,6 +24,9 @@ Send = Callable[[Any], Awaitable[None]]  # an ASGI send
 WriteFrame = Callable[[bytes], bool]
 
 MAX_PENDING_FRAMES = 4096
+# The text a socket may have waiting to go out, its state included (a teacher of 2,000 classes
+# has a state of about 300 KB); past it the socket is closed with 1013.
+MAX_QUEUED_BYTES = 4 * 2**20
 
 
 def text_message(text: str) -> dict[str, Any]:
@@ -55,8 +58,9 @@ class Outgoing:
 
 class LiveConnection:
     __slots__ = (
-        "_drainer", "_open", "_pending", "_send", "_write_frame", "class_ids", "close_code",
-        "closed", "frames_in", "frames_out", "identity", "v2",
+        "_drainer", "_open", "_pending", "_queued_bytes", "_send", "_state", "_state_coming",
+        "_write_frame", "class_ids", "client_gone", "close_code", "closed", "frames_in",
+        "frames_out", "identity", "v2",
     )  # fmt: skip
 
     def __init__(
@@ -72,9 +76,13 @@ class LiveConnection:
         self._send = send
         self._write_frame = write_frame
         self._pending: deque[dict[str, Any]] = deque()
+        self._queued_bytes = 0  # of the texts in _pending (characters: bytes for ASCII)
+        self._state: dict[str, Any] | None = None  # the state frame in _pending, if one is
+        self._state_coming = False  # a state is being read, or waits in _pending
         self._drainer: asyncio.Task[None] | None = None
         self._open = False  # frames wait in the queue until the socket is accepted
-        self.closed = False
+        self.closed = False  # nothing more goes out
+        self.client_gone = False  # the client hung up (it is closed too)
         self.close_code: int | None = None  # ours, or the client's
         self.frames_in = 0  # counted by the socket's handler
         self.frames_out = 0
@@ -83,18 +91,37 @@ class LiveConnection:
     def user_id(self) -> UUID:
         return self.identity.user_id
 
-    def open(self, first: str | None = None) -> None:
-        """The socket is accepted (or its state was read again): `first`, then the queued
-        frames, then future ones go out."""
-        if first is not None and not self.closed:
-            self._pending.appendleft(text_message(first))
+    def open(self, state: str | None = None) -> None:
+        """The socket is accepted (or its state was read again): `state`, then the queued
+        frames, then future ones go out. A state still waiting to go out is replaced: the new
+        one reflects everything the old one did."""
+        if state is not None and not self.closed:
+            if self._state is not None:
+                self._pending.remove(self._state)
+                self._queued_bytes -= len(self._state["text"])
+            self._state = text_message(state)
+            self._pending.appendleft(self._state)
+            self._queued_bytes += len(state)
             self.frames_out += 1
+            if self._queued_bytes > MAX_QUEUED_BYTES:
+                self._give_up()
+                return
+        self._state_coming = self._state is not None
         self._open = True
         self._start_draining()
 
     def pause(self) -> None:
         """Frames wait in the queue until the next open()."""
         self._open = False
+
+    def wants_state(self) -> bool:
+        """Whether a state should be read for the socket now: not while one is being read or
+        waits to go out (a request then is answered by that one, which reflects everything up
+        to its reading, and the frames queued behind it the rest). True claims the reading."""
+        if self._state_coming or self.closed:
+            return False
+        self._state_coming = True
+        return True
 
     def push(self, message: dict[str, Any]) -> None:
         """Queues an ASGI message behind earlier ones, for the socket's drainer task to send;
@@ -103,7 +130,8 @@ class LiveConnection:
             DROPPED_FRAMES.inc()
             return
         self.frames_out += 1
-        if len(self._pending) >= MAX_PENDING_FRAMES:
+        self._queued_bytes += len(message.get("text") or "")
+        if len(self._pending) >= MAX_PENDING_FRAMES or self._queued_bytes > MAX_QUEUED_BYTES:
             self._give_up()
             return
         self._pending.append(message)
@@ -143,7 +171,11 @@ class LiveConnection:
     async def _drain(self) -> None:
         try:
             while self._pending and self._open:
-                await self._send(self._pending.popleft())
+                message = self._pending.popleft()
+                self._queued_bytes -= len(message.get("text") or "")
+                if message is self._state:
+                    self._state, self._state_coming = None, False
+                await self._send(message)
         except Exception:  # the peer is gone; the receive loop will notice and unregister
             self._lost()
         finally:
@@ -170,17 +202,35 @@ class LiveConnection:
         if self.close_code is None:
             self.close_code = code
 
+    def hung_up(self, code: int) -> None:
+        """The client is gone: what waited to go out to it is dropped, nothing more is sent."""
+        self.closed_with(code)
+        self.client_gone = True
+        self._lost()
+        if self._drainer is not None:
+            self._drainer.cancel()
+
     def _lost(self) -> None:
         self.closed = True
         DROPPED_FRAMES.inc(len(self._pending))
+        self._forget_queue()
+
+    def _forget_queue(self) -> None:
         self._pending.clear()
+        self._queued_bytes = 0
+        self._state, self._state_coming = None, False
 
     def _give_up(self) -> None:
-        log.warning("closing a socket of user %s that fell too far behind", self.user_id)
+        log.warning(
+            "closing a socket of user %s that fell too far behind (%d frames, %d bytes waiting)",
+            self.user_id,
+            len(self._pending),
+            self._queued_bytes,
+        )
         self.closed = True
         self.closed_with(TRY_AGAIN_LATER)
         DROPPED_FRAMES.inc(len(self._pending) + 1)
-        self._pending.clear()
+        self._forget_queue()
         if self._drainer is not None:
             self._drainer.cancel()
         close = {"type": "websocket.close", "code": TRY_AGAIN_LATER, "reason": ""}

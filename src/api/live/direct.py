@@ -60,6 +60,8 @@ class _DirectLiveSocket:
     def received(self, message: dict[str, Any]) -> None:
         if message["type"] == "websocket.disconnect":
             self._closed_with = message.get("code")
+            if self._live is not None:
+                self._live.hung_up(self._closed_with)
         else:
             self._waiting.append(message)
             if len(self._waiting) == MAX_WAITING_MESSAGES:

@@ -91,6 +91,8 @@ class LiveEventHandler:
                 )
             except InvalidFrame:
                 message = None
+            if self._connection.client_gone and self._only_answers(message):
+                continue  # no one is left to hear it
             batchable = self._batchable(message)
             if batch is not None and (batchable is None or not batch.takes(*batchable)):
                 await self._run(batch.event, batch.payloads)
@@ -103,6 +105,16 @@ class LiveEventHandler:
                 batch.payloads.append(batchable[1])
         if batch is not None:
             await self._run(batch.event, batch.payloads)
+
+    def _only_answers(self, message: ClientMessage | None) -> bool:
+        """The frame's only effect would be an answer to its sender (an ERROR included)."""
+        event = CLIENT_EVENTS.get(message.event) if message is not None else None
+        return (
+            event is None
+            or event.answers_sender_only
+            or (event.v2_only and not self._connection.v2)
+            or (event.sender is not None and self._identity.role is not event.sender)
+        )
 
     def _batchable(self, message: ClientMessage | None) -> tuple[ClientEvent, Addressed] | None:
         """The event and payload of a frame of a batched event that passed every check."""

@@ -316,6 +316,8 @@ class ClientEvent:
     # one call: `run` takes the list of payloads and answers, for each, None or why it was
     # refused.
     batched: bool = False
+    # Its only effect is the answer to the sender: once the client hung up, it is not run.
+    answers_sender_only: bool = False
 
 
 CLIENT_EVENTS: dict[str, ClientEvent] = {
@@ -324,8 +326,18 @@ CLIENT_EVENTS: dict[str, ClientEvent] = {
         ClientEvent("ATTENDANCE_MARKED", Role.TEACHER, Mark, _mark_all, batched=True),
         ClientEvent("TODAY_SUMMARY", Role.TEACHER, Addressed, _share_summary),
         ClientEvent("DONE", Role.TEACHER, Addressed, _finish),
-        ClientEvent("MY_ATTENDANCE", Role.STUDENT, Addressed, _my_attendance),
-        ClientEvent("RESYNC", None, Addressed, _resync, v2_only=True, needs_session=False),
+        ClientEvent(
+            "MY_ATTENDANCE", Role.STUDENT, Addressed, _my_attendance, answers_sender_only=True
+        ),
+        ClientEvent(
+            "RESYNC",
+            None,
+            Addressed,
+            _resync,
+            v2_only=True,
+            needs_session=False,
+            answers_sender_only=True,
+        ),
         ClientEvent("CHECK_IN", Role.STUDENT, CheckIn, _check_in, v2_only=True),
         ClientEvent("CHECK_IN_OPEN", Role.TEACHER, ForClass, _open_check_in, v2_only=True),
         ClientEvent("CHECK_IN_CLOSE", Role.TEACHER, ForClass, _close_check_in, v2_only=True),

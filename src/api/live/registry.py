@@ -69,22 +69,27 @@ class SocketRegistry:
         return connection
 
     async def resync(self, connection: LiveConnection) -> None:
-        """Sends a v2 socket the state of its classes. Broadcasts wait until it is read and
+        """Sends a v2 socket the state of its classes, unless one is being read for it or waits
+        to go out (the request is answered by that one). Broadcasts wait until it is read and
         sent, so the client sees each one either reflected in the state (its number is no
         higher than the class's `seq` there) or after it."""
-        if self._live_state is None:
+        if self._live_state is None or not connection.wants_state():
             return
+        await self._send_state(connection)
+
+    async def _send_state(self, connection: LiveConnection) -> None:
+        assert self._live_state is not None
         connection.pause()
-        first = None
+        state = None
         try:
-            first = state_frame(await self._live_state(connection.identity))
+            state = state_frame(await self._live_state(connection.identity))
         except Unavailable as error:
-            first = error_frame(answer_for(error).message)
+            state = error_frame(answer_for(error).message)
         except Exception:
             log.exception("could not read the live state of user %s", connection.user_id)
-            first = error_frame(INTERNAL_SERVER_ERROR)
+            state = error_frame(INTERNAL_SERVER_ERROR)
         finally:
-            connection.open(first)
+            connection.open(state)
 
     def join(self, connection: LiveConnection, class_ids: Iterable[UUID]) -> None:
         if connection.closed:
@@ -179,9 +184,10 @@ class SocketRegistry:
 
     def _resync_later(self, connection: LiveConnection) -> None:
         async def in_turn() -> None:
+            # Read afresh, even with a state on its way: that one may predate the outage.
             async with self._resync_slots:
-                if not connection.closed:
-                    await self.resync(connection)
+                if not connection.closed and self._live_state is not None:
+                    await self._send_state(connection)
 
         task = asyncio.get_running_loop().create_task(in_turn())
         self._resyncs.add(task)

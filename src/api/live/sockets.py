@@ -91,8 +91,9 @@ class LiveSocket:
 
     @property
     def closed(self) -> bool:
-        """Closed by us (flooding, too far behind): its messages are heard no more."""
-        return self._connection.closed
+        """Closed by us (flooding, too far behind): its messages are heard no more. (Once the
+        client hung up, those that change something for others still are.)"""
+        return self._connection.closed and not self._connection.client_gone
 
     async def answer(self, messages: list[dict[str, Any]]) -> None:
         """Answers messages that arrived together (ASGI `websocket.receive`), in order,
@@ -112,6 +113,11 @@ class LiveSocket:
                 connection.close(POLICY_VIOLATION)
                 return
         await self._handler.handle(admitted)
+
+    def hung_up(self, close_code: int | None) -> None:
+        """The client is gone: nothing more goes out to it (what was queued is dropped), and of
+        its messages still waiting only those that change something for others are run."""
+        self._connection.hung_up(NO_CLOSE_CODE if close_code is None else close_code)
 
     async def end(self, close_code: int | None) -> None:
         """The socket is gone (`close_code` is the client's, None when we closed it): out of
