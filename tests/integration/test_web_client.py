@@ -225,7 +225,15 @@ def test_the_page_is_served_with_a_policy_that_allows_only_itself(api):
     assert page.headers["content-type"].startswith("text/html")
     policy = page.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "connect-src 'self';" in policy
-    assert api.get("/app.js").status_code == 200
+    assert '<script type="module" src="/app.js">' in page.text
+    # Every module, the screens' too: a module runs only when served as JavaScript (nosniff).
+    web = Path(__file__).resolve().parents[2] / "src/api/web"
+    modules = sorted(path.relative_to(web).as_posix() for path in web.rglob("*.js"))
+    assert "screens/class.js" in modules
+    for module in modules:
+        answer = api.get(f"/{module}")
+        assert answer.status_code == 200, module
+        assert answer.headers["content-type"] == "text/javascript; charset=utf-8", module
 
 
 def test_the_openapi_page_renders_offline_with_its_authorize_button(browser, server):
