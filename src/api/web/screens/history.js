@@ -39,7 +39,7 @@ function correctionRow(classId, sessionId, record, statuses) {
   const note = element("input", { placeholder: "Note (optional)", maxLength: 500 });
   note.setAttribute("aria-label", `Note for ${name}`);
   const save = element("button", { type: "button", className: "secondary", textContent: "Correct" });
-  save.setAttribute("aria-label", `Save correction for ${name}`);
+  save.setAttribute("aria-label", `Correct ${name}’s status`);
   const error = element("p", { className: "error" });
   error.setAttribute("role", "alert");
   save.onclick = async () => {
