@@ -38,3 +38,37 @@ def test_sign_up_makes_no_one_a_teacher_who_did_not_choose_it(contexts, server):
     role.select_option("student")
     page.get_by_role("button", name="Sign up").click()
     expect(page.locator("#who")).to_have_text(f"{body['name']} (student)")
+
+
+def test_an_archived_class_stays_readable_for_its_students(contexts, server):
+    teacher, student = contexts(), contexts(phone=True)
+    sign_up(teacher, server.base_url, "teacher")
+    lea = sign_up(student, server.base_url, "student")
+    create_class_with(teacher, "Biology 7", lea)
+    teacher.get_by_role("button", name="Start attendance").click()
+    teacher.get_by_role("button", name=f"Mark {lea['name']} present").click()
+    finish_session(teacher)
+
+    teacher.get_by_role("button", name="Archive this class").click()
+    dialog = teacher.get_by_role("dialog")
+    expect(dialog).to_contain_text("students keep read-only access to their record")
+    expect(dialog).to_contain_text("no new session can start")
+    dialog.get_by_role("button", name="Archive", exact=True).click()
+    expect(teacher.locator("#archived-note")).to_be_visible()
+
+    student.reload()
+    card = student.locator("#student-classes > li").filter(has_text="Biology 7")
+    expect(card).to_contain_text("(archived)")
+    expect(card).to_contain_text("read-only")
+    expect(card).to_contain_text("Attendance rate: 100% over 1 session")
+    card.locator("summary").click()
+    expect(card.get_by_role("listitem")).to_contain_text(": present")
+    expect(card.get_by_role("link", name="Check in")).to_have_count(0)
+    assert_accessible(student, "student-archived")
+
+    # The teacher's only class is archived: the list says so, and how to see it.
+    teacher.get_by_role("link", name="Back to my classes").click()
+    classes = teacher.locator("#teacher-classes")
+    expect(classes).to_have_text(re.compile("1 class archived, none current: tick “Show archived"))
+    teacher.get_by_role("checkbox", name="Show archived classes").check()
+    expect(classes.get_by_role("listitem").filter(has_text="Biology 7")).to_contain_text("archived")

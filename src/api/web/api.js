@@ -23,7 +23,10 @@ export async function download(path, filename) {
   setTimeout(() => URL.revokeObjectURL(link.href), 10000);
 }
 
+// Every class of the teacher or student, archived ones too (marked `archived`): a student
+// keeps reading an archived class's record, and a teacher's list says when some are hidden.
 export async function loadClasses() {
-  const query = state.showArchived ? "?includeArchived=true" : "";
-  state.classes = new Map((await api("GET", `/class${query}`)).map((c) => [c.id, c]));
+  const [all, current] = await Promise.all([api("GET", "/class?includeArchived=true"), api("GET", "/class")]);
+  const active = new Set(current.map((c) => c.id));
+  state.classes = new Map(all.map((c) => [c.id, { ...c, archived: !active.has(c.id) }]));
 }

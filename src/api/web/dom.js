@@ -30,6 +30,9 @@ export function onSubmit(id, handler) {
   });
 }
 
+// "1 student", "2 students".
+export function plural(count, one, many = `${one}s`) { return `${count} ${count === 1 ? one : many}`; }
+
 export function counts(data) {
   const extra = data.late === undefined ? "" : `, ${data.late} late, ${data.excused} excused`;
   return `${data.present} present, ${data.absent} absent${extra}, ${data.total} total`;

@@ -68,9 +68,15 @@ function changeStatuses() {
   return changeClass({ extraStatuses });
 }
 
+// What PATCH /class/:id {"archived": true} does (docs/api.md).
+const ARCHIVING = "Archive this class? It leaves your list of classes (“Show archived classes” "
+  + "brings it back) and no new session can start in it. Its students keep read-only access to "
+  + "their record: the class, its history and their attendance rate. Records are kept: you can "
+  + "still correct statuses, see and download the report, and unarchive the class at any time.";
+
 async function toggleArchived() {
   const archived = !state.live.get(route().id)?.archived;
-  if (archived && !(await ask("Archive this class? It is hidden from your list and starts no session; its records are kept.", "Archive"))) return;
+  if (archived && !(await ask(ARCHIVING, "Archive"))) return;
   await changeClass({ archived });
 }
 

@@ -48,7 +48,12 @@ function studentCard(classroom, { mine, history, report }) {
   } else {
     live.append("No live session.");
   }
-  const card = element("li", {}, element("h3", { textContent: classroom.className }), live);
+  if (classroom.archived && !session) {
+    live.replaceChildren("Archived by your teacher: read-only, no new sessions. Your record stays here.");
+  }
+  const heading = element("h3", { textContent: classroom.className });
+  if (classroom.archived) heading.append(" ", element("span", { className: "corrected", textContent: "(archived)" }));
+  const card = element("li", {}, heading, live);
   if (session?.checkInOpen && !session.marks.get(state.me.id)) {
     card.append(element("a", { className: "button", href: `#/check-in/${classroom.id}`, textContent: "Check in" }));
   }

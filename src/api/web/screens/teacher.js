@@ -1,23 +1,30 @@
 // The teacher's home: their classes, and a form to create one.
 
 import { api, loadClasses } from "../api.js";
-import { $, element, formData, onSubmit } from "../dom.js";
+import { $, element, formData, onSubmit, plural } from "../dom.js";
 import { resync } from "../live.js";
 import { state } from "../state.js";
 import { show } from "../views.js";
 
 export function showTeacherHome() {
   show("teacher-view");
-  const items = [...state.classes.values()].map((classroom) => {
+  const classes = [...state.classes.values()];
+  const items = classes.filter((c) => state.showArchived || !c.archived).map((classroom) => {
     const live = state.live.get(classroom.id)?.session;
     const link = element("a", { href: `#/class/${classroom.id}`, textContent: classroom.className });
     const facts = element("span", { textContent: `${classroom.studentIds.length} students` });
     const badge = live ? element("span", { className: "badge", textContent: "Live now" }) : "";
-    const archived = state.live.get(classroom.id)?.archived ? element("span", { className: "corrected", textContent: "archived" }) : "";
+    const archived = classroom.archived ? element("span", { className: "corrected", textContent: "archived" }) : "";
     return element("li", {}, link, facts, badge, archived);
   });
   $("teacher-classes").replaceChildren(...items);
-  if (!items.length) $("teacher-classes").append(element("li", { textContent: "No classes yet: create one above." }));
+  const hidden = classes.length - items.length;
+  if (!items.length) {
+    const text = hidden
+      ? `${plural(hidden, "class", "classes")} archived, none current: tick “Show archived classes” to see ${hidden === 1 ? "it" : "them"}, or create a class above.`
+      : "No classes yet: create one above.";
+    $("teacher-classes").append(element("li", { textContent: text }));
+  }
 }
 
 export function initTeacherHome() {
@@ -31,7 +38,6 @@ export function initTeacherHome() {
 
   $("show-archived").onchange = async () => {
     state.showArchived = $("show-archived").checked;
-    await loadClasses();
     showTeacherHome();
   };
 }
