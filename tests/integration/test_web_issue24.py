@@ -6,15 +6,16 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.factories import SignupBodyFactory
-from tests.integration.test_web_client import (  # noqa: F401 (fixtures)
+from tests.integration import test_web_client as web
+from tests.integration.test_web_client import (
     assert_accessible,
-    browser,
-    contexts,
     create_class_with,
-    screenshot,
     sign_up,
     status_of,
 )
+
+browser = web.browser  # the fixtures, shared
+contexts = web.contexts
 
 
 def finish_session(teacher: Page) -> None:
@@ -72,3 +73,22 @@ def test_an_archived_class_stays_readable_for_its_students(contexts, server):
     expect(classes).to_have_text(re.compile("1 class archived, none current: tick “Show archived"))
     teacher.get_by_role("checkbox", name="Show archived classes").check()
     expect(classes.get_by_role("listitem").filter(has_text="Biology 7")).to_contain_text("archived")
+
+
+def test_after_a_reload_the_roster_shows_the_last_sessions_statuses(contexts, server):
+    teacher = contexts()
+    sign_up(teacher, server.base_url, "teacher")
+    kim, ola = (sign_up(contexts(phone=True), server.base_url, "student") for _ in range(2))
+    create_class_with(teacher, "Drama", kim, ola)
+    expect(status_of(teacher, kim["name"])).to_have_text("no session yet")
+    teacher.get_by_role("button", name="Start attendance").click()
+    teacher.get_by_role("button", name=f"Mark {kim['name']} present").click()
+    expect(status_of(teacher, kim["name"])).to_have_text("present")
+    finish_session(teacher)
+    last = re.compile(r"^Last session, \d{1,4}\D\d{1,2}\D\d{1,4}: ")  # a date, the browser's way
+    expect(status_of(teacher, kim["name"])).to_have_text(re.compile(last.pattern + "present$"))
+
+    teacher.reload()
+    expect(status_of(teacher, kim["name"])).to_have_text(re.compile(last.pattern + "present$"))
+    expect(status_of(teacher, ola["name"])).to_have_text(re.compile(last.pattern + "absent$"))
+    expect(teacher.locator("#roster")).not_to_contain_text("not yet marked")

@@ -127,7 +127,7 @@ function applyFrame(cls, { event, data, seq }) {
     cls.session.checkInOpen = data.open;
   } else if (event === "DONE" || event === "SESSION_ENDED") {
     if (!cls.session) return; // DONE, then SESSION_ENDED with the same number
-    cls.final = { ...data, marks: cls.session.marks };
+    cls.final = { ...data, startedAt: cls.session.startedAt, marks: cls.session.marks };
     cls.session = null;
     hooks.ended(data.classId);
   }

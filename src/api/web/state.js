@@ -11,6 +11,7 @@ export const state = {
   classes: new Map(), // id -> {id, className, teacherId, studentIds}
   live: new Map(), // classId -> {seq, privateMarks, statuses, archived, session, summary, final, early: Map seq -> frame}
   roster: new Map(), // the open class's students: id -> {id, name, email}
+  lastSessions: new Map(), // a teacher's classId -> its newest finished session (history.js), or null
   persisted: new Map(), // a student's classId -> {mine, history, report}, from HTTP
   showArchived: false,
   gapTimer: null,

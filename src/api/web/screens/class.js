@@ -54,16 +54,42 @@ export function renderSession(classId) {
   if (!state.roster.size) $("roster").append(element("tr", {}, element("td", { colSpan: 3, textContent: "No students yet: add some below." })));
 }
 
-function statusText(mark, final) {
-  if (mark) return mark.checkedIn ? `${mark.status} (checked in)` : mark.status;
-  return final ? "absent" : "not yet marked";
+// With no live session, a student's status in the newest finished session: from the history
+// (as corrected), or from the session that just ended while the history is read again.
+function lastRecord(classId, studentId, final) {
+  const last = state.lastSessions.get(classId);
+  if (last && (!final || last.startedAt >= final.startedAt)) {
+    const record = last.attendance.find((r) => r.studentId === studentId);
+    return { startedAt: last.startedAt, status: record?.status, corrected: record?.corrected };
+  }
+  if (final) return { startedAt: final.startedAt, status: final.marks.get(studentId)?.status ?? "absent" };
+  return null;
+}
+
+function statusCell(classId, student, session, final) {
+  const status = element("span");
+  status.dataset.statusOf = student.id;
+  if (session) {
+    const mark = session.marks.get(student.id);
+    status.textContent = mark ? (mark.checkedIn ? `${mark.status} (checked in)` : mark.status) : "not yet marked";
+    status.className = `status-${mark ? mark.status : "none"}`;
+    return status;
+  }
+  const last = lastRecord(classId, student.id, final);
+  if (!last) {
+    status.textContent = "no session yet";
+    status.className = "status-none";
+    return status;
+  }
+  const shown = last.status ? `${last.status}${last.corrected ? " (corrected)" : ""}` : "not in it";
+  status.textContent = `Last session, ${new Date(last.startedAt).toLocaleDateString()}: ${shown}`;
+  status.className = `status-${last.status ?? "none"}`;
+  return status;
 }
 
 function rosterRow(classId, student, session, final, statuses) {
-  const mark = session ? session.marks.get(student.id) : final?.marks.get(student.id);
-  const status = element("span", { textContent: statusText(mark, final && !session) });
-  status.className = `status-${mark ? mark.status : final && !session ? "absent" : "none"}`;
-  status.dataset.statusOf = student.id;
+  const mark = session?.marks.get(student.id);
+  const status = statusCell(classId, student, session, final);
   const actions = element("div", { className: "mark" });
   if (session) {
     for (const choice of statuses) {
@@ -119,6 +145,9 @@ async function finishAttendance() {
 }
 
 export function initClass() {
+  document.addEventListener("history-loaded", ({ detail: classId }) => {
+    if (!$("class-view").hidden && route().id === classId) renderSession(classId);
+  });
   $("start-session").onclick = startAttendance;
   $("show-summary").onclick = () => send("TODAY_SUMMARY", { classId: route().id }, "session-error");
   $("done").onclick = finishAttendance;

@@ -10,6 +10,7 @@ export async function loadHistory(classId) {
     api("GET", `/class/${classId}/attendance`),
     api("GET", `/class/${classId}/corrections`),
   ]);
+  state.lastSessions.set(classId, sessions[0] ?? null);
   const statuses = state.live.get(classId)?.statuses ?? ["present", "absent"];
   const opened = new Set([...$("class-history").querySelectorAll("details[open]")].map((d) => d.dataset.sessionId));
   const items = sessions.map((s) => {
@@ -28,6 +29,7 @@ export async function loadHistory(classId) {
     const note = c.note ? `: “${c.note}”` : "";
     return element("li", { textContent: `${new Date(c.correctedAt).toLocaleString()}: ${name}, ${c.fromStatus} → ${c.toStatus}${note}` });
   }));
+  document.dispatchEvent(new CustomEvent("history-loaded", { detail: classId }));
 }
 
 function correctionRow(classId, sessionId, record, statuses) {
@@ -39,7 +41,7 @@ function correctionRow(classId, sessionId, record, statuses) {
   const note = element("input", { placeholder: "Note (optional)", maxLength: 500 });
   note.setAttribute("aria-label", `Note for ${name}`);
   const save = element("button", { type: "button", className: "secondary", textContent: "Correct" });
-  save.setAttribute("aria-label", `Correct ${name}’s status`);
+  save.setAttribute("aria-label", `Correct ${name}'s status`);
   const error = element("p", { className: "error" });
   error.setAttribute("role", "alert");
   save.onclick = async () => {
