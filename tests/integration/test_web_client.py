@@ -150,7 +150,7 @@ def test_a_student_checks_in_from_a_phone_and_the_roster_turns_present_live(cont
     student.get_by_role("button", name="Check in").click()
     expect(student.locator("#check-in-result")).to_have_text("You are checked in: present.")
     assert_accessible(student, "student-check-in")
-    expect(teacher.locator("#check-in-count")).to_have_text("1 checked in; 1 of 1 present")
+    expect(teacher.locator("#check-in-count")).to_have_text("1 checked in; 1 of 1 here")
 
     student.get_by_label("Code shown by your teacher").fill("000000")
     student.get_by_role("button", name="Check in").click()
@@ -197,10 +197,10 @@ def test_the_teacher_reloads_mid_session_and_start_and_done_ask_first(contexts, 
     expect(status_of(teacher, first)).to_have_text("present")  # nothing lost
 
     teacher.get_by_role("button", name="Done").click()
-    expect(dialog).to_contain_text("1 unmarked student(s) will be saved as absent")
+    expect(dialog).to_contain_text("1 unmarked student will be saved as absent")
     dialog.get_by_role("button", name="Done: save attendance").click()
     expect(teacher.locator("#summary")).to_have_text(
-        "Attendance persisted: 2 present, 1 absent, 3 total"
+        "Attendance saved: 2 present, 1 absent, 3 total"
     )
     # the final statuses, labelled as the last session's
     expect(status_of(teacher, third)).to_have_text(re.compile(r"^Last session, .+: absent$"))
@@ -359,7 +359,7 @@ def test_a_teacher_can_run_a_session_from_the_keyboard_alone(contexts, server):
     teacher.keyboard.press("Enter")
     teacher.keyboard.press("Enter")  # the dialog's first button: save
     expect(teacher.locator("#summary")).to_have_text(
-        "Attendance persisted: 0 present, 1 absent, 1 total"
+        "Attendance saved: 0 present, 1 absent, 1 total"
     )
 
 
@@ -378,7 +378,7 @@ def test_late_a_correction_the_report_and_its_csv_and_the_student_sees_the_corre
     teacher.get_by_role("button", name="Done").click()
     teacher.get_by_role("button", name="Done: save attendance").click()
     expect(teacher.locator("#summary")).to_have_text(
-        "Attendance persisted: 0 present, 0 absent, 1 late, 0 excused, 1 total"
+        "Attendance saved: 0 present, 0 absent, 1 late, 0 excused, 1 total"
     )
 
     teacher.locator("#class-history summary").first.click()

@@ -92,3 +92,43 @@ def test_after_a_reload_the_roster_shows_the_last_sessions_statuses(contexts, se
     expect(status_of(teacher, kim["name"])).to_have_text(re.compile(last.pattern + "present$"))
     expect(status_of(teacher, ola["name"])).to_have_text(re.compile(last.pattern + "absent$"))
     expect(teacher.locator("#roster")).not_to_contain_text("not yet marked")
+
+
+def test_the_words_a_user_reads(contexts, server):
+    teacher, student = contexts(), contexts(phone=True)
+    sign_up(teacher, server.base_url, "teacher")
+    ian = sign_up(student, server.base_url, "student")
+    create_class_with(teacher, "Welsh", ian)
+    teacher.get_by_label("Late").check()
+    expect(teacher.get_by_label("Late")).to_be_checked()
+    teacher.get_by_role("button", name="Start attendance").click()
+    teacher.get_by_role("button", name=f"Mark {ian['name']} late").click()
+    teacher.get_by_role("link", name="Self check-in").click()
+    # A late student is here, and counted apart: not "1 of 1 present".
+    expect(teacher.locator("#check-in-count")).to_have_text("0 checked in; 1 of 1 here (1 late)")
+    teacher.get_by_role("link", name="Back to the class").click()
+    finish_session(teacher)
+    expect(teacher.locator("#summary")).to_have_text(
+        "Attendance saved: 0 present, 0 absent, 1 late, 0 excused, 1 total"
+    )
+
+    teacher.get_by_role("link", name="Back to my classes").click()
+    welsh = teacher.locator("#teacher-classes li").filter(has_text="Welsh")
+    expect(welsh).to_contain_text("1 student")
+    expect(welsh).not_to_contain_text("1 students")
+    teacher.locator("#teacher-classes").get_by_role("link", name="Welsh").click()
+    teacher.get_by_role("link", name="Report").click()
+    expect(teacher.locator("#report-held")).to_have_text("1 session held")
+    expect(teacher.locator("#report-rows tr")).to_have_count(1)
+    teacher.locator("#report-from").fill("2030-02-01")
+    teacher.locator("#report-to").fill("2030-01-31")
+    teacher.get_by_role("button", name="Show").click()
+    error = teacher.locator("[data-error-for=report-form]")
+    expect(error).to_have_text("From must be on or before To.")
+    expect(teacher.locator("#report-rows tr")).to_have_count(0)  # not the last period's
+    expect(teacher.locator("#report-held")).to_have_text("")
+
+    student.reload()
+    card = student.locator("#student-classes > li").first
+    expect(card).to_contain_text("Attendance rate: 100% over 1 session")
+    expect(card).not_to_contain_text("session(s)")

@@ -1,7 +1,7 @@
 // The teacher's class: the live session (start, mark, summary, Done) and its roster.
 
 import { api, loadClasses } from "../api.js";
-import { $, ask, counts, element, showError, STATUS_LABELS, time } from "../dom.js";
+import { $, ask, counts, element, plural, showError, STATUS_LABELS, time } from "../dom.js";
 import { send } from "../live.js";
 import { state } from "../state.js";
 import { route, show } from "../views.js";
@@ -46,7 +46,7 @@ export function renderSession(classId) {
     $("summary").textContent = cls.summary ? `Summary: ${counts(cls.summary)}` : "";
   } else if (cls?.final) {
     $("session-status").textContent = "No live session. The last one was saved.";
-    $("summary").textContent = `Attendance persisted: ${counts(cls.final)}`;
+    $("summary").textContent = `Attendance saved: ${counts(cls.final)}`;
   } else {
     $("session-status").textContent = "No live session.";
   }
@@ -140,7 +140,9 @@ async function startAttendance() {
 async function finishAttendance() {
   const classId = route().id;
   const unmarked = state.roster.size - (state.live.get(classId)?.session?.marks.size ?? 0);
-  const question = unmarked ? `Close the session? ${unmarked} unmarked student(s) will be saved as absent.` : "Close the session and save it?";
+  const question = unmarked
+    ? `Close the session? ${plural(unmarked, "unmarked student")} will be saved as absent.`
+    : "Close the session and save it?";
   if (await ask(question, "Done: save attendance")) send("DONE", { classId }, "session-error");
 }
 

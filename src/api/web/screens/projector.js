@@ -41,8 +41,11 @@ export function renderCheckInCount(classId) {
   if (!session) return ($("check-in-count").textContent = "The session has ended.");
   const marks = [...session.marks.values()];
   const checkedIn = marks.filter((m) => m.checkedIn).length;
-  const present = marks.filter((m) => m.status === "present").length;
-  $("check-in-count").textContent = `${checkedIn} checked in; ${present} of ${state.classes.get(classId)?.studentIds.length ?? "?"} present`;
+  // "Here" is present or late (in the room), late counted apart; absent and excused are not.
+  const late = marks.filter((m) => m.status === "late").length;
+  const here = marks.filter((m) => m.status === "present").length + late;
+  const total = state.classes.get(classId)?.studentIds.length ?? "?";
+  $("check-in-count").textContent = `${checkedIn} checked in; ${here} of ${total} here${late ? ` (${late} late)` : ""}`;
 }
 
 async function closeCheckIn() {

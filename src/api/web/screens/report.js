@@ -2,7 +2,7 @@
 // rates, and the CSV downloads.
 
 import { api, download } from "../api.js";
-import { $, element, onSubmit, percent, showError } from "../dom.js";
+import { $, element, onSubmit, percent, plural, showError } from "../dom.js";
 import { route, show } from "../views.js";
 
 export async function showReport(classId) {
@@ -20,10 +20,27 @@ function reportQuery() {
   return query ? `?${query}` : "";
 }
 
+function clearReport() {
+  $("report-held").textContent = "";
+  $("report-rows").replaceChildren();
+  $("report-chart").replaceChildren($("report-chart").querySelector("title"));
+}
+
 async function loadReport(classId) {
-  const report = await api("GET", `/class/${classId}/report${reportQuery()}`);
+  const from = $("report-from").value, to = $("report-to").value;
+  if (from && to && from > to) {
+    clearReport();
+    throw new Error("From must be on or before To.");
+  }
+  let report;
+  try {
+    report = await api("GET", `/class/${classId}/report${reportQuery()}`);
+  } catch (error) {
+    clearReport(); // not the figures of another period
+    throw error;
+  }
   $("report-title").textContent = `Report: ${report.className}`;
-  $("report-held").textContent = `${report.sessionsHeld} session(s) held`;
+  $("report-held").textContent = `${plural(report.sessionsHeld, "session")} held`;
   $("report-rows").replaceChildren(...report.students.map((row) => element("tr", {},
     element("td", { className: "name", textContent: row.name }),
     ...[row.sessions, row.present, row.absent, row.late, row.excused].map((n) => element("td", { textContent: String(n) })),

@@ -2,7 +2,7 @@
 // status, attendance rate and history.
 
 import { api } from "../api.js";
-import { $, counts, element, percent, time } from "../dom.js";
+import { $, counts, element, percent, plural, time } from "../dom.js";
 import { state } from "../state.js";
 import { show } from "../views.js";
 
@@ -58,7 +58,7 @@ function studentCard(classroom, { mine, history, report }) {
     card.append(element("a", { className: "button", href: `#/check-in/${classroom.id}`, textContent: "Check in" }));
   }
   const last = element("p", {}, "Last session: ", element("span", { textContent: mine.status ?? "none yet" }));
-  const rate = report && report.sessions ? element("p", { textContent: `Attendance rate: ${percent(report.rate)} over ${report.sessions} session(s)` }) : "";
+  const rate = report && report.sessions ? element("p", { textContent: `Attendance rate: ${percent(report.rate)} over ${plural(report.sessions, "session")}` }) : "";
   const past = element("details", {}, element("summary", { textContent: `History (${history.length})` }),
     element("ul", {}, ...history.map((h) => element("li", { textContent: `${new Date(h.startedAt).toLocaleDateString()} ${time(h.startedAt)}: ${h.status}${h.corrected ? " (corrected)" : ""}` }))));
   card.append(last, rate, past);

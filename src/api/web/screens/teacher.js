@@ -12,7 +12,7 @@ export function showTeacherHome() {
   const items = classes.filter((c) => state.showArchived || !c.archived).map((classroom) => {
     const live = state.live.get(classroom.id)?.session;
     const link = element("a", { href: `#/class/${classroom.id}`, textContent: classroom.className });
-    const facts = element("span", { textContent: `${classroom.studentIds.length} students` });
+    const facts = element("span", { textContent: plural(classroom.studentIds.length, "student") });
     const badge = live ? element("span", { className: "badge", textContent: "Live now" }) : "";
     const archived = classroom.archived ? element("span", { className: "corrected", textContent: "archived" }) : "";
     return element("li", {}, link, facts, badge, archived);
