@@ -3,10 +3,12 @@ browser (the fixtures and helpers are the web client test's)."""
 
 import re
 
+import httpx
 from playwright.sync_api import Page, expect
 
 from tests.factories import SignupBodyFactory
 from tests.integration import test_web_client as web
+from tests.integration.server import ServerProcess
 from tests.integration.test_web_client import (
     assert_accessible,
     create_class_with,
@@ -132,3 +134,51 @@ def test_the_words_a_user_reads(contexts, server):
     card = student.locator("#student-classes > li").first
     expect(card).to_contain_text("Attendance rate: 100% over 1 session")
     expect(card).not_to_contain_text("session(s)")
+
+
+def open_projector(teacher: Page, base_url: str, student: dict) -> None:
+    sign_up(teacher, base_url, "teacher")
+    create_class_with(teacher, "Physics 8", student)
+    teacher.get_by_role("button", name="Start attendance").click()
+    teacher.get_by_role("link", name="Self check-in").click()
+    expect(teacher.locator("#check-in-code")).to_have_text(re.compile(r"^\d{6}$"))
+
+
+def test_a_loopback_check_in_address_is_flagged_on_the_projector(contexts, server):
+    teacher = contexts()
+    tom = sign_up(contexts(phone=True), server.base_url, "student")
+    open_projector(teacher, server.base_url, tom)  # the server is at 127.0.0.1
+    expect(teacher.locator("#check-in-address")).to_have_text(
+        re.compile(rf"^127\.0\.0\.1:{server.port}/#/check-in/[0-9a-f-]{{36}}$")
+    )
+    warning = teacher.locator("#check-in-warning")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("no phone can open it")
+    expect(warning).to_contain_text("PUBLIC_URL")
+    assert_accessible(teacher, "teacher-check-in-loopback")
+
+
+PUBLIC_URL = "https://attendance.school.example"
+
+
+def test_links_use_public_url_when_it_is_set(contexts, server_env, tmp_path):
+    public = ServerProcess({**server_env, "PUBLIC_URL": PUBLIC_URL + "/"}, tmp_path / "log")
+    public.start()
+    try:
+        teacher = contexts()
+        zoe = sign_up(contexts(phone=True), public.base_url, "student")
+        open_projector(teacher, public.base_url, zoe)
+        class_id = teacher.url.split("/")[-2]
+        expect(teacher.locator("#check-in-address")).to_have_text(
+            f"attendance.school.example/#/check-in/{class_id}"
+        )
+        expect(teacher.locator("#check-in-warning")).to_be_hidden()
+        token = teacher.evaluate("localStorage.getItem('token')")
+        answer = httpx.get(
+            f"{public.base_url}/class/{class_id}/check-in", headers={"Authorization": token}
+        ).json()["data"]
+        assert answer["pageUrl"] == f"{PUBLIC_URL}/#/check-in/{class_id}"
+        assert answer["checkInUrl"] == f"{PUBLIC_URL}/#/check-in/{class_id}/{answer['code']}"
+        assert "127.0.0.1" not in answer["qrSvg"]
+    finally:
+        public.stop()

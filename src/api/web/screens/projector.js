@@ -10,7 +10,8 @@ export async function showCheckIn(classId) {
   const classroom = state.classes.get(classId);
   $("check-in-title").textContent = `Check in to ${classroom ? classroom.className : "the class"}`;
   $("check-in-back").href = `#/class/${classId}`;
-  $("check-in-address").textContent = `${location.host}/#/check-in/${classId}`;
+  $("check-in-address").textContent = "";
+  $("check-in-warning").hidden = true;
   showError("check-in-error", null);
   show("check-in-view");
   let checkIn;
@@ -19,6 +20,7 @@ export async function showCheckIn(classId) {
   } catch (error) {
     return showError("check-in-error", error);
   }
+  showAddress(checkIn.pageUrl);
   const showCode = (current) => {
     $("check-in-code").textContent = current.code ?? "—";
     $("check-in-qr").innerHTML = current.qrSvg ?? "";
@@ -34,6 +36,20 @@ export async function showCheckIn(classId) {
       try { showCode(await api("GET", `/class/${classId}/check-in`)); } catch (error) { showError("check-in-error", error); }
     }
   }, 1000);
+}
+
+// The links come from the server (PUBLIC_URL, or else the address the browser used).
+function showAddress(pageUrl) {
+  const address = new URL(pageUrl);
+  $("check-in-address").textContent = pageUrl.replace(/^https?:\/\//, "");
+  $("check-in-host").textContent = address.hostname;
+  $("check-in-warning").hidden = !isLoopback(address.hostname);
+}
+
+// localhost, 127.x.x.x, ::1: an address that means "this computer" to whoever opens it.
+function isLoopback(hostname) {
+  const host = hostname.toLowerCase();
+  return host === "localhost" || host.endsWith(".localhost") || /^127(\.\d+){3}$/.test(host) || host === "[::1]";
 }
 
 export function renderCheckInCount(classId) {
