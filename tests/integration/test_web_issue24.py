@@ -12,6 +12,7 @@ from tests.integration.server import ServerProcess
 from tests.integration.test_web_client import (
     assert_accessible,
     create_class_with,
+    screenshot,
     sign_up,
     status_of,
 )
@@ -182,3 +183,73 @@ def test_links_use_public_url_when_it_is_set(contexts, server_env, tmp_path):
         assert "127.0.0.1" not in answer["qrSvg"]
     finally:
         public.stop()
+
+
+# The words in these elements that the browser split over two lines (a word's text range
+# has boxes on more than one line).
+BROKEN_WORDS = """selector => {
+  const broken = [];
+  for (const element of document.querySelectorAll(selector)) {
+    if (!element.checkVisibility()) continue;
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const word of node.data.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, word.index);
+        range.setEnd(node, word.index + word[0].length);
+        const boxes = [...range.getClientRects()].filter((r) => r.width > 0);
+        const lines = new Set(boxes.map((r) => Math.round(r.top)));
+        if (lines.size > 1) broken.push(word[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+
+# The smallest size, in CSS pixels as drawn, of the report chart's text.
+SMALLEST_CHART_TEXT = """() => Math.min(...[...document.querySelectorAll("#report-chart text")].map(
+  (text) => text.getScreenCTM().a * parseFloat(getComputedStyle(text).fontSize)))"""
+
+# How far (px) the Remove button is from the nearest mark button, and whether it is among them.
+REMOVE_APART = """row => {
+  const remove = row.querySelector("button[aria-label^=Remove]");
+  const marks = [...row.querySelectorAll("button[aria-label^=Mark]")]
+    .map((b) => b.getBoundingClientRect());
+  const r = remove.getBoundingClientRect();
+  const gap = (m) => Math.max(
+    m.left - r.right, r.left - m.right, m.top - r.bottom, r.top - m.bottom);
+  return { among: remove.parentElement.querySelector("button[aria-label^=Mark]") !== null,
+           gap: Math.min(...marks.map(gap)) };
+}"""
+
+
+def test_on_a_phone_no_word_breaks_remove_stands_apart_and_the_chart_is_legible(contexts, server):
+    teacher = contexts(phone=True)
+    sign_up(teacher, server.base_url, "teacher")
+    ben = sign_up(contexts(phone=True), server.base_url, "student", name="Ben O'Connor")
+    eve = sign_up(contexts(phone=True), server.base_url, "student", name="Evangeline Abernathy")
+    create_class_with(teacher, "Year 10 Chemistry", ben, eve)
+    teacher.get_by_label("Late").check()
+    expect(teacher.get_by_label("Late")).to_be_checked()
+    teacher.get_by_label("Excused").check()
+    expect(teacher.get_by_label("Excused")).to_be_checked()
+    teacher.get_by_role("button", name="Start attendance").click()
+    teacher.get_by_role("button", name=f"Mark {ben['name']} present").click()
+    expect(status_of(teacher, ben["name"])).to_have_text("present")
+    screenshot(teacher, "teacher-class-phone")
+
+    roster = "#class-view caption, #class-view th, #roster td, #roster button"
+    assert teacher.evaluate(BROKEN_WORDS, roster) == []
+    for name in (ben["name"], eve["name"]):
+        apart = teacher.get_by_role("row").filter(has_text=name).evaluate(REMOVE_APART)
+        assert not apart["among"] and apart["gap"] >= 24, (name, apart)
+
+    finish_session(teacher)
+    teacher.get_by_role("link", name="Report").click()
+    expect(teacher.locator("#report-rows tr")).to_have_count(2)
+    expect(teacher.locator("#report-rows")).to_contain_text("100%")
+    screenshot(teacher, "teacher-report-phone")
+    assert teacher.evaluate(BROKEN_WORDS, "#report-view th, #report-view td") == []
+    assert teacher.evaluate(SMALLEST_CHART_TEXT) >= 12
+    assert teacher.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways page
+    assert_accessible(teacher, "teacher-report-phone")

@@ -100,11 +100,11 @@ function rosterRow(classId, student, session, final, statuses) {
       actions.append(button);
     }
   }
-  const remove = element("button", { type: "button", className: "secondary", textContent: "Remove" });
+  const remove = element("button", { type: "button", className: "remove", textContent: "Remove" });
   remove.setAttribute("aria-label", `Remove ${student.name} from the class`);
   remove.onclick = () => removeStudent(classId, student);
-  actions.append(remove);
-  return element("tr", {}, element("td", { className: "name", textContent: student.name }), element("td", {}, status), element("td", {}, actions));
+  const name = element("td", { className: "name" }, element("span", { className: "name-text", textContent: student.name }), remove);
+  return element("tr", {}, name, element("td", {}, status), element("td", {}, actions));
 }
 
 async function removeStudent(classId, student) {

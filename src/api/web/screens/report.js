@@ -48,7 +48,10 @@ async function loadReport(classId) {
   drawChart(report.students);
 }
 
+// Drawn at the chart's own width, one unit a pixel, so its text keeps its size on a phone.
+let drawn = null;
 function drawChart(students) {
+  drawn = students;
   const svg = $("report-chart");
   const ns = "http://www.w3.org/2000/svg";
   const shape = (tag, attributes, text) => {
@@ -57,16 +60,19 @@ function drawChart(students) {
     if (text !== undefined) node.textContent = text;
     return node;
   };
-  const rowHeight = 26, labelWidth = 160, barWidth = 360, height = Math.max(1, students.length) * rowHeight + 8;
-  svg.setAttribute("viewBox", `0 0 ${labelWidth + barWidth + 60} ${height}`);
+  const width = Math.max(240, Math.round(svg.getBoundingClientRect().width) || 580);
+  const rowHeight = 28, rateWidth = 56, labelWidth = Math.min(180, Math.round(width * 0.4));
+  const barWidth = width - labelWidth - rateWidth, height = Math.max(1, students.length) * rowHeight + 8;
+  const letters = Math.floor(labelWidth / 8.5);
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   svg.replaceChildren(svg.querySelector("title"));
   students.forEach((row, index) => {
     const y = 4 + index * rowHeight;
-    const name = row.name.length > 22 ? `${row.name.slice(0, 21)}…` : row.name;
-    svg.append(shape("text", { x: 0, y: y + 16 }, name));
-    svg.append(shape("rect", { class: "track", x: labelWidth, y: y + 4, width: barWidth, height: 16, rx: 3 }));
-    svg.append(shape("rect", { class: "bar", x: labelWidth, y: y + 4, width: Math.round(barWidth * (row.rate ?? 0)), height: 16, rx: 3 }));
-    svg.append(shape("text", { x: labelWidth + barWidth + 6, y: y + 16 }, percent(row.rate)));
+    const name = row.name.length > letters ? `${row.name.slice(0, letters - 1)}…` : row.name;
+    svg.append(shape("text", { x: 0, y: y + 18 }, name));
+    svg.append(shape("rect", { class: "track", x: labelWidth, y: y + 5, width: barWidth - 8, height: 18, rx: 3 }));
+    svg.append(shape("rect", { class: "bar", x: labelWidth, y: y + 5, width: Math.round((barWidth - 8) * (row.rate ?? 0)), height: 18, rx: 3 }));
+    svg.append(shape("text", { x: width, y: y + 18, "text-anchor": "end" }, percent(row.rate)));
   });
   if (!students.length) svg.append(shape("text", { x: 0, y: 20 }, "No students yet."));
 }
@@ -81,6 +87,7 @@ async function downloading(path, filename) {
 }
 
 export function initReport() {
+  window.addEventListener("resize", () => { if (drawn && !$("report-view").hidden) drawChart(drawn); });
   onSubmit("report-form", async (form) => {
     await loadReport(form.dataset.classId);
   });
