@@ -174,6 +174,7 @@ def test_links_use_public_url_when_it_is_set(contexts, server_env, tmp_path):
             f"attendance.school.example/#/check-in/{class_id}"
         )
         expect(teacher.locator("#check-in-warning")).to_be_hidden()
+        assert_accessible(teacher, "teacher-check-in")
         token = teacher.evaluate("localStorage.getItem('token')")
         answer = httpx.get(
             f"{public.base_url}/class/{class_id}/check-in", headers={"Authorization": token}

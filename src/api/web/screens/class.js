@@ -50,6 +50,7 @@ export function renderSession(classId) {
   } else {
     $("session-status").textContent = "No live session.";
   }
+  $("mark-column").hidden = !session; // marks exist only while a session is live
   $("roster").replaceChildren(...[...state.roster.values()].map((student) => rosterRow(classId, student, session, cls?.final, statuses)));
   if (!state.roster.size) $("roster").append(element("tr", {}, element("td", { colSpan: 3, textContent: "No students yet: add some below." })));
 }
@@ -104,7 +105,7 @@ function rosterRow(classId, student, session, final, statuses) {
   remove.setAttribute("aria-label", `Remove ${student.name} from the class`);
   remove.onclick = () => removeStudent(classId, student);
   const name = element("td", { className: "name" }, element("span", { className: "name-text", textContent: student.name }), remove);
-  return element("tr", {}, name, element("td", {}, status), element("td", {}, actions));
+  return element("tr", {}, name, element("td", {}, status), session ? element("td", {}, actions) : "");
 }
 
 async function removeStudent(classId, student) {
