@@ -73,7 +73,9 @@ def test_an_archived_class_stays_readable_for_its_students(contexts, server):
     # The teacher's only class is archived: the list says so, and how to see it.
     teacher.get_by_role("link", name="Back to my classes").click()
     classes = teacher.locator("#teacher-classes")
-    expect(classes).to_have_text(re.compile("1 class archived, none current: tick “Show archived"))
+    expect(classes).to_have_text(
+        re.compile("Your only class is archived: tick “Show archived classes” to see it")
+    )
     teacher.get_by_role("checkbox", name="Show archived classes").check()
     expect(classes.get_by_role("listitem").filter(has_text="Biology 7")).to_contain_text("archived")
 
@@ -130,6 +132,8 @@ def test_the_words_a_user_reads(contexts, server):
     expect(error).to_have_text("From must be on or before To.")
     expect(teacher.locator("#report-rows tr")).to_have_count(0)  # not the last period's
     expect(teacher.locator("#report-held")).to_have_text("")
+    teacher.get_by_role("button", name="Download report (CSV)").click()
+    expect(teacher.locator("#download-error")).to_have_text("From must be on or before To.")
 
     student.reload()
     card = student.locator("#student-classes > li").first

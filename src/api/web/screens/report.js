@@ -23,14 +23,21 @@ function reportQuery() {
 function clearReport() {
   $("report-held").textContent = "";
   $("report-rows").replaceChildren();
-  $("report-chart").replaceChildren($("report-chart").querySelector("title"));
+  $("report-chart").closest("figure").hidden = true;
+}
+
+// Checked here, before asking: the API would answer its bare "Invalid request schema".
+function checkPeriod() {
+  const from = $("report-from").value, to = $("report-to").value;
+  if (from && to && from > to) throw new Error("From must be on or before To.");
 }
 
 async function loadReport(classId) {
-  const from = $("report-from").value, to = $("report-to").value;
-  if (from && to && from > to) {
+  try {
+    checkPeriod();
+  } catch (error) {
     clearReport();
-    throw new Error("From must be on or before To.");
+    throw error;
   }
   let report;
   try {
@@ -53,6 +60,7 @@ let drawn = null;
 function drawChart(students) {
   drawn = students;
   const svg = $("report-chart");
+  svg.closest("figure").hidden = false;
   const ns = "http://www.w3.org/2000/svg";
   const shape = (tag, attributes, text) => {
     const node = document.createElementNS(ns, tag);
@@ -77,9 +85,10 @@ function drawChart(students) {
   if (!students.length) svg.append(shape("text", { x: 0, y: 20 }, "No students yet."));
 }
 
-async function downloading(path, filename) {
+async function downloading(path, filename, forPeriod) {
   showError("download-error", null);
   try {
+    if (forPeriod) checkPeriod();
     await download(path, filename);
   } catch (error) {
     showError("download-error", error);
@@ -91,6 +100,6 @@ export function initReport() {
   onSubmit("report-form", async (form) => {
     await loadReport(form.dataset.classId);
   });
-  $("download-report").onclick = () => downloading(`/class/${route().id}/report.csv${reportQuery()}`, "report.csv");
-  $("download-history").onclick = () => downloading(`/class/${route().id}/attendance.csv`, "attendance.csv");
+  $("download-report").onclick = () => downloading(`/class/${route().id}/report.csv${reportQuery()}`, "report.csv", true);
+  $("download-history").onclick = () => downloading(`/class/${route().id}/attendance.csv`, "attendance.csv", false);
 }

@@ -20,8 +20,9 @@ export function showTeacherHome() {
   $("teacher-classes").replaceChildren(...items);
   const hidden = classes.length - items.length;
   if (!items.length) {
+    const archived = hidden === 1 ? "Your only class is archived" : `All your ${hidden} classes are archived`;
     const text = hidden
-      ? `${plural(hidden, "class", "classes")} archived, none current: tick “Show archived classes” to see ${hidden === 1 ? "it" : "them"}, or create a class above.`
+      ? `${archived}: tick “Show archived classes” to see ${hidden === 1 ? "it" : "them"}, or create a class above.`
       : "No classes yet: create one above.";
     $("teacher-classes").append(element("li", { textContent: text }));
   }
