@@ -70,6 +70,7 @@ def create_app(
     services: ApiServices,
     *,
     cors_origin: str,
+    public_url: str = "",  # where people reach the service; "": the address each request used
     on_startup: Sequence[Callable[[], Awaitable[None]]] = (),
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
     limits: ApiLimits = DEFAULT_LIMITS,
@@ -134,6 +135,7 @@ def create_app(
             "health_service": _provide(services.health),
             "live_services": _provide(live_services),
             "metrics_token": _provide(metrics_token),
+            "public_url": _provide(public_url or None),
         },
         middleware=[
             DefineMiddleware(

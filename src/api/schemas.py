@@ -221,7 +221,8 @@ class CheckInStateResponse(Struct, rename="camel"):
     period_seconds: int
     code: str | None  # None while closed
     valid_until: str | None
-    check_in_url: str | None  # the web client's check-in page, with the code
+    page_url: str  # the web client's check-in page for the class, to type in (PUBLIC_URL's)
+    check_in_url: str | None  # that page with the code
     qr_svg: str | None  # that address as a QR code (SVG markup)
 
 

@@ -128,6 +128,7 @@ class Container(containers.DeclarativeContainer):
         create_app,
         api_services,
         cors_origin=settings.provided.cors_origin,
+        public_url=settings.provided.public_url,
         on_startup=providers.List(
             database.provided.start,
             event_bus.provided.start,

@@ -40,6 +40,15 @@ def _origin(raw: str) -> str:
     return raw.rstrip("/")
 
 
+def _public_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http(s) URL")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError("must be an http(s) URL without a query, fragment or password")
+    return raw.rstrip("/")
+
+
 def _boolean(raw: str) -> bool:
     if raw.lower() in ("1", "true", "yes", "on"):
         return True
@@ -85,6 +94,7 @@ text = Kind(_text)
 postgres_url = Kind(_postgres_url, repeat_in_errors=False)
 secret = Kind(_secret, repeat_in_errors=False)
 origin = Kind(_origin)
+public_url = Kind(_public_url)
 proxies = Kind(_proxies)
 boolean = Kind(_boolean, lambda value: "true" if value else "false")
 directory = Kind(lambda raw: Path(raw).resolve(), lambda value: str(value))

@@ -11,6 +11,7 @@ def test_bad_configuration_stops_start_up_naming_every_problem(tmp_path):
         "NODE_ENV": "production",
         "JWT_SECRET": "too-short",
         "PORT": "nope",
+        "PUBLIC_URL": "attendance.school.example",  # no scheme
         "DATA_DIR": str(tmp_path),
     }
     env.pop("DATABASE_URL", None)
@@ -25,6 +26,6 @@ def test_bad_configuration_stops_start_up_naming_every_problem(tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.startswith("Invalid configuration:")
-    for name in ("DATABASE_URL", "JWT_SECRET", "CORS_ORIGIN", "PORT"):
+    for name in ("DATABASE_URL", "JWT_SECRET", "CORS_ORIGIN", "PORT", "PUBLIC_URL"):
         assert name in result.stderr
     assert "Traceback" not in result.stderr

@@ -63,6 +63,26 @@ def test_proxies_are_trusted_only_when_named_and_must_be_addresses():
     assert "FORWARDED_ALLOW_IPS" in str(error.value)
 
 
+def test_the_public_url_is_an_http_url_kept_without_its_last_slash():
+    assert load_settings({}, env_file=None).public_url == ""
+    given = load_settings({"PUBLIC_URL": "https://attendance.school.example/"}, env_file=None)
+    assert given.public_url == "https://attendance.school.example"
+    behind = load_settings({"PUBLIC_URL": "http://10.0.0.5:3000/attendance"}, env_file=None)
+    assert behind.public_url == "http://10.0.0.5:3000/attendance"
+    for bad in (
+        "attendance.school.example",
+        "ftp://a.example",
+        "https://",
+        "https://a.example/?x=1",
+        "https://a.example/#/x",
+        "https://user:pw@a.example",
+    ):
+        with pytest.raises(SettingsError) as error:
+            load_settings({"PUBLIC_URL": bad}, env_file=None)
+        assert error.value.problems[0].startswith("PUBLIC_URL must be an http(s) URL"), bad
+    assert load_settings(given.as_environment(), env_file=None) == given
+
+
 def test_every_setting_is_declared_once_and_loads_to_its_default():
     from dataclasses import fields
 

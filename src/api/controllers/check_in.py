@@ -25,15 +25,17 @@ from domain.users import Identity
 from services.check_in import CheckInService, CheckInState
 
 
-def check_in_url(request: Request[Any, Any, Any], state: CheckInState) -> str | None:
-    """The web client's check-in page for the class, with the code filled in."""
-    if state.code is None:
-        return None
-    return f"{request.base_url}#/check-in/{state.class_id}/{state.code.code}"
+def client_address(request: Request[Any, Any, Any], public_url: str | None) -> str:
+    """Where the web client is, for links the service makes: `PUBLIC_URL` when it is set, else
+    the address this request came to (`localhost` when the teacher's browser used it)."""
+    return f"{public_url}/" if public_url else str(request.base_url)
 
 
-def state_response(request: Request[Any, Any, Any], state: CheckInState) -> CheckInStateResponse:
-    url = check_in_url(request, state)
+def state_response(
+    request: Request[Any, Any, Any], state: CheckInState, public_url: str | None
+) -> CheckInStateResponse:
+    page_url = f"{client_address(request, public_url)}#/check-in/{state.class_id}"
+    url = f"{page_url}/{state.code.code}" if state.code else None
     return CheckInStateResponse(
         class_id=state.class_id,
         session_id=state.session_id,
@@ -41,6 +43,7 @@ def state_response(request: Request[Any, Any, Any], state: CheckInState) -> Chec
         period_seconds=CODE_PERIOD_SECONDS,
         code=state.code.code if state.code else None,
         valid_until=iso_timestamp(state.code.valid_until) if state.code else None,
+        page_url=page_url,
         check_in_url=url,
         qr_svg=segno.make(url, error="m").svg_inline(border=2, omitsize=True) if url else None,
     )
@@ -59,11 +62,12 @@ class CheckInController(Controller):
         request: Request[Identity, str, Any],
         class_id: FromPath[str],
         check_in_service: NamedDependency[CheckInService],
+        public_url: NamedDependency[str | None],
     ) -> Success[CheckInStateResponse]:
         """Whether self check-in is open for the class's live session, and the code to show
         (it changes every 15 seconds)."""
         state = await check_in_service.state(request.user, class_id_from_path(class_id))
-        return Success(data=state_response(request, state))
+        return Success(data=state_response(request, state, public_url))
 
     @post("/open", guards=[teacher_only], status_code=200, responses=TEACHER_FAILURES)
     async def open_check_in(
@@ -71,10 +75,11 @@ class CheckInController(Controller):
         request: Request[Identity, str, Any],
         class_id: FromPath[str],
         check_in_service: NamedDependency[CheckInService],
+        public_url: NamedDependency[str | None],
     ) -> Success[CheckInStateResponse]:
         """Opens self check-in for the class's live session (opening twice changes nothing)."""
         state = await check_in_service.open(request.user, class_id_from_path(class_id))
-        return Success(data=state_response(request, state))
+        return Success(data=state_response(request, state, public_url))
 
     @post("/close", guards=[teacher_only], status_code=200, responses=TEACHER_FAILURES)
     async def close_check_in(
@@ -82,9 +87,10 @@ class CheckInController(Controller):
         request: Request[Identity, str, Any],
         class_id: FromPath[str],
         check_in_service: NamedDependency[CheckInService],
+        public_url: NamedDependency[str | None],
     ) -> Success[CheckInStateResponse]:
         state = await check_in_service.close(request.user, class_id_from_path(class_id))
-        return Success(data=state_response(request, state))
+        return Success(data=state_response(request, state, public_url))
 
     @post(
         "/",
