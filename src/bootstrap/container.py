@@ -71,6 +71,7 @@ class Container(containers.DeclarativeContainer):
         signups_per_address=settings.provided.signups_per_address,
         window_seconds=settings.provided.attempt_window_seconds,
         check_ins_per_session=settings.provided.check_in_attempts_per_session,
+        busy_address_pace_seconds=settings.provided.login_pace_seconds,
     )
     auth_service = providers.Singleton(
         AuthService,

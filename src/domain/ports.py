@@ -14,7 +14,7 @@ from domain.history import HistoryPage
 from domain.live_state import ClassLiveState
 from domain.reports import ReportLine, ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
-from domain.throttling import AttemptChecks, AttemptRule
+from domain.throttling import AttemptChecks, AttemptRule, PaceRule
 from domain.users import Identity, User, UserSummary
 
 
@@ -285,6 +285,12 @@ class AttemptCounter(Protocol):
         ...
 
     async def clear(self, rule: AttemptRule, subject: str) -> None: ...
+
+    async def turn(self, rule: PaceRule, subject: str) -> float | None:
+        """Takes the subject's next turn under the rule: the seconds to wait for it, or None
+        (nothing taken) when it is further than the rule's longest wait. Turns are one
+        interval apart, whichever process takes them."""
+        ...
 
 
 class DatabaseProbe(Protocol):

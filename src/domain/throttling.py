@@ -1,10 +1,12 @@
 """Limits on attempts (logins, sign-ups), counted per subject within a time window.
 
 The login policy is built so that an attacker cannot lock out a user who knows their password
-(see the README's "Login limits"): failures count per (email, client address) pair and per
-address, so guessing from one place stops that place only; a ceiling per email stops guessing
-spread over many addresses, and a device that has logged in to that email before is exempt
-from it (and from the per-address count), keeping an allowance of its own."""
+(see the README's "Login limits"): failures count per (email, client address) pair, so guessing
+from one place stops that place only; a ceiling per email stops guessing spread over many
+addresses; and a device that signed up or logged in to that email before is exempt from both
+and from the per-address count, keeping an allowance of its own. Past the per-address count
+(a whole school behind one address reaches it with typos alone), logins from that address are
+not refused but paced: let through one per interval, each waiting a bounded time."""
 
 import ipaddress
 from dataclasses import dataclass
@@ -42,6 +44,35 @@ class AttemptRule:
 
 
 @dataclass(frozen=True, slots=True)
+class PaceRule:
+    """Attempts of one kind per subject let through one per `interval_seconds`; an attempt
+    waits for its turn at most `max_wait_seconds`, and is refused if its turn is further."""
+
+    kind: str
+    interval_seconds: float
+    max_wait_seconds: float
+
+    def key(self, subject: str) -> str:
+        return f"{self.kind}:{subject.lower()}"
+
+
+@dataclass(frozen=True, slots=True)
+class LoginChecks:
+    """What one login attempt counts against. `own` is the caller's own allowance, which a
+    success clears; `shared` are the other hard limits (over one: refused); `address` is the
+    per-address count (over it: paced by `pace`), None for a known device."""
+
+    own: tuple[AttemptRule, str]
+    shared: AttemptChecks
+    address: tuple[AttemptRule, str] | None
+    pace: tuple[PaceRule, str] | None
+
+    @property
+    def hard(self) -> AttemptChecks:
+        return [self.own, *self.shared]
+
+
+@dataclass(frozen=True, slots=True)
 class AttemptPolicy:
     logins_per_email_and_address: AttemptRule
     logins_per_address: AttemptRule
@@ -49,6 +80,7 @@ class AttemptPolicy:
     logins_per_trusted_device: AttemptRule
     signups_per_address: AttemptRule
     check_ins_per_session: AttemptRule
+    logins_from_busy_address: PaceRule
 
     @classmethod
     def with_limits(
@@ -60,6 +92,8 @@ class AttemptPolicy:
         signups_per_address: int,
         window_seconds: int,
         check_ins_per_session: int = 10,
+        busy_address_pace_seconds: float = 2.0,
+        busy_address_max_wait_seconds: float = 10.0,
     ) -> "AttemptPolicy":
         return cls(
             logins_per_email_and_address=AttemptRule(
@@ -73,19 +107,23 @@ class AttemptPolicy:
             signups_per_address=AttemptRule("signup-address", signups_per_address, window_seconds),
             # A session lasts a lesson; its count is kept for a day.
             check_ins_per_session=AttemptRule("check-in", check_ins_per_session, 24 * 3600),
+            logins_from_busy_address=PaceRule(
+                "login-pace", busy_address_pace_seconds, busy_address_max_wait_seconds
+            ),
         )
 
-    def login_checks(self, email: str, address: str, trusted_device: str | None) -> AttemptChecks:
-        """What one login attempt counts against; the first entry is the caller's own
-        allowance, which a successful login clears."""
+    def login_checks(self, email: str, address: str, trusted_device: str | None) -> LoginChecks:
+        """What one login attempt counts against (see LoginChecks)."""
         if trusted_device is not None:
-            return [(self.logins_per_trusted_device, f"{email}|{trusted_device}")]
+            own = (self.logins_per_trusted_device, f"{email}|{trusted_device}")
+            return LoginChecks(own, [], None, None)
         address = address_subject(address)
-        return [
-            (self.logins_per_email_and_address, f"{email}|{address}"),
-            (self.logins_per_address, address),
-            (self.logins_per_email, email),
-        ]
+        return LoginChecks(
+            own=(self.logins_per_email_and_address, f"{email}|{address}"),
+            shared=[(self.logins_per_email, email)],
+            address=(self.logins_per_address, address),
+            pace=(self.logins_from_busy_address, address),
+        )
 
     def signup_checks(self, address: str) -> AttemptChecks:
         return [(self.signups_per_address, address_subject(address))]

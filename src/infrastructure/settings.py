@@ -62,9 +62,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WS_FLOOD_GRACE_SECONDS", _count(0, 3600), 2, "a socket still flooding after this long is closed with 1008"),
     Setting("WS_SOCKETS_PER_USER", _count(1, 100_000), 10, "per process: one more socket gets `ERROR` `Too many connections` and 1008"),
     Setting("LOGIN_FAILURES_PER_EMAIL_AND_ADDRESS", _count(1, 1_000_000), 5, "logins for that email from that address get 429 `Too many attempts, try again later` until the window ends; a success clears them (see \"Login limits\")"),
-    Setting("LOGIN_FAILURES_PER_ADDRESS", _count(1, 1_000_000), 50, "the same for every login from that address, whatever the email"),
-    Setting("LOGIN_FAILURES_PER_EMAIL", _count(1, 1_000_000), 100, "the same for that email from any address, except from a browser that logged in to it before"),
-    Setting("SIGNUPS_PER_ADDRESS", _count(1, 1_000_000), 300, "the same for sign-ups (generous: a whole class may sign up from one school network)"),
+    Setting("LOGIN_FAILURES_PER_ADDRESS", _count(1, 1_000_000), 50, "past this many, logins from that address by browsers new to the email are not refused but paced (see `LOGIN_PACE_SECONDS`)"),
+    Setting("LOGIN_PACE_SECONDS", _count(1, 60), 2, "from an address past its failures, such logins are let through one per this many seconds, each waiting at most 10 s for its turn (further: 429)"),
+    Setting("LOGIN_FAILURES_PER_EMAIL", _count(1, 1_000_000), 100, "logins for that email from any address get 429 until the window ends, except from a browser that signed up or logged in to it before"),
+    Setting("SIGNUPS_PER_ADDRESS", _count(1, 1_000_000), 300, "sign-ups from one address get 429 past this many in the window (generous: a whole class may sign up from one school network)"),
     Setting("ATTEMPT_WINDOW_SECONDS", _count(1, 86_400), 900, "the window of the four counters above (kept in PostgreSQL, so they hold across processes)"),
     Setting("CHECK_IN_ATTEMPTS_PER_SESSION", _count(1, 1000), 10, "a student's self check-ins (right or wrong) per live session; more get 429 `Too many attempts, try again later`"),
     Setting("FORWARDED_ALLOW_IPS", kinds.proxies, "", "the proxies whose `X-Forwarded-For` names the client (comma-separated addresses or networks, `*` for any): `127.0.0.1` behind a proxy on the same machine", "none"),
@@ -102,6 +103,7 @@ class Settings:
     ws_sockets_per_user: int
     login_failures_per_email_and_address: int
     login_failures_per_address: int
+    login_pace_seconds: int
     login_failures_per_email: int
     signups_per_address: int
     check_in_attempts_per_session: int

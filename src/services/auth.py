@@ -1,4 +1,6 @@
+import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from uuid import UUID, uuid4
@@ -11,7 +13,7 @@ from domain.errors import (
     UserNotFound,
 )
 from domain.ports import AttemptCounter, PasswordHasher, TokenCodec, UnitOfWorkFactory
-from domain.throttling import AttemptPolicy
+from domain.throttling import AttemptChecks, AttemptPolicy, LoginChecks
 from domain.users import Identity, Role, User
 
 
@@ -52,6 +54,7 @@ class AuthService:
         attempts: AttemptCounter,
         policy: AttemptPolicy,
         known_accounts: KnownAccounts | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
@@ -59,6 +62,7 @@ class AuthService:
         self._attempts = attempts
         self._policy = policy
         self._known_accounts = known_accounts or KnownAccounts()
+        self._sleep = sleep
 
     async def sign_up(
         self, name: str, email: str, password: str, role: Role, client_address: str = ""
@@ -85,11 +89,11 @@ class AuthService:
         device_token: str | None = None,
     ) -> LoginResult:
         """Each attempt is counted before the password is checked (see AttemptPolicy), and
-        given back if it succeeds; a success also clears the caller's own failures."""
+        given back if it succeeds; a success also clears the caller's own failures. Past the
+        per-address count, an attempt from a browser new to the email waits for its turn."""
         device = self._tokens.device_of(device_token, email) if device_token else None
         checks = self._policy.login_checks(email, client_address, device)
-        if not await self._attempts.take(checks):
-            raise TooManyAttempts()
+        taken = await self._take_login_checks(checks)
         try:
             async with self._uow() as uow:
                 user = await uow.users.get_by_email(email)
@@ -97,11 +101,11 @@ class AuthService:
             matches = await self._hasher.verify(password, password_hash) and user is not None
         except Exception:
             with suppress(Exception):  # not the caller's failure: do not count it
-                await self._attempts.give_back(checks)
+                await self._attempts.give_back(taken)
             raise
         if not matches or user is None:
             raise InvalidCredentials()
-        own_allowance, *shared = checks
+        own_allowance, *shared = taken
         await self._attempts.give_back(shared)
         await self._attempts.clear(*own_allowance)
         return LoginResult(
@@ -110,6 +114,26 @@ class AuthService:
             if device is not None and device_token
             else self._tokens.issue_device_token(email),
         )
+
+    async def _take_login_checks(self, checks: LoginChecks) -> AttemptChecks:
+        """Counts the attempt: refused over a hard limit; over the per-address count, it
+        waits for its turn (refused only if that is further than the longest wait). What
+        was counted is returned, its own allowance first."""
+        if not await self._attempts.take(checks.hard):
+            raise TooManyAttempts()
+        if checks.address is None or await self._attempts.take([checks.address]):
+            return checks.hard + ([checks.address] if checks.address else [])
+        wait = await self._attempts.turn(*checks.pace) if checks.pace else None
+        if wait is None:
+            await self._attempts.give_back(checks.hard)
+            raise TooManyAttempts()
+        await self._sleep(wait)
+        return checks.hard
+
+    def device_token(self, email: str) -> str:
+        """Names a browser that proved it holds the email's account (signed up to it): its
+        logins to that email count as a known device's."""
+        return self._tokens.issue_device_token(email)
 
     async def authenticate(self, token: str, *, account_must_exist: bool = True) -> Identity:
         """The identity a token proves. Its account must still exist (looked up at most once a

@@ -516,6 +516,7 @@ class InMemoryAttemptCounter:
 
     def __init__(self) -> None:
         self.hits: dict[str, int] = {}
+        self.turns: dict[str, int] = {}
 
     async def take(self, checks) -> bool:
         keys = [(rule.key(subject), rule.limit) for rule, subject in checks]
@@ -532,3 +533,12 @@ class InMemoryAttemptCounter:
 
     async def clear(self, rule, subject) -> None:
         self.hits.pop(rule.key(subject), None)
+
+    async def turn(self, rule, subject) -> float | None:
+        """Turns as the database gives them, on a clock that stands still."""
+        taken = self.turns.get(rule.key(subject), 0)
+        wait = taken * rule.interval_seconds
+        if wait > rule.max_wait_seconds:
+            return None
+        self.turns[rule.key(subject)] = taken + 1
+        return wait

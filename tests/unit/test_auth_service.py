@@ -135,12 +135,48 @@ async def test_a_success_clears_the_callers_own_failures(auth):
     assert await auth.log_in("priya@example.com", "secret1", "10.0.0.2")
 
 
-async def test_failures_from_one_address_across_emails_are_refused(auth):
+@pytest.fixture
+def waits() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def paced_auth(uow, hasher, tokens, attempts, waits) -> AuthService:
+    """Records how long each login waited for its turn instead of waiting."""
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    return AuthService(uow, hasher, tokens, attempts, POLICY, sleep=sleep)
+
+
+async def test_failures_from_one_address_across_emails_are_paced_then_refused(paced_auth, waits):
     for n in range(5):
         with pytest.raises(InvalidCredentials):
-            await auth.log_in(f"nobody{n}@example.com", "secret1", "10.9.9.9")
-    with pytest.raises(TooManyAttempts):
-        await auth.log_in("someone@example.com", "secret1", "10.9.9.9")
+            await paced_auth.log_in(f"nobody{n}@example.com", "secret1", "10.9.9.9")
+    assert waits == []
+    # Past the per-address count: each waits for its turn, two seconds apart, ten at most.
+    for n in range(6):
+        with pytest.raises(InvalidCredentials):
+            await paced_auth.log_in(f"paced{n}@example.com", "secret1", "10.9.9.9")
+    assert waits == [0, 2, 4, 6, 8, 10]
+    with pytest.raises(TooManyAttempts):  # its turn is 12 s away
+        await paced_auth.log_in("someone@example.com", "secret1", "10.9.9.9")
+    assert len(waits) == 6
+
+
+async def test_a_busy_address_never_holds_back_the_browser_that_signed_up(
+    paced_auth, waits, tokens
+):
+    user = await paced_auth.sign_up("Priya", "priya@example.com", "secret1", Role.STUDENT)
+    device = paced_auth.device_token(user.email)  # the sign-up's cookie
+    for n in range(30):  # others' typos, from the school's one address
+        with pytest.raises((InvalidCredentials, TooManyAttempts)):
+            await paced_auth.log_in(f"pupil{n}@example.com", "typo123", "10.9.9.9")
+    waits.clear()
+    result = await paced_auth.log_in("priya@example.com", "secret1", "10.9.9.9", device)
+    assert tokens.decode(result.token) == Identity(user.id, Role.STUDENT)
+    assert waits == []
 
 
 async def test_guessing_spread_over_addresses_meets_the_email_ceiling_but_not_a_known_device(

@@ -21,6 +21,19 @@ def client_address(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else ""
 
 
+def device_cookie(request: Request[Any, Any, Any], device_token: str) -> Cookie:
+    """Names this browser as one that proved it holds the email's account (see AttemptPolicy)."""
+    return Cookie(
+        key=DEVICE_COOKIE,
+        value=device_token,
+        path="/auth/login",
+        max_age=DEVICE_COOKIE_SECONDS,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+
+
 def user_response(user: User) -> UserResponse:
     return UserResponse(id=user.id, name=user.name, email=user.email, role=user.role)
 
@@ -35,12 +48,18 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
         data: JSONBody[SignupRequest],
         auth_service: NamedDependency[AuthService],
-    ) -> Success[UserResponse]:
+    ) -> Response[Success[UserResponse]]:
+        """Also sets the cookie a login sets: the browser that made the account is a known
+        device of it (a sign-up proves ownership as well as a login)."""
         with throttling_counted("signup"):
             user = await auth_service.sign_up(
                 data.name, data.email, data.password, data.role, client_address(request)
             )
-        return Success(data=user_response(user))
+        return Response(
+            Success(data=user_response(user)),
+            status_code=201,
+            cookies=[device_cookie(request, auth_service.device_token(user.email))],
+        )
 
     @post("/login", opt=PUBLIC, status_code=200, responses=failures(400, 413, 429))
     async def log_in(
@@ -58,16 +77,10 @@ class AuthController(Controller):
                 client_address(request),
                 device_token=request.cookies.get(DEVICE_COOKIE),
             )
-        device_cookie = Cookie(
-            key=DEVICE_COOKIE,
-            value=result.device_token,
-            path="/auth/login",
-            max_age=DEVICE_COOKIE_SECONDS,
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
+        return Response(
+            Success(data=TokenResponse(token=result.token)),
+            cookies=[device_cookie(request, result.device_token)],
         )
-        return Response(Success(data=TokenResponse(token=result.token)), cookies=[device_cookie])
 
 
 @get("/auth/me", opt=ACCOUNT_MAY_BE_MISSING, tags=["auth"], responses=failures(401, 404))

@@ -1,6 +1,6 @@
 """Attempt counters in PostgreSQL, so a limit holds across every server process."""
 
-from domain.throttling import AttemptChecks, AttemptRule
+from domain.throttling import AttemptChecks, AttemptRule, PaceRule
 from infrastructure.database.outages import unavailable_on_outage
 from infrastructure.database.pool import Connection, Database
 
@@ -20,6 +20,22 @@ ON CONFLICT (key) DO UPDATE SET
     expires_at = CASE WHEN c.expires_at > now() THEN c.expires_at ELSE excluded.expires_at END
 WHERE c.expires_at <= now() OR c.hits < (SELECT max_hits FROM wanted WHERE wanted.key = c.key)
 RETURNING c.key
+"""
+
+
+# A subject's turns under a pace rule, as a virtual schedule (GCRA): `expires_at` holds the
+# moment after its last turn taken. The next turn is at that moment, or now if it has passed;
+# taking it moves the moment one interval on, unless the turn is further than the longest wait
+# (then no row comes back and nothing changes). One statement, so racing attempts on any
+# process get distinct turns.
+_TURN = """
+INSERT INTO attempt_counters AS c (key, hits, expires_at)
+VALUES ($1, 1, now() + make_interval(secs => $2::float8))
+ON CONFLICT (key) DO UPDATE SET
+    hits = c.hits + 1,
+    expires_at = greatest(c.expires_at, now()) + make_interval(secs => $2::float8)
+WHERE greatest(c.expires_at, now()) <= now() + make_interval(secs => $3::float8)
+RETURNING extract(epoch FROM c.expires_at - now())::float8 - $2::float8 AS wait
 """
 
 
@@ -55,6 +71,13 @@ class PostgresAttemptCounter:
             await connection.execute(
                 "DELETE FROM attempt_counters WHERE key = $1", rule.key(subject)
             )
+
+    async def turn(self, rule: PaceRule, subject: str) -> float | None:
+        async with unavailable_on_outage(), self._database.loan() as connection:
+            wait = await connection.fetchval(
+                _TURN, rule.key(subject), rule.interval_seconds, rule.max_wait_seconds
+            )
+        return None if wait is None else max(0.0, wait)
 
 
 async def _uncount(connection: Connection, keys: list[str]) -> None:
