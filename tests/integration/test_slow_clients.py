@@ -93,6 +93,18 @@ def _held_download(server: ServerProcess, path: str, token: str) -> socket.socke
     return held
 
 
+EXPORT_ENDED = "route=/class/{class_id}/attendance.csv status=200"
+
+
+def _wait_until_ended(server: ServerProcess, exports: int) -> None:
+    """Until the server has ended that many exports in all (each writes its access line as
+    it ends), so their slots are free again."""
+    deadline = time.monotonic() + 30
+    while server.log_path.read_text().count(EXPORT_ENDED) < exports:
+        assert time.monotonic() < deadline, "the exports did not end"
+        time.sleep(0.2)
+
+
 def _timed(call) -> tuple[httpx.Response, float]:
     started = time.perf_counter()
     answer = call()
@@ -112,7 +124,7 @@ def test_held_exports_leave_logins_classes_and_health_answering(exporting_server
     teacher = long_history["teacher"]
     held = [_held_download(exporting_server, path, token) for _ in range(HELD)]
     try:
-        time.sleep(1.5)  # every export has begun, and filled its socket
+        time.sleep(1.5)  # every export has begun
         # A short timeout: before, these waited 5 s for a pooled connection (or forever).
         with httpx.Client(base_url=exporting_server.base_url, timeout=4) as api:
             print(f"\nwith {HELD} exports held: {_pool_in_use(api)}")
@@ -129,12 +141,21 @@ def test_held_exports_leave_logins_classes_and_health_answering(exporting_server
                 f" in {health_took:.3f} s"
             )
             assert (login.status_code, classes.status_code, health.status_code) == (200,) * 3
+            # Once every export has filled its socket and waits on its client, none holds a
+            # connection (the gauge is read every second; the exports take a while to get
+            # there on a busy machine).
+            deadline = time.monotonic() + 30
+            while _pool_in_use(api) != "live_attendance_db_pool_connections_in_use 0.0":
+                assert time.monotonic() < deadline, _pool_in_use(api)
+                time.sleep(0.5)
+            print(f"then: {_pool_in_use(api)}")
             # One export more than a user may run at once is refused at once.
             refused = api.get(path, headers=long_history["auth"])
             assert (refused.status_code, refused.json()) == (429, TOO_MANY_EXPORTS)
     finally:
         for sock in held:
             sock.close()
+    _wait_until_ended(exporting_server, HELD)
 
 
 def test_a_client_that_stops_reading_is_cut_off_and_its_export_slot_freed(
@@ -142,6 +163,8 @@ def test_a_client_that_stops_reading_is_cut_off_and_its_export_slot_freed(
 ):
     path = f"/class/{long_history['class_id']}/attendance.csv"
     token = long_history["auth"]["Authorization"]
+    ended_before = exporting_server.log_path.read_text().count(EXPORT_ENDED)
+    cut_off_before = exporting_server.log_path.read_text().count("client stopped reading")
     held = [_held_download(exporting_server, path, token) for _ in range(HELD)]
     with httpx.Client(base_url=exporting_server.base_url, timeout=10) as api:
         try:
@@ -162,5 +185,6 @@ def test_a_client_that_stops_reading_is_cut_off_and_its_export_slot_freed(
         whole = api.get(path, headers=long_history["auth"])  # the slots were given back
     assert whole.status_code == 200
     assert whole.text.count("\r\n") == 1 + STUDENTS * SESSIONS
-    log = exporting_server.log_path.read_text()
-    assert log.count("client stopped reading") >= HELD
+    _wait_until_ended(exporting_server, ended_before + HELD + 1)
+    cut_off = exporting_server.log_path.read_text().count("client stopped reading")
+    assert cut_off - cut_off_before == HELD
