@@ -16,6 +16,13 @@ from domain.live_state import ClassLiveState, LiveMark, LiveSessionState
 from domain.reports import ReportLine, ReportPeriod, StudentTally
 from domain.statuses import BASIC_STATUSES, AttendanceStatus, AttendanceSummary
 from domain.users import Identity, Role, UserSummary
+from infrastructure.database.record_queries import (
+    CLASS_REPORT,
+    HISTORY_ROWS,
+    SESSIONS_AFTER,
+    SESSIONS_PER_PAGE,
+    STUDENT_REPORT,
+)
 from infrastructure.database.repositories import Connector
 from infrastructure.database.rows import (
     CURRENT_STATUS,
@@ -50,79 +57,6 @@ BROADCASTS_SINCE = """
     WHERE s.class_id = ANY($1::uuid[]) AND s.ended_at >= $2
     GROUP BY s.id, c.extra_statuses
     ORDER BY happened_at"""
-
-# Counts per status, over a class's finished sessions that started in the period.
-_TALLY_COLUMNS = f"""count(*) AS sessions,
-           count(*) FILTER (WHERE {CURRENT_STATUS} = 'present') AS present,
-           count(*) FILTER (WHERE {CURRENT_STATUS} = 'absent') AS absent,
-           count(*) FILTER (WHERE {CURRENT_STATUS} = 'late') AS late,
-           count(*) FILTER (WHERE {CURRENT_STATUS} = 'excused') AS excused"""
-_IN_PERIOD = """s.ended_at IS NOT NULL
-    AND ($2::timestamptz IS NULL OR s.started_at >= $2)
-    AND ($3::timestamptz IS NULL OR s.started_at < $3)"""
-
-# Every enrolled student of the class, and anyone else with records in the period, with the
-# number of sessions held in the period (one row even for a class of no one).
-CLASS_REPORT = f"""
-    WITH held AS (
-        SELECT s.id FROM attendance_sessions s WHERE s.class_id = $1 AND {_IN_PERIOD}),
-    tally AS (
-        SELECT a.student_id, {_TALLY_COLUMNS}
-        FROM attendance a WHERE a.class_id = $1 AND a.session_id IN (SELECT id FROM held)
-        GROUP BY a.student_id),
-    roster AS (
-        SELECT e.id FROM classes c, unnest(c.student_ids) AS e(id) WHERE c.id = $1),
-    people AS (
-        SELECT id, true AS enrolled FROM roster
-        UNION ALL
-        SELECT student_id, false FROM tally WHERE student_id NOT IN (SELECT id FROM roster))
-    SELECT h.held, u.id AS student_id, u.name, u.email, p.enrolled,
-           COALESCE(t.sessions, 0) AS sessions, COALESCE(t.present, 0) AS present,
-           COALESCE(t.absent, 0) AS absent, COALESCE(t.late, 0) AS late,
-           COALESCE(t.excused, 0) AS excused
-    FROM (SELECT count(*) AS held FROM held) h
-    LEFT JOIN (people p JOIN users u ON u.id = p.id) ON true
-    LEFT JOIN tally t ON t.student_id = p.id
-    ORDER BY u.name, u.id"""
-
-# Each class the student is enrolled in, with the sessions held and the student's counts.
-STUDENT_REPORT = f"""
-    SELECT c.*,
-           (SELECT count(*) FROM attendance_sessions s WHERE s.class_id = c.id AND {_IN_PERIOD})
-             AS held,
-           t.*
-    FROM classes c
-    CROSS JOIN LATERAL (
-        SELECT {_TALLY_COLUMNS}
-        FROM attendance a JOIN attendance_sessions s ON s.id = a.session_id
-        WHERE a.class_id = c.id AND a.student_id = $1 AND {_IN_PERIOD}) t
-    WHERE c.student_ids @> ARRAY[$1::uuid]
-    ORDER BY c.class_name, c.id"""
-
-# A class's finished sessions after a (started_at, id), oldest first, with their record counts:
-# a page of the history is as many of them as fit in a number of rows.
-SESSIONS_AFTER = """
-    SELECT s.id, s.started_at,
-           (SELECT count(*) FROM attendance a WHERE a.session_id = s.id) AS records
-    FROM attendance_sessions s
-    WHERE s.class_id = $1 AND s.ended_at IS NOT NULL
-      AND ($2::timestamptz IS NULL OR (s.started_at, s.id) > ($2, $3::uuid))
-    ORDER BY s.started_at, s.id
-    LIMIT $4"""
-
-# One row per student of those sessions, oldest session first.
-HISTORY_ROWS = f"""
-    SELECT s.id AS session_id, s.started_at, s.ended_at, a.student_id, u.name, u.email,
-           {CURRENT_STATUS} AS status, a.status AS original,
-           a.corrected_status IS NOT NULL AS corrected
-    FROM attendance_sessions s
-    JOIN attendance a ON a.session_id = s.id
-    JOIN users u ON u.id = a.student_id
-    WHERE s.id = ANY($1::uuid[])
-    ORDER BY s.started_at, s.id, u.name, u.id"""
-# Sessions looked at for one page: a page holds at most this many.
-SESSIONS_PER_PAGE = 500
-
 
 # Each class of the member with its latest broadcast number and its live session, if any.
 LIVE_CLASSES = """
