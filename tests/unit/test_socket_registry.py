@@ -571,3 +571,36 @@ async def test_a_client_that_hung_up_is_sent_nothing_more_and_its_queue_is_dropp
     await settle()
     assert connection.closed and connection.client_gone and connection.close_code == 1001
     assert list(connection._pending) == [] and stuck.sent == []
+
+
+async def test_overlapping_state_reads_keep_frames_back_and_the_newest_reading_wins():
+    """A client's RESYNC and the read after the bus was away can overlap. Frames wait until
+    both ended (none goes out ahead of a state that may miss it), and a state from the older
+    reading, if it ends last, does not replace the newer one."""
+    gates: list[asyncio.Future] = []
+
+    async def live_state(identity):
+        gate = asyncio.get_running_loop().create_future()
+        gates.append(gate)
+        return [ClassLiveState(uuid4(), await gate, False, None)]
+
+    registry = SocketRegistry(live_state)
+    class_id = uuid4()
+    socket = RecordingSocket()
+    connection = registry.connect(student(uuid4()), socket.send, v2=True)
+    registry.join(connection, [class_id])
+    asked = asyncio.create_task(registry.resync(connection))  # the client's RESYNC
+    await settle()
+    registry.deliver(StatesRequested())  # the bus came back: read afresh
+    await settle()
+    assert len(gates) == 2
+    registry.deliver(ClassBroadcast(class_id, AttendanceMarked(uuid4(), PRESENT), seq=3))
+    gates[1].set_result(3)  # the newer reading ends first
+    await settle()
+    assert socket.sent == []  # the older one is still under way: everything waits
+    gates[0].set_result(2)
+    await asked
+    await settle()
+    texts = [json.loads(message["text"]) for message in socket.sent]
+    assert [t["event"] for t in texts] == ["SESSION_STATE", "ATTENDANCE_MARKED"]
+    assert texts[0]["data"]["classes"][0]["seq"] == 3

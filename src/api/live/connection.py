@@ -58,7 +58,8 @@ class Outgoing:
 
 class LiveConnection:
     __slots__ = (
-        "_drainer", "_open", "_pending", "_queued_bytes", "_send", "_state", "_state_coming",
+        "_drainer", "_open", "_pending", "_placed_read", "_queued_bytes", "_read_number",
+        "_reads", "_send", "_state", "_state_coming",
         "_write_frame", "class_ids", "client_gone", "close_code", "closed", "frames_in",
         "frames_out", "identity", "v2",
     )  # fmt: skip
@@ -79,6 +80,9 @@ class LiveConnection:
         self._queued_bytes = 0  # of the texts in _pending (characters: bytes for ASCII)
         self._state: dict[str, Any] | None = None  # the state frame in _pending, if one is
         self._state_coming = False  # a state is being read, or waits in _pending
+        self._reads = 0  # readings of the state under way
+        self._read_number = 0  # of the latest reading begun
+        self._placed_read = 0  # of the reading whose state was queued last
         self._drainer: asyncio.Task[None] | None = None
         self._open = False  # frames wait in the queue until the socket is accepted
         self.closed = False  # nothing more goes out
@@ -91,14 +95,33 @@ class LiveConnection:
     def user_id(self) -> UUID:
         return self.identity.user_id
 
-    def open(self, state: str | None = None) -> None:
-        """The socket is accepted (or its state was read again): `state`, then the queued
-        frames, then future ones go out. A state still waiting to go out is replaced: the new
-        one reflects everything the old one did."""
-        if state is not None and not self.closed:
-            if self._state is not None:
-                self._pending.remove(self._state)
-                self._queued_bytes -= len(self._state["text"])
+    def open(self) -> None:
+        """The socket is accepted: the queued frames, then future ones go out."""
+        self._open = True
+        self._start_draining()
+
+    def claim_state_read(self, afresh: bool = False) -> int | None:
+        """Starts a reading of the socket's state: its number; None when a state being read
+        or waiting to go out answers the request instead (it reflects everything up to its
+        reading; the frames queued behind it, the rest). `afresh` reads all the same (after
+        the event bus was away, the one on its way may predate the outage). Until every
+        reading has ended, frames wait: none goes out ahead of a state that may miss it."""
+        if self.closed or (self._state_coming and not afresh):
+            return None
+        self._state_coming = True
+        self._reads += 1
+        self._read_number += 1
+        self._open = False
+        return self._read_number
+
+    def state_read(self, number: int, state: str | None) -> None:
+        """A reading ended with this state (or an ERROR in its place; None if it was cut
+        short). It goes out first, replacing a state still waiting; a state from a reading
+        older than one already placed is dropped."""
+        self._reads -= 1
+        if state is not None and not self.closed and number > self._placed_read:
+            self._placed_read = number
+            self._drop_waiting_state()
             self._state = text_message(state)
             self._pending.appendleft(self._state)
             self._queued_bytes += len(state)
@@ -106,22 +129,19 @@ class LiveConnection:
             if self._queued_bytes > MAX_QUEUED_BYTES:
                 self._give_up()
                 return
-        self._state_coming = self._state is not None
-        self._open = True
-        self._start_draining()
+        if self._reads == 0 and not self.closed:
+            self._state_coming = self._state is not None
+            self.open()
 
-    def pause(self) -> None:
-        """Frames wait in the queue until the next open()."""
-        self._open = False
-
-    def wants_state(self) -> bool:
-        """Whether a state should be read for the socket now: not while one is being read or
-        waits to go out (a request then is answered by that one, which reflects everything up
-        to its reading, and the frames queued behind it the rest). True claims the reading."""
-        if self._state_coming or self.closed:
-            return False
-        self._state_coming = True
-        return True
+    def _drop_waiting_state(self) -> None:
+        if self._state is None:
+            return
+        for index, message in enumerate(self._pending):
+            if message is self._state:  # by identity: an ERROR in its place may equal another
+                del self._pending[index]
+                self._queued_bytes -= len(self._state["text"])
+                break
+        self._state = None
 
     def push(self, message: dict[str, Any]) -> None:
         """Queues an ASGI message behind earlier ones, for the socket's drainer task to send;
@@ -174,7 +194,7 @@ class LiveConnection:
                 message = self._pending.popleft()
                 self._queued_bytes -= len(message.get("text") or "")
                 if message is self._state:
-                    self._state, self._state_coming = None, False
+                    self._state, self._state_coming = None, self._reads > 0
                 await self._send(message)
         except Exception:  # the peer is gone; the receive loop will notice and unregister
             self._lost()

@@ -68,18 +68,17 @@ class SocketRegistry:
         self._by_user.setdefault(identity.user_id, {})[connection] = None
         return connection
 
-    async def resync(self, connection: LiveConnection) -> None:
+    async def resync(self, connection: LiveConnection, afresh: bool = False) -> None:
         """Sends a v2 socket the state of its classes, unless one is being read for it or waits
-        to go out (the request is answered by that one). Broadcasts wait until it is read and
-        sent, so the client sees each one either reflected in the state (its number is no
-        higher than the class's `seq` there) or after it."""
-        if self._live_state is None or not connection.wants_state():
+        to go out (the request is answered by that one; `afresh` reads all the same).
+        Broadcasts wait until it is read and sent, so the client sees each one either
+        reflected in the state (its number is no higher than the class's `seq` there) or
+        after it."""
+        if self._live_state is None:
             return
-        await self._send_state(connection)
-
-    async def _send_state(self, connection: LiveConnection) -> None:
-        assert self._live_state is not None
-        connection.pause()
+        number = connection.claim_state_read(afresh)
+        if number is None:
+            return
         state = None
         try:
             state = state_frame(await self._live_state(connection.identity))
@@ -89,7 +88,7 @@ class SocketRegistry:
             log.exception("could not read the live state of user %s", connection.user_id)
             state = error_frame(INTERNAL_SERVER_ERROR)
         finally:
-            connection.open(state)
+            connection.state_read(number, state)
 
     def join(self, connection: LiveConnection, class_ids: Iterable[UUID]) -> None:
         if connection.closed:
@@ -186,8 +185,7 @@ class SocketRegistry:
         async def in_turn() -> None:
             # Read afresh, even with a state on its way: that one may predate the outage.
             async with self._resync_slots:
-                if not connection.closed and self._live_state is not None:
-                    await self._send_state(connection)
+                await self.resync(connection, afresh=True)
 
         task = asyncio.get_running_loop().create_task(in_turn())
         self._resyncs.add(task)
