@@ -82,6 +82,14 @@ def test_installs_nothing_when_it_would_upgrade_an_installed_package(fake_system
     assert "Chromium is missing" in output
 
 
+def test_under_ci_it_installs_even_when_that_upgrades_a_package(fake_system):
+    """CI's browser test must run (it fails without Chromium there); its machine is thrown
+    away after the run."""
+    output, calls = install(fake_system, WITH_AN_UPGRADE, CI="true")
+    assert calls[-1] == "install -y -q --no-install-recommends chromium", calls
+    assert "installing Chromium all the same" in output
+
+
 def test_skip_browser_install_installs_nothing_and_says_so(fake_system):
     output, calls = install(fake_system, NEW_ONLY, SKIP_BROWSER_INSTALL="1")
     assert calls == []

@@ -16,7 +16,9 @@ CHECKOUT_SCRIPTS = Path(__file__).resolve().parents[3] / "alembic"
 
 def scripts_folder() -> Path:
     """Where the migrations are: inside the installed package, else in the checkout."""
-    return PACKAGED_SCRIPTS if PACKAGED_SCRIPTS.is_dir() else CHECKOUT_SCRIPTS
+    # By a file in it: a checkout made before the move may keep the folder with only its
+    # __pycache__ left in it.
+    return PACKAGED_SCRIPTS if (PACKAGED_SCRIPTS / "env.py").is_file() else CHECKOUT_SCRIPTS
 
 
 def alembic_config(database_url: str) -> Config:
