@@ -71,7 +71,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FORWARDED_ALLOW_IPS", kinds.proxies, "", "the proxies whose `X-Forwarded-For` names the client (comma-separated addresses or networks, `*` for any): `127.0.0.1` behind a proxy on the same machine", "none"),
     Setting("HTTP_REQUEST_TIMEOUT_SECONDS", _count(1, 3600), 10, "a request (headers and body) not all arrived this long after its first byte: the connection is closed; headers over 64 KiB get 431"),
     Setting("HTTP_KEEPALIVE_SECONDS", _count(1, 3600), 5, "an idle kept-alive connection is closed after this long"),
-    Setting("WRITE_TIMEOUT_SECONDS", _count(1, 3600), 30, "a client that has read nothing of what was sent to it (a response or a socket's frames) for this long is cut off"),
+    Setting("WRITE_TIMEOUT_SECONDS", _count(1, 3600), 30, "a client that leaves what was sent to it (a response or a socket's frames) unread for this long, its connection's buffer full all the while, is cut off"),
     Setting("EXPORTS_PER_USER", _count(1, 100), 2, "per process: the CSV history exports one user may have streaming at once; one more gets 429"),
     Setting("MAX_CONNECTIONS", _count(10, 1_000_000), 10_000, "per process, HTTP and WebSocket together: one more gets 503 `Service unavailable`"),
     Setting("LOG_LEVEL", kinds.choice(LOG_LEVELS), "INFO", "`DEBUG`, `INFO` (one access line per request and per socket), `WARNING` or `ERROR`"),

@@ -123,11 +123,15 @@ class AuthService:
             raise TooManyAttempts()
         if checks.address is None or await self._attempts.take([checks.address]):
             return checks.hard + ([checks.address] if checks.address else [])
-        wait = await self._attempts.turn(*checks.pace) if checks.pace else None
-        if wait is None:
-            await self._attempts.give_back(checks.hard)
-            raise TooManyAttempts()
-        await self._sleep(wait)
+        try:
+            wait = await self._attempts.turn(*checks.pace) if checks.pace else None
+            if wait is None:
+                raise TooManyAttempts()
+            await self._sleep(wait)
+        except BaseException:  # refused, or not the caller's failure: nothing stays counted
+            with suppress(Exception):
+                await self._attempts.give_back(checks.hard)
+            raise
         return checks.hard
 
     def device_token(self, email: str) -> str:

@@ -365,9 +365,8 @@ async def test_a_client_that_reads_nothing_for_the_write_timeout_is_cut_off(monk
     stalled_transport, _ = await connect(stalled)
     for transport in (slow_transport, stalled_transport):
         transport.protocol.pause_writing()  # the client's buffer is full
-    await asyncio.sleep(0.02)
     slow_transport.protocol.resume_writing()  # it read something in time
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0.3)
     assert not slow_transport.aborted
     assert stalled_transport.aborted
     stalled_transport.protocol.connection_lost(None)

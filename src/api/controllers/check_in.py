@@ -25,7 +25,7 @@ from domain.users import Identity
 from services.check_in import CheckInService, CheckInState
 
 
-def client_address(request: Request[Any, Any, Any], public_url: str | None) -> str:
+def public_base_url(request: Request[Any, Any, Any], public_url: str | None) -> str:
     """Where the web client is, for links the service makes: `PUBLIC_URL` when it is set, else
     the address this request came to (`localhost` when the teacher's browser used it)."""
     return f"{public_url}/" if public_url else str(request.base_url)
@@ -34,7 +34,7 @@ def client_address(request: Request[Any, Any, Any], public_url: str | None) -> s
 def state_response(
     request: Request[Any, Any, Any], state: CheckInState, public_url: str | None
 ) -> CheckInStateResponse:
-    page_url = f"{client_address(request, public_url)}#/check-in/{state.class_id}"
+    page_url = f"{public_base_url(request, public_url)}#/check-in/{state.class_id}"
     url = f"{page_url}/{state.code.code}" if state.code else None
     return CheckInStateResponse(
         class_id=state.class_id,
