@@ -35,6 +35,11 @@ export function renderStudentHome() {
 }
 
 function studentCard(classroom, { mine, history, report }) {
+  if (classroom.removed) {
+    const gone = element("p", { className: "live-line", textContent: "You were removed from this class." });
+    gone.dataset.liveIn = classroom.id;
+    return element("li", {}, element("h3", { textContent: classroom.className }), gone);
+  }
   const cls = state.live.get(classroom.id);
   const session = cls?.session;
   const live = element("p", { className: "live-line" });
