@@ -278,8 +278,10 @@ def test_a_students_phone_follows_a_correction_rename_archive_and_removal_live(c
     teacher.get_by_label(f"New status for {noa['name']}").select_option("present")
     teacher.get_by_role("button", name=f"Correct {noa['name']}'s status").click()
     expect(card).to_contain_text("Last session: present")
+    expect(card).not_to_contain_text("1 absent")  # the counts heard at Done no longer hold
     card.locator("summary").click()
     expect(card.get_by_role("listitem")).to_have_text(re.compile(r": present \(corrected\)$"))
+    expect(card.get_by_role("listitem")).to_be_visible()  # redraws keep the history open
     screenshot(student, "student-corrected-live")
 
     # A new name, then the class archived: read-only.

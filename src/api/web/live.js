@@ -75,6 +75,9 @@ function onFrame(frame) {
     state.live.delete(data.classId);
     hooks.left(data.classId);
   } else if (event === "ATTENDANCE_CORRECTED") {
+    // The counts heard at DONE no longer hold for that session: the records say what does.
+    const cls = state.live.get(data.classId);
+    if (cls?.final?.sessionId === data.sessionId) cls.final = null;
     hooks.corrected(data);
   } else if (frame.seq !== undefined) {
     receiveNumbered(frame);
@@ -145,7 +148,7 @@ function applyFrame(cls, { event, data, seq }) {
     hooks.updated(data.classId);
   } else if (event === "DONE" || event === "SESSION_ENDED") {
     if (!cls.session) return; // DONE, then SESSION_ENDED with the same number
-    cls.final = { ...data, startedAt: cls.session.startedAt, marks: cls.session.marks };
+    cls.final = { ...data, sessionId: cls.session.id, startedAt: cls.session.startedAt, marks: cls.session.marks };
     cls.session = null;
     hooks.ended(data.classId);
   }

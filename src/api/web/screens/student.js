@@ -27,9 +27,14 @@ export async function showStudentHome() {
 }
 
 export function renderStudentHome() {
+  // A redraw (live news of any class) keeps the histories the student opened open.
+  const opened = new Set([...$("student-classes").querySelectorAll("details[open]")].map((d) => d.dataset.classId));
   const items = [...state.classes.values()]
     .filter((classroom) => state.persisted.has(classroom.id))
     .map((classroom) => studentCard(classroom, state.persisted.get(classroom.id)));
+  for (const details of items.flatMap((item) => [...item.querySelectorAll("details")])) {
+    details.open = opened.has(details.dataset.classId);
+  }
   $("student-classes").replaceChildren(...items);
   if (!items.length) $("student-classes").append(element("li", { textContent: "You are in no class yet: your teacher adds you." }));
 }
@@ -66,6 +71,7 @@ function studentCard(classroom, { mine, history, report }) {
   const rate = report && report.sessions ? element("p", { textContent: `Attendance rate: ${percent(report.rate)} over ${plural(report.sessions, "session")}` }) : "";
   const past = element("details", {}, element("summary", { textContent: `History (${history.length})` }),
     element("ul", {}, ...history.map((h) => element("li", { textContent: `${new Date(h.startedAt).toLocaleDateString()} ${time(h.startedAt)}: ${h.status}${h.corrected ? " (corrected)" : ""}` }))));
+  past.dataset.classId = classroom.id;
   card.append(last, rate, past);
   return card;
 }
