@@ -284,13 +284,20 @@ def test_a_students_phone_follows_a_correction_rename_archive_and_removal_live(c
     expect(card.get_by_role("listitem")).to_be_visible()  # redraws keep the history open
     screenshot(student, "student-corrected-live")
 
-    # A new name, then the class archived: read-only.
+    # A new name, then the class archived: read-only. The teacher's other tab follows too.
+    other_tab = teacher.context.new_page()
+    other_tab.goto(server.base_url)
+    listed = other_tab.locator("#teacher-classes")
+    expect(listed.get_by_role("link", name="Chemistry 3")).to_be_visible()
     teacher.get_by_label("Class name", exact=True).fill("Organic Chemistry")
     teacher.get_by_role("button", name="Rename").click()
     expect(card.get_by_role("heading")).to_have_text("Organic Chemistry")
+    expect(listed.get_by_role("link", name="Organic Chemistry")).to_be_visible()
     teacher.get_by_role("button", name="Archive this class").click()
     teacher.get_by_role("dialog").get_by_role("button", name="Archive", exact=True).click()
     expect(card.get_by_role("heading")).to_have_text("Organic Chemistry (archived)")
+    expect(listed).to_contain_text("Your only class is archived")
+    other_tab.close()
     expect(card).to_contain_text("Archived by your teacher: read-only")
     assert_accessible(student, "student-archived-live")
 
