@@ -102,6 +102,7 @@ class Container(containers.DeclarativeContainer):
         RecordsService,
         uow=unit_of_work.provider,
         clock=clock,
+        events=event_bus,
         exports_per_user=settings.provided.exports_per_user,
     )
     health_service = providers.Singleton(HealthService, database, event_bus)

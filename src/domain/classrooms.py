@@ -1,7 +1,7 @@
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from domain.events import ClassJoined, ClassLeft, LiveMessage
+from domain.events import ClassBroadcast, ClassJoined, ClassLeft, ClassUpdated, LiveMessage
 from domain.statuses import BASIC_STATUSES, EXTRA_STATUSES, AttendanceStatus
 from domain.users import Identity, Role
 
@@ -54,6 +54,34 @@ class Classroom:
         self.student_ids.remove(student_id)
         self.events.append(ClassLeft(self.id, student_id))
         return True
+
+    def change(
+        self,
+        *,
+        class_name: str | None = None,
+        private_marks: bool | None = None,
+        extra_statuses: list[AttendanceStatus] | None = None,
+        archived: bool | None = None,
+    ) -> bool:
+        """Changes what is given (None leaves it as it is); if anything changed, the class
+        hears what it is now (`ClassUpdated`, numbered when it is published). Returns whether
+        anything changed."""
+        before = self._shown()
+        if class_name is not None:
+            self.class_name = class_name
+        if private_marks is not None:
+            self.private_marks = private_marks
+        if extra_statuses is not None:
+            self.enable_statuses(extra_statuses)
+        if archived is not None:
+            self.archived = archived
+        if self._shown() == before:
+            return False
+        self.events.append(ClassBroadcast(self.id, self._shown()))
+        return True
+
+    def _shown(self) -> ClassUpdated:
+        return ClassUpdated(self.class_name, self.archived, self.private_marks, self.statuses)
 
     def enable_statuses(self, extra: list[AttendanceStatus]) -> None:
         """Which of late and excused the class allows besides present and absent."""

@@ -39,7 +39,25 @@ class CheckInChanged:
     open: bool
 
 
-ClassEvent = AttendanceMarked | SummaryShared | AttendanceFinished | SessionStarted | CheckInChanged
+@dataclass(frozen=True, slots=True)
+class ClassUpdated:
+    """The teacher changed the class (renamed, archived or unarchived it, or changed its
+    options): what it is now, whole, so the last one heard is all a client needs."""
+
+    class_name: str
+    archived: bool
+    private_marks: bool
+    statuses: tuple[AttendanceStatus, ...]
+
+
+ClassEvent = (
+    AttendanceMarked
+    | SummaryShared
+    | AttendanceFinished
+    | SessionStarted
+    | CheckInChanged
+    | ClassUpdated
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +90,22 @@ class ClassLeft:
 
 
 @dataclass(frozen=True, slots=True)
+class AttendanceCorrected:
+    """A finished session's record of a student was corrected: only that student and the
+    class's teacher hear it (a correction is always private), and only while they hear the
+    class."""
+
+    class_id: UUID
+    session_id: UUID
+    student_id: UUID
+    status: AttendanceStatus
+    teacher_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
 class StatesRequested:
     """Every live client should be sent the state of its classes afresh (the event bus was
     away, so broadcasts may have been missed). Never crosses processes."""
 
 
-LiveMessage = ClassBroadcast | ClassJoined | ClassLeft | StatesRequested
+LiveMessage = ClassBroadcast | ClassJoined | ClassLeft | AttendanceCorrected | StatesRequested

@@ -32,3 +32,4 @@ class ClassLiveState:
     session: LiveSessionState | None
     statuses: tuple[AttendanceStatus, ...] = BASIC_STATUSES  # the marks the class allows
     archived: bool = False
+    class_name: str = ""

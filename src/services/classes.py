@@ -10,6 +10,7 @@ from domain.errors import (
     NotEnrolledInClass,
     StudentNotFound,
 )
+from domain.events import ClassBroadcast, LiveMessage
 from domain.ports import ClassroomRepository, EventBus, UnitOfWorkFactory
 from domain.statuses import AttendanceStatus
 from domain.users import Identity, Role, UserSummary
@@ -95,16 +96,24 @@ class ClassService:
         """Changes what is given; the class's live session follows from its next event."""
         async with self._uow() as uow:
             classroom = await load_owned_class(uow.classes, teacher, class_id, for_update=True)
-            if changes.class_name is not None:
-                classroom.class_name = changes.class_name
-            if changes.private_marks is not None:
-                classroom.private_marks = changes.private_marks
-            if changes.extra_statuses is not None:
-                classroom.enable_statuses(changes.extra_statuses)
-            if changes.archived is not None:
-                classroom.archived = changes.archived
+            changed = classroom.change(
+                class_name=changes.class_name,
+                private_marks=changes.private_marks,
+                extra_statuses=changes.extra_statuses,
+                archived=changes.archived,
+            )
             await uow.classes.save(classroom)
+            # The change is one of the class's numbered broadcasts (its live clients apply it
+            # in order with the marks; SESSION_STATE reflects it).
+            messages: list[LiveMessage] = []
+            if changed:
+                seq = await uow.attendance.next_broadcast_number(class_id)
+                messages = [
+                    replace(m, seq=seq) if isinstance(m, ClassBroadcast) else m
+                    for m in classroom.events
+                ]
             await uow.commit()
+        await self._events.publish(*messages)
         return classroom
 
     async def remove_student(

@@ -8,8 +8,9 @@ from uuid import UUID
 
 from domain.corrections import Correction, correct
 from domain.errors import SessionNotFound, StudentNotFound, TooManyExports
+from domain.events import AttendanceCorrected
 from domain.history import HistoryRow
-from domain.ports import Clock, UnitOfWorkFactory
+from domain.ports import Clock, EventBus, UnitOfWorkFactory
 from domain.reports import ReportLine, ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
 from domain.users import Identity
@@ -41,10 +42,15 @@ class ClassTally:
 
 class RecordsService:
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, exports_per_user: int = EXPORTS_PER_USER
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        events: EventBus,
+        exports_per_user: int = EXPORTS_PER_USER,
     ) -> None:
         self._uow = uow
         self._clock = clock
+        self._events = events
         self._exports: InFlightLimit[UUID] = InFlightLimit(exports_per_user, TooManyExports)
 
     async def correct(
@@ -57,7 +63,8 @@ class RecordsService:
         note: str | None = None,
     ) -> Correction:
         """Changes one student's status in a finished session of the class, keeping the
-        change in the class's audit trail."""
+        change in the class's audit trail; after the commit the student and the teacher hear
+        it live (`AttendanceCorrected`)."""
         async with self._uow() as uow:
             classroom = await load_owned_class(uow.classes, teacher, class_id, for_update=True)
             finished = None
@@ -73,6 +80,15 @@ class RecordsService:
             )
             await uow.attendance.save_correction(correction)
             await uow.commit()
+        await self._events.publish(
+            AttendanceCorrected(
+                class_id=correction.class_id,
+                session_id=correction.session_id,
+                student_id=correction.student_id,
+                status=correction.to_status,
+                teacher_id=classroom.teacher_id,
+            )
+        )
         return correction
 
     async def corrections(self, teacher: Identity, class_id: UUID) -> list[Correction]:

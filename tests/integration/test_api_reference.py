@@ -117,6 +117,7 @@ def test_every_live_event_and_error_text_is_documented():
         protocol.CLASS_JOINED,
         protocol.CLASS_LEFT,
         protocol.CHECKED_IN,
+        protocol.ATTENDANCE_CORRECTED,
     }
     for event in events:
         assert f"`{event}`" in section, event

@@ -425,3 +425,43 @@ def test_late_and_excused_counts_reach_the_other_process(
         counts,
         {"message": "Attendance persisted", **counts},
     ]
+
+
+def test_class_changes_and_corrections_reach_the_other_process(
+    api, make_account, make_class, start_session, live_on
+):
+    teacher, alice, bob = make_account("teacher"), make_account(), make_account()
+    classroom = make_class(teacher, alice, bob)
+    start_session(teacher, classroom)
+    alice_b, bob_b = live_on("b", alice, v2=True), live_on("b", bob, v2=True)
+    old_alice_b = live_on("b", alice)
+    for ws in (alice_b, bob_b):
+        ws.receive_event("SESSION_STATE")
+    renamed = api.patch(
+        f"/class/{classroom['id']}", json={"className": "Renamed"}, headers=teacher.auth
+    )
+    assert renamed.status_code == 200  # on process A
+    for ws in (alice_b, bob_b):
+        assert ws.receive_event("CLASS_UPDATED")["data"]["className"] == "Renamed"
+
+    teacher_a = live_on("a", teacher)
+    teacher_a.send("DONE")
+    teacher_a.receive_event("DONE")
+    old_alice_b.receive_event("DONE")
+    for ws in (alice_b, bob_b):
+        ws.receive_event("DONE")
+        session_id = ws.receive_event("SESSION_ENDED")["data"]["sessionId"]
+    corrected = api.post(
+        f"/class/{classroom['id']}/attendance/{session_id}/corrections",
+        json={"studentId": str(alice.id), "status": "present"},
+        headers=teacher.auth,
+    )
+    assert corrected.status_code == 201, corrected.text
+    heard = alice_b.receive_event("ATTENDANCE_CORRECTED")["data"]
+    assert (heard["studentId"], heard["status"]) == (str(alice.id), "present")
+    # Bob and the v1 socket hear nothing of it: their next frame is the next session's.
+    start_session(teacher, classroom)
+    bob_b.receive_event("SESSION_STARTED")
+    teacher_a.send("TODAY_SUMMARY")
+    bob_b.receive_event("TODAY_SUMMARY")
+    old_alice_b.receive_event("TODAY_SUMMARY")

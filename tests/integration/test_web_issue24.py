@@ -258,3 +258,59 @@ def test_on_a_phone_no_word_breaks_remove_stands_apart_and_the_chart_is_legible(
     assert teacher.evaluate(SMALLEST_CHART_TEXT) >= 12
     assert teacher.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways page
     assert_accessible(teacher, "teacher-report-phone")
+
+
+def test_a_students_phone_follows_a_correction_rename_archive_and_removal_live(contexts, server):
+    """Item 8: none of it needed a reload (the page keeps a marker set at the start)."""
+    teacher, student = contexts(), contexts(phone=True)
+    sign_up(teacher, server.base_url, "teacher")
+    noa = sign_up(student, server.base_url, "student")
+    create_class_with(teacher, "Chemistry 3", noa)
+    teacher.get_by_role("button", name="Start attendance").click()
+    teacher.get_by_role("button", name=f"Mark {noa['name']} absent").click()
+    finish_session(teacher)
+    student.evaluate("window.notReloaded = true")
+    card = student.locator("#student-classes > li").first
+    expect(card).to_contain_text("Last session: absent")
+
+    # A correction after Done: the last status and the history entry follow.
+    teacher.locator("#class-history summary").first.click()
+    teacher.get_by_label(f"New status for {noa['name']}").select_option("present")
+    teacher.get_by_role("button", name=f"Correct {noa['name']}'s status").click()
+    expect(card).to_contain_text("Last session: present")
+    expect(card).not_to_contain_text("1 absent")  # the counts heard at Done no longer hold
+    card.locator("summary").click()
+    expect(card.get_by_role("listitem")).to_have_text(re.compile(r": present \(corrected\)$"))
+    expect(card.get_by_role("listitem")).to_be_visible()  # redraws keep the history open
+    screenshot(student, "student-corrected-live")
+
+    # A new name, then the class archived: read-only. The teacher's other tab follows too.
+    other_tab = teacher.context.new_page()
+    other_tab.goto(server.base_url)
+    listed = other_tab.locator("#teacher-classes")
+    expect(listed.get_by_role("link", name="Chemistry 3")).to_be_visible()
+    teacher.get_by_label("Class name", exact=True).fill("Organic Chemistry")
+    teacher.get_by_role("button", name="Rename").click()
+    expect(card.get_by_role("heading")).to_have_text("Organic Chemistry")
+    expect(listed.get_by_role("link", name="Organic Chemistry")).to_be_visible()
+    teacher.get_by_role("button", name="Archive this class").click()
+    teacher.get_by_role("dialog").get_by_role("button", name="Archive", exact=True).click()
+    expect(card.get_by_role("heading")).to_have_text("Organic Chemistry (archived)")
+    expect(listed).to_contain_text("Your only class is archived")
+    other_tab.close()
+    expect(card).to_contain_text("Archived by your teacher: read-only")
+    assert_accessible(student, "student-archived-live")
+
+    # Unarchived, a session with her marked present, then she is taken off the class.
+    teacher.get_by_role("button", name="Unarchive this class").click()
+    expect(card.get_by_role("heading")).to_have_text("Organic Chemistry")
+    teacher.get_by_role("button", name="Start attendance").click()
+    teacher.get_by_role("button", name=f"Mark {noa['name']} present").click()
+    expect(card.locator(".live-line")).to_contain_text("Your status: present")
+    teacher.get_by_role("button", name=f"Remove {noa['name']} from the class").click()
+    teacher.get_by_role("dialog").get_by_role("button", name="Remove", exact=True).click()
+    expect(card.locator(".live-line")).to_have_text("You were removed from this class.")
+    expect(card).not_to_contain_text("Your status")
+    expect(card.get_by_role("heading")).to_have_text("Organic Chemistry")
+    assert_accessible(student, "student-removed-live")
+    assert student.evaluate("window.notReloaded") is True

@@ -154,14 +154,15 @@ class FakeAttendance:
 
     async def save_correction(self, correction: Correction) -> None:
         self._store.corrections.append(correction)
-        for finished in self._store.finished:
+        for index, finished in enumerate(self._store.finished):
             if finished.id == correction.session_id:
-                finished.records = [
+                records = [
                     replace(r, status=correction.to_status, corrected=True)
                     if r.student_id == correction.student_id
                     else r
                     for r in finished.records
                 ]
+                self._store.finished[index] = replace(finished, records=records)
 
     async def count_for_summary(
         self, addressee: Identity, class_id: UUID | None = None
@@ -382,6 +383,7 @@ class FakeViews:
                     live,
                     classroom.statuses,
                     classroom.archived,
+                    classroom.class_name,
                 )
             )
         return states

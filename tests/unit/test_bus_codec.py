@@ -3,10 +3,13 @@ from uuid import uuid4
 import pytest
 
 from domain.events import (
+    AttendanceCorrected,
     AttendanceFinished,
     AttendanceMarked,
     ClassBroadcast,
     ClassJoined,
+    ClassLeft,
+    ClassUpdated,
     SummaryShared,
 )
 from domain.statuses import AttendanceStatus, AttendanceSummary
@@ -22,8 +25,18 @@ NOTIFY_PAYLOAD_LIMIT = 8000
         ClassBroadcast(uuid4(), SummaryShared(AttendanceSummary(18, 4, 22))),
         ClassBroadcast(uuid4(), AttendanceFinished(AttendanceSummary(5000, 0, 5000))),
         ClassJoined(uuid4(), uuid4()),
+        ClassLeft(uuid4(), uuid4()),
+        ClassBroadcast(
+            uuid4(),
+            ClassUpdated('Ünïcode & "quotes" ' + "x" * 180, True, True, tuple(AttendanceStatus)),
+            seq=12,
+        ),
+        ClassBroadcast(uuid4(), ClassUpdated("Maths", False, False, ()), seq=1),
+        AttendanceCorrected(uuid4(), uuid4(), uuid4(), AttendanceStatus.EXCUSED, uuid4()),
     ],
-    ids=lambda message: type(getattr(message, "event", message)).__name__,
+    ids=lambda message: (
+        type(getattr(message, "event", message)).__name__ + str(getattr(message, "seq", ""))
+    ),
 )
 def test_every_message_survives_the_trip_and_fits_a_notify(message):
     payload = encode(message, origin="process-a")

@@ -9,9 +9,10 @@ from domain.errors import (
     NotClassTeacher,
     StudentNotFound,
 )
-from domain.events import ClassJoined
+from domain.events import ClassBroadcast, ClassJoined, ClassUpdated
+from domain.statuses import AttendanceStatus
 from domain.users import Identity, Role
-from services.classes import ClassService
+from services.classes import ClassChanges, ClassService
 
 pytestmark = pytest.mark.anyio
 
@@ -126,4 +127,20 @@ async def test_creating_and_enrolling_tell_the_live_sockets(classes, add_user, e
     assert events.published == [
         ClassJoined(maths.id, teacher.user_id),
         ClassJoined(maths.id, student.user_id),
+    ]
+
+
+async def test_a_change_is_one_numbered_broadcast_and_no_change_none(classes, add_user, events):
+    teacher = add_user(Role.TEACHER)
+    maths = await classes.create_class(teacher, "Maths")
+    events.published.clear()
+    await classes.change_class(teacher, maths.id, ClassChanges(class_name="Maths"))  # the same
+    assert events.published == []
+    await classes.change_class(teacher, maths.id, ClassChanges(class_name="Algebra"))
+    await classes.change_class(teacher, maths.id, ClassChanges(archived=True))
+    await classes.change_class(teacher, maths.id, ClassChanges(archived=True))  # already
+    basic = (AttendanceStatus.PRESENT, AttendanceStatus.ABSENT)
+    assert events.published == [
+        ClassBroadcast(maths.id, ClassUpdated("Algebra", False, False, basic), seq=1),
+        ClassBroadcast(maths.id, ClassUpdated("Algebra", True, False, basic), seq=2),
     ]

@@ -2,10 +2,13 @@
 connection waits on a slow client), and only a few at once per user."""
 
 import gc
+from uuid import uuid4
 
 import pytest
 
-from domain.errors import TooManyExports
+from domain.errors import StudentNotFound, TooManyExports
+from domain.events import AttendanceCorrected
+from domain.statuses import AttendanceStatus
 from domain.users import Role
 from services.attendance import AttendanceService
 from services.classes import ClassService
@@ -46,7 +49,9 @@ def test_a_limit_gives_each_key_its_slots_and_each_slot_back_once():
     assert limit.running("a") == 1
 
 
-async def test_the_history_is_read_one_page_at_a_time(uow, clock, finished_class, monkeypatch):
+async def test_the_history_is_read_one_page_at_a_time(
+    uow, clock, events, finished_class, monkeypatch
+):
     teacher, classroom = finished_class
     monkeypatch.setattr("services.records.HISTORY_ROWS_PER_PAGE", 3)  # a session a page
     opened = 0
@@ -57,7 +62,7 @@ async def test_the_history_is_read_one_page_at_a_time(uow, clock, finished_class
         opened += 1
         return real_factory()
 
-    records = RecordsService(counting, clock)
+    records = RecordsService(counting, clock, events)
     stream = await records.history_rows(teacher, classroom.id)
     rows = [row async for row in stream]
     assert len(rows) == 4 * 3
@@ -65,9 +70,9 @@ async def test_the_history_is_read_one_page_at_a_time(uow, clock, finished_class
     assert opened == 1 + 4  # the ownership check, then one unit of work per page
 
 
-async def test_a_user_runs_only_so_many_exports_at_once(uow, clock, finished_class):
+async def test_a_user_runs_only_so_many_exports_at_once(uow, clock, events, finished_class):
     teacher, classroom = finished_class
-    records = RecordsService(uow, clock, exports_per_user=2)
+    records = RecordsService(uow, clock, events, exports_per_user=2)
     first = await records.history_rows(teacher, classroom.id)
     second = await records.history_rows(teacher, classroom.id)
     with pytest.raises(TooManyExports):
@@ -80,3 +85,23 @@ async def test_a_user_runs_only_so_many_exports_at_once(uow, clock, finished_cla
     gc.collect()
     again = [await records.history_rows(teacher, classroom.id) for _ in range(2)]
     assert len(again) == 2
+
+
+async def test_a_correction_is_published_after_its_commit_for_the_student_and_teacher(
+    uow, clock, events, finished_class
+):
+    teacher, classroom = finished_class
+    records = RecordsService(uow, clock, events)
+    finished = uow.store.finished[-1]
+    student_id = finished.records[0].student_id
+    events.published.clear()
+    with pytest.raises(StudentNotFound):  # refused: nothing published
+        await records.correct(teacher, classroom.id, finished.id, uuid4(), AttendanceStatus.PRESENT)
+    assert events.published == []
+    await records.correct(teacher, classroom.id, finished.id, student_id, AttendanceStatus.PRESENT)
+    assert events.published == [
+        AttendanceCorrected(
+            classroom.id, finished.id, student_id, AttendanceStatus.PRESENT, teacher.user_id
+        )
+    ]
+    assert uow.store.corrections[-1].to_status is AttendanceStatus.PRESENT

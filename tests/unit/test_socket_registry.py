@@ -1,6 +1,7 @@
 import asyncio
 import json
 import signal
+from dataclasses import replace
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -12,10 +13,13 @@ from api.live.protocol import event_frame
 from api.live.registry import SocketRegistry
 from api.live.shutdown import close_sockets_on_sigterm
 from domain.events import (
+    AttendanceCorrected,
     AttendanceFinished,
     AttendanceMarked,
     ClassBroadcast,
     ClassJoined,
+    ClassLeft,
+    ClassUpdated,
     SessionStarted,
     StatesRequested,
 )
@@ -604,3 +608,64 @@ async def test_overlapping_state_reads_keep_frames_back_and_the_newest_reading_w
     texts = [json.loads(message["text"]) for message in socket.sent]
     assert [t["event"] for t in texts] == ["SESSION_STATE", "ATTENDANCE_MARKED"]
     assert texts[0]["data"]["classes"][0]["seq"] == 3
+
+
+async def test_a_class_change_is_heard_numbered_by_v2_sockets_only():
+    registry = SocketRegistry()
+    class_id = uuid4()
+    old, new = RecordingSocket(), RecordingSocket()
+    connected(registry, uuid4(), old, class_id)
+    connected(registry, uuid4(), new, class_id, v2=True)
+    updated = ClassUpdated("Maths II", True, False, (PRESENT, AttendanceStatus.ABSENT))
+    registry.deliver(ClassBroadcast(class_id, updated, seq=4))
+    await settle()
+    assert old.sent == []
+    assert frames(new) == [
+        {
+            "event": "CLASS_UPDATED",
+            "data": {
+                "classId": str(class_id),
+                "className": "Maths II",
+                "archived": True,
+                "privateMarks": False,
+                "statuses": ["present", "absent"],
+            },
+            "seq": 4,
+        }
+    ]
+
+
+async def test_a_correction_is_heard_by_that_student_and_the_teacher_on_v2_sockets_only():
+    registry = SocketRegistry()
+    class_id, other_class = uuid4(), uuid4()
+    teacher, corrected, classmate = uuid4(), uuid4(), uuid4()
+    teacher_v2, teacher_v1 = RecordingSocket(), RecordingSocket()
+    mine_v2, mine_v1, mine_elsewhere = RecordingSocket(), RecordingSocket(), RecordingSocket()
+    classmate_v2 = RecordingSocket()
+    connected(registry, Identity(teacher, Role.TEACHER), teacher_v2, class_id, v2=True)
+    connected(registry, Identity(teacher, Role.TEACHER), teacher_v1, class_id)
+    connected(registry, corrected, mine_v2, class_id, v2=True)
+    connected(registry, corrected, mine_v1, class_id)
+    connected(registry, classmate, classmate_v2, class_id, v2=True)
+    session_id = uuid4()
+    correction = AttendanceCorrected(class_id, session_id, corrected, PRESENT, teacher)
+    registry.deliver(correction)
+    registry.deliver(replace(correction, class_id=other_class))  # a class they do not hear
+    await settle()
+    expected = {
+        "event": "ATTENDANCE_CORRECTED",
+        "data": {
+            "classId": str(class_id),
+            "sessionId": str(session_id),
+            "studentId": str(corrected),
+            "status": "present",
+        },
+    }
+    assert frames(teacher_v2) == frames(mine_v2) == [expected]
+    assert teacher_v1.sent == mine_v1.sent == classmate_v2.sent == mine_elsewhere.sent == []
+
+    registry.deliver(ClassLeft(class_id, corrected))  # taken off the class: no more of it
+    registry.deliver(correction)
+    await settle()
+    assert [f["event"] for f in frames(mine_v2)] == ["ATTENDANCE_CORRECTED", "CLASS_LEFT"]
+    assert len(frames(teacher_v2)) == 2

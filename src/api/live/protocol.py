@@ -12,11 +12,13 @@ import msgspec
 from api.observability import throttling_counted
 from api.schemas import UuidText, iso_timestamp
 from domain.events import (
+    AttendanceCorrected,
     AttendanceFinished,
     AttendanceMarked,
     CheckInChanged,
     ClassBroadcast,
     ClassEvent,
+    ClassUpdated,
     SessionStarted,
     SummaryShared,
 )
@@ -142,6 +144,18 @@ CLASS_FRAMES: dict[type, tuple[Heard, ...]] = {
             v1=False,
         ),
     ),
+    ClassUpdated: (
+        Heard(
+            "CLASS_UPDATED",
+            lambda event: {
+                "className": event.class_name,
+                "archived": event.archived,
+                "privateMarks": event.private_marks,
+                "statuses": [status.value for status in event.statuses],
+            },
+            v1=False,
+        ),
+    ),
 }
 
 # The frames only v2 sockets hear, apart from the class broadcasts above.
@@ -149,6 +163,7 @@ SESSION_STATE = "SESSION_STATE"
 CLASS_JOINED = "CLASS_JOINED"
 CLASS_LEFT = "CLASS_LEFT"
 CHECKED_IN = "CHECKED_IN"
+ATTENDANCE_CORRECTED = "ATTENDANCE_CORRECTED"
 
 
 def _text(value: UUID | None) -> str | None:
@@ -191,6 +206,7 @@ def _class_state(state: ClassLiveState) -> dict[str, Any]:
     session = state.session
     return {
         "classId": str(state.class_id),
+        "className": state.class_name,
         "seq": state.seq,
         "privateMarks": state.private_marks,
         "statuses": [status.value for status in state.statuses],
@@ -212,6 +228,18 @@ def class_joined_frame(class_id: UUID) -> str:
 
 def class_left_frame(class_id: UUID) -> str:
     return frame(CLASS_LEFT, {"classId": str(class_id)})
+
+
+def attendance_corrected_frame(corrected: AttendanceCorrected) -> str:
+    return frame(
+        ATTENDANCE_CORRECTED,
+        {
+            "classId": str(corrected.class_id),
+            "sessionId": str(corrected.session_id),
+            "studentId": str(corrected.student_id),
+            "status": corrected.status.value,
+        },
+    )
 
 
 def my_attendance_frame(status: AttendanceStatus | None) -> str:

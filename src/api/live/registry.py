@@ -11,6 +11,7 @@ from uuid import UUID
 from api.errors import INTERNAL_SERVER_ERROR, answer_for
 from api.live.connection import LiveConnection, Outgoing, Send, WriteFrame, text_message
 from api.live.protocol import (
+    attendance_corrected_frame,
     class_joined_frame,
     class_left_frame,
     error_frame,
@@ -20,6 +21,7 @@ from api.live.protocol import (
 )
 from api.observability import DELIVERIES
 from domain.events import (
+    AttendanceCorrected,
     AttendanceFinished,
     AttendanceMarked,
     ClassBroadcast,
@@ -144,6 +146,14 @@ class SocketRegistry:
                     if connection.v2:
                         left = left or text_message(class_left_frame(class_id))
                         connection.push(left)
+            case AttendanceCorrected(class_id=class_id, student_id=student, teacher_id=teacher):
+                # Private to the student and the teacher, on their v2 sockets that hear the
+                # class (a student taken off it hears no more of it).
+                corrected = None
+                for connection in self._by_class.get(class_id, ()):
+                    if connection.v2 and connection.user_id in (student, teacher):
+                        corrected = corrected or text_message(attendance_corrected_frame(message))
+                        connection.push(corrected)
             case StatesRequested():
                 for connections in self._by_user.values():
                     for connection in connections:

@@ -55,6 +55,58 @@ function afterDone(classId) {
   }
 }
 
+// The class was renamed, archived or changed: the titles that name it follow (the lists and
+// the class's options are redrawn by refresh).
+function afterUpdate(classId) {
+  const classroom = state.classes.get(classId);
+  if (!classroom || route().id !== classId) return;
+  if (!$("class-view").hidden) {
+    $("class-title").textContent = classroom.className;
+    if (document.activeElement !== $("rename-input")) $("rename-input").value = classroom.className;
+  } else if (!$("check-in-view").hidden) {
+    $("check-in-title").textContent = `Check in to ${classroom.className}`;
+  } else if (!$("student-check-in-view").hidden) {
+    $("student-check-in-title").textContent = `Check in to ${classroom.className}`;
+  }
+}
+
+// The student was taken off a class: its card says so, with no live status any more.
+function afterLeft(classId) {
+  const classroom = state.classes.get(classId);
+  if (classroom) classroom.removed = true;
+  refresh();
+}
+
+// A finished session's record was corrected: the student's last status and history entry
+// (and the teacher's history, in another tab) show the new status at once, then what the
+// server says (the attendance rate too).
+function afterCorrection({ classId, sessionId, status }) {
+  if (state.me.role === "teacher") {
+    if (!$("class-view").hidden && route().id === classId) loadHistory(classId);
+    return;
+  }
+  const persisted = state.persisted.get(classId);
+  if (persisted) {
+    const entry = persisted.history.find((h) => h.sessionId === sessionId);
+    if (entry) Object.assign(entry, { status, corrected: true });
+    if (persisted.history[0] === entry && entry) persisted.mine = { ...persisted.mine, status };
+    refresh();
+  }
+  loadPersisted([classId]).then(refresh);
+}
+
+// A state came that the client did not ask for (it reconnected, or the server's event bus
+// was away): corrections it may have missed are read again.
+function afterRestate() {
+  if (state.me.role === "teacher") {
+    const { id } = route();
+    if (!$("class-view").hidden && id) loadHistory(id);
+  } else {
+    const enrolled = [...state.classes.values()].filter((c) => !c.removed).map((c) => c.id);
+    loadPersisted(enrolled).then(refresh);
+  }
+}
+
 async function start() {
   if (!state.token) return show("auth-view");
   try {
@@ -77,7 +129,14 @@ async function signedIn(token) {
 
 hooks.changed = refresh;
 hooks.ended = afterDone;
-hooks.joined = () => loadClasses().then(resync).then(render); // the state of the new class follows
+hooks.joined = (classId) => {
+  state.persisted.delete(classId); // back in a class it had left: read its records afresh
+  return loadClasses().then(resync).then(render); // the state of the new class follows
+};
+hooks.left = afterLeft;
+hooks.updated = afterUpdate;
+hooks.corrected = afterCorrection;
+hooks.restated = afterRestate;
 window.addEventListener("hashchange", render);
 initLogin(signedIn);
 initTeacherHome();

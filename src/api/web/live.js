@@ -11,7 +11,11 @@ const GAP_WAIT_MS = 1000; // frames from another server process may arrive a lit
 export const hooks = {
   changed: () => {}, // the live state changed: redraw the screen
   ended: (classId) => {}, // a class's session ended (DONE): read what was saved
-  joined: () => {}, // the student was added to a class
+  joined: (classId) => {}, // the student was added to a class
+  left: (classId) => {}, // the student was taken off a class: it hears nothing more of it
+  updated: (classId) => {}, // the class was renamed, archived or changed (state.classes too)
+  corrected: (data) => {}, // a finished session's record was corrected {classId, sessionId, studentId, status}
+  restated: () => {}, // a state the client did not ask for (a reconnect): records may be stale
 };
 
 function setConnection(text, open) {
@@ -51,7 +55,7 @@ export function send(event, data, errorTarget) {
 export function resync() {
   clearTimeout(state.gapTimer);
   state.gapTimer = null;
-  send("RESYNC", {});
+  if (send("RESYNC", {})) state.stateAsked = true;
 }
 
 function onFrame(frame) {
@@ -60,9 +64,21 @@ function onFrame(frame) {
     showError(state.errorTarget || "session-error", data.message);
     if (!state.errorTarget) notice(data.message);
   } else if (event === "SESSION_STATE") {
+    const unasked = state.stateSeen && !state.stateAsked;
+    state.stateSeen = true;
+    state.stateAsked = false;
     applyState(data.classes);
+    if (unasked) hooks.restated(); // corrections are not in the state: read the records again
   } else if (event === "CLASS_JOINED") {
-    hooks.joined();
+    hooks.joined(data.classId);
+  } else if (event === "CLASS_LEFT") {
+    state.live.delete(data.classId);
+    hooks.left(data.classId);
+  } else if (event === "ATTENDANCE_CORRECTED") {
+    // The counts heard at DONE no longer hold for that session: the records say what does.
+    const cls = state.live.get(data.classId);
+    if (cls?.final?.sessionId === data.sessionId) cls.final = null;
+    hooks.corrected(data);
   } else if (frame.seq !== undefined) {
     receiveNumbered(frame);
   }
@@ -74,6 +90,7 @@ function applyState(classes) {
   const live = new Map();
   for (const entry of classes) {
     const before = state.live.get(entry.classId);
+    describeClass(entry.classId, entry);
     live.set(entry.classId, {
       seq: entry.seq,
       privateMarks: entry.privateMarks,
@@ -125,10 +142,23 @@ function applyFrame(cls, { event, data, seq }) {
     cls.summary = data;
   } else if (event === "CHECK_IN_STATE" && cls.session) {
     cls.session.checkInOpen = data.open;
+  } else if (event === "CLASS_UPDATED") {
+    Object.assign(cls, { privateMarks: data.privateMarks, statuses: data.statuses, archived: data.archived });
+    describeClass(data.classId, data);
+    hooks.updated(data.classId);
   } else if (event === "DONE" || event === "SESSION_ENDED") {
     if (!cls.session) return; // DONE, then SESSION_ENDED with the same number
-    cls.final = { ...data, startedAt: cls.session.startedAt, marks: cls.session.marks };
+    cls.final = { ...data, sessionId: cls.session.id, startedAt: cls.session.startedAt, marks: cls.session.marks };
     cls.session = null;
     hooks.ended(data.classId);
   }
+}
+
+// The class's name and whether it is archived, as the server says now (SESSION_STATE and
+// CLASS_UPDATED), wherever the client lists the class.
+function describeClass(classId, { className, archived }) {
+  const classroom = state.classes.get(classId);
+  if (!classroom) return;
+  if (className !== undefined) classroom.className = className;
+  classroom.archived = archived;
 }

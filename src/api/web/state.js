@@ -8,7 +8,9 @@ export const state = {
   socket: null, // live.js
   retry: 0,
   reconnecting: false,
-  classes: new Map(), // id -> {id, className, teacherId, studentIds}
+  classes: new Map(), // id -> {id, className, teacherId, studentIds, archived, removed}: api.js; live.js updates className and archived, app.js sets removed
+  stateAsked: false, // live.js: a RESYNC waits for its SESSION_STATE
+  stateSeen: false, // live.js: a SESSION_STATE came since the page loaded
   live: new Map(), // classId -> {seq, privateMarks, statuses, archived, session, summary, final, early: Map seq -> frame}
   roster: new Map(), // the open class's students: id -> {id, name, email}
   lastSessions: new Map(), // a teacher's classId -> its newest finished session (history.js), or null

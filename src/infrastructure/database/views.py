@@ -61,7 +61,7 @@ BROADCASTS_SINCE = """
 # Each class of the member with its latest broadcast number and its live session, if any.
 LIVE_CLASSES = """
     SELECT c.id AS class_id, c.live_seq, c.private_marks, c.extra_statuses, c.archived,
-           s.id AS session_id, s.started_at, s.check_in_open
+           c.class_name, s.id AS session_id, s.started_at, s.check_in_open
     FROM classes c LEFT JOIN attendance_sessions s ON s.class_id = c.id AND s.ended_at IS NULL
     WHERE {membership}
     ORDER BY c.class_name, c.id"""
@@ -321,6 +321,7 @@ class SqlViews:
                 ),
                 statuses=BASIC_STATUSES + tuple(AttendanceStatus(s) for s in row["extra_statuses"]),
                 archived=row["archived"],
+                class_name=row["class_name"],
             )
             for row in classes
         ]

@@ -24,6 +24,7 @@ import msgspec
 from asyncpg.pool import PoolConnectionProxy
 
 from domain.events import (
+    AttendanceCorrected,
     AttendanceFinished,
     AttendanceMarked,
     CheckInChanged,
@@ -31,6 +32,7 @@ from domain.events import (
     ClassEvent,
     ClassJoined,
     ClassLeft,
+    ClassUpdated,
     LiveMessage,
     SessionStarted,
     SummaryShared,
@@ -264,6 +266,14 @@ def _event_fields(event: ClassEvent) -> dict[str, Any]:
             return {"e": "started", "i": str(session_id), "t": started_at.isoformat()}
         case CheckInChanged(session_id=session_id, open=is_open):
             return {"e": "check-in", "i": str(session_id), "x": is_open}
+        case ClassUpdated():
+            return {
+                "e": "updated",
+                "m": event.class_name,
+                "r": event.archived,
+                "p": event.private_marks,
+                "v": [status.value for status in event.statuses],
+            }
     raise TypeError(f"cannot encode {event!r}")
 
 
@@ -291,6 +301,9 @@ def _event(fields: dict[str, Any]) -> ClassEvent:
             return SessionStarted(UUID(fields["i"]), datetime.fromisoformat(fields["t"]))
         case "check-in":
             return CheckInChanged(UUID(fields["i"]), fields["x"])
+        case "updated":
+            statuses = tuple(AttendanceStatus(status) for status in fields["v"])
+            return ClassUpdated(fields["m"], fields["r"], fields["p"], statuses)
     raise ValueError(f"unknown event {fields['e']!r}")
 
 
@@ -304,6 +317,16 @@ def encode(message: LiveMessage, origin: str) -> str:
             fields = {"o": origin, "c": str(class_id), "e": "joined", "u": str(user_id)}
         case ClassLeft(class_id=class_id, user_id=user_id):
             fields = {"o": origin, "c": str(class_id), "e": "left", "u": str(user_id)}
+        case AttendanceCorrected():
+            fields = {
+                "o": origin,
+                "c": str(message.class_id),
+                "e": "corrected",
+                "i": str(message.session_id),
+                "u": str(message.student_id),
+                "v": message.status.value,
+                "t": str(message.teacher_id),
+            }
         case _:
             raise TypeError(f"cannot encode {message!r}")
     return _encoder.encode(fields).decode()
@@ -323,6 +346,14 @@ def decode(payload: str) -> tuple[str, LiveMessage]:
         return fields["o"], ClassJoined(class_id, UUID(fields["u"]))
     if fields["e"] == "left":
         return fields["o"], ClassLeft(class_id, UUID(fields["u"]))
+    if fields["e"] == "corrected":
+        return fields["o"], AttendanceCorrected(
+            class_id,
+            UUID(fields["i"]),
+            UUID(fields["u"]),
+            AttendanceStatus(fields["v"]),
+            UUID(fields["t"]),
+        )
     audience = fields.get("a")
     return fields["o"], ClassBroadcast(
         class_id,

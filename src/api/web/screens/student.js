@@ -27,14 +27,24 @@ export async function showStudentHome() {
 }
 
 export function renderStudentHome() {
+  // A redraw (live news of any class) keeps the histories the student opened open.
+  const opened = new Set([...$("student-classes").querySelectorAll("details[open]")].map((d) => d.dataset.classId));
   const items = [...state.classes.values()]
     .filter((classroom) => state.persisted.has(classroom.id))
     .map((classroom) => studentCard(classroom, state.persisted.get(classroom.id)));
+  for (const details of items.flatMap((item) => [...item.querySelectorAll("details")])) {
+    details.open = opened.has(details.dataset.classId);
+  }
   $("student-classes").replaceChildren(...items);
   if (!items.length) $("student-classes").append(element("li", { textContent: "You are in no class yet: your teacher adds you." }));
 }
 
 function studentCard(classroom, { mine, history, report }) {
+  if (classroom.removed) {
+    const gone = element("p", { className: "live-line", textContent: "You were removed from this class." });
+    gone.dataset.liveIn = classroom.id;
+    return element("li", {}, element("h3", { textContent: classroom.className }), gone);
+  }
   const cls = state.live.get(classroom.id);
   const session = cls?.session;
   const live = element("p", { className: "live-line" });
@@ -61,6 +71,7 @@ function studentCard(classroom, { mine, history, report }) {
   const rate = report && report.sessions ? element("p", { textContent: `Attendance rate: ${percent(report.rate)} over ${plural(report.sessions, "session")}` }) : "";
   const past = element("details", {}, element("summary", { textContent: `History (${history.length})` }),
     element("ul", {}, ...history.map((h) => element("li", { textContent: `${new Date(h.startedAt).toLocaleDateString()} ${time(h.startedAt)}: ${h.status}${h.corrected ? " (corrected)" : ""}` }))));
+  past.dataset.classId = classroom.id;
   card.append(last, rate, past);
   return card;
 }
