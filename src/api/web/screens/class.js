@@ -7,22 +7,36 @@ import { state } from "../state.js";
 import { route, show } from "../views.js";
 import { loadHistory } from "./history.js";
 
+// The class being opened: a second render while its details load (the teacher's own new
+// class is announced by CLASS_JOINED at once) waits for that opening instead of opening it
+// again, which would empty the search box the teacher may have started typing in.
+let opening = null;
+
 export async function showClass(classId) {
-  const opening = $("class-view").dataset.classId !== classId || $("class-view").hidden;
-  if (opening) {
-    const details = await api("GET", `/class/${classId}`);
-    state.roster = new Map(details.students.map((s) => [s.id, s]));
-    $("class-view").dataset.classId = classId;
-    $("class-title").textContent = details.className;
-    $("rename-input").value = details.className;
-    $("report-link").href = `#/class/${classId}/report`;
-    for (const id of ["session-error", "add-error", "options-error", "summary"]) $(id).textContent = "";
-    $("student-search").value = "";
-    $("student-results").replaceChildren();
-    show("class-view");
-    await loadHistory(classId);
+  if ($("class-view").dataset.classId !== classId || $("class-view").hidden) {
+    if (opening?.classId !== classId) opening = { classId, done: openClass(classId) };
+    const current = opening;
+    try {
+      await current.done;
+    } finally {
+      if (opening === current) opening = null;
+    }
   }
   renderSession(classId);
+}
+
+async function openClass(classId) {
+  const details = await api("GET", `/class/${classId}`);
+  state.roster = new Map(details.students.map((s) => [s.id, s]));
+  $("class-view").dataset.classId = classId;
+  $("class-title").textContent = details.className;
+  $("rename-input").value = details.className;
+  $("report-link").href = `#/class/${classId}/report`;
+  for (const id of ["session-error", "add-error", "options-error", "summary"]) $(id).textContent = "";
+  $("student-search").value = "";
+  $("student-results").replaceChildren();
+  show("class-view");
+  await loadHistory(classId);
 }
 
 export function renderSession(classId) {
