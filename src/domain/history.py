@@ -22,8 +22,10 @@ class HistoryRow:
 
 @dataclass(frozen=True, slots=True)
 class HistoryPage:
-    """A page of a class's history: whole sessions, oldest first. `after` names the page's
-    last session (when it started, its id) for the next page; None when there is no more."""
+    """A page of a class's history: the rows of `sessions` whole sessions, oldest first.
+    `after` names the page's last session (when it started, its id) for the next page; None
+    when there is no more."""
 
     rows: list[HistoryRow]
     after: tuple[datetime, UUID] | None
+    sessions: int

@@ -188,11 +188,10 @@ class Views(Protocol):
         ...
 
     async def history_page(
-        self, class_id: UUID, after: tuple[datetime, UUID] | None, max_rows: int
+        self, class_id: UUID, after: tuple[datetime, UUID] | None, sessions: int
     ) -> HistoryPage:
         """One row per finished session and student, oldest session first, in pages of whole
-        sessions: those after `after` (when it started, its id), as many as fit in `max_rows`
-        (at least one)."""
+        sessions: up to `sessions` of those after `after` (when it started, its id)."""
         ...
 
 

@@ -127,14 +127,17 @@ class RecordsService:
         self, class_id: UUID, release: Callable[[], None]
     ) -> AsyncIterator[HistoryRow]:
         try:
-            after = None
+            after, sessions = None, 1
             while True:
                 async with self._uow() as uow:
-                    page = await uow.views.history_page(class_id, after, HISTORY_ROWS_PER_PAGE)
+                    page = await uow.views.history_page(class_id, after, sessions)
                 for row in page.rows:
                     yield row
                 if page.after is None:
                     return
                 after = page.after
+                # As many sessions as make about HISTORY_ROWS_PER_PAGE rows, by the last page's.
+                per_session = max(1, len(page.rows) // page.sessions)
+                sessions = max(1, HISTORY_ROWS_PER_PAGE // per_session)
         finally:
             release()

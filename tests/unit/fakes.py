@@ -302,23 +302,17 @@ class FakeViews:
             found.append((classroom, held, tally(student_id)))
         return found
 
-    async def history_page(self, class_id: UUID, after, max_rows: int) -> HistoryPage:
-        sessions = sorted(
+    async def history_page(self, class_id: UUID, after, sessions: int) -> HistoryPage:
+        found = sorted(
             (f for f in self._store.finished if f.class_id == class_id),
             key=lambda f: (f.started_at, str(f.id)),
         )
         if after is not None:
-            sessions = [
-                f for f in sessions if (f.started_at, str(f.id)) > (after[0], str(after[1]))
-            ]
-        page: list = []
-        for finished in sessions:
-            if page and sum(len(f.records) for f in page) + len(finished.records) > max_rows:
-                break
-            page.append(finished)
+            found = [f for f in found if (f.started_at, str(f.id)) > (after[0], str(after[1]))]
+        page = found[:sessions]
         rows = [row for finished in page for row in self._history_of(finished)]
-        more = len(page) < len(sessions)
-        return HistoryPage(rows, (page[-1].started_at, page[-1].id) if more else None)
+        more = len(found) > sessions
+        return HistoryPage(rows, (page[-1].started_at, page[-1].id) if more else None, len(page))
 
     def _history_of(self, finished: FinishedSession):
         users = self._store.users

@@ -51,11 +51,9 @@ STUDENT_REPORT = f"""
     WHERE c.student_ids @> ARRAY[$1::uuid]
     ORDER BY c.class_name, c.id"""
 
-# A class's finished sessions after a (started_at, id), oldest first, with their record counts:
-# a page of the history is as many of them as fit in a number of rows.
+# A class's finished sessions after a (started_at, id), oldest first: a page of its history.
 SESSIONS_AFTER = """
-    SELECT s.id, s.started_at,
-           (SELECT count(*) FROM attendance a WHERE a.session_id = s.id) AS records
+    SELECT s.id, s.started_at
     FROM attendance_sessions s
     WHERE s.class_id = $1 AND s.ended_at IS NOT NULL
       AND ($2::timestamptz IS NULL OR (s.started_at, s.id) > ($2, $3::uuid))
@@ -72,5 +70,3 @@ HISTORY_ROWS = f"""
     JOIN users u ON u.id = a.student_id
     WHERE s.id = ANY($1::uuid[])
     ORDER BY s.started_at, s.id, u.name, u.id"""
-# Sessions looked at for one page: a page holds at most this many.
-SESSIONS_PER_PAGE = 500

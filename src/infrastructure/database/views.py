@@ -20,7 +20,6 @@ from infrastructure.database.record_queries import (
     CLASS_REPORT,
     HISTORY_ROWS,
     SESSIONS_AFTER,
-    SESSIONS_PER_PAGE,
     STUDENT_REPORT,
 )
 from infrastructure.database.repositories import Connector
@@ -240,24 +239,16 @@ class SqlViews:
         ]
 
     async def history_page(
-        self, class_id: UUID, after: tuple[datetime, UUID] | None, max_rows: int
+        self, class_id: UUID, after: tuple[datetime, UUID] | None, sessions: int
     ) -> HistoryPage:
         # Pages, each read on its own short loan of a connection: an export is streamed to a
         # client at whatever pace it reads, and no connection waits on it meanwhile.
         connection = await self._db.connection()
         started, session_id = after if after is not None else (None, None)
-        sessions = await connection.fetch(
-            SESSIONS_AFTER, class_id, started, session_id, SESSIONS_PER_PAGE
-        )
-        taken, rows_taken = 0, 0
-        for session in sessions:
-            if taken and rows_taken + session["records"] > max_rows:
-                break
-            taken, rows_taken = taken + 1, rows_taken + session["records"]
-        if taken == 0:
-            return HistoryPage([], None)
-        page = sessions[:taken]
-        more = taken < len(sessions) or len(sessions) == SESSIONS_PER_PAGE
+        found = await connection.fetch(SESSIONS_AFTER, class_id, started, session_id, sessions + 1)
+        page = found[:sessions]
+        if not page:
+            return HistoryPage([], None, 0)
         rows = await connection.fetch(HISTORY_ROWS, [session["id"] for session in page])
         return HistoryPage(
             [
@@ -274,7 +265,8 @@ class SqlViews:
                 )
                 for row in rows
             ],
-            (page[-1]["started_at"], page[-1]["id"]) if more else None,
+            (page[-1]["started_at"], page[-1]["id"]) if len(found) > sessions else None,
+            len(page),
         )
 
     async def broadcasts_since(
