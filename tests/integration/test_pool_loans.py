@@ -35,7 +35,7 @@ async def test_with_the_pool_taken_every_loan_gives_up_in_time(server, database_
     database = Database(plain_url(database_url), size=1)
     await database.start()
     counter = PostgresAttemptCounter(database)
-    checks = POLICY.login_checks("someone@example.com", "10.9.0.1", None)
+    checks = POLICY.login_checks("someone@example.com", "10.9.0.1", None).hard
     try:
         held = await database.lend()
         try:
@@ -44,6 +44,8 @@ async def test_with_the_pool_taken_every_loan_gives_up_in_time(server, database_
                     await counter.take(checks)
                 with pytest.raises(Unavailable):
                     await counter.give_back(checks)
+                with pytest.raises(Unavailable):
+                    await counter.turn(POLICY.logins_from_busy_address, "10.9.0.1")
                 with pytest.raises(Unavailable):
                     async with PostgresUnitOfWork(database) as unit:
                         await unit.users.get_by_email("someone@example.com")

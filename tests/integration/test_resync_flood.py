@@ -73,6 +73,21 @@ def _state_bytes(server: ServerProcess, token: str) -> int:
         socket.close()
 
 
+def _flooding_socket(server: ServerProcess, token: str) -> LiveClient:
+    """A v2 socket that has sent RESYNCS `RESYNC` at once, and reads nothing."""
+    socket = LiveClient(server.ws_url, token, v2=True)
+    socket.send_together([json.dumps({"event": "RESYNC"})] * RESYNCS)
+    return socket
+
+
+def _peak_rss_mb(pid: int, seconds: float) -> float:
+    peak, started = 0.0, time.monotonic()
+    while time.monotonic() - started < seconds:
+        peak = max(peak, _rss_mb(pid))
+        time.sleep(0.05)
+    return peak
+
+
 def test_resync_floods_from_sockets_that_hang_up_cost_little_memory_and_no_work_after(
     flood_server, token_of_many_classes
 ):
@@ -81,16 +96,9 @@ def test_resync_floods_from_sockets_that_hang_up_cost_little_memory_and_no_work_
     state_bytes = _state_bytes(flood_server, token)
     before = _rss_mb(pid)
 
-    resync = json.dumps({"event": "RESYNC"})
-    peak = before
     for _ in range(SOCKETS):
-        socket = LiveClient(flood_server.ws_url, token, v2=True)
-        socket.send_together([resync] * RESYNCS)
-        socket.socket.socket.close()  # hangs up, reading nothing
-    hung_up_at = time.monotonic()
-    while time.monotonic() - hung_up_at < 3:
-        peak = max(peak, _rss_mb(pid))
-        time.sleep(0.05)
+        _flooding_socket(flood_server, token).socket.socket.close()  # hangs up
+    peak = max(before, _peak_rss_mb(pid, 3))
     cpu_then = _cpu_seconds(pid)
     time.sleep(3)
     worked_after = _cpu_seconds(pid) - cpu_then
@@ -112,19 +120,12 @@ def test_resync_floods_from_sockets_that_stay_and_read_nothing_hold_one_state_ea
     pid = _serving_pid(flood_server)
     state_bytes = _state_bytes(flood_server, token)
     before = _rss_mb(pid)
-    resync = json.dumps({"event": "RESYNC"})
     sockets: list[LiveClient] = []
     try:
         for _ in range(SOCKETS):
-            socket = LiveClient(flood_server.ws_url, token, v2=True)
-            socket.send_together([resync] * RESYNCS)
-            sockets.append(socket)
+            sockets.append(_flooding_socket(flood_server, token))
         cpu_at_start = _cpu_seconds(pid)
-        peak = before
-        started = time.monotonic()
-        while time.monotonic() - started < 4:
-            peak = max(peak, _rss_mb(pid))
-            time.sleep(0.05)
+        peak = max(before, _peak_rss_mb(pid, 4))
         cpu_used = _cpu_seconds(pid) - cpu_at_start
     finally:
         for socket in sockets:

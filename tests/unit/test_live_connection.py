@@ -24,20 +24,25 @@ from tests.unit.test_socket_registry import (
 pytestmark = pytest.mark.anyio
 
 
+class CountedStates:
+    """A live state read: its number is how many readings there were."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    async def read(self, identity) -> list[ClassLiveState]:
+        self.reads += 1
+        return [ClassLiveState(uuid4(), self.reads, False, None)]
+
+
 async def test_resyncs_coalesce_into_the_state_on_its_way_and_bytes_waiting_are_bounded(
     monkeypatch, caplog
 ):
     """A v2 client asking RESYNC again and again while it reads nothing: one state is read and
     waits for it (later requests are answered by that one), whatever it asks; then past the
     bytes a socket may have waiting, it is closed with 1013 and a line in the log."""
-    reads = 0
-
-    async def live_state(identity):
-        nonlocal reads
-        reads += 1
-        return [ClassLiveState(uuid4(), reads, False, None)]
-
-    registry = SocketRegistry(live_state)
+    states = CountedStates()
+    registry = SocketRegistry(states.read)
     class_id = uuid4()
     stuck = RecordingSocket(stuck=True)
     connection = registry.connect(student(uuid4()), stuck.send, v2=True)
@@ -45,7 +50,7 @@ async def test_resyncs_coalesce_into_the_state_on_its_way_and_bytes_waiting_are_
     for _ in range(500):
         await registry.resync(connection)
     await settle()
-    assert reads == 1
+    assert states.reads == 1
     monkeypatch.setattr(connection_module, "MAX_QUEUED_BYTES", 1000)
     registry.deliver(ClassBroadcast(class_id, AttendanceMarked(uuid4(), PRESENT), seq=2))
     assert not connection.closed
@@ -59,26 +64,20 @@ async def test_resyncs_coalesce_into_the_state_on_its_way_and_bytes_waiting_are_
 async def test_a_state_read_again_replaces_the_one_still_waiting_to_go_out():
     """After the bus was away every v2 socket's state is read afresh, even one with a state
     still waiting (it may predate the outage): the new one replaces it, not joins it."""
-    reads = 0
-
-    async def live_state(identity):
-        nonlocal reads
-        reads += 1
-        return [ClassLiveState(uuid4(), reads, False, None)]
-
-    registry = SocketRegistry(live_state)
+    states = CountedStates()
+    registry = SocketRegistry(states.read)
     stuck = RecordingSocket(stuck=True)
     connection = registry.connect(student(uuid4()), stuck.send, v2=True)
     await registry.resync(connection)
     registry.deliver(StatesRequested())
     for _ in range(10):
         await settle()
-    assert reads == 2  # the first state went to the stuck send; the second waits
+    assert states.reads == 2  # the first state went to the stuck send; the second waits
     registry.deliver(StatesRequested())
     registry.deliver(StatesRequested())
     for _ in range(10):
         await settle()
-    assert reads == 4
+    assert states.reads == 4
     states = [m for m in connection._pending if "SESSION_STATE" in m.get("text", "")]
     assert len(states) == 1 and '"seq":4' in states[0]["text"]
 
