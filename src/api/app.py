@@ -11,6 +11,7 @@ from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlu
 from litestar.routes import WebSocketRoute
 
 from api.authentication import TOKEN_REQUIRED, TokenAuthenticationMiddleware
+from api.controllers.account_links import set_password
 from api.controllers.attendance import (
     attendance_history,
     my_attendance,
@@ -40,6 +41,7 @@ from api.security_headers import add_security_headers
 from api.web_client import web_client
 from domain.events import LiveMessage, StatesRequested
 from domain.ports import EventBus
+from services.accounts import AccountService
 from services.attendance import AttendanceService
 from services.auth import AuthService
 from services.check_in import CheckInService
@@ -51,6 +53,7 @@ from services.records import RecordsService
 @dataclass(frozen=True, slots=True)
 class ApiServices:
     auth: AuthService
+    accounts: AccountService
     classes: ClassService
     attendance: AttendanceService
     check_in: CheckInService
@@ -105,6 +108,7 @@ def create_app(
             docs_assets(),
             live_attendance,  # its token comes in the query string
             AuthController,
+            set_password,
             health,
             liveness,
             readiness,
@@ -128,6 +132,7 @@ def create_app(
         ],
         dependencies={
             "auth_service": _provide(services.auth),
+            "account_service": _provide(services.accounts),
             "class_service": _provide(services.classes),
             "attendance_service": _provide(services.attendance),
             "check_in_service": _provide(services.check_in),

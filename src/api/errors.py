@@ -18,6 +18,7 @@ from domain.errors import (
     DomainError,
     EmailAlreadyExists,
     InvalidCredentials,
+    InvalidLink,
     NoActiveSession,
     NotClassMember,
     NotClassTeacher,
@@ -52,6 +53,7 @@ SERVICE_UNAVAILABLE = ErrorAnswer(503, "Service unavailable")
 DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     EmailAlreadyExists: (400, "Email already exists"),
     InvalidCredentials: (400, "Invalid email or password"),
+    InvalidLink: (400, "This link is invalid, used or expired"),
     UserNotFound: (404, "User not found"),
     ClassNotFound: (404, "Class not found"),
     StudentNotFound: (404, "Student not found"),

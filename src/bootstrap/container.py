@@ -21,6 +21,7 @@ from infrastructure.security import BcryptHasher, JwtTokenCodec
 from infrastructure.settings import Settings, SettingsError, load_settings
 from infrastructure.tracing import start_tracing
 from infrastructure.ws_direct import ASGIApp, serving_sockets_directly
+from services.accounts import AccountService
 from services.attendance import AttendanceService
 from services.auth import AuthService
 from services.check_in import CheckInService
@@ -98,6 +99,9 @@ class Container(containers.DeclarativeContainer):
         attempts=attempt_counter,
         policy=attempt_policy,
     )
+    account_service = providers.Singleton(
+        AccountService, uow=unit_of_work.provider, hasher=hasher, clock=clock
+    )
     records_service = providers.Singleton(
         RecordsService,
         uow=unit_of_work.provider,
@@ -110,6 +114,7 @@ class Container(containers.DeclarativeContainer):
     api_services = providers.Singleton(
         ApiServices,
         auth=auth_service,
+        accounts=account_service,
         classes=class_service,
         attendance=attendance_service,
         check_in=check_in_service,

@@ -75,3 +75,7 @@ class SessionNotFound(DomainError):
 
 class TooManyExports(DomainError):
     """The user already has as many exports running as one may at once."""
+
+
+class InvalidLink(DomainError):
+    """No such one-time link for that purpose, or it was used, or it has expired."""

@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Protocol, Self
 from uuid import UUID
 
+from domain.account_links import AccountLink, LinkPurpose
 from domain.attendance import AttendanceRecord, AttendanceSession, FinishedSession, MarkCount
 from domain.classrooms import Classroom
 from domain.corrections import Correction
@@ -29,6 +30,8 @@ class UserRepository(Protocol):
     async def get_by_email(self, email: str) -> User | None:
         """Emails match regardless of letter case."""
         ...
+
+    async def set_password_hash(self, user_id: UUID, password_hash: str) -> None: ...
 
     async def add(self, user: User) -> None:
         """Raises EmailAlreadyExists when the email is taken in any letter case."""
@@ -195,10 +198,21 @@ class Views(Protocol):
         ...
 
 
+class AccountLinkRepository(Protocol):
+    async def add(self, link: AccountLink) -> None: ...
+
+    async def use(self, digest: bytes, purpose: LinkPurpose, now: datetime) -> UUID | None:
+        """Marks the link used and answers whose account it acts for; None when there is no
+        such link for that purpose, or it was used or has expired. However many ask at once,
+        one use succeeds."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without commit() rolls back."""
 
     users: UserRepository
+    account_links: AccountLinkRepository
     classes: ClassroomRepository
     attendance: AttendanceRepository
     views: Views

@@ -18,6 +18,7 @@ from domain.live_state import ClassLiveState, LiveMark, LiveSessionState
 from domain.reports import ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
 from domain.users import Identity, Role, User, UserSummary
+from tests.unit.fake_account_links import FakeAccountLinks
 
 
 @dataclass
@@ -31,6 +32,7 @@ class InMemoryStore:
     marked_at: dict[tuple[UUID, UUID], datetime] = field(default_factory=dict)
     live_seq: dict[UUID, int] = field(default_factory=dict)  # per class
     corrections: list[Correction] = field(default_factory=list)
+    account_links: dict = field(default_factory=dict)  # see FakeAccountLinks
 
 
 class FakeUsers:
@@ -44,6 +46,9 @@ class FakeUsers:
         return next(
             (u for u in self._store.users.values() if u.email.lower() == email.lower()), None
         )
+
+    async def set_password_hash(self, user_id: UUID, password_hash: str) -> None:
+        self._store.users[user_id].password_hash = password_hash
 
     async def add(self, user: User) -> None:
         if await self.get_by_email(user.email) is not None:
@@ -424,6 +429,7 @@ class FakeUnitOfWork:
     async def __aenter__(self) -> Self:
         self._working = copy.deepcopy(self._committed_store)
         self.users = FakeUsers(self._working)
+        self.account_links = FakeAccountLinks(self._working.account_links)
         self.classes = FakeClasses(self._working)
         self.attendance = FakeAttendance(self._working)
         self.views = FakeViews(self._working)
@@ -439,11 +445,15 @@ class FakeUnitOfWork:
 
     async def commit(self) -> None:
         self.commits += 1
-        names = ("users", "classes", "sessions", "finished", "marked_at", "live_seq", "corrections")
+        names = (
+            "users", "classes", "sessions", "finished", "marked_at", "live_seq", "corrections",
+            "account_links",
+        )  # fmt: skip
         for name in names:
             setattr(self._committed_store, name, getattr(self._working, name))
         self._working = copy.deepcopy(self._committed_store)
         self.users = FakeUsers(self._working)
+        self.account_links = FakeAccountLinks(self._working.account_links)
         self.classes = FakeClasses(self._working)
         self.attendance = FakeAttendance(self._working)
         self.views = FakeViews(self._working)

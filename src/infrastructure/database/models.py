@@ -162,3 +162,16 @@ class AttemptCounterModel(DefaultBase):
     key: Mapped[str] = mapped_column(String, primary_key=True)
     hits: Mapped[int] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+
+
+class AccountLinkModel(DefaultBase):
+    """One-time links acting for an account (domain/account_links.py): only a digest of the
+    token is kept."""
+
+    __tablename__ = "account_links"
+
+    digest: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    purpose: Mapped[str] = mapped_column(String)
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)

@@ -2,10 +2,11 @@ from types import TracebackType
 from typing import Self
 
 from domain.ports import Unavailable
+from infrastructure.database.account_links import SqlAccountLinkRepository
+from infrastructure.database.connector import Connector
 from infrastructure.database.outages import DATABASE_UNREACHABLE
 from infrastructure.database.pool import Database
 from infrastructure.database.repositories import (
-    Connector,
     SqlAttendanceRepository,
     SqlClassroomRepository,
     SqlUserRepository,
@@ -20,6 +21,7 @@ class PostgresUnitOfWork:
     async def __aenter__(self) -> Self:
         self._connector = Connector(self._database)
         self.users = SqlUserRepository(self._connector)
+        self.account_links = SqlAccountLinkRepository(self._connector)
         self.classes = SqlClassroomRepository(self._connector)
         self.attendance = SqlAttendanceRepository(self._connector)
         self.views = SqlViews(self._connector)

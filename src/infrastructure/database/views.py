@@ -16,13 +16,13 @@ from domain.live_state import ClassLiveState, LiveMark, LiveSessionState
 from domain.reports import ReportLine, ReportPeriod, StudentTally
 from domain.statuses import BASIC_STATUSES, AttendanceStatus, AttendanceSummary
 from domain.users import Identity, Role, UserSummary
+from infrastructure.database.connector import Connector
 from infrastructure.database.record_queries import (
     CLASS_REPORT,
     HISTORY_ROWS,
     SESSIONS_AFTER,
     STUDENT_REPORT,
 )
-from infrastructure.database.repositories import Connector
 from infrastructure.database.rows import (
     CURRENT_STATUS,
     classroom_from,

@@ -1,0 +1,35 @@
+"""The account links' table (domain/account_links.py)."""
+
+from datetime import datetime
+from uuid import UUID
+
+from domain.account_links import AccountLink, LinkPurpose
+from infrastructure.database.connector import Connector
+
+# One statement: of racing uses of one link, one finds it unused and marks it.
+_USE = """
+UPDATE account_links SET used_at = $3
+WHERE digest = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
+RETURNING user_id
+"""
+
+
+class SqlAccountLinkRepository:
+    def __init__(self, connector: Connector) -> None:
+        self._db = connector
+
+    async def add(self, link: AccountLink) -> None:
+        connection = await self._db.transaction()
+        await connection.execute(
+            "INSERT INTO account_links (digest, purpose, user_id, expires_at)"
+            " VALUES ($1, $2, $3, $4)",
+            link.digest,
+            link.purpose.value,
+            link.user_id,
+            link.expires_at,
+        )
+
+    async def use(self, digest: bytes, purpose: LinkPurpose, now: datetime) -> UUID | None:
+        connection = await self._db.transaction()
+        user_id: UUID | None = await connection.fetchval(_USE, digest, purpose.value, now)
+        return user_id

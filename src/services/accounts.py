@@ -1,0 +1,70 @@
+"""One-time links that act for an account (domain/account_links.py), and what they let their
+holder do: choose the account's password."""
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from domain.account_links import AccountLink, LinkPurpose, token_digest
+from domain.errors import InvalidLink, UserNotFound
+from domain.ports import Clock, PasswordHasher, UnitOfWorkFactory
+from domain.users import User
+
+# How long a link to set a first password works.
+SET_PASSWORD_LINK_LIFETIME = timedelta(hours=72)
+
+
+def new_link_token() -> str:
+    return secrets.token_urlsafe(32)  # 256 random bits
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedLink:
+    token: str  # goes into the link, and nowhere else: only its digest is kept
+    expires_at: datetime
+
+
+class AccountService:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        hasher: PasswordHasher,
+        clock: Clock,
+        new_token: Callable[[], str] = new_link_token,
+    ) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._clock = clock
+        self._new_token = new_token
+
+    async def issue_link(
+        self, user_id: UUID, purpose: LinkPurpose, lifetime: timedelta
+    ) -> IssuedLink:
+        token = self._new_token()
+        expires_at = self._clock.now() + lifetime
+        async with self._uow() as uow:
+            if await uow.users.get(user_id) is None:
+                raise UserNotFound(user_id)
+            await uow.account_links.add(
+                AccountLink(token_digest(token), purpose, user_id, expires_at)
+            )
+            await uow.commit()
+        return IssuedLink(token, expires_at)
+
+    async def set_password(self, token: str, password: str) -> User:
+        """Uses a set-password link: the account's password is the one chosen. The link works
+        once; a used, expired or unknown one is refused (InvalidLink)."""
+        # Hashed before the link is used, with no connection held while bcrypt runs.
+        password_hash = await self._hasher.hash(password)
+        async with self._uow() as uow:
+            user_id = await uow.account_links.use(
+                token_digest(token), LinkPurpose.SET_PASSWORD, self._clock.now()
+            )
+            user = await uow.users.get(user_id) if user_id is not None else None
+            if user is None:
+                raise InvalidLink()
+            await uow.users.set_password_hash(user.id, password_hash)
+            await uow.commit()
+        return user
