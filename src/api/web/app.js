@@ -12,6 +12,7 @@ import { renderSession, showClass, initClass } from "./screens/class.js";
 import { initClassOptions } from "./screens/class-options.js";
 import { loadHistory } from "./screens/history.js";
 import { initLogin, logOut } from "./screens/login.js";
+import { initSetPassword, showSetPassword } from "./screens/set-password.js";
 import { initProjector, renderCheckInCount, showCheckIn } from "./screens/projector.js";
 import { initReport, showReport } from "./screens/report.js";
 import { initStudentCheckIn, showStudentCheckIn } from "./screens/check-in.js";
@@ -19,8 +20,9 @@ import { loadPersisted, renderStudentHome, showStudentHome } from "./screens/stu
 import { initTeacherHome, showTeacherHome } from "./screens/teacher.js";
 
 async function render() {
-  if (!state.me) return show("auth-view");
   const { first, id, second, code } = route();
+  if (first === "set-password" && id) return showSetPassword(id); // signed in or not
+  if (!state.me) return show("auth-view");
   try {
     if (state.me.role === "teacher") {
       if (first === "class" && id && second === "check-in") return await showCheckIn(id);
@@ -108,7 +110,7 @@ function afterRestate() {
 }
 
 async function start() {
-  if (!state.token) return show("auth-view");
+  if (!state.token) return render(); // the sign-in screen, or a link's page
   try {
     state.me = await api("GET", "/auth/me");
   } catch {
@@ -139,6 +141,7 @@ hooks.corrected = afterCorrection;
 hooks.restated = afterRestate;
 window.addEventListener("hashchange", render);
 initLogin(signedIn);
+initSetPassword();
 initTeacherHome();
 initClass();
 initClassOptions();
