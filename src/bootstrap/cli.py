@@ -1,4 +1,4 @@
-"""The command line: `live-attendance serve | migrate | makemigration`.
+"""The command line: `live-attendance serve | migrate | makemigration | create-admin`.
 
 `serve` resolves the development defaults (embedded PostgreSQL, generated secret), migrates,
 and hands the ASGI app to uvicorn with the resolved settings in the environment, so any number
@@ -14,6 +14,7 @@ import sys
 import tempfile
 
 from api.log_context import add_bound_ids
+from bootstrap.admins import admin_input_problem, run_create_admin
 from infrastructure.database.migrations import generate_revision, upgrade_to_head
 from infrastructure.embedded_postgres import IncompatibleDataDirectory, start_embedded_postgres
 from infrastructure.logs import configure_logging
@@ -93,6 +94,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("settings-table", help="print the README's table of settings")
     generate = commands.add_parser("makemigration", help="write a migration from model changes")
     generate.add_argument("-m", "--message", required=True)
+    admin = commands.add_parser(
+        "create-admin", help="make a school administrator; prints their one-time password link"
+    )
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", required=True)
     args = parser.parse_args(argv)
 
     if args.command == "settings-table":
@@ -113,6 +119,14 @@ def main(argv: list[str] | None = None) -> int:
             serve(settings)
         elif args.command == "migrate":
             upgrade_to_head(resolve_runtime_settings(settings).resolved_database_url)
+        elif args.command == "create-admin":
+            problem = admin_input_problem(args.name, args.email)
+            if problem:
+                print(problem, file=sys.stderr)
+                return 2
+            settings = resolve_runtime_settings(settings)
+            upgrade_to_head(settings.resolved_database_url)
+            print(run_create_admin(settings, args.name.strip(), args.email.strip()))
         elif args.command == "makemigration":
             url = resolve_runtime_settings(settings).resolved_database_url
             upgrade_to_head(url)

@@ -5,12 +5,12 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from domain.account_links import AccountLink, LinkPurpose, token_digest
-from domain.errors import InvalidLink, UserNotFound
+from domain.errors import EmailAlreadyExists, InvalidLink, UserNotFound
 from domain.ports import Clock, PasswordHasher, UnitOfWorkFactory
-from domain.users import User
+from domain.users import Role, User
 
 # How long a link to set a first password works.
 SET_PASSWORD_LINK_LIFETIME = timedelta(hours=72)
@@ -52,6 +52,21 @@ class AccountService:
             )
             await uow.commit()
         return IssuedLink(token, expires_at)
+
+    async def create_admin(self, name: str, email: str) -> tuple[User, IssuedLink]:
+        """A school administrator's account, and the one-time link with which they choose its
+        password (how the first administrator is made, from the command line)."""
+        async with self._uow() as uow:
+            if await uow.users.get_by_email(email) is not None:
+                raise EmailAlreadyExists(email)
+        # No one knows this password: the account is used once its holder chose one.
+        unusable = await self._hasher.hash(self._new_token())
+        user = User(id=uuid4(), name=name, email=email, password_hash=unusable, role=Role.ADMIN)
+        async with self._uow() as uow:
+            await uow.users.add(user)
+            await uow.commit()
+        link = await self.issue_link(user.id, LinkPurpose.SET_PASSWORD, SET_PASSWORD_LINK_LIFETIME)
+        return user, link
 
     async def set_password(self, token: str, password: str) -> User:
         """Uses a set-password link: the account's password is the one chosen. The link works
