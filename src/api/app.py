@@ -11,6 +11,7 @@ from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlu
 from litestar.routes import WebSocketRoute
 
 from api.authentication import TOKEN_REQUIRED, TokenAuthenticationMiddleware
+from api.controllers.admin import AdminController
 from api.controllers.attendance import (
     attendance_history,
     my_attendance,
@@ -40,6 +41,7 @@ from api.security_headers import add_security_headers
 from api.web_client import web_client
 from domain.events import LiveMessage, StatesRequested
 from domain.ports import EventBus
+from services.admin import AdminService
 from services.attendance import AttendanceService
 from services.auth import AuthService
 from services.check_in import CheckInService
@@ -51,6 +53,7 @@ from services.records import RecordsService
 @dataclass(frozen=True, slots=True)
 class ApiServices:
     auth: AuthService
+    admin: AdminService
     classes: ClassService
     attendance: AttendanceService
     check_in: CheckInService
@@ -123,11 +126,13 @@ def create_app(
                     CheckInController,
                     RecordsController,
                     my_report,
+                    AdminController,
                 ],
             ),
         ],
         dependencies={
             "auth_service": _provide(services.auth),
+            "admin_service": _provide(services.admin),
             "class_service": _provide(services.classes),
             "attendance_service": _provide(services.attendance),
             "check_in_service": _provide(services.check_in),

@@ -8,8 +8,8 @@ from infrastructure.database.repositories import (
     Connector,
     SqlAttendanceRepository,
     SqlClassroomRepository,
-    SqlUserRepository,
 )
+from infrastructure.database.users import SqlUserRepository
 from infrastructure.database.views import SqlViews
 
 
