@@ -1,7 +1,7 @@
 """account links
 
 Revision ID: 3f6b1d2c8a90
-Revises: 9e41c7a2d5b3
+Revises: b7e4f1a0c9d2
 Create Date: 2026-12-07 13:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "3f6b1d2c8a90"
-down_revision: str | None = "9e41c7a2d5b3"
+down_revision: str | None = "b7e4f1a0c9d2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

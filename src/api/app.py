@@ -12,6 +12,7 @@ from litestar.routes import WebSocketRoute
 
 from api.authentication import TOKEN_REQUIRED, TokenAuthenticationMiddleware
 from api.controllers.account_links import set_password
+from api.controllers.admin import AdminController
 from api.controllers.attendance import (
     attendance_history,
     my_attendance,
@@ -42,6 +43,7 @@ from api.web_client import web_client
 from domain.events import LiveMessage, StatesRequested
 from domain.ports import EventBus
 from services.accounts import AccountService
+from services.admin import AdminService
 from services.attendance import AttendanceService
 from services.auth import AuthService
 from services.check_in import CheckInService
@@ -54,6 +56,7 @@ from services.records import RecordsService
 class ApiServices:
     auth: AuthService
     accounts: AccountService
+    admin: AdminService
     classes: ClassService
     attendance: AttendanceService
     check_in: CheckInService
@@ -127,12 +130,14 @@ def create_app(
                     CheckInController,
                     RecordsController,
                     my_report,
+                    AdminController,
                 ],
             ),
         ],
         dependencies={
             "auth_service": _provide(services.auth),
             "account_service": _provide(services.accounts),
+            "admin_service": _provide(services.admin),
             "class_service": _provide(services.classes),
             "attendance_service": _provide(services.attendance),
             "check_in_service": _provide(services.check_in),

@@ -10,7 +10,12 @@ from litestar.handlers import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import ASGIApp
 
-from api.errors import STUDENT_ACCESS_REQUIRED, TEACHER_ACCESS_REQUIRED, UNAUTHORIZED
+from api.errors import (
+    ADMIN_ACCESS_REQUIRED,
+    STUDENT_ACCESS_REQUIRED,
+    TEACHER_ACCESS_REQUIRED,
+    UNAUTHORIZED,
+)
 from api.log_context import bind_user_id
 from domain.errors import InvalidToken
 from domain.users import Identity, Role
@@ -69,3 +74,4 @@ def _require(
 
 teacher_only = _require(Role.TEACHER, TEACHER_ACCESS_REQUIRED)
 student_only = _require(Role.STUDENT, STUDENT_ACCESS_REQUIRED)
+admin_only = _require(Role.ADMIN, ADMIN_ACCESS_REQUIRED)

@@ -19,13 +19,17 @@ from domain.errors import (
     EmailAlreadyExists,
     InvalidCredentials,
     InvalidLink,
+    InvalidToken,
+    LastAdmin,
     NoActiveSession,
     NotClassMember,
     NotClassTeacher,
     NotEnrolledInClass,
     SessionNotFound,
+    SignupByInvitationOnly,
     StatusNotAllowed,
     StudentNotFound,
+    TeacherSignupRefused,
     TooManyAttempts,
     TooManyExports,
     UserNotFound,
@@ -38,6 +42,7 @@ log = logging.getLogger(__name__)
 UNAUTHORIZED = "Unauthorized, token missing or invalid"
 TEACHER_ACCESS_REQUIRED = "Forbidden, teacher access required"
 STUDENT_ACCESS_REQUIRED = "Forbidden, student access required"
+ADMIN_ACCESS_REQUIRED = "Forbidden, admin access required"
 INVALID_REQUEST_SCHEMA = "Invalid request schema"
 INTERNAL_SERVER_ERROR = "Internal server error"
 
@@ -70,6 +75,11 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     StatusNotAllowed: (400, "Status not enabled for this class"),
     ClassArchived: (409, "Class is archived"),
     SessionNotFound: (404, "Session not found"),
+    # A token whose role its account no longer has (`GET /auth/me` checks it itself).
+    InvalidToken: (401, UNAUTHORIZED),
+    TeacherSignupRefused: (403, "Teachers join by invitation"),
+    SignupByInvitationOnly: (403, "Sign-up is by invitation only"),
+    LastAdmin: (409, "The last admin cannot give up the admin role"),
 }
 
 # Framework errors by status; 403 carries the guard's own text.

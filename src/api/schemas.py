@@ -1,6 +1,7 @@
 """Request and response bodies (msgspec), with the contract's field names and rules."""
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Annotated, Generic, Literal, TypeVar
 from uuid import UUID
 
@@ -38,11 +39,18 @@ class Failure(Struct, kw_only=True):
     error: str
 
 
+class SignupRole(StrEnum):
+    """The assignment's two roles: an administrator never signs up."""
+
+    TEACHER = Role.TEACHER.value
+    STUDENT = Role.STUDENT.value
+
+
 class SignupRequest(Struct):
     name: Annotated[str, Meta(min_length=1, max_length=100, pattern=STORABLE_TEXT_PATTERN)]
     email: Email
     password: Annotated[str, Meta(min_length=6, pattern=STORABLE_TEXT_PATTERN)]
-    role: Role
+    role: SignupRole
 
     def __post_init__(self) -> None:
         if len(self.password.encode()) > MAX_PASSWORD_BYTES:
@@ -70,6 +78,10 @@ class UserResponse(Struct):
     id: UUID
     name: str
     email: str
+    role: Role
+
+
+class RoleChangeRequest(Struct):
     role: Role
 
 

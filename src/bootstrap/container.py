@@ -9,6 +9,7 @@ from api.limits import ApiLimits
 from api.log_context import add_bound_ids
 from api.observability import AccessLines
 from domain.throttling import AttemptPolicy
+from domain.users import SignupPolicy
 from infrastructure.clock import SystemClock
 from infrastructure.database.attempts import PostgresAttemptCounter
 from infrastructure.database.pool import Database
@@ -22,8 +23,9 @@ from infrastructure.settings import Settings, SettingsError, load_settings
 from infrastructure.tracing import start_tracing
 from infrastructure.ws_direct import ASGIApp, serving_sockets_directly
 from services.accounts import AccountService
+from services.admin import AdminService
 from services.attendance import AttendanceService
-from services.auth import AuthService
+from services.auth import AuthService, KnownAccounts
 from services.check_in import CheckInService
 from services.classes import ClassService
 from services.health import HealthService
@@ -74,6 +76,7 @@ class Container(containers.DeclarativeContainer):
         check_ins_per_session=settings.provided.check_in_attempts_per_session,
         busy_address_pace_seconds=settings.provided.login_pace_seconds,
     )
+    known_accounts = providers.Singleton(KnownAccounts)
     auth_service = providers.Singleton(
         AuthService,
         uow=unit_of_work.provider,
@@ -81,6 +84,11 @@ class Container(containers.DeclarativeContainer):
         tokens=tokens,
         attempts=attempt_counter,
         policy=attempt_policy,
+        known_accounts=known_accounts,
+        signup=providers.Callable(SignupPolicy, settings.provided.signup),
+    )
+    admin_service = providers.Singleton(
+        AdminService, uow=unit_of_work.provider, forget_account=known_accounts.provided.forget
     )
     class_service = providers.Singleton(
         ClassService,
@@ -115,6 +123,7 @@ class Container(containers.DeclarativeContainer):
         ApiServices,
         auth=auth_service,
         accounts=account_service,
+        admin=admin_service,
         classes=class_service,
         attendance=attendance_service,
         check_in=check_in_service,

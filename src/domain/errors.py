@@ -45,6 +45,22 @@ class InvalidToken(DomainError):
     pass
 
 
+class SignupRefused(DomainError):
+    """The SIGNUP policy does not let this sign-up through."""
+
+
+class TeacherSignupRefused(SignupRefused):
+    """SIGNUP=students: teachers join by invitation."""
+
+
+class SignupByInvitationOnly(SignupRefused):
+    """SIGNUP=invitation: nobody signs up by themselves."""
+
+
+class LastAdmin(DomainError):
+    """The change would leave the school without an administrator."""
+
+
 class TooManyAttempts(DomainError):
     """Too many failed logins (or sign-ups) lately; try again later."""
 

@@ -16,7 +16,7 @@ from domain.live_state import ClassLiveState
 from domain.reports import ReportLine, ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
 from domain.throttling import AttemptChecks, AttemptRule, PaceRule
-from domain.users import Identity, User, UserSummary
+from domain.users import Identity, Role, User, UserQuery, UserSummary
 
 
 class Unavailable(Exception):
@@ -35,6 +35,18 @@ class UserRepository(Protocol):
 
     async def add(self, user: User) -> None:
         """Raises EmailAlreadyExists when the email is taken in any letter case."""
+        ...
+
+    async def search(self, query: UserQuery) -> list[User]:
+        """The users the query names, ordered by name (then id)."""
+        ...
+
+    async def lock_admins(self) -> list[UUID]:
+        """The administrators' ids, each locked against concurrent changes until commit."""
+        ...
+
+    async def set_role(self, user_id: UUID, role: Role) -> User | None:
+        """The user with the new role, or None when there is no such user."""
         ...
 
 

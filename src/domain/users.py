@@ -9,6 +9,19 @@ MAX_PASSWORD_BYTES = 72
 class Role(StrEnum):
     TEACHER = "teacher"
     STUDENT = "student"
+    ADMIN = "admin"  # a school administrator: never chosen at sign-up
+
+
+# The roles one may choose at sign-up (the assignment's two).
+SIGNUP_ROLES = (Role.TEACHER, Role.STUDENT)
+
+
+class SignupPolicy(StrEnum):
+    """Who may sign up by themselves (the SIGNUP setting)."""
+
+    OPEN = "open"  # the assignment's: teachers and students
+    STUDENTS = "students"  # teachers join by invitation
+    INVITATION = "invitation"  # nobody signs up by themselves
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,3 +49,14 @@ class UserSummary:
     id: UUID
     name: str
     email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UserQuery:
+    """Which users an administrator lists: of one role (or any), whose name or email starts
+    with `search` (any letter case), ordered by name, a page of `limit` from `offset`."""
+
+    role: Role | None = None
+    search: str | None = None
+    limit: int = 50
+    offset: int = 0

@@ -11,10 +11,12 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from domain.users import SignupPolicy
 from infrastructure import setting_kinds as kinds
 from infrastructure.logs import LOG_FORMATS, LOG_LEVELS
 
 ENVIRONMENTS = ("development", "production", "test")
+SIGNUP_POLICIES = tuple(policy.value for policy in SignupPolicy)
 
 
 class SettingsError(Exception):
@@ -65,6 +67,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOGIN_FAILURES_PER_ADDRESS", _count(1, 1_000_000), 50, "past this many, logins from that address by browsers new to the email are not refused but paced (see `LOGIN_PACE_SECONDS`)"),
     Setting("LOGIN_PACE_SECONDS", _count(1, 60), 2, "from an address past its failures, such logins are let through one per this many seconds, each waiting at most 10 s for its turn (further: 429)"),
     Setting("LOGIN_FAILURES_PER_EMAIL", _count(1, 1_000_000), 100, "logins for that email from any address get 429 until the window ends, except from a browser that signed up or logged in to it before"),
+    Setting("SIGNUP", kinds.choice(SIGNUP_POLICIES), "open", "who may sign up by themselves: `open` (teachers and students, the assignment's), `students` (a teacher's sign-up gets 403 `Teachers join by invitation`) or `invitation` (every sign-up gets 403 `Sign-up is by invitation only`); administrators never sign up"),
     Setting("SIGNUPS_PER_ADDRESS", _count(1, 1_000_000), 300, "sign-ups from one address get 429 past this many in the window (generous: a whole class may sign up from one school network)"),
     Setting("ATTEMPT_WINDOW_SECONDS", _count(1, 86_400), 900, "the window of the four counters above (kept in PostgreSQL, so they hold across processes)"),
     Setting("CHECK_IN_ATTEMPTS_PER_SESSION", _count(1, 1000), 10, "a student's self check-ins (right or wrong) per live session; more get 429 `Too many attempts, try again later`"),
@@ -105,6 +108,7 @@ class Settings:
     login_failures_per_address: int
     login_pace_seconds: int
     login_failures_per_email: int
+    signup: str
     signups_per_address: int
     check_in_attempts_per_session: int
     attempt_window_seconds: int

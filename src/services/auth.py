@@ -9,12 +9,14 @@ from domain.errors import (
     EmailAlreadyExists,
     InvalidCredentials,
     InvalidToken,
+    SignupByInvitationOnly,
+    TeacherSignupRefused,
     TooManyAttempts,
     UserNotFound,
 )
 from domain.ports import AttemptCounter, PasswordHasher, TokenCodec, UnitOfWorkFactory
 from domain.throttling import AttemptChecks, AttemptPolicy, LoginChecks
-from domain.users import Identity, Role, User
+from domain.users import Identity, Role, SignupPolicy, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,10 @@ class KnownAccounts:
         if len(self._seen) > self._capacity:
             del self._seen[next(iter(self._seen))]
 
+    def forget(self, user_id: UUID) -> None:
+        """The account changed (its role): its next token is checked against the database."""
+        self._seen.pop(user_id, None)
+
 
 class AuthService:
     def __init__(
@@ -55,6 +61,7 @@ class AuthService:
         policy: AttemptPolicy,
         known_accounts: KnownAccounts | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        signup: SignupPolicy = SignupPolicy.OPEN,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
@@ -63,13 +70,22 @@ class AuthService:
         self._policy = policy
         self._known_accounts = known_accounts or KnownAccounts()
         self._sleep = sleep
+        self._signup = signup
 
     async def sign_up(
         self, name: str, email: str, password: str, role: Role, client_address: str = ""
     ) -> User:
-        """Sign-ups from one address are limited too, against floods."""
+        """The SIGNUP policy is checked first; sign-ups from one address are limited too, against
+        floods. Nobody signs up as an administrator."""
+        if role not in (Role.TEACHER, Role.STUDENT) or self._signup is SignupPolicy.INVITATION:
+            raise SignupByInvitationOnly()
+        if role is Role.TEACHER and self._signup is SignupPolicy.STUDENTS:
+            raise TeacherSignupRefused()
         if not await self._attempts.take(self._policy.signup_checks(client_address)):
             raise TooManyAttempts()
+        return await self._add_user(name, email, password, role)
+
+    async def _add_user(self, name: str, email: str, password: str, role: Role) -> User:
         async with self._uow() as uow:
             if await uow.users.get_by_email(email) is not None:
                 raise EmailAlreadyExists(email)
@@ -152,8 +168,12 @@ class AuthService:
         return identity
 
     async def current_user(self, identity: Identity) -> User:
+        """Raises UserNotFound when the account is gone, InvalidToken when the token names a
+        role the account no longer has."""
         async with self._uow() as uow:
             user = await uow.users.get(identity.user_id)
         if user is None:
             raise UserNotFound(identity.user_id)
+        if user.role is not identity.role:
+            raise InvalidToken()
         return user

@@ -166,7 +166,7 @@ def forged(secret: str = TEST_JWT_SECRET, algorithm: str = "HS256", **claims) ->
         {"Authorization": "garbage"},
         {"Authorization": forged(exp=int(time.time()) - 10)},
         {"Authorization": forged(secret="another-secret-that-is-long-enough-000")},
-        {"Authorization": forged(role="admin")},
+        {"Authorization": forged(role="principal")},
         {"Authorization": forged(userId="42")},
         {"Authorization": forged(algorithm="HS512", secret=TEST_JWT_SECRET * 2)},
     ],

@@ -17,7 +17,7 @@ from domain.history import HistoryPage, HistoryRow
 from domain.live_state import ClassLiveState, LiveMark, LiveSessionState
 from domain.reports import ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
-from domain.users import Identity, Role, User, UserSummary
+from domain.users import Identity, Role, User, UserQuery, UserSummary
 from tests.unit.fake_account_links import FakeAccountLinks
 
 
@@ -54,6 +54,29 @@ class FakeUsers:
         if await self.get_by_email(user.email) is not None:
             raise EmailAlreadyExists(user.email)
         self._store.users[user.id] = user
+
+    async def search(self, query: UserQuery) -> list[User]:
+        search = (query.search or "").lower()
+        found = sorted(
+            (
+                u
+                for u in self._store.users.values()
+                if (query.role is None or u.role is query.role)
+                and (u.name.lower().startswith(search) or u.email.lower().startswith(search))
+            ),
+            key=lambda u: (u.name, str(u.id)),
+        )
+        return found[query.offset : query.offset + query.limit]
+
+    async def lock_admins(self) -> list[UUID]:
+        return [u.id for u in self._store.users.values() if u.role is Role.ADMIN]
+
+    async def set_role(self, user_id: UUID, role: Role) -> User | None:
+        user = self._store.users.get(user_id)
+        if user is None:
+            return None
+        user.role = role
+        return user
 
 
 def stored(aggregate):

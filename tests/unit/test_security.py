@@ -27,13 +27,20 @@ def test_a_token_carries_user_id_and_role_for_seven_days(codec):
     assert claims["exp"] - claims["iat"] == int(timedelta(days=7).total_seconds())
 
 
+def test_an_admins_token_has_the_same_shape_and_decodes(codec):
+    identity = Identity(uuid4(), Role.ADMIN)
+    token = codec.issue(identity)
+    assert jwt.decode(token, SECRET, algorithms=["HS256"])["role"] == "admin"
+    assert codec.decode(token) == identity
+
+
 @pytest.mark.parametrize(
     "token",
     [
         jwt.encode({"userId": str(uuid4()), "role": "teacher", "exp": 1}, SECRET),  # expired
         jwt.encode({"userId": str(uuid4()), "role": "teacher", "exp": 2**40}, "x" * 64),
         jwt.encode({"userId": str(uuid4()), "role": "teacher", "exp": 2**40}, SECRET, "HS512"),
-        jwt.encode({"userId": str(uuid4()), "role": "admin", "exp": 2**40}, SECRET),
+        jwt.encode({"userId": str(uuid4()), "role": "principal", "exp": 2**40}, SECRET),
         jwt.encode({"userId": "nope", "role": "student", "exp": 2**40}, SECRET),
         jwt.encode({"userId": 7, "role": "student", "exp": 2**40}, SECRET),
         jwt.encode({"role": "student", "exp": 2**40}, SECRET),

@@ -9,7 +9,7 @@ from api.authentication import ACCOUNT_MAY_BE_MISSING, PUBLIC
 from api.observability import throttling_counted
 from api.openapi import failures
 from api.schemas import LoginRequest, SignupRequest, Success, TokenResponse, UserResponse
-from domain.users import Identity, User
+from domain.users import Identity, Role, User
 from services.auth import AuthService
 
 # Names this browser as one that logged in to the email before (see AttemptPolicy).
@@ -42,7 +42,7 @@ class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
 
-    @post("/signup", opt=PUBLIC, status_code=201, responses=failures(400, 413, 429))
+    @post("/signup", opt=PUBLIC, status_code=201, responses=failures(400, 403, 413, 429))
     async def sign_up(
         self,
         request: Request[Any, Any, Any],
@@ -53,7 +53,7 @@ class AuthController(Controller):
         device of it (a sign-up proves ownership as well as a login)."""
         with throttling_counted("signup"):
             user = await auth_service.sign_up(
-                data.name, data.email, data.password, data.role, client_address(request)
+                data.name, data.email, data.password, Role(data.role), client_address(request)
             )
         return Response(
             Success(data=user_response(user)),
@@ -87,4 +87,5 @@ class AuthController(Controller):
 async def my_account(
     request: Request[Identity, str, Any], auth_service: NamedDependency[AuthService]
 ) -> Success[UserResponse]:
+    """A token of a role the account no longer has is 401, like any revoked token."""
     return Success(data=user_response(await auth_service.current_user(request.user)))

@@ -31,7 +31,7 @@ STATUSES = "('present', 'absent', 'late', 'excused')"
 class UserModel(UUIDBase):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('teacher', 'student')", name="role"),
+        CheckConstraint("role IN ('teacher', 'student', 'admin')", name="role"),
         Index("uq_users_email_lower", func.lower(text("email")), unique=True),
     )
 

@@ -10,57 +10,17 @@ import asyncpg
 from domain.attendance import AttendanceSession, FinishedSession, MarkCount
 from domain.classrooms import Classroom
 from domain.corrections import Correction
-from domain.errors import EmailAlreadyExists
 from domain.statuses import AttendanceStatus
-from domain.users import Identity, User
+from domain.users import Identity
 from infrastructure.database.connector import Connector
 from infrastructure.database.pool import Connection
 from infrastructure.database.rows import (
     CURRENT_STATUS,
-    USER_COLUMNS,
     classroom_from,
     is_detailed,
     membership,
     record_from,
-    user_from,
 )
-
-
-class SqlUserRepository:
-    def __init__(self, connector: Connector) -> None:
-        self._db = connector
-
-    async def get(self, user_id: UUID) -> User | None:
-        connection = await self._db.connection()
-        row = await connection.fetchrow(f"SELECT {USER_COLUMNS} FROM users WHERE id = $1", user_id)
-        return user_from(row) if row else None
-
-    async def get_by_email(self, email: str) -> User | None:
-        connection = await self._db.connection()
-        row = await connection.fetchrow(
-            f"SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower($1)", email
-        )
-        return user_from(row) if row else None
-
-    async def set_password_hash(self, user_id: UUID, password_hash: str) -> None:
-        connection = await self._db.transaction()
-        await connection.execute(
-            "UPDATE users SET password = $2 WHERE id = $1", user_id, password_hash
-        )
-
-    async def add(self, user: User) -> None:
-        connection = await self._db.transaction()
-        try:
-            await connection.execute(
-                f"INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5)",
-                user.id,
-                user.name,
-                user.email,
-                user.password_hash,
-                user.role.value,
-            )
-        except asyncpg.UniqueViolationError as error:
-            raise EmailAlreadyExists(user.email) from error
 
 
 class SqlClassroomRepository:

@@ -39,6 +39,8 @@ def membership(member: Identity) -> str:
     """Classes the teacher owns, or the student is enrolled in ($1 is the user's id)."""
     if member.role is Role.TEACHER:
         return "c.teacher_id = $1"
+    if member.role is Role.ADMIN:  # belongs to no class (keeps $1 for the statement's shape)
+        return "(false AND c.teacher_id = $1)"
     return "c.student_ids @> ARRAY[$1::uuid]"
 
 

@@ -9,8 +9,8 @@ from infrastructure.database.pool import Database
 from infrastructure.database.repositories import (
     SqlAttendanceRepository,
     SqlClassroomRepository,
-    SqlUserRepository,
 )
+from infrastructure.database.users import SqlUserRepository
 from infrastructure.database.views import SqlViews
 
 

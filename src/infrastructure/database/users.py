@@ -1,0 +1,84 @@
+"""The users' repository, in SQL on asyncpg, on the unit of work's connection (Connector)."""
+
+from uuid import UUID
+
+import asyncpg
+
+from domain.errors import EmailAlreadyExists
+from domain.users import Role, User, UserQuery
+from infrastructure.database.connector import Connector
+from infrastructure.database.rows import USER_COLUMNS, user_from
+
+
+def _prefix_pattern(text: str) -> str:
+    """A LIKE pattern for text at the start, its wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+class SqlUserRepository:
+    def __init__(self, connector: Connector) -> None:
+        self._db = connector
+
+    async def get(self, user_id: UUID) -> User | None:
+        connection = await self._db.connection()
+        row = await connection.fetchrow(f"SELECT {USER_COLUMNS} FROM users WHERE id = $1", user_id)
+        return user_from(row) if row else None
+
+    async def get_by_email(self, email: str) -> User | None:
+        connection = await self._db.connection()
+        row = await connection.fetchrow(
+            f"SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower($1)", email
+        )
+        return user_from(row) if row else None
+
+    async def set_password_hash(self, user_id: UUID, password_hash: str) -> None:
+        connection = await self._db.transaction()
+        await connection.execute(
+            "UPDATE users SET password = $2 WHERE id = $1", user_id, password_hash
+        )
+
+    async def add(self, user: User) -> None:
+        connection = await self._db.transaction()
+        try:
+            await connection.execute(
+                f"INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5)",
+                user.id,
+                user.name,
+                user.email,
+                user.password_hash,
+                user.role.value,
+            )
+        except asyncpg.UniqueViolationError as error:
+            raise EmailAlreadyExists(user.email) from error
+
+    async def search(self, query: UserQuery) -> list[User]:
+        connection = await self._db.connection()
+        pattern = _prefix_pattern(query.search.lower()) if query.search else None
+        rows = await connection.fetch(
+            f"SELECT {USER_COLUMNS} FROM users"
+            " WHERE ($1::text IS NULL OR role = $1)"
+            " AND ($2::text IS NULL OR lower(name) LIKE $2 OR lower(email) LIKE $2)"
+            " ORDER BY name, id LIMIT $3 OFFSET $4",
+            query.role.value if query.role else None,
+            pattern,
+            query.limit,
+            query.offset,
+        )
+        return [user_from(row) for row in rows]
+
+    async def lock_admins(self) -> list[UUID]:
+        connection = await self._db.transaction()
+        rows = await connection.fetch(
+            "SELECT id FROM users WHERE role = 'admin' ORDER BY id FOR UPDATE"
+        )
+        return [row["id"] for row in rows]
+
+    async def set_role(self, user_id: UUID, role: Role) -> User | None:
+        connection = await self._db.transaction()
+        row = await connection.fetchrow(
+            f"UPDATE users SET role = $2 WHERE id = $1 RETURNING {USER_COLUMNS}",
+            user_id,
+            role.value,
+        )
+        return user_from(row) if row else None
