@@ -72,3 +72,52 @@ def test_a_person_chooses_a_password_from_a_link_on_a_phone_then_logs_in(
     expect(used.get_by_role("alert").filter(has_text="link")).to_contain_text(
         "This link is invalid, used or expired"
     )
+
+
+def test_an_admin_finds_a_pupil_who_signed_up_as_a_teacher_and_makes_them_a_student(
+    contexts, server, database_url, make_account, api
+):
+    pupil = make_account("teacher")  # the pupil who left the menu as it was
+    admin_email = f"admin.{pupil.email}"
+    token = admin_link(database_url, admin_email)
+    chosen = api.post("/auth/password", json={"token": token, "password": "admin-pw-1"})
+    assert chosen.status_code == 200
+    desk = contexts()
+    desk.goto(server.base_url)
+    desk.locator("#login-email").fill(admin_email)
+    desk.locator("#login-password").fill("admin-pw-1")
+    desk.get_by_role("button", name="Log in").click()
+    expect(desk.get_by_role("heading", name="Administration")).to_be_visible()
+    desk.get_by_label("Find people by name or email").fill(pupil.email)
+    desk.get_by_role("button", name="Find").click()
+    row = desk.get_by_role("row").filter(has_text=pupil.email)
+    expect(row).to_have_count(1)
+    assert_accessible(desk, "admin-users")
+    row.get_by_label(f"Role of {pupil.name}").select_option("student")
+    expect(desk.get_by_role("status")).to_contain_text(f"{pupil.name} is now a student")
+    found = api.get(f"/admin/users?search={pupil.email}", headers=login(api, admin_email))
+    assert [person["role"] for person in found.json()["data"]] == ["student"]
+
+
+def login(api, email: str) -> dict[str, str]:
+    answer = api.post("/auth/login", json={"email": email, "password": "admin-pw-1"})
+    return {"Authorization": answer.json()["data"]["token"]}
+
+
+def admin_link(database_url: str, email: str) -> str:
+    """The token of the set-password link `live-attendance create-admin` prints."""
+
+    async def create() -> str:
+        database = Database(plain_url(database_url), size=1)
+        await database.start()
+        try:
+            accounts = AccountService(
+                lambda: PostgresUnitOfWork(database), BcryptHasher(4), SystemClock()
+            )
+            _, link = await accounts.create_admin("Ada Admin", email)
+        finally:
+            await database.stop()
+        return link.token
+
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, create()).result()

@@ -11,6 +11,7 @@ import { route, show } from "./views.js";
 import { renderSession, showClass, initClass } from "./screens/class.js";
 import { initClassOptions } from "./screens/class-options.js";
 import { loadHistory } from "./screens/history.js";
+import { initAdmin, showAdminHome } from "./screens/admin.js";
 import { initLogin, logOut } from "./screens/login.js";
 import { initSetPassword, showSetPassword } from "./screens/set-password.js";
 import { initProjector, renderCheckInCount, showCheckIn } from "./screens/projector.js";
@@ -24,6 +25,7 @@ async function render() {
   if (first === "set-password" && id) return showSetPassword(id); // signed in or not
   if (!state.me) return show("auth-view");
   try {
+    if (state.me.role === "admin") return await showAdminHome();
     if (state.me.role === "teacher") {
       if (first === "class" && id && second === "check-in") return await showCheckIn(id);
       if (first === "class" && id && second === "report") return await showReport(id);
@@ -118,6 +120,7 @@ async function start() {
   }
   $("who").textContent = `${state.me.name} (${state.me.role})`;
   $("logout").hidden = false;
+  if (state.me.role === "admin") return render(); // an admin is in no class: no live socket
   await loadClasses();
   connect();
   await render();
@@ -142,6 +145,7 @@ hooks.restated = afterRestate;
 window.addEventListener("hashchange", render);
 initLogin(signedIn);
 initSetPassword();
+initAdmin();
 initTeacherHome();
 initClass();
 initClassOptions();
