@@ -2,6 +2,7 @@
 one-time link (the fixtures and helpers are the web client test's)."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from uuid import UUID
@@ -22,23 +23,41 @@ browser = web.browser  # the fixtures, shared
 contexts = web.contexts
 
 
-def set_password_link(database_url: str, user_id: UUID) -> str:
-    """The token of a fresh set-password link for the account (as `create-admin` makes)."""
+def with_accounts(database_url: str, use: Callable[[AccountService], Awaitable[str]]) -> str:
+    """Runs `use` with the account service on the test database, beside Playwright's loop."""
 
-    async def issue() -> str:
+    async def run() -> str:
         database = Database(plain_url(database_url), size=1)
         await database.start()
         try:
-            accounts = AccountService(
-                lambda: PostgresUnitOfWork(database), BcryptHasher(4), SystemClock()
+            return await use(
+                AccountService(lambda: PostgresUnitOfWork(database), BcryptHasher(4), SystemClock())
             )
-            link = await accounts.issue_link(user_id, LinkPurpose.SET_PASSWORD, timedelta(hours=1))
         finally:
             await database.stop()
-        return link.token
 
     with ThreadPoolExecutor(1) as thread:  # Playwright's loop runs in this one
-        return thread.submit(asyncio.run, issue()).result()
+        return thread.submit(asyncio.run, run()).result()
+
+
+def set_password_link(database_url: str, user_id: UUID) -> str:
+    """The token of a fresh set-password link for the account."""
+
+    async def issue(accounts: AccountService) -> str:
+        link = await accounts.issue_link(user_id, LinkPurpose.SET_PASSWORD, timedelta(hours=1))
+        return link.token
+
+    return with_accounts(database_url, issue)
+
+
+def admin_link(database_url: str, email: str) -> str:
+    """The token of the set-password link `live-attendance create-admin` prints."""
+
+    async def create(accounts: AccountService) -> str:
+        _, link = await accounts.create_admin("Ada Admin", email)
+        return link.token
+
+    return with_accounts(database_url, create)
 
 
 def test_a_person_chooses_a_password_from_a_link_on_a_phone_then_logs_in(
@@ -102,22 +121,3 @@ def test_an_admin_finds_a_pupil_who_signed_up_as_a_teacher_and_makes_them_a_stud
 def login(api, email: str) -> dict[str, str]:
     answer = api.post("/auth/login", json={"email": email, "password": "admin-pw-1"})
     return {"Authorization": answer.json()["data"]["token"]}
-
-
-def admin_link(database_url: str, email: str) -> str:
-    """The token of the set-password link `live-attendance create-admin` prints."""
-
-    async def create() -> str:
-        database = Database(plain_url(database_url), size=1)
-        await database.start()
-        try:
-            accounts = AccountService(
-                lambda: PostgresUnitOfWork(database), BcryptHasher(4), SystemClock()
-            )
-            _, link = await accounts.create_admin("Ada Admin", email)
-        finally:
-            await database.stop()
-        return link.token
-
-    with ThreadPoolExecutor(1) as thread:
-        return thread.submit(asyncio.run, create()).result()

@@ -4,12 +4,12 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, patch
 from litestar.di import NamedDependency
-from litestar.exceptions import ValidationException
 from litestar.params import FromPath, JSONBody, Parameter
 
 from api.authentication import admin_only
 from api.controllers.auth import user_response
 from api.controllers.paths import uuid_or_none
+from api.controllers.query import require_plain_numbers
 from api.openapi import failures
 from api.schemas import SEARCH_TEXT_PATTERN, RoleChangeRequest, Success, UserResponse
 from domain.errors import UserNotFound
@@ -17,15 +17,6 @@ from domain.users import Role, UserQuery
 from services.admin import AdminService
 
 MAX_LIMIT = 200
-
-
-def _plain_numbers(request: Request[Any, Any, Any], *names: str) -> None:
-    """Litestar reads "1e3" or "1.0" as an integer; only plain decimal digits are one here."""
-    for name in names:
-        if not all(
-            raw.isascii() and raw.isdigit() for raw in request.query_params.getall(name, [])
-        ):
-            raise ValidationException()
 
 
 class AdminController(Controller):
@@ -53,7 +44,7 @@ class AdminController(Controller):
         ] = 0,
     ) -> Success[list[UserResponse]]:
         """Every user (any role), ordered by name, a page at a time."""
-        _plain_numbers(request, "limit", "offset")
+        require_plain_numbers(request, "limit", "offset")
         users = await admin_service.list_users(UserQuery(role, search or None, limit, offset))
         return Success(data=[user_response(user) for user in users])
 

@@ -2,10 +2,10 @@ from typing import Annotated, Any
 
 from litestar import Request, get
 from litestar.di import NamedDependency
-from litestar.exceptions import ValidationException
 from litestar.params import Parameter
 
 from api.authentication import teacher_only
+from api.controllers.query import require_plain_numbers
 from api.openapi import failures
 from api.schemas import SEARCH_TEXT_PATTERN, StudentResponse, Success
 from services.classes import ClassService
@@ -38,8 +38,6 @@ async def list_students(
 ) -> Success[list[StudentResponse]]:
     """Every student, by name; with EXPOSE_STUDENT_EMAILS off, only those a search finds, at
     most 20, with emails only where the search was the whole email."""
-    # Litestar reads "1e3" or "1.0" as an integer; only plain decimal digits are one here.
-    if not all(raw.isascii() and raw.isdigit() for raw in request.query_params.getall("limit", [])):
-        raise ValidationException()
+    require_plain_numbers(request, "limit")
     students = await class_service.list_students(search, limit)
     return Success(data=[StudentResponse(s.id, s.name, s.email) for s in students])
