@@ -46,15 +46,28 @@ class SignupRole(StrEnum):
     STUDENT = Role.STUDENT.value
 
 
-class SignupRequest(Struct):
-    name: Annotated[str, Meta(min_length=1, max_length=100, pattern=STORABLE_TEXT_PATTERN)]
-    email: Email
-    password: Annotated[str, Meta(min_length=6, pattern=STORABLE_TEXT_PATTERN)]
-    role: SignupRole
+# A password as one is chosen (at sign-up, with a one-time link): checked by NewPassword.
+Password = Annotated[str, Meta(min_length=6, pattern=STORABLE_TEXT_PATTERN)]
+
+
+class NewPassword(Struct):
+    """A body that chooses a password: bcrypt takes at most MAX_PASSWORD_BYTES of it."""
+
+    password: Password
 
     def __post_init__(self) -> None:
         if len(self.password.encode()) > MAX_PASSWORD_BYTES:
             raise ValueError(f"password is longer than {MAX_PASSWORD_BYTES} bytes")
+
+
+class SignupRequest(NewPassword, kw_only=True):
+    name: Annotated[str, Meta(min_length=1, max_length=100, pattern=STORABLE_TEXT_PATTERN)]
+    email: Email
+    role: SignupRole
+
+
+class SetPasswordRequest(NewPassword, kw_only=True):
+    token: Annotated[str, Meta(min_length=1, max_length=200)]
 
 
 class LoginRequest(Struct):

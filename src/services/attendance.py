@@ -1,16 +1,17 @@
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 from domain.attendance import AttendanceRecord, AttendanceSession, FinishedSession
 from domain.errors import ClassArchived, DomainError, NoActiveSession
-from domain.events import ClassBroadcast, LiveMessage
+from domain.events import ClassBroadcast
 from domain.live_state import ClassLiveState
-from domain.ports import AttendanceRepository, Clock, EventBus, UnitOfWork, UnitOfWorkFactory
+from domain.ports import AttendanceRepository, Clock, EventBus, UnitOfWorkFactory
 from domain.statuses import AttendanceStatus, AttendanceSummary
 from domain.users import Identity
+from services.broadcasts import numbered, publish_numbered
 from services.classes import load_enrolled_class, load_owned_class
 
 
@@ -18,30 +19,6 @@ from services.classes import load_enrolled_class, load_owned_class
 class StartedSession:
     class_id: UUID
     started_at: datetime
-
-
-def numbered(session: AttendanceSession, last_seq: int) -> list[LiveMessage]:
-    """What the session recorded, its class broadcasts numbered in order so that the last
-    carries `last_seq`, the last number its commit took (one number per broadcast)."""
-    seq = last_seq - sum(isinstance(e, ClassBroadcast) for e in session.events)
-    messages: list[LiveMessage] = []
-    for event in session.events:
-        if isinstance(event, ClassBroadcast):
-            seq += 1
-            event = replace(event, seq=seq)
-        messages.append(event)
-    return messages
-
-
-async def publish_numbered(uow: UnitOfWork, session: AttendanceSession) -> list[LiveMessage]:
-    """Takes the class's next broadcast number if the session has something to say, commits,
-    and answers what to publish."""
-    if not session.events:
-        await uow.commit()
-        return []
-    seq = await uow.attendance.next_broadcast_number(session.class_id)
-    await uow.commit()
-    return numbered(session, seq)
 
 
 async def _active_session(
@@ -73,7 +50,7 @@ class AttendanceService:
             await uow.attendance.discard_active(class_id)
             session = AttendanceSession.open(uuid4(), classroom, self._clock.now())
             await uow.attendance.add(session)
-            published = await publish_numbered(uow, session)
+            published = await publish_numbered(uow, session.class_id, session.events)
         await self._events.publish(*published)
         return StartedSession(class_id=session.class_id, started_at=session.started_at)
 
@@ -120,7 +97,7 @@ class AttendanceService:
             if last_seq is None:
                 raise NoActiveSession(class_id)  # finished by a DONE while we looked
             await uow.commit()
-        await self._events.publish(*numbered(session, last_seq))
+        await self._events.publish(*numbered(session.events, last_seq))
         return refusals
 
     async def share_summary(self, teacher: Identity, class_id: UUID | None = None) -> None:
@@ -152,7 +129,7 @@ class AttendanceService:
                 raise NoActiveSession(class_id)
             finished = session.finish(self._clock.now())
             await uow.attendance.save_finished(finished)
-            published = await publish_numbered(uow, session)
+            published = await publish_numbered(uow, session.class_id, session.events)
         await self._events.publish(*published)
         return finished.summary
 

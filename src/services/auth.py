@@ -16,7 +16,7 @@ from domain.errors import (
 )
 from domain.ports import AttemptCounter, PasswordHasher, TokenCodec, UnitOfWorkFactory
 from domain.throttling import AttemptChecks, AttemptPolicy, LoginChecks
-from domain.users import Identity, Role, SignupPolicy, User
+from domain.users import SIGNUP_ROLES, Identity, Role, SignupPolicy, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,15 +77,12 @@ class AuthService:
     ) -> User:
         """The SIGNUP policy is checked first; sign-ups from one address are limited too, against
         floods. Nobody signs up as an administrator."""
-        if role not in (Role.TEACHER, Role.STUDENT) or self._signup is SignupPolicy.INVITATION:
+        if role not in SIGNUP_ROLES or self._signup is SignupPolicy.INVITATION:
             raise SignupByInvitationOnly()
         if role is Role.TEACHER and self._signup is SignupPolicy.STUDENTS:
             raise TeacherSignupRefused()
         if not await self._attempts.take(self._policy.signup_checks(client_address)):
             raise TooManyAttempts()
-        return await self._add_user(name, email, password, role)
-
-    async def _add_user(self, name: str, email: str, password: str, role: Role) -> User:
         async with self._uow() as uow:
             if await uow.users.get_by_email(email) is not None:
                 raise EmailAlreadyExists(email)

@@ -13,7 +13,7 @@ from domain.errors import AlreadyMarkedByTeacher, NoActiveSession, TooManyAttemp
 from domain.ports import AttemptCounter, Clock, EventBus, UnitOfWork, UnitOfWorkFactory
 from domain.throttling import AttemptPolicy
 from domain.users import Identity
-from services.attendance import numbered, publish_numbered
+from services.broadcasts import numbered, publish_numbered
 from services.classes import load_enrolled_class, load_owned_class
 
 
@@ -87,7 +87,7 @@ class CheckInService:
                     return  # a check-in of the same student, racing this one, went first
                 raise AlreadyMarkedByTeacher(student.user_id)
             await uow.commit()
-        await self._events.publish(*numbered(session, seq))
+        await self._events.publish(*numbered(session.events, seq))
 
     async def _change(
         self, teacher: Identity, class_id: UUID, change: Callable[[AttendanceSession], None]
@@ -96,7 +96,7 @@ class CheckInService:
             session = await self._owned_live_session(uow, teacher, class_id)
             change(session)
             session.check_in_secret = await uow.attendance.save_check_in(session)
-            published = await publish_numbered(uow, session)
+            published = await publish_numbered(uow, session.class_id, session.events)
         await self._events.publish(*published)
         return self._state_of(session)
 

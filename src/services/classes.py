@@ -10,10 +10,10 @@ from domain.errors import (
     NotEnrolledInClass,
     StudentNotFound,
 )
-from domain.events import ClassBroadcast, LiveMessage
 from domain.ports import ClassroomRepository, EventBus, UnitOfWorkFactory
 from domain.statuses import AttendanceStatus
 from domain.users import Identity, Role, UserSummary
+from services.broadcasts import publish_numbered
 from services.gathering import GatheredLookups
 
 # With EXPOSE_STUDENT_EMAILS off, a student search answers at most this many.
@@ -96,7 +96,7 @@ class ClassService:
         """Changes what is given; the class's live session follows from its next event."""
         async with self._uow() as uow:
             classroom = await load_owned_class(uow.classes, teacher, class_id, for_update=True)
-            changed = classroom.change(
+            classroom.change(
                 class_name=changes.class_name,
                 private_marks=changes.private_marks,
                 extra_statuses=changes.extra_statuses,
@@ -105,14 +105,7 @@ class ClassService:
             await uow.classes.save(classroom)
             # The change is one of the class's numbered broadcasts (its live clients apply it
             # in order with the marks; SESSION_STATE reflects it).
-            messages: list[LiveMessage] = []
-            if changed:
-                seq = await uow.attendance.next_broadcast_number(class_id)
-                messages = [
-                    replace(m, seq=seq) if isinstance(m, ClassBroadcast) else m
-                    for m in classroom.events
-                ]
-            await uow.commit()
+            messages = await publish_numbered(uow, class_id, classroom.events)
         await self._events.publish(*messages)
         return classroom
 

@@ -10,12 +10,6 @@ from infrastructure.database.connector import Connector
 from infrastructure.database.rows import USER_COLUMNS, user_from
 
 
-def _prefix_pattern(text: str) -> str:
-    """A LIKE pattern for text at the start, its wildcards taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped + "%"
-
-
 class SqlUserRepository:
     def __init__(self, connector: Connector) -> None:
         self._db = connector
@@ -54,14 +48,14 @@ class SqlUserRepository:
 
     async def search(self, query: UserQuery) -> list[User]:
         connection = await self._db.connection()
-        pattern = _prefix_pattern(query.search.lower()) if query.search else None
         rows = await connection.fetch(
             f"SELECT {USER_COLUMNS} FROM users"
             " WHERE ($1::text IS NULL OR role = $1)"
-            " AND ($2::text IS NULL OR lower(name) LIKE $2 OR lower(email) LIKE $2)"
+            " AND ($2::text IS NULL OR starts_with(lower(name), lower($2))"
+            "  OR starts_with(lower(email), lower($2)))"
             " ORDER BY name, id LIMIT $3 OFFSET $4",
             query.role.value if query.role else None,
-            pattern,
+            query.search,
             query.limit,
             query.offset,
         )
