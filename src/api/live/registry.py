@@ -150,10 +150,13 @@ class SocketRegistry:
                 # Private to the student and the teacher, on their v2 sockets that hear the
                 # class (a student taken off it hears no more of it).
                 corrected = None
-                for connection in self._by_class.get(class_id, ()):
-                    if connection.v2 and connection.user_id in (student, teacher):
-                        corrected = corrected or text_message(attendance_corrected_frame(message))
-                        connection.push(corrected)
+                for user_id in {student, teacher}:
+                    for connection in self._by_user.get(user_id, ()):
+                        if connection.v2 and class_id in connection.class_ids:
+                            corrected = corrected or text_message(
+                                attendance_corrected_frame(message)
+                            )
+                            connection.push(corrected)
             case StatesRequested():
                 for connections in self._by_user.values():
                     for connection in connections:
