@@ -5,6 +5,11 @@ from uuid import UUID
 # Passwords are hashed with bcrypt, which takes at most 72 bytes: a longer one cannot be kept.
 MAX_PASSWORD_BYTES = 72
 
+# The password hash of an account nobody can log in to with a password yet: made by the
+# command line, an invitation or an import, it is used once its holder chose a password
+# through a one-time link. No bcrypt hash looks like this, so no password matches it.
+NO_PASSWORD = "!"
+
 
 class Role(StrEnum):
     TEACHER = "teacher"

@@ -61,6 +61,8 @@ class BcryptHasher:
             # No password of ours looks like this, and bcrypt would refuse it: spend the same
             # time on the decoy and say no.
             secret, password_hash = b"not a password", None
+        if password_hash is not None and not password_hash.startswith("$2"):
+            password_hash = None  # NO_PASSWORD (no password chosen yet): the decoy, and no
         stored = password_hash.encode() if password_hash is not None else self._decoy_hash
         matches = await self._run(bcrypt.checkpw, secret, stored)
         return matches and password_hash is not None

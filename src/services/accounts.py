@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 from domain.account_links import AccountLink, LinkPurpose, token_digest
 from domain.errors import EmailAlreadyExists, InvalidLink, UserNotFound
 from domain.ports import Clock, PasswordHasher, UnitOfWorkFactory
-from domain.users import Role, User
+from domain.users import NO_PASSWORD, Role, User
 
 # How long a link to set a first password works.
 SET_PASSWORD_LINK_LIFETIME = timedelta(hours=72)
@@ -59,9 +59,7 @@ class AccountService:
         async with self._uow() as uow:
             if await uow.users.get_by_email(email) is not None:
                 raise EmailAlreadyExists(email)
-        # No one knows this password: the account is used once its holder chose one.
-        unusable = await self._hasher.hash(self._new_token())
-        user = User(id=uuid4(), name=name, email=email, password_hash=unusable, role=Role.ADMIN)
+        user = User(id=uuid4(), name=name, email=email, password_hash=NO_PASSWORD, role=Role.ADMIN)
         async with self._uow() as uow:
             await uow.users.add(user)
             await uow.commit()

@@ -6,7 +6,7 @@ import jwt
 import pytest
 
 from domain.errors import InvalidToken
-from domain.users import Identity, Role
+from domain.users import NO_PASSWORD, Identity, Role
 from infrastructure.security import BcryptHasher, JwtTokenCodec
 
 SECRET = "k" * 64
@@ -69,6 +69,12 @@ async def test_bcrypt_refuses_unknown_accounts_and_overlong_passwords():
     hashed = await hasher.hash("x" * 72)
     assert not await hasher.verify("anything", None)
     assert not await hasher.verify(long_password, hashed)
+
+
+async def test_no_password_matches_an_account_that_has_none_yet():
+    hasher = BcryptHasher(rounds=4)
+    for guess in ("!", "", "anything", NO_PASSWORD):
+        assert not await hasher.verify(guess, NO_PASSWORD)
 
 
 def test_a_remembered_token_is_refused_once_it_expires(codec):

@@ -11,7 +11,7 @@ import { route, show } from "./views.js";
 import { renderSession, showClass, initClass } from "./screens/class.js";
 import { initClassOptions } from "./screens/class-options.js";
 import { loadHistory } from "./screens/history.js";
-import { initAdmin, showAdminHome } from "./screens/admin.js";
+import { initAdmin, showAdmin } from "./screens/admin.js";
 import { initLogin, logOut } from "./screens/login.js";
 import { initSetPassword, showSetPassword } from "./screens/set-password.js";
 import { initProjector, renderCheckInCount, showCheckIn } from "./screens/projector.js";
@@ -25,7 +25,7 @@ async function render() {
   if (first === "set-password" && id) return showSetPassword(id); // signed in or not
   if (!state.me) return show("auth-view");
   try {
-    if (state.me.role === "admin") return await showAdminHome();
+    if (state.me.role === "admin") return await showAdmin(first === "admin" ? id : "people");
     if (state.me.role === "teacher") {
       if (first === "class" && id && second === "check-in") return await showCheckIn(id);
       if (first === "class" && id && second === "report") return await showReport(id);

@@ -1,53 +1,25 @@
-// The administrator's screen: the school's people, found by name, email or role, and a
-// person's role changed (the pupil who signed up as a teacher).
+// The administration area (an admin's only screen): tabs, each a module of its own, found at
+// #/admin/<tab>. A tab is a panel of the admin view (id "admin-<tab>") and a link in its nav.
 
-import { api } from "../api.js";
-import { $, element, showError } from "../dom.js";
+import { $ } from "../dom.js";
 import { show } from "../views.js";
+import { initPeople, showPeople } from "./admin-people.js";
 
-const ROLES = ["student", "teacher", "admin"];
+// The tabs, in the order of the nav: name -> what shows it.
+const TABS = { people: showPeople };
 
-export async function showAdminHome() {
+export async function showAdmin(tab) {
+  const shown = tab in TABS ? tab : "people";
   show("admin-view");
-  await listPeople();
-}
-
-async function listPeople() {
-  const query = new URLSearchParams();
-  const search = $("admin-search").value.trim();
-  if (search) query.set("search", search);
-  if ($("admin-role-filter").value) query.set("role", $("admin-role-filter").value);
-  try {
-    const people = await api("GET", `/admin/users?${query}`);
-    $("admin-users").replaceChildren(...people.map(personRow));
-    if (!people.length) $("admin-users").append(element("tr", {}, element("td", { colSpan: 3, textContent: "No one matches." })));
-    showError("admin-error", null);
-  } catch (error) {
-    showError("admin-error", error);
+  for (const name of Object.keys(TABS)) {
+    $(`admin-${name}`).hidden = name !== shown;
+    const link = document.querySelector(`#admin-nav a[href="#/admin/${name}"]`);
+    if (name === shown) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
   }
-}
-
-function personRow(person) {
-  const role = element("select", {}, ...ROLES.map((name) => element("option", { value: name, textContent: name, selected: name === person.role })));
-  role.setAttribute("aria-label", `Role of ${person.name}`);
-  role.onchange = async () => {
-    try {
-      await api("PATCH", `/admin/users/${person.id}`, { role: role.value });
-      person.role = role.value;
-      $("admin-notice").textContent = `${person.name} is now ${role.value === "admin" ? "an admin" : `a ${role.value}`}.`;
-      showError("admin-error", null);
-    } catch (error) {
-      role.value = person.role; // refused (the last admin): as it was
-      showError("admin-error", error);
-    }
-  };
-  return element("tr", {}, element("td", { textContent: person.name }), element("td", { textContent: person.email }), element("td", {}, role));
+  await TABS[shown]();
 }
 
 export function initAdmin() {
-  $("admin-search-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    listPeople();
-  });
-  $("admin-role-filter").onchange = listPeople;
+  initPeople();
 }
