@@ -7,7 +7,7 @@ of another role; racing invitations of one email; bad bodies."""
 import asyncio
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -18,6 +18,7 @@ from api.schemas import iso_timestamp
 from infrastructure.database.urls import plain_url
 from tests.factories import unique_email
 from tests.integration import test_admin_api
+from tests.integration.server import ServerProcess
 from tests.integration.test_web_accounts import set_password_link
 
 make_admin = test_admin_api.make_admin  # the fixture, shared
@@ -61,7 +62,9 @@ def test_an_admin_invites_a_teacher_who_chooses_a_password_and_signs_in(api, ser
     assert invited.status_code == 200, invited.text
     answer = invited.json()["data"]
     assert answer["user"]["name"] == "Tess Teacher" and answer["user"]["role"] == "teacher"
-    assert answer["classId"] is None and answer["expiresAt"].endswith("Z")
+    assert answer["classId"] is None
+    expires = datetime.fromisoformat(answer["expiresAt"])  # INVITATION_DAYS: 7 by default
+    assert abs(expires - datetime.now(UTC) - timedelta(days=7)) < timedelta(minutes=5)
     assert answer["link"].startswith(f"{server.base_url}/#/invitation/")
     token = token_of(answer["link"])
     # Nobody can log in to the account before the password is chosen.
@@ -399,3 +402,22 @@ def test_the_pending_list_never_shows_a_link(api, make_admin, role):
     assert listed.status_code == 200
     assert token_of(answer["link"]) not in listed.text
     assert answer["user"]["id"] in listed.text
+
+
+def test_the_link_begins_with_public_url_and_works_invitation_days(
+    server_env, tmp_path, make_admin
+):
+    admin = make_admin()
+    settings = {"PUBLIC_URL": "https://attendance.school.example/", "INVITATION_DAYS": "2"}
+    public = ServerProcess({**server_env, **settings}, tmp_path / "log").start()
+    try:
+        invited = httpx.post(
+            f"{public.base_url}/admin/invitations",
+            json={"name": "Pia", "email": unique_email(), "role": "teacher"},
+            headers=admin.auth,
+        ).json()["data"]
+    finally:
+        public.stop()
+    assert invited["link"].startswith("https://attendance.school.example/#/invitation/")
+    expires = datetime.fromisoformat(invited["expiresAt"])
+    assert abs(expires - datetime.now(UTC) - timedelta(days=2)) < timedelta(minutes=5)
