@@ -23,6 +23,11 @@ from api.controllers.auth import AuthController, my_account
 from api.controllers.check_in import CheckInController
 from api.controllers.classes import ClassController
 from api.controllers.health import health, liveness, metrics, readiness
+from api.controllers.invitations import (
+    AdminInvitationController,
+    invitation_of_link,
+    invite_to_class,
+)
 from api.controllers.records import RecordsController, my_report
 from api.controllers.students import list_students
 from api.docs import SCHEMA_PATH, docs_assets, openapi_config
@@ -49,6 +54,7 @@ from services.auth import AuthService
 from services.check_in import CheckInService
 from services.classes import ClassService
 from services.health import HealthService
+from services.invitations import InvitationService
 from services.records import RecordsService
 
 
@@ -57,6 +63,7 @@ class ApiServices:
     auth: AuthService
     accounts: AccountService
     admin: AdminService
+    invitations: InvitationService
     classes: ClassService
     attendance: AttendanceService
     check_in: CheckInService
@@ -112,6 +119,7 @@ def create_app(
             live_attendance,  # its token comes in the query string
             AuthController,
             set_password,
+            invitation_of_link,
             health,
             liveness,
             readiness,
@@ -131,6 +139,8 @@ def create_app(
                     RecordsController,
                     my_report,
                     AdminController,
+                    AdminInvitationController,
+                    invite_to_class,
                 ],
             ),
         ],
@@ -138,6 +148,7 @@ def create_app(
             "auth_service": _provide(services.auth),
             "account_service": _provide(services.accounts),
             "admin_service": _provide(services.admin),
+            "invitation_service": _provide(services.invitations),
             "class_service": _provide(services.classes),
             "attendance_service": _provide(services.attendance),
             "check_in_service": _provide(services.check_in),

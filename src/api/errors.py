@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
 from domain.errors import (
+    AlreadyHasAccount,
     AlreadyMarkedByTeacher,
     CheckInClosed,
     ClassArchived,
@@ -20,11 +21,15 @@ from domain.errors import (
     InvalidCredentials,
     InvalidLink,
     InvalidToken,
+    InvitationNotAllowed,
+    InvitationNotFound,
     LastAdmin,
     NoActiveSession,
     NotClassMember,
     NotClassTeacher,
     NotEnrolledInClass,
+    OnlyStudentsJoinClasses,
+    RoleConflict,
     SessionNotFound,
     SignupByInvitationOnly,
     StatusNotAllowed,
@@ -80,6 +85,11 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     TeacherSignupRefused: (403, "Teachers join by invitation"),
     SignupByInvitationOnly: (403, "Sign-up is by invitation only"),
     LastAdmin: (409, "The last admin cannot give up the admin role"),
+    RoleConflict: (409, "This email belongs to an account with another role"),
+    AlreadyHasAccount: (409, "This person has an account already"),
+    OnlyStudentsJoinClasses: (400, "Only students are invited into a class"),
+    InvitationNotAllowed: (403, "Forbidden, teachers invite students into their own classes"),
+    InvitationNotFound: (404, "Invitation not found"),
 }
 
 # Framework errors by status; 403 carries the guard's own text.

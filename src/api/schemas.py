@@ -60,14 +60,20 @@ class NewPassword(Struct):
             raise ValueError(f"password is longer than {MAX_PASSWORD_BYTES} bytes")
 
 
+# A person's name, as one is given (at sign-up, in an invitation).
+PersonName = Annotated[str, Meta(min_length=1, max_length=100, pattern=STORABLE_TEXT_PATTERN)]
+# A one-time link's token, as a client sends it back.
+LinkToken = Annotated[str, Meta(min_length=1, max_length=200)]
+
+
 class SignupRequest(NewPassword, kw_only=True):
-    name: Annotated[str, Meta(min_length=1, max_length=100, pattern=STORABLE_TEXT_PATTERN)]
+    name: PersonName
     email: Email
     role: SignupRole
 
 
 class SetPasswordRequest(NewPassword, kw_only=True):
-    token: Annotated[str, Meta(min_length=1, max_length=200)]
+    token: LinkToken
 
 
 class LoginRequest(Struct):

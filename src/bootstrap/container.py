@@ -1,6 +1,7 @@
 """The container: every object of the service is made here, and nowhere else."""
 
 import gc
+from datetime import timedelta
 
 from dependency_injector import containers, providers
 
@@ -29,6 +30,7 @@ from services.auth import AuthService, KnownAccounts
 from services.check_in import CheckInService
 from services.classes import ClassService
 from services.health import HealthService
+from services.invitations import InvitationService
 from services.records import RecordsService
 
 
@@ -110,6 +112,15 @@ class Container(containers.DeclarativeContainer):
     account_service = providers.Singleton(
         AccountService, uow=unit_of_work.provider, hasher=hasher, clock=clock
     )
+    invitation_service = providers.Singleton(
+        InvitationService,
+        uow=unit_of_work.provider,
+        clock=clock,
+        events=event_bus,
+        lifetime=providers.Callable(
+            lambda days: timedelta(days=days), settings.provided.invitation_days
+        ),
+    )
     records_service = providers.Singleton(
         RecordsService,
         uow=unit_of_work.provider,
@@ -124,6 +135,7 @@ class Container(containers.DeclarativeContainer):
         auth=auth_service,
         accounts=account_service,
         admin=admin_service,
+        invitations=invitation_service,
         classes=class_service,
         attendance=attendance_service,
         check_in=check_in_service,

@@ -12,6 +12,11 @@ from uuid import UUID
 
 class LinkPurpose(StrEnum):
     SET_PASSWORD = "set-password"
+    INVITATION = "invitation"  # an invited account's first password (domain/invitations.py)
+
+
+# The links with which their holder chooses the account's password (POST /auth/password).
+PASSWORD_CHOOSING = (LinkPurpose.SET_PASSWORD, LinkPurpose.INVITATION)
 
 
 def token_digest(token: str) -> bytes:

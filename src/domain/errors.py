@@ -95,3 +95,23 @@ class TooManyExports(DomainError):
 
 class InvalidLink(DomainError):
     """No such one-time link for that purpose, or it was used, or it has expired."""
+
+
+class RoleConflict(DomainError):
+    """The email belongs to an account of another role than the one it is invited as."""
+
+
+class AlreadyHasAccount(DomainError):
+    """An invitation of someone whose account is in use, into no class: nothing to do."""
+
+
+class OnlyStudentsJoinClasses(DomainError):
+    """An invitation into a class of a teacher or an administrator."""
+
+
+class InvitationNotAllowed(DomainError):
+    """Teachers invite students into their classes; administrators invite anyone."""
+
+
+class InvitationNotFound(DomainError):
+    """No unused invitation link for that account."""

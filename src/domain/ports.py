@@ -1,6 +1,6 @@
 """The interfaces the outer layers implement: repositories, the unit of work, and adapters."""
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -12,6 +12,7 @@ from domain.classrooms import Classroom
 from domain.corrections import Correction
 from domain.events import ClassBroadcast, LiveMessage
 from domain.history import HistoryPage
+from domain.invitations import Invitation, PendingInvitation
 from domain.live_state import ClassLiveState
 from domain.reports import ReportLine, ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
@@ -35,6 +36,11 @@ class UserRepository(Protocol):
 
     async def add(self, user: User) -> None:
         """Raises EmailAlreadyExists when the email is taken in any letter case."""
+        ...
+
+    async def add_if_new(self, user: User) -> User:
+        """The account with the user's email (in any letter case): the one given, added, or
+        the one that had it. However many add one at once, one account is made."""
         ...
 
     async def search(self, query: UserQuery) -> list[User]:
@@ -213,10 +219,35 @@ class Views(Protocol):
 class AccountLinkRepository(Protocol):
     async def add(self, link: AccountLink) -> None: ...
 
-    async def use(self, digest: bytes, purpose: LinkPurpose, now: datetime) -> UUID | None:
+    async def use(
+        self, digest: bytes, purposes: Collection[LinkPurpose], now: datetime
+    ) -> UUID | None:
         """Marks the link used and answers whose account it acts for; None when there is no
-        such link for that purpose, or it was used or has expired. However many ask at once,
-        one use succeeds."""
+        such link for one of those purposes, or it was used or has expired. However many ask
+        at once, one use succeeds."""
+        ...
+
+    async def retire(self, user_id: UUID, purposes: Collection[LinkPurpose]) -> int:
+        """Deletes the account's unused links of those purposes; answers how many there were."""
+        ...
+
+
+class InvitationRepository(Protocol):
+    async def add(self, invitation: Invitation) -> None:
+        """Beside its link (added first); retiring the link deletes it too."""
+        ...
+
+    async def hold_email(self, email: str) -> None:
+        """Holds off other invitations of the email (any letter case) until commit."""
+        ...
+
+    async def find(self, digest: bytes) -> PendingInvitation | None:
+        """The invitation of that unused link (expired or not)."""
+        ...
+
+    async def pending(self, limit: int, offset: int) -> list[PendingInvitation]:
+        """Invitations whose link is unused (expired ones too) of accounts that have no
+        password yet, newest first, a page at a time."""
         ...
 
 
@@ -225,6 +256,7 @@ class UnitOfWork(Protocol):
 
     users: UserRepository
     account_links: AccountLinkRepository
+    invitations: InvitationRepository
     classes: ClassroomRepository
     attendance: AttendanceRepository
     views: Views

@@ -1,5 +1,5 @@
 """One-time links that act for an account (domain/account_links.py), and what they let their
-holder do: choose the account's password."""
+holder do: choose the account's password (a new administrator's link, an invitation's)."""
 
 import secrets
 from collections.abc import Callable
@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
-from domain.account_links import AccountLink, LinkPurpose, token_digest
+from domain.account_links import PASSWORD_CHOOSING, AccountLink, LinkPurpose, token_digest
 from domain.errors import EmailAlreadyExists, InvalidLink, UserNotFound
-from domain.ports import Clock, PasswordHasher, UnitOfWorkFactory
+from domain.ports import AccountLinkRepository, Clock, PasswordHasher, UnitOfWorkFactory
 from domain.users import NO_PASSWORD, Role, User
 
 # How long a link to set a first password works.
@@ -24,6 +24,19 @@ def new_link_token() -> str:
 class IssuedLink:
     token: str  # goes into the link, and nowhere else: only its digest is kept
     expires_at: datetime
+
+
+async def add_link(
+    links: AccountLinkRepository,
+    user_id: UUID,
+    purpose: LinkPurpose,
+    token: str,
+    expires_at: datetime,
+) -> AccountLink:
+    """Keeps a new link of the account: its token's digest, never the token."""
+    link = AccountLink(token_digest(token), purpose, user_id, expires_at)
+    await links.add(link)
+    return link
 
 
 class AccountService:
@@ -47,9 +60,7 @@ class AccountService:
         async with self._uow() as uow:
             if await uow.users.get(user_id) is None:
                 raise UserNotFound(user_id)
-            await uow.account_links.add(
-                AccountLink(token_digest(token), purpose, user_id, expires_at)
-            )
+            await add_link(uow.account_links, user_id, purpose, token, expires_at)
             await uow.commit()
         return IssuedLink(token, expires_at)
 
@@ -67,13 +78,13 @@ class AccountService:
         return user, link
 
     async def set_password(self, token: str, password: str) -> User:
-        """Uses a set-password link: the account's password is the one chosen. The link works
-        once; a used, expired or unknown one is refused (InvalidLink)."""
+        """Uses a set-password or an invitation link: the account's password is the one chosen.
+        The link works once; a used, expired or unknown one is refused (InvalidLink)."""
         # Hashed before the link is used, with no connection held while bcrypt runs.
         password_hash = await self._hasher.hash(password)
         async with self._uow() as uow:
             user_id = await uow.account_links.use(
-                token_digest(token), LinkPurpose.SET_PASSWORD, self._clock.now()
+                token_digest(token), PASSWORD_CHOOSING, self._clock.now()
             )
             user = await uow.users.get(user_id) if user_id is not None else None
             if user is None:

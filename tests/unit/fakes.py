@@ -19,6 +19,7 @@ from domain.reports import ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
 from domain.users import Identity, Role, User, UserQuery, UserSummary
 from tests.unit.fake_account_links import FakeAccountLinks
+from tests.unit.fake_invitations import FakeInvitations
 
 
 @dataclass
@@ -33,6 +34,7 @@ class InMemoryStore:
     live_seq: dict[UUID, int] = field(default_factory=dict)  # per class
     corrections: list[Correction] = field(default_factory=list)
     account_links: dict = field(default_factory=dict)  # see FakeAccountLinks
+    invitations: dict = field(default_factory=dict)  # see FakeInvitations
 
 
 class FakeUsers:
@@ -54,6 +56,12 @@ class FakeUsers:
         if await self.get_by_email(user.email) is not None:
             raise EmailAlreadyExists(user.email)
         self._store.users[user.id] = user
+
+    async def add_if_new(self, user: User) -> User:
+        found = await self.get_by_email(user.email)
+        if found is None:
+            self._store.users[user.id] = found = user
+        return found
 
     async def search(self, query: UserQuery) -> list[User]:
         search = (query.search or "").lower()
@@ -453,6 +461,7 @@ class FakeUnitOfWork:
         self._working = copy.deepcopy(self._committed_store)
         self.users = FakeUsers(self._working)
         self.account_links = FakeAccountLinks(self._working.account_links)
+        self.invitations = FakeInvitations(self._working)
         self.classes = FakeClasses(self._working)
         self.attendance = FakeAttendance(self._working)
         self.views = FakeViews(self._working)
@@ -470,13 +479,14 @@ class FakeUnitOfWork:
         self.commits += 1
         names = (
             "users", "classes", "sessions", "finished", "marked_at", "live_seq", "corrections",
-            "account_links",
+            "account_links", "invitations",
         )  # fmt: skip
         for name in names:
             setattr(self._committed_store, name, getattr(self._working, name))
         self._working = copy.deepcopy(self._committed_store)
         self.users = FakeUsers(self._working)
         self.account_links = FakeAccountLinks(self._working.account_links)
+        self.invitations = FakeInvitations(self._working)
         self.classes = FakeClasses(self._working)
         self.attendance = FakeAttendance(self._working)
         self.views = FakeViews(self._working)

@@ -10,10 +10,12 @@ import { state } from "./state.js";
 import { route, show } from "./views.js";
 import { renderSession, showClass, initClass } from "./screens/class.js";
 import { initClassOptions } from "./screens/class-options.js";
+import { initClassInvite } from "./screens/class-invite.js";
 import { loadHistory } from "./screens/history.js";
 import { initAdmin, showAdmin } from "./screens/admin.js";
 import { initLogin, logOut } from "./screens/login.js";
 import { initSetPassword, showSetPassword } from "./screens/set-password.js";
+import { showInvitation } from "./screens/invitation.js";
 import { initProjector, renderCheckInCount, showCheckIn } from "./screens/projector.js";
 import { initReport, showReport } from "./screens/report.js";
 import { initStudentCheckIn, showStudentCheckIn } from "./screens/check-in.js";
@@ -23,6 +25,7 @@ import { initTeacherHome, showTeacherHome } from "./screens/teacher.js";
 async function render() {
   const { first, id, second, code } = route();
   if (first === "set-password" && id) return showSetPassword(id); // signed in or not
+  if (first === "invitation" && id) return showInvitation(id);
   if (!state.me) return show("auth-view");
   try {
     if (state.me.role === "admin") return await showAdmin(first === "admin" ? id : "people");
@@ -149,6 +152,7 @@ initAdmin();
 initTeacherHome();
 initClass();
 initClassOptions();
+initClassInvite();
 initReport();
 initProjector();
 initStudentCheckIn();

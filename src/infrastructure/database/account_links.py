@@ -1,5 +1,6 @@
 """The account links' table (domain/account_links.py)."""
 
+from collections.abc import Collection
 from datetime import datetime
 from uuid import UUID
 
@@ -9,7 +10,7 @@ from infrastructure.database.connector import Connector
 # One statement: of racing uses of one link, one finds it unused and marks it.
 _USE = """
 UPDATE account_links SET used_at = $3
-WHERE digest = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
+WHERE digest = $1 AND purpose = ANY($2::text[]) AND used_at IS NULL AND expires_at > $3
 RETURNING user_id
 """
 
@@ -29,7 +30,22 @@ class SqlAccountLinkRepository:
             link.expires_at,
         )
 
-    async def use(self, digest: bytes, purpose: LinkPurpose, now: datetime) -> UUID | None:
+    async def use(
+        self, digest: bytes, purposes: Collection[LinkPurpose], now: datetime
+    ) -> UUID | None:
         connection = await self._db.transaction()
-        user_id: UUID | None = await connection.fetchval(_USE, digest, purpose.value, now)
+        user_id: UUID | None = await connection.fetchval(
+            _USE, digest, [purpose.value for purpose in purposes], now
+        )
         return user_id
+
+    async def retire(self, user_id: UUID, purposes: Collection[LinkPurpose]) -> int:
+        connection = await self._db.transaction()
+        retired = await connection.fetch(
+            "DELETE FROM account_links"
+            " WHERE user_id = $1 AND purpose = ANY($2::text[]) AND used_at IS NULL"
+            " RETURNING digest",
+            user_id,
+            [purpose.value for purpose in purposes],
+        )
+        return len(retired)

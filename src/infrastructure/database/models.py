@@ -175,3 +175,21 @@ class AccountLinkModel(DefaultBase):
     user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
     used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+
+
+class InvitationModel(DefaultBase):
+    """What an invitation link is for (domain/invitations.py), beside its account link: it
+    goes when the link is retired."""
+
+    __tablename__ = "invitations"
+
+    digest: Mapped[bytes] = mapped_column(
+        ForeignKey("account_links.digest", ondelete="CASCADE"), primary_key=True
+    )
+    class_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("classes.id", ondelete="SET NULL"), nullable=True
+    )
+    invited_by: Mapped[UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    invited_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)

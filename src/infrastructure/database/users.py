@@ -46,6 +46,26 @@ class SqlUserRepository:
         except asyncpg.UniqueViolationError as error:
             raise EmailAlreadyExists(user.email) from error
 
+    async def add_if_new(self, user: User) -> User:
+        connection = await self._db.transaction()
+        # Waits for another transaction adding the email, then adds nothing; the account it
+        # added is then read (committed by then).
+        row = await connection.fetchrow(
+            f"INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5)"
+            f" ON CONFLICT ((lower(email))) DO NOTHING RETURNING {USER_COLUMNS}",
+            user.id,
+            user.name,
+            user.email,
+            user.password_hash,
+            user.role.value,
+        )
+        if row is not None:
+            return user_from(row)
+        found = await self.get_by_email(user.email)
+        if found is None:  # the other transaction's account was rolled back: try again
+            return await self.add_if_new(user)
+        return found
+
     async def search(self, query: UserQuery) -> list[User]:
         connection = await self._db.connection()
         rows = await connection.fetch(

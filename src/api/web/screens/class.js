@@ -32,7 +32,7 @@ async function openClass(classId) {
   $("class-title").textContent = details.className;
   $("rename-input").value = details.className;
   $("report-link").href = `#/class/${classId}/report`;
-  for (const id of ["session-error", "add-error", "options-error", "summary"]) $(id).textContent = "";
+  for (const id of ["session-error", "add-error", "options-error", "summary", "class-invite-result"]) $(id).textContent = "";
   $("student-search").value = "";
   $("student-results").replaceChildren();
   show("class-view");
