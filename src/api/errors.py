@@ -12,6 +12,7 @@ from litestar.types import ExceptionHandlersMap
 
 from domain.errors import (
     AlreadyMarkedByTeacher,
+    CannotEraseSelf,
     CheckInClosed,
     ClassArchived,
     ClassNotFound,
@@ -21,6 +22,7 @@ from domain.errors import (
     InvalidLink,
     InvalidToken,
     LastAdmin,
+    LastAdminErasure,
     NoActiveSession,
     NotClassMember,
     NotClassTeacher,
@@ -80,6 +82,8 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     TeacherSignupRefused: (403, "Teachers join by invitation"),
     SignupByInvitationOnly: (403, "Sign-up is by invitation only"),
     LastAdmin: (409, "The last admin cannot give up the admin role"),
+    LastAdminErasure: (409, "The last admin cannot be erased"),
+    CannotEraseSelf: (409, "An admin cannot erase their own account"),
 }
 
 # Framework errors by status; 403 carries the guard's own text.
