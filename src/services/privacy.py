@@ -81,7 +81,7 @@ class PrivacyService:
                 erased_at,
                 self._attempts.counters_about(account.email, account.id),
             )
-            messages, taught = await _leave_classes(uow, Identity(user_id, account.role))
+            messages, taught = await _leave_classes(uow, user_id)
             await uow.commit()
         self._forget_account(user_id)
         await self._events.publish(*messages)
@@ -91,23 +91,25 @@ class PrivacyService:
         return Erasure(user_id, erased_at)
 
 
-async def _leave_classes(uow: UnitOfWork, person: Identity) -> tuple[list[LiveMessage], list[UUID]]:
-    """A student is taken off every class's roster (their sockets stop hearing it); a
-    teacher's classes are archived (no new sessions; records, reports and the students'
-    reading of them kept). Answers what the classes hear, numbered, and the classes taught."""
+async def _leave_classes(uow: UnitOfWork, user_id: UUID) -> tuple[list[LiveMessage], list[UUID]]:
+    """The person is taken off every class's roster (their sockets stop hearing it), and the
+    classes they teach are archived (no new sessions; records, reports and the students'
+    reading of them kept), whatever their role now (a role may have changed since). Answers
+    what the classes hear, numbered, and the classes taught."""
     messages: list[LiveMessage] = []
     taught: list[UUID] = []
-    for listed in await uow.views.list_for(person, include_archived=True):
-        classroom = await uow.classes.get(listed.id, for_update=True)
-        if classroom is None:
-            continue
-        if person.role is Role.TEACHER:
-            taught.append(classroom.id)
-            if classroom.change(archived=True):
+    for role in (Role.TEACHER, Role.STUDENT):
+        for listed in await uow.views.list_for(Identity(user_id, role), include_archived=True):
+            classroom = await uow.classes.get(listed.id, for_update=True)
+            if classroom is None:
+                continue
+            if role is Role.TEACHER:
+                taught.append(classroom.id)
+                if classroom.change(archived=True):
+                    await uow.classes.save(classroom)
+                    seq = await uow.attendance.next_broadcast_number(classroom.id)
+                    messages += numbered(classroom.events, seq)
+            elif classroom.remove(user_id):
                 await uow.classes.save(classroom)
-                seq = await uow.attendance.next_broadcast_number(classroom.id)
-                messages += numbered(classroom.events, seq)
-        elif classroom.remove(person.user_id):
-            await uow.classes.save(classroom)
-            messages += classroom.events
+                messages += classroom.events
     return messages, taught

@@ -255,3 +255,21 @@ def test_two_admins_erasing_one_person_at_once_erase_them_once(api, make_admin, 
         answers = list(pool.map(lambda admin: erase(api, admin, student.id), (first, second)))
     assert [answer.status_code for answer in answers] == [200, 200]
     assert answers[0].json() == answers[1].json()
+
+
+def test_a_former_teacher_now_a_student_leaves_their_classes_and_theirs_are_archived(
+    api, make_admin, make_account, make_class
+):
+    admin, person, other_teacher = make_admin(), make_account("teacher"), make_account("teacher")
+    taught = make_class(person, name="Taught before")
+    changed = api.patch(f"/admin/users/{person.id}", json={"role": "student"}, headers=admin.auth)
+    assert changed.status_code == 200
+    enrolled = make_class(other_teacher, person)  # only its id counts
+    assert erase(api, admin, person.id).status_code == 200
+    line = next(
+        c for c in api.get("/admin/report", headers=admin.auth).json()["data"]["classes"]
+        if c["classId"] == taught["id"]
+    )  # fmt: skip
+    assert (line["archived"], line["teacherName"]) == (True, "Erased user")
+    roster = api.get(f"/class/{enrolled['id']}", headers=other_teacher.auth).json()["data"]
+    assert roster["students"] == []
