@@ -13,6 +13,8 @@ from litestar.routes import WebSocketRoute
 from api.authentication import TOKEN_REQUIRED, TokenAuthenticationMiddleware
 from api.controllers.account_links import set_password
 from api.controllers.admin import AdminController
+from api.controllers.admin_privacy import AdminPrivacyController
+from api.controllers.admin_report import AdminReportController
 from api.controllers.attendance import (
     attendance_history,
     my_attendance,
@@ -55,7 +57,9 @@ from services.check_in import CheckInService
 from services.classes import ClassService
 from services.health import HealthService
 from services.invitations import InvitationService
+from services.privacy import PrivacyService
 from services.records import RecordsService
+from services.school_report import SchoolReportService
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,8 @@ class ApiServices:
     records: RecordsService
     health: HealthService
     events: EventBus
+    privacy: PrivacyService
+    school_report: SchoolReportService
 
 
 UNTRACED_PATHS = ["^/health", "^/metrics"]
@@ -141,6 +147,8 @@ def create_app(
                     AdminController,
                     AdminInvitationController,
                     invite_to_class,
+                    AdminPrivacyController,
+                    AdminReportController,
                 ],
             ),
         ],
@@ -154,6 +162,8 @@ def create_app(
             "check_in_service": _provide(services.check_in),
             "records_service": _provide(services.records),
             "health_service": _provide(services.health),
+            "privacy_service": _provide(services.privacy),
+            "school_report_service": _provide(services.school_report),
             "live_services": _provide(live_services),
             "metrics_token": _provide(metrics_token),
             "public_url": _provide(public_url or None),

@@ -13,6 +13,7 @@ from litestar.types import ExceptionHandlersMap
 from domain.errors import (
     AlreadyHasAccount,
     AlreadyMarkedByTeacher,
+    CannotEraseSelf,
     CheckInClosed,
     ClassArchived,
     ClassNotFound,
@@ -24,6 +25,7 @@ from domain.errors import (
     InvitationNotAllowed,
     InvitationNotFound,
     LastAdmin,
+    LastAdminErasure,
     NoActiveSession,
     NotClassMember,
     NotClassTeacher,
@@ -90,6 +92,8 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     OnlyStudentsJoinClasses: (400, "Only students are invited into a class"),
     InvitationNotAllowed: (403, "Forbidden, teachers invite students into their own classes"),
     InvitationNotFound: (404, "Invitation not found"),
+    LastAdminErasure: (409, "The last admin cannot be erased"),
+    CannotEraseSelf: (409, "An admin cannot erase their own account"),
 }
 
 # Framework errors by status; 403 carries the guard's own text.

@@ -1,4 +1,5 @@
-"""The command line: `live-attendance serve | migrate | makemigration | create-admin`.
+"""The command line: `live-attendance serve | migrate | makemigration | create-admin |
+apply-retention`.
 
 `serve` resolves the development defaults (embedded PostgreSQL, generated secret), migrates,
 and hands the ASGI app to uvicorn with the resolved settings in the environment, so any number
@@ -15,6 +16,7 @@ import tempfile
 
 from api.log_context import add_bound_ids
 from bootstrap.admins import admin_input_problem, run_create_admin
+from bootstrap.retention import run_apply_retention
 from infrastructure.database.migrations import generate_revision, upgrade_to_head
 from infrastructure.embedded_postgres import IncompatibleDataDirectory, start_embedded_postgres
 from infrastructure.logs import configure_logging
@@ -99,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     admin.add_argument("--email", required=True)
     admin.add_argument("--name", required=True)
+    commands.add_parser(
+        "apply-retention",
+        help="delete attendance records older than RETENTION_YEARS (for a daily cron job)",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "settings-table":
@@ -127,6 +133,10 @@ def main(argv: list[str] | None = None) -> int:
             settings = resolve_runtime_settings(settings)
             upgrade_to_head(settings.resolved_database_url)
             print(run_create_admin(settings, args.name.strip(), args.email.strip()))
+        elif args.command == "apply-retention":
+            settings = resolve_runtime_settings(settings)
+            upgrade_to_head(settings.resolved_database_url)
+            print(run_apply_retention(settings))
         elif args.command == "makemigration":
             url = resolve_runtime_settings(settings).resolved_database_url
             upgrade_to_head(url)

@@ -31,7 +31,10 @@ from services.check_in import CheckInService
 from services.classes import ClassService
 from services.health import HealthService
 from services.invitations import InvitationService
+from services.privacy import PrivacyService
 from services.records import RecordsService
+from services.retention import RetentionService
+from services.school_report import SchoolReportService
 
 
 async def spare_the_heap() -> None:
@@ -129,6 +132,22 @@ class Container(containers.DeclarativeContainer):
         exports_per_user=settings.provided.exports_per_user,
     )
     health_service = providers.Singleton(HealthService, database, event_bus)
+    privacy_service = providers.Singleton(
+        PrivacyService,
+        uow=unit_of_work.provider,
+        clock=clock,
+        events=event_bus,
+        attempts=attempt_policy,
+        attendance=attendance_service,
+        forget_account=known_accounts.provided.forget,
+    )
+    school_report_service = providers.Singleton(SchoolReportService, uow=unit_of_work.provider)
+    retention_service = providers.Singleton(
+        RetentionService,
+        uow=unit_of_work.provider,
+        clock=clock,
+        years=settings.provided.retention_years,
+    )
 
     api_services = providers.Singleton(
         ApiServices,
@@ -142,6 +161,8 @@ class Container(containers.DeclarativeContainer):
         records=records_service,
         health=health_service,
         events=event_bus,
+        privacy=privacy_service,
+        school_report=school_report_service,
     )
     api_limits = providers.Singleton(
         ApiLimits,

@@ -61,6 +61,14 @@ class LastAdmin(DomainError):
     """The change would leave the school without an administrator."""
 
 
+class LastAdminErasure(LastAdmin):
+    """Erasing that administrator would leave the school without one."""
+
+
+class CannotEraseSelf(DomainError):
+    """An administrator erases other people's accounts, not their own."""
+
+
 class TooManyAttempts(DomainError):
     """Too many failed logins (or sign-ups) lately; try again later."""
 

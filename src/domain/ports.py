@@ -14,9 +14,10 @@ from domain.events import ClassBroadcast, LiveMessage
 from domain.history import HistoryPage
 from domain.invitations import Invitation, PendingInvitation
 from domain.live_state import ClassLiveState
-from domain.reports import ReportLine, ReportPeriod, StudentTally
+from domain.privacy import AccountData, PersonalData, Retained
+from domain.reports import ClassOverview, ReportLine, ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
-from domain.throttling import AttemptChecks, AttemptRule, PaceRule
+from domain.throttling import AttemptChecks, AttemptRule, CountersAbout, PaceRule
 from domain.users import Identity, Role, User, UserQuery, UserSummary
 
 
@@ -215,6 +216,12 @@ class Views(Protocol):
         sessions: up to `sessions` of those after `after` (when it started, its id)."""
         ...
 
+    async def school_report(self, period: ReportPeriod) -> list[ClassOverview]:
+        """Every class, archived ones too, by name, with its teacher, its number of enrolled
+        students, the sessions held in the period and its records' totals (in one query,
+        however many classes)."""
+        ...
+
 
 class AccountLinkRepository(Protocol):
     async def add(self, link: AccountLink) -> None: ...
@@ -251,6 +258,36 @@ class InvitationRepository(Protocol):
         ...
 
 
+class PrivacyRepository(Protocol):
+    """What the service holds about one person, as a whole: exported, erased; and the
+    records past retention."""
+
+    async def account(self, user_id: UUID, *, for_update: bool = False) -> AccountData | None:
+        """The account, erased or not; with for_update, locked until commit."""
+        ...
+
+    async def export(self, account: AccountData, counters: CountersAbout) -> PersonalData: ...
+
+    async def erase(
+        self, user_id: UUID, name: str, email: str, at: datetime, counters: CountersAbout
+    ) -> None:
+        """The account's name and email replaced, its password unusable, marked erased at
+        `at`; its one-time links and the counters gone, and the notes of corrections about
+        them (free text that may name them) cleared."""
+        ...
+
+    async def delete_started_before(self, cutoff: datetime, sessions: int) -> Retained:
+        """Deletes up to `sessions` sessions that started before the cut-off, with their
+        records, live marks and corrections (those another caller is deleting are skipped).
+        Answers what went."""
+        ...
+
+    async def delete_expired_counters(self, now: datetime) -> int:
+        """Deletes the attempt counters whose window ended by `now` (they count nothing any
+        more, and their keys name emails and addresses); answers how many."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without commit() rolls back."""
 
@@ -260,6 +297,7 @@ class UnitOfWork(Protocol):
     classes: ClassroomRepository
     attendance: AttendanceRepository
     views: Views
+    privacy: PrivacyRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -73,6 +73,26 @@ class LoginChecks:
 
 
 @dataclass(frozen=True, slots=True)
+class CountersAbout:
+    """Which attempt counters are about one person (for their export and erasure): a key
+    equal to one of `keys`, or beginning with one of `prefixes` (their email with an address or
+    a device), or one of their check-ins' (beginning with `check_in_prefix` and ending with
+    `check_in_suffix`, their id: such counters are per live session)."""
+
+    keys: tuple[str, ...]
+    prefixes: tuple[str, ...]
+    check_in_prefix: str
+    check_in_suffix: str
+
+    def match(self, key: str) -> bool:
+        return (
+            key in self.keys
+            or key.startswith(self.prefixes)
+            or (key.startswith(self.check_in_prefix) and key.endswith(self.check_in_suffix))
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class AttemptPolicy:
     logins_per_email_and_address: AttemptRule
     logins_per_address: AttemptRule
@@ -123,6 +143,19 @@ class AttemptPolicy:
             shared=[(self.logins_per_email, email)],
             address=(self.logins_per_address, address),
             pace=(self.logins_from_busy_address, address),
+        )
+
+    def counters_about(self, email: str, user_id: object) -> CountersAbout:
+        """The counters whose keys name this email or, for check-ins, this user (see
+        login_checks and check_in_checks for how they are made)."""
+        return CountersAbout(
+            keys=(self.logins_per_email.key(email),),
+            prefixes=(
+                self.logins_per_email_and_address.key(f"{email}|"),
+                self.logins_per_trusted_device.key(f"{email}|"),
+            ),
+            check_in_prefix=self.check_ins_per_session.key(""),
+            check_in_suffix=f"|{user_id}",
         )
 
     def signup_checks(self, address: str) -> AttemptChecks:

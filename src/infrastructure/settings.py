@@ -83,6 +83,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OTEL_EXPORTER_OTLP_ENDPOINT", kinds.text, "", "OpenTelemetry traces are sent to this OTLP/HTTP collector (e.g. `http://localhost:4318`); none are made when empty", "none: no traces"),
     Setting("EXPOSE_STUDENT_EMAILS", kinds.boolean, True, "`false`: students see no classmate's email, and `GET /students` answers searches only, at most 20, showing no email the search did not spell out whole (see \"Who sees whose email\")"),
     Setting("INVITATION_DAYS", _count(1, 90), 7, "an invitation's link works this many days, once; inviting the person again gives a fresh link"),
+    Setting("RETENTION_YEARS", _count(1, 100), None, "attendance records (sessions, marks, corrections, check-ins) that started more than this many years ago are deleted by `live-attendance apply-retention` (run it from cron; see \"Privacy\")", "none: kept forever"),
 )  # fmt: skip
 
 
@@ -125,6 +126,7 @@ class Settings:
     otel_exporter_otlp_endpoint: str
     expose_student_emails: bool
     invitation_days: int
+    retention_years: int | None
 
     @property
     def resolved_log_format(self) -> str:

@@ -16,7 +16,12 @@ export async function api(method, path, body) {
 export async function download(path, filename) {
   const response = await fetch(path, { headers: { Authorization: state.token } });
   if (!response.ok) throw new Error((await response.json()).error);
-  const link = element("a", { href: URL.createObjectURL(await response.blob()), download: filename });
+  save(await response.blob(), filename);
+}
+
+// Data (a Blob) saved by the browser as a file.
+export function save(blob, filename) {
+  const link = element("a", { href: URL.createObjectURL(blob), download: filename });
   document.body.append(link);
   link.click();
   link.remove();

@@ -39,6 +39,9 @@ class UserModel(UUIDBase):
     email: Mapped[str] = mapped_column(String)
     password: Mapped[str] = mapped_column(String)  # bcrypt hash
     role: Mapped[str] = mapped_column(String, index=True)
+    # When an administrator erased the account (name and email replaced, password unusable);
+    # its records stay, naming nobody. An erased account is no user to the service.
+    erased_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
 
 
 class ClassModel(UUIDBase):

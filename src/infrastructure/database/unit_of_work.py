@@ -7,6 +7,7 @@ from infrastructure.database.connector import Connector
 from infrastructure.database.invitations import SqlInvitationRepository
 from infrastructure.database.outages import DATABASE_UNREACHABLE
 from infrastructure.database.pool import Database
+from infrastructure.database.privacy import SqlPrivacyRepository
 from infrastructure.database.repositories import (
     SqlAttendanceRepository,
     SqlClassroomRepository,
@@ -27,6 +28,7 @@ class PostgresUnitOfWork:
         self.classes = SqlClassroomRepository(self._connector)
         self.attendance = SqlAttendanceRepository(self._connector)
         self.views = SqlViews(self._connector)
+        self.privacy = SqlPrivacyRepository(self._connector)
         return self
 
     async def __aexit__(

@@ -1,4 +1,7 @@
-"""The users' repository, in SQL on asyncpg, on the unit of work's connection (Connector)."""
+"""The users' repository, in SQL on asyncpg, on the unit of work's connection (Connector).
+
+An erased account (see database/privacy.py) is no user to it: not found, not listed, not an
+administrator; its rows stay for the records that name it."""
 
 from uuid import UUID
 
@@ -9,6 +12,8 @@ from domain.users import Role, User, UserQuery
 from infrastructure.database.connector import Connector
 from infrastructure.database.rows import USER_COLUMNS, user_from
 
+NOT_ERASED = "erased_at IS NULL"
+
 
 class SqlUserRepository:
     def __init__(self, connector: Connector) -> None:
@@ -16,13 +21,16 @@ class SqlUserRepository:
 
     async def get(self, user_id: UUID) -> User | None:
         connection = await self._db.connection()
-        row = await connection.fetchrow(f"SELECT {USER_COLUMNS} FROM users WHERE id = $1", user_id)
+        row = await connection.fetchrow(
+            f"SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND {NOT_ERASED}", user_id
+        )
         return user_from(row) if row else None
 
     async def get_by_email(self, email: str) -> User | None:
         connection = await self._db.connection()
         row = await connection.fetchrow(
-            f"SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower($1)", email
+            f"SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower($1) AND {NOT_ERASED}",
+            email,
         )
         return user_from(row) if row else None
 
@@ -70,7 +78,7 @@ class SqlUserRepository:
         connection = await self._db.connection()
         rows = await connection.fetch(
             f"SELECT {USER_COLUMNS} FROM users"
-            " WHERE ($1::text IS NULL OR role = $1)"
+            f" WHERE {NOT_ERASED} AND ($1::text IS NULL OR role = $1)"
             " AND ($2::text IS NULL OR starts_with(lower(name), lower($2))"
             "  OR starts_with(lower(email), lower($2)))"
             " ORDER BY name, id LIMIT $3 OFFSET $4",
@@ -84,7 +92,7 @@ class SqlUserRepository:
     async def lock_admins(self) -> list[UUID]:
         connection = await self._db.transaction()
         rows = await connection.fetch(
-            "SELECT id FROM users WHERE role = 'admin' ORDER BY id FOR UPDATE"
+            f"SELECT id FROM users WHERE role = 'admin' AND {NOT_ERASED} ORDER BY id FOR UPDATE"
         )
         return [row["id"] for row in rows]
 

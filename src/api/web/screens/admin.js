@@ -5,9 +5,10 @@ import { $ } from "../dom.js";
 import { show } from "../views.js";
 import { initInvitations, showInvitations } from "./admin-invitations.js";
 import { initPeople, showPeople } from "./admin-people.js";
+import { initSchoolReport, showSchoolReport } from "./admin-report.js";
 
 // The tabs, in the order of the nav: name -> what shows it.
-const TABS = { people: showPeople, invitations: showInvitations };
+const TABS = { people: showPeople, invitations: showInvitations, report: showSchoolReport };
 
 export async function showAdmin(tab) {
   const shown = tab in TABS ? tab : "people";
@@ -24,4 +25,5 @@ export async function showAdmin(tab) {
 export function initAdmin() {
   initPeople();
   initInvitations();
+  initSchoolReport();
 }

@@ -1,0 +1,34 @@
+// A person's privacy requests, from their row in People: Export (everything the service holds
+// about them, saved as JSON) and Erase (asks first, naming them).
+
+import { api, save } from "../api.js";
+import { $, ask, element, showError } from "../dom.js";
+
+export function privacyActions(person, refresh) {
+  const exporting = element("button", { type: "button", className: "secondary", textContent: "Export" });
+  exporting.setAttribute("aria-label", `Export ${person.name}'s data`);
+  exporting.onclick = async () => {
+    try {
+      const data = await api("GET", `/admin/users/${person.id}/export`);
+      save(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }), `personal-data-${person.id}.json`);
+      showError("admin-error", null);
+    } catch (error) {
+      showError("admin-error", error);
+    }
+  };
+  const erasing = element("button", { type: "button", className: "danger", textContent: "Erase" });
+  erasing.setAttribute("aria-label", `Erase ${person.name}`);
+  erasing.onclick = async () => {
+    const question = `Erase ${person.name} (${person.email})? Their name and email are removed for good and they can no longer sign in. Their attendance records stay in the class statistics, naming nobody.`;
+    if (!(await ask(question, `Erase ${person.name}`))) return;
+    try {
+      await api("POST", `/admin/users/${person.id}/erase`);
+      $("admin-notice").textContent = `${person.name} was erased.`;
+      showError("admin-error", null);
+      await refresh();
+    } catch (error) {
+      showError("admin-error", error);
+    }
+  };
+  return [exporting, erasing];
+}
