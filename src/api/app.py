@@ -11,7 +11,7 @@ from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlu
 from litestar.routes import WebSocketRoute
 
 from api.authentication import TOKEN_REQUIRED, TokenAuthenticationMiddleware
-from api.controllers.account_links import set_password
+from api.controllers.account_links import request_password_reset, set_password
 from api.controllers.admin import AdminController
 from api.controllers.attendance import (
     attendance_history,
@@ -23,6 +23,7 @@ from api.controllers.auth import AuthController, my_account
 from api.controllers.check_in import CheckInController
 from api.controllers.classes import ClassController
 from api.controllers.health import health, liveness, metrics, readiness
+from api.controllers.password_links import admin_password_link, student_password_link
 from api.controllers.records import RecordsController, my_report
 from api.controllers.students import list_students
 from api.docs import SCHEMA_PATH, docs_assets, openapi_config
@@ -49,6 +50,7 @@ from services.auth import AuthService
 from services.check_in import CheckInService
 from services.classes import ClassService
 from services.health import HealthService
+from services.password_reset import PasswordResetService
 from services.records import RecordsService
 
 
@@ -56,6 +58,7 @@ from services.records import RecordsService
 class ApiServices:
     auth: AuthService
     accounts: AccountService
+    password_reset: PasswordResetService
     admin: AdminService
     classes: ClassService
     attendance: AttendanceService
@@ -112,6 +115,7 @@ def create_app(
             live_attendance,  # its token comes in the query string
             AuthController,
             set_password,
+            request_password_reset,
             health,
             liveness,
             readiness,
@@ -131,12 +135,15 @@ def create_app(
                     RecordsController,
                     my_report,
                     AdminController,
+                    admin_password_link,
+                    student_password_link,
                 ],
             ),
         ],
         dependencies={
             "auth_service": _provide(services.auth),
             "account_service": _provide(services.accounts),
+            "password_reset_service": _provide(services.password_reset),
             "admin_service": _provide(services.admin),
             "class_service": _provide(services.classes),
             "attendance_service": _provide(services.attendance),

@@ -25,6 +25,7 @@ from domain.errors import (
     NotClassMember,
     NotClassTeacher,
     NotEnrolledInClass,
+    ResetByEmailUnavailable,
     SessionNotFound,
     SignupByInvitationOnly,
     StatusNotAllowed,
@@ -80,6 +81,10 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     TeacherSignupRefused: (403, "Teachers join by invitation"),
     SignupByInvitationOnly: (403, "Sign-up is by invitation only"),
     LastAdmin: (409, "The last admin cannot give up the admin role"),
+    ResetByEmailUnavailable: (
+        503,
+        "Password reset by email is not available; ask your school's administrator",
+    ),
 }
 
 # Framework errors by status; 403 carries the guard's own text.

@@ -70,6 +70,19 @@ class SetPasswordRequest(NewPassword, kw_only=True):
     token: Annotated[str, Meta(min_length=1, max_length=200)]
 
 
+class PasswordResetRequest(Struct):
+    email: Email
+
+
+class PasswordResetAccepted(Struct):
+    message: str
+
+
+class PasswordLinkResponse(Struct, rename="camel"):
+    link: str  # to hand to the account's owner; it works once, until expiresAt
+    expires_at: str
+
+
 class LoginRequest(Struct):
     email: Email
     password: str

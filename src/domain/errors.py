@@ -95,3 +95,7 @@ class TooManyExports(DomainError):
 
 class InvalidLink(DomainError):
     """No such one-time link for that purpose, or it was used, or it has expired."""
+
+
+class ResetByEmailUnavailable(DomainError):
+    """No mail server is configured, so no reset link can be emailed."""

@@ -1,6 +1,6 @@
 """The interfaces the outer layers implement: repositories, the unit of work, and adapters."""
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -13,6 +13,7 @@ from domain.corrections import Correction
 from domain.events import ClassBroadcast, LiveMessage
 from domain.history import HistoryPage
 from domain.live_state import ClassLiveState
+from domain.mail import Mail
 from domain.reports import ReportLine, ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
 from domain.throttling import AttemptChecks, AttemptRule, PaceRule
@@ -213,10 +214,16 @@ class Views(Protocol):
 class AccountLinkRepository(Protocol):
     async def add(self, link: AccountLink) -> None: ...
 
-    async def use(self, digest: bytes, purpose: LinkPurpose, now: datetime) -> UUID | None:
+    async def use(
+        self, digest: bytes, purposes: Collection[LinkPurpose], now: datetime
+    ) -> UUID | None:
         """Marks the link used and answers whose account it acts for; None when there is no
-        such link for that purpose, or it was used or has expired. However many ask at once,
-        one use succeeds."""
+        such link for one of those purposes, or it was used or has expired. However many ask
+        at once, one use succeeds."""
+        ...
+
+    async def retire(self, user_id: UUID, purposes: Collection[LinkPurpose], now: datetime) -> None:
+        """The account's links of those purposes that still work stop working (as if used)."""
         ...
 
 
@@ -315,6 +322,23 @@ class AttemptCounter(Protocol):
         """Takes the subject's next turn under the rule: the seconds to wait for it, or None
         (nothing taken) when it is further than the rule's longest wait. Turns are one
         interval apart, whichever process takes them."""
+        ...
+
+
+class MailNotSent(Exception):
+    """What a mailer raises when the mail server could not be reached, or refused the mail
+    (or the sender, or the recipient). Not a rule of the domain, and nothing its caller's
+    caller should hear about: mail goes out in the background."""
+
+
+class Mailer(Protocol):
+    @property
+    def configured(self) -> bool:
+        """False when no mail server is configured: then nothing can be sent."""
+        ...
+
+    async def send(self, mail: Mail) -> None:
+        """Hands the mail to the mail server; raises MailNotSent (also when not configured)."""
         ...
 
 
