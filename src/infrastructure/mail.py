@@ -79,9 +79,8 @@ class SmtpMailer:
             # The server's own words may quote the mail; only what kind of failure it was.
             code = getattr(error, "code", None)
             reason = f"{type(error).__name__}{f' {code}' if code else ''}"
-            raise MailNotSent(
-                f"the mail server at {self._host}:{self._port} said {reason}"
-            ) from None
+            where = f"{self._host}:{self._port}"
+            raise MailNotSent(f"the mail server at {where} failed: {reason}") from None
 
 
 class NoMailer:
