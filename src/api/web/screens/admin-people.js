@@ -3,6 +3,7 @@
 
 import { api } from "../api.js";
 import { $, element, showError } from "../dom.js";
+import { passwordLinkButton } from "./password-link.js";
 
 const ROLES = ["student", "teacher", "admin"];
 
@@ -18,7 +19,7 @@ async function listPeople() {
   try {
     const people = await api("GET", `/admin/users?${query}`);
     $("admin-users").replaceChildren(...people.map(personRow));
-    if (!people.length) $("admin-users").append(element("tr", {}, element("td", { colSpan: 3, textContent: "No one matches." })));
+    if (!people.length) $("admin-users").append(element("tr", {}, element("td", { colSpan: 4, textContent: "No one matches." })));
     showError("admin-error", null);
   } catch (error) {
     showError("admin-error", error);
@@ -39,7 +40,8 @@ function personRow(person) {
       showError("admin-error", error);
     }
   };
-  return element("tr", {}, element("td", { textContent: person.name }), element("td", { textContent: person.email }), element("td", {}, role));
+  const link = passwordLinkButton(person, `/admin/users/${person.id}/password-link`, "admin-error");
+  return element("tr", {}, element("td", { textContent: person.name }), element("td", { textContent: person.email }), element("td", {}, role), element("td", {}, link));
 }
 
 export function initPeople() {

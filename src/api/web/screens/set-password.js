@@ -1,14 +1,18 @@
-// Choosing a password with a one-time link (#/set-password/<token>): the link a new
-// administrator is given. No sign-in is needed; afterwards the person signs in as usual.
+// Choosing a password with a one-time link: a first one (#/set-password/<token>, the link a
+// new administrator is given) or a new one (#/reset-password/<token>, a reset link, emailed
+// or handed over). No sign-in is needed; afterwards the person signs in as usual.
 
 import { api } from "../api.js";
 import { $, formData, onSubmit } from "../dom.js";
 import { show } from "../views.js";
 
-export function showSetPassword(token) {
+const TITLES = { "set-password": "Choose your password", "reset-password": "Choose a new password" };
+
+export function showSetPassword(token, purpose = "set-password") {
   const form = $("set-password-form");
   form.dataset.token = token;
   form.hidden = false;
+  $("set-password-title").textContent = TITLES[purpose];
   $("set-password-done").hidden = true;
   show("set-password-view");
 }
