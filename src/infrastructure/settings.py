@@ -52,7 +52,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("JWT_SECRET", kinds.secret, None, "HS256 signing secret, 32+ characters", "generated, kept in `.data/jwt-secret`", required_in_production=True),
     Setting("NODE_ENV", kinds.choice(ENVIRONMENTS), "development", "`development`, `production` or `test`; production requires every setting marked required"),
     Setting("CORS_ORIGIN", kinds.origin, "http://localhost:5173", "the one origin browsers may call the API from (the web client at `/` needs none: it is same-origin)", required_in_production=True),
-    Setting("PUBLIC_URL", kinds.public_url, "", "the address people reach the service at (e.g. `https://attendance.school.example`): the links the service makes (the check-in page and its QR code) use it; without it they use the address the teacher's browser used, which phones cannot reach when it is `localhost`", "none: the browser's address"),
+    Setting("PUBLIC_URL", kinds.public_url, "", "the address people reach the service at (e.g. `https://attendance.school.example`): the links the service makes (the check-in page and its QR code, password links) use it; without it they use the address the browser used, which phones cannot reach when it is `localhost` (emailed links: `http://localhost:PORT`; required in production with `SMTP_HOST`)", "none: the browser's address"),
     Setting("HOST", kinds.text, "0.0.0.0", "the address to listen on"),
     Setting("PORT", _count(1, 65535), 3000, "the port to listen on"),
     Setting("WORKERS", _count(1, 64), 1, "server processes on the port"),
