@@ -124,6 +124,27 @@ def test_the_emailed_link_sets_the_password_once_and_only_that_accounts(client, 
     assert log_in(client, owner["email"], "chosen-pw-1") == 200
 
 
+def test_an_account_with_no_password_yet_gets_in_through_the_emailed_link(
+    client, mailbox, database_url
+):
+    """How an administrator made by the command line (or, later, an invited or imported
+    person) who lost their first link gets in: that link stops working too."""
+    email = f"admin.{time.monotonic_ns()}@school.example"
+
+    async def create(accounts) -> str:
+        _, link = await accounts.create_admin("Ada Admin", email)
+        return link.token
+
+    first_link = with_accounts(database_url, create)
+    assert forgot(client, email).status_code == 202
+    [mail] = mailbox.wait_for(email)
+    chosen = client.post("/auth/password", json={"token": mail.token, "password": "admin-pw-1"})
+    assert chosen.json()["data"]["role"] == "admin"
+    assert log_in(client, email, "admin-pw-1") == 200
+    stale = client.post("/auth/password", json={"token": first_link, "password": "other-pw-2"})
+    assert (stale.status_code, stale.json()) == (400, USED)
+
+
 def test_a_newer_reset_link_replaces_the_older(client, mailbox):
     owner = sign_up(client)
     forgot(client, owner["email"])
