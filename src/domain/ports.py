@@ -223,7 +223,9 @@ class AccountLinkRepository(Protocol):
         ...
 
     async def retire(self, user_id: UUID, purposes: Collection[LinkPurpose], now: datetime) -> None:
-        """The account's links of those purposes that still work stop working (as if used)."""
+        """The account's links of those purposes that still work stop working (as if used).
+        Until commit, no other retire for the account runs: of two links issued at once, the
+        later retires the earlier."""
         ...
 
 
