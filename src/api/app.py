@@ -11,7 +11,7 @@ from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlu
 from litestar.routes import WebSocketRoute
 
 from api.authentication import TOKEN_REQUIRED, TokenAuthenticationMiddleware
-from api.controllers.account_links import set_password
+from api.controllers.account_links import request_password_reset, set_password
 from api.controllers.admin import AdminController
 from api.controllers.admin_privacy import AdminPrivacyController
 from api.controllers.admin_report import AdminReportController
@@ -30,6 +30,7 @@ from api.controllers.invitations import (
     invitation_of_link,
     invite_to_class,
 )
+from api.controllers.password_links import admin_password_link, student_password_link
 from api.controllers.records import RecordsController, my_report
 from api.controllers.students import list_students
 from api.docs import SCHEMA_PATH, docs_assets, openapi_config
@@ -57,6 +58,7 @@ from services.check_in import CheckInService
 from services.classes import ClassService
 from services.health import HealthService
 from services.invitations import InvitationService
+from services.password_reset import PasswordResetService
 from services.privacy import PrivacyService
 from services.records import RecordsService
 from services.school_report import SchoolReportService
@@ -66,6 +68,7 @@ from services.school_report import SchoolReportService
 class ApiServices:
     auth: AuthService
     accounts: AccountService
+    password_reset: PasswordResetService
     admin: AdminService
     invitations: InvitationService
     classes: ClassService
@@ -126,6 +129,7 @@ def create_app(
             AuthController,
             set_password,
             invitation_of_link,
+            request_password_reset,
             health,
             liveness,
             readiness,
@@ -149,12 +153,15 @@ def create_app(
                     invite_to_class,
                     AdminPrivacyController,
                     AdminReportController,
+                    admin_password_link,
+                    student_password_link,
                 ],
             ),
         ],
         dependencies={
             "auth_service": _provide(services.auth),
             "account_service": _provide(services.accounts),
+            "password_reset_service": _provide(services.password_reset),
             "admin_service": _provide(services.admin),
             "invitation_service": _provide(services.invitations),
             "class_service": _provide(services.classes),

@@ -31,6 +31,7 @@ from domain.errors import (
     NotClassTeacher,
     NotEnrolledInClass,
     OnlyStudentsJoinClasses,
+    ResetByEmailUnavailable,
     RoleConflict,
     SessionNotFound,
     SignupByInvitationOnly,
@@ -94,6 +95,10 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     InvitationNotFound: (404, "Invitation not found"),
     LastAdminErasure: (409, "The last admin cannot be erased"),
     CannotEraseSelf: (409, "An admin cannot erase their own account"),
+    ResetByEmailUnavailable: (
+        503,
+        "Password reset by email is not available; ask your school's administrator",
+    ),
 }
 
 # Framework errors by status; 403 carries the guard's own text.

@@ -76,6 +76,19 @@ class SetPasswordRequest(NewPassword, kw_only=True):
     token: LinkToken
 
 
+class PasswordResetRequest(Struct):
+    email: Email
+
+
+class PasswordResetAccepted(Struct):
+    message: str
+
+
+class PasswordLinkResponse(Struct, rename="camel"):
+    link: str  # to hand to the account's owner; it works once, until expiresAt
+    expires_at: str
+
+
 class LoginRequest(Struct):
     email: Email
     password: str

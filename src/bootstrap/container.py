@@ -9,6 +9,8 @@ from api.app import ApiServices, create_app
 from api.limits import ApiLimits
 from api.log_context import add_bound_ids
 from api.observability import AccessLines
+from bootstrap.admins import link_base
+from domain.ports import Mailer
 from domain.throttling import AttemptPolicy
 from domain.users import SignupPolicy
 from infrastructure.clock import SystemClock
@@ -17,6 +19,7 @@ from infrastructure.database.pool import Database
 from infrastructure.database.unit_of_work import PostgresUnitOfWork
 from infrastructure.database.urls import plain_url
 from infrastructure.logs import configure_logging, json_access_lines
+from infrastructure.mail import NoMailer, SmtpMailer, SmtpSecurity
 from infrastructure.messaging.postgres_bus import PostgresEventBus
 from infrastructure.metrics import forget_dead_processes, forget_this_process
 from infrastructure.security import BcryptHasher, JwtTokenCodec
@@ -27,10 +30,12 @@ from services.accounts import AccountService
 from services.admin import AdminService
 from services.attendance import AttendanceService
 from services.auth import AuthService, KnownAccounts
+from services.background import BackgroundTasks
 from services.check_in import CheckInService
 from services.classes import ClassService
 from services.health import HealthService
 from services.invitations import InvitationService
+from services.password_reset import PasswordResetService
 from services.privacy import PrivacyService
 from services.records import RecordsService
 from services.retention import RetentionService
@@ -43,6 +48,21 @@ async def spare_the_heap() -> None:
     in docs/benchmarks.md; collecting the young less often was measured too, and did not pay)."""
     gc.collect()
     gc.freeze()
+
+
+def make_mailer(settings: Settings) -> Mailer:
+    """Through the SMTP server of the settings; none configured (no SMTP_HOST), a mailer that
+    says so."""
+    if not settings.smtp_host:
+        return NoMailer()
+    return SmtpMailer(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.smtp_from,
+        security=SmtpSecurity(settings.smtp_security),
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+    )
 
 
 async def start_counting() -> None:
@@ -80,6 +100,8 @@ class Container(containers.DeclarativeContainer):
         window_seconds=settings.provided.attempt_window_seconds,
         check_ins_per_session=settings.provided.check_in_attempts_per_session,
         busy_address_pace_seconds=settings.provided.login_pace_seconds,
+        password_resets_per_address=settings.provided.password_resets_per_address,
+        password_resets_per_email=settings.provided.password_resets_per_email,
     )
     known_accounts = providers.Singleton(KnownAccounts)
     auth_service = providers.Singleton(
@@ -113,7 +135,26 @@ class Container(containers.DeclarativeContainer):
         policy=attempt_policy,
     )
     account_service = providers.Singleton(
-        AccountService, uow=unit_of_work.provider, hasher=hasher, clock=clock
+        AccountService,
+        uow=unit_of_work.provider,
+        hasher=hasher,
+        clock=clock,
+        reset_link_lifetime=providers.Callable(
+            lambda minutes: timedelta(minutes=minutes),
+            settings.provided.password_reset_link_minutes,
+        ),
+    )
+    mailer = providers.Singleton(make_mailer, settings)
+    background_tasks = providers.Singleton(BackgroundTasks)
+    password_reset_service = providers.Singleton(
+        PasswordResetService,
+        accounts=account_service,
+        uow=unit_of_work.provider,
+        mailer=mailer,
+        attempts=attempt_counter,
+        policy=attempt_policy,
+        link_base=providers.Callable(link_base, settings),
+        background=background_tasks,
     )
     invitation_service = providers.Singleton(
         InvitationService,
@@ -153,6 +194,7 @@ class Container(containers.DeclarativeContainer):
         ApiServices,
         auth=auth_service,
         accounts=account_service,
+        password_reset=password_reset_service,
         admin=admin_service,
         invitations=invitation_service,
         classes=class_service,
@@ -185,7 +227,10 @@ class Container(containers.DeclarativeContainer):
             providers.Object(spare_the_heap),
         ),
         on_shutdown=providers.List(
-            event_bus.provided.stop, database.provided.stop, providers.Object(stop_counting)
+            background_tasks.provided.finish,  # the emails being sent, while the database is up
+            event_bus.provided.stop,
+            database.provided.stop,
+            providers.Object(stop_counting),
         ),
         limits=api_limits,
         metrics_token=settings.provided.metrics_token,

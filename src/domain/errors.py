@@ -123,3 +123,7 @@ class InvitationNotAllowed(DomainError):
 
 class InvitationNotFound(DomainError):
     """No unused invitation link for that account."""
+
+
+class ResetByEmailUnavailable(DomainError):
+    """No mail server is configured, so no reset link can be emailed."""

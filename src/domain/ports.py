@@ -14,6 +14,7 @@ from domain.events import ClassBroadcast, LiveMessage
 from domain.history import HistoryPage
 from domain.invitations import Invitation, PendingInvitation
 from domain.live_state import ClassLiveState
+from domain.mail import Mail
 from domain.privacy import AccountData, PersonalData, Retained
 from domain.reports import ClassOverview, ReportLine, ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
@@ -235,7 +236,9 @@ class AccountLinkRepository(Protocol):
         ...
 
     async def retire(self, user_id: UUID, purposes: Collection[LinkPurpose]) -> int:
-        """Deletes the account's unused links of those purposes; answers how many there were."""
+        """Deletes the account's unused links of those purposes; answers how many there were.
+        Until commit, no other retire for the account runs: of two links issued at once, the
+        later retires the earlier."""
         ...
 
 
@@ -385,6 +388,23 @@ class AttemptCounter(Protocol):
         """Takes the subject's next turn under the rule: the seconds to wait for it, or None
         (nothing taken) when it is further than the rule's longest wait. Turns are one
         interval apart, whichever process takes them."""
+        ...
+
+
+class MailNotSent(Exception):
+    """What a mailer raises when the mail server could not be reached, or refused the mail
+    (or the sender, or the recipient). Not a rule of the domain, and nothing its caller's
+    caller should hear about: mail goes out in the background."""
+
+
+class Mailer(Protocol):
+    @property
+    def configured(self) -> bool:
+        """False when no mail server is configured: then nothing can be sent."""
+        ...
+
+    async def send(self, mail: Mail) -> None:
+        """Hands the mail to the mail server; raises MailNotSent (also when not configured)."""
         ...
 
 

@@ -101,6 +101,8 @@ class AttemptPolicy:
     signups_per_address: AttemptRule
     check_ins_per_session: AttemptRule
     logins_from_busy_address: PaceRule
+    password_resets_per_address: AttemptRule
+    password_resets_per_email: AttemptRule
 
     @classmethod
     def with_limits(
@@ -114,6 +116,8 @@ class AttemptPolicy:
         check_ins_per_session: int = 10,
         busy_address_pace_seconds: float = 2.0,
         busy_address_max_wait_seconds: float = 10.0,
+        password_resets_per_address: int = 50,
+        password_resets_per_email: int = 3,
     ) -> "AttemptPolicy":
         return cls(
             logins_per_email_and_address=AttemptRule(
@@ -129,6 +133,12 @@ class AttemptPolicy:
             check_ins_per_session=AttemptRule("check-in", check_ins_per_session, 24 * 3600),
             logins_from_busy_address=PaceRule(
                 "login-pace", busy_address_pace_seconds, busy_address_max_wait_seconds
+            ),
+            password_resets_per_address=AttemptRule(
+                "reset-address", password_resets_per_address, window_seconds
+            ),
+            password_resets_per_email=AttemptRule(
+                "reset-email", password_resets_per_email, window_seconds
             ),
         )
 
@@ -164,3 +174,12 @@ class AttemptPolicy:
     def check_in_checks(self, session_id: object, student_id: object) -> AttemptChecks:
         """A student's check-in attempts count per live session."""
         return [(self.check_ins_per_session, f"{session_id}|{student_id}")]
+
+    def reset_address_checks(self, address: str) -> AttemptChecks:
+        """Password reset requests from one address: past the limit, refused (429)."""
+        return [(self.password_resets_per_address, address_subject(address))]
+
+    def reset_email_checks(self, email: str) -> AttemptChecks:
+        """Reset emails to one address: past the limit, silently not sent (a refusal would
+        tell whether the email has an account)."""
+        return [(self.password_resets_per_email, email)]

@@ -83,7 +83,6 @@ class InvitationService:
     ) -> IssuedLink:
         now = self._clock.now()
         token = self._new_token()
-        await uow.account_links.retire(user.id, [LinkPurpose.INVITATION])
         link = await add_link(
             uow.account_links, user.id, LinkPurpose.INVITATION, token, now + self._lifetime
         )

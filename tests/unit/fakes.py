@@ -15,6 +15,8 @@ from domain.errors import EmailAlreadyExists, InvalidToken
 from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast
 from domain.history import HistoryPage, HistoryRow
 from domain.live_state import ClassLiveState, LiveMark, LiveSessionState
+from domain.mail import Mail
+from domain.ports import MailNotSent
 from domain.reports import ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
 from domain.users import Identity, Role, User, UserQuery, UserSummary
@@ -581,3 +583,17 @@ class InMemoryAttemptCounter:
             return None
         self.turns[rule.key(subject)] = taken + 1
         return wait
+
+
+class RecordingMailer:
+    """Keeps what it is given to send; `failing` makes it fail as a mail server that is down."""
+
+    def __init__(self, configured: bool = True) -> None:
+        self.configured = configured
+        self.failing = False
+        self.sent: list[Mail] = []
+
+    async def send(self, mail: Mail) -> None:
+        if self.failing or not self.configured:
+            raise MailNotSent("the mail server at test:25 failed: SMTPConnectError")
+        self.sent.append(mail)

@@ -16,6 +16,8 @@ import { initAdmin, showAdmin } from "./screens/admin.js";
 import { initLogin, logOut } from "./screens/login.js";
 import { initSetPassword, showSetPassword } from "./screens/set-password.js";
 import { showInvitation } from "./screens/invitation.js";
+import { initForgotPassword, showForgotPassword } from "./screens/forgot-password.js";
+import { initPasswordLink } from "./screens/password-link.js";
 import { initProjector, renderCheckInCount, showCheckIn } from "./screens/projector.js";
 import { initReport, showReport } from "./screens/report.js";
 import { initStudentCheckIn, showStudentCheckIn } from "./screens/check-in.js";
@@ -24,9 +26,11 @@ import { initTeacherHome, showTeacherHome } from "./screens/teacher.js";
 
 async function render() {
   const { first, id, second, code } = route();
-  if (first === "set-password" && id) return showSetPassword(id); // signed in or not
+  // A one-time link's page, signed in or not.
+  if (first === "set-password" && id) return showSetPassword(id);
+  if (first === "reset-password" && id) return showSetPassword(id, { title: "Choose a new password" });
   if (first === "invitation" && id) return showInvitation(id);
-  if (!state.me) return show("auth-view");
+  if (!state.me) return first === "forgot-password" ? showForgotPassword() : show("auth-view");
   try {
     if (state.me.role === "admin") return await showAdmin(first === "admin" ? id : "people");
     if (state.me.role === "teacher") {
@@ -148,6 +152,8 @@ hooks.restated = afterRestate;
 window.addEventListener("hashchange", render);
 initLogin(signedIn);
 initSetPassword();
+initForgotPassword();
+initPasswordLink();
 initAdmin();
 initTeacherHome();
 initClass();

@@ -14,6 +14,19 @@ WHERE digest = $1 AND purpose = ANY($2::text[]) AND used_at IS NULL AND expires_
 RETURNING user_id
 """
 
+# The account's row is locked first (until commit), so that of two links issued at once the
+# second retires the first: it waits for the lock, and its next statement sees the first link.
+# (Two statements: one statement's snapshot would be taken before the wait.)
+_LOCK_ACCOUNT = "SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE"
+_RETIRE = """
+DELETE FROM account_links WHERE user_id = $1 AND purpose = ANY($2::text[]) AND used_at IS NULL
+RETURNING digest
+"""
+
+
+def _names(purposes: Collection[LinkPurpose]) -> list[str]:
+    return [purpose.value for purpose in purposes]
+
 
 class SqlAccountLinkRepository:
     def __init__(self, connector: Connector) -> None:
@@ -34,18 +47,11 @@ class SqlAccountLinkRepository:
         self, digest: bytes, purposes: Collection[LinkPurpose], now: datetime
     ) -> UUID | None:
         connection = await self._db.transaction()
-        user_id: UUID | None = await connection.fetchval(
-            _USE, digest, [purpose.value for purpose in purposes], now
-        )
+        user_id: UUID | None = await connection.fetchval(_USE, digest, _names(purposes), now)
         return user_id
 
     async def retire(self, user_id: UUID, purposes: Collection[LinkPurpose]) -> int:
         connection = await self._db.transaction()
-        retired = await connection.fetch(
-            "DELETE FROM account_links"
-            " WHERE user_id = $1 AND purpose = ANY($2::text[]) AND used_at IS NULL"
-            " RETURNING digest",
-            user_id,
-            [purpose.value for purpose in purposes],
-        )
+        await connection.execute(_LOCK_ACCOUNT, user_id)
+        retired = await connection.fetch(_RETIRE, user_id, _names(purposes))
         return len(retired)

@@ -4,6 +4,7 @@
 import { api } from "../api.js";
 import { $, element, showError } from "../dom.js";
 import { privacyActions } from "./admin-privacy.js";
+import { passwordLinkButton } from "./password-link.js";
 
 const ROLES = ["student", "teacher", "admin"];
 
@@ -40,7 +41,8 @@ function personRow(person) {
       showError("admin-error", error);
     }
   };
-  const actions = element("td", { className: "actions" }, ...privacyActions(person, listPeople));
+  const link = passwordLinkButton(person, `/admin/users/${person.id}/password-link`, "admin-error");
+  const actions = element("td", { className: "actions" }, link, ...privacyActions(person, listPeople));
   return element("tr", {}, element("td", { textContent: person.name }), element("td", { textContent: person.email }), element("td", {}, role), actions);
 }
 

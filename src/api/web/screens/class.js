@@ -6,6 +6,7 @@ import { send } from "../live.js";
 import { state } from "../state.js";
 import { route, show } from "../views.js";
 import { loadHistory } from "./history.js";
+import { passwordLinkButton } from "./password-link.js";
 
 // The class being opened: a second render while its details load (the teacher's own new
 // class is announced by CLASS_JOINED at once) waits for that opening instead of opening it
@@ -118,7 +119,8 @@ function rosterRow(classId, student, session, final, statuses) {
   const remove = element("button", { type: "button", className: "remove", textContent: "Remove" });
   remove.setAttribute("aria-label", `Remove ${student.name} from the class`);
   remove.onclick = () => removeStudent(classId, student);
-  const name = element("td", { className: "name" }, element("span", { className: "name-text", textContent: student.name }), remove);
+  const link = passwordLinkButton(student, `/class/${classId}/students/${student.id}/password-link`, "session-error", "link-button");
+  const name = element("td", { className: "name" }, element("span", { className: "name-text", textContent: student.name }), remove, link);
   return element("tr", {}, name, element("td", {}, status), session ? element("td", {}, actions) : "");
 }
 

@@ -1,6 +1,7 @@
-// Choosing a password with a one-time link (#/set-password/<token>): the link a new
-// administrator is given; the invitation page (invitation.js) shows it too, with what the
-// invitation is for. No sign-in is needed; afterwards the person signs in as usual.
+// Choosing a password with a one-time link: a first one (#/set-password/<token>, the link a
+// new administrator is given; the invitation page, invitation.js, shows it too, with what the
+// invitation is for) or a new one (#/reset-password/<token>, a reset link, emailed or handed
+// over). No sign-in is needed; afterwards the person signs in as usual.
 
 import { api } from "../api.js";
 import { $, formData, onSubmit } from "../dom.js";
