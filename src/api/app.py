@@ -23,6 +23,7 @@ from api.controllers.auth import AuthController, my_account
 from api.controllers.check_in import CheckInController
 from api.controllers.classes import ClassController
 from api.controllers.health import health, liveness, metrics, readiness
+from api.controllers.imports import AdminImportsController, ClassRosterController
 from api.controllers.records import RecordsController, my_report
 from api.controllers.students import list_students
 from api.docs import SCHEMA_PATH, docs_assets, openapi_config
@@ -49,7 +50,9 @@ from services.auth import AuthService
 from services.check_in import CheckInService
 from services.classes import ClassService
 from services.health import HealthService
+from services.oneroster_import import OneRosterImportService
 from services.records import RecordsService
+from services.roster_import import RosterImportService
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,8 @@ class ApiServices:
     attendance: AttendanceService
     check_in: CheckInService
     records: RecordsService
+    roster_imports: RosterImportService
+    oneroster_imports: OneRosterImportService
     health: HealthService
     events: EventBus
 
@@ -131,6 +136,12 @@ def create_app(
                     RecordsController,
                     my_report,
                     AdminController,
+                    # Files larger than other bodies.
+                    Router(
+                        "/",
+                        route_handlers=[ClassRosterController, AdminImportsController],
+                        request_max_body_size=limits.max_import_bytes,
+                    ),
                 ],
             ),
         ],
@@ -142,6 +153,8 @@ def create_app(
             "attendance_service": _provide(services.attendance),
             "check_in_service": _provide(services.check_in),
             "records_service": _provide(services.records),
+            "roster_import_service": _provide(services.roster_imports),
+            "oneroster_import_service": _provide(services.oneroster_imports),
             "health_service": _provide(services.health),
             "live_services": _provide(live_services),
             "metrics_token": _provide(metrics_token),

@@ -1,6 +1,7 @@
 """The container: every object of the service is made here, and nowhere else."""
 
 import gc
+from datetime import timedelta
 
 from dependency_injector import containers, providers
 
@@ -15,6 +16,7 @@ from infrastructure.database.attempts import PostgresAttemptCounter
 from infrastructure.database.pool import Database
 from infrastructure.database.unit_of_work import PostgresUnitOfWork
 from infrastructure.database.urls import plain_url
+from infrastructure.imports.readers import ImportFileReader
 from infrastructure.logs import configure_logging, json_access_lines
 from infrastructure.messaging.postgres_bus import PostgresEventBus
 from infrastructure.metrics import forget_dead_processes, forget_this_process
@@ -29,7 +31,9 @@ from services.auth import AuthService, KnownAccounts
 from services.check_in import CheckInService
 from services.classes import ClassService
 from services.health import HealthService
+from services.oneroster_import import OneRosterImportService
 from services.records import RecordsService
+from services.roster_import import RosterImportService
 
 
 async def spare_the_heap() -> None:
@@ -46,6 +50,10 @@ async def start_counting() -> None:
 
 async def stop_counting() -> None:
     forget_this_process()
+
+
+# A OneRoster zip may unpack to this many times IMPORT_MAX_BYTES (CSV compresses 5 to 10 times).
+UNPACKED_PER_IMPORT_BYTE = 8
 
 
 class Container(containers.DeclarativeContainer):
@@ -117,6 +125,31 @@ class Container(containers.DeclarativeContainer):
         events=event_bus,
         exports_per_user=settings.provided.exports_per_user,
     )
+    import_files = providers.Singleton(
+        ImportFileReader,
+        max_uncompressed_bytes=providers.Callable(
+            lambda limit: UNPACKED_PER_IMPORT_BYTE * limit, settings.provided.import_max_bytes
+        ),
+    )
+    import_link_lifetime = providers.Callable(
+        lambda days: timedelta(days=days), settings.provided.import_link_days
+    )
+    roster_import_service = providers.Singleton(
+        RosterImportService,
+        uow=unit_of_work.provider,
+        files=import_files,
+        events=event_bus,
+        clock=clock,
+        link_lifetime=import_link_lifetime,
+    )
+    oneroster_import_service = providers.Singleton(
+        OneRosterImportService,
+        uow=unit_of_work.provider,
+        files=import_files,
+        events=event_bus,
+        clock=clock,
+        link_lifetime=import_link_lifetime,
+    )
     health_service = providers.Singleton(HealthService, database, event_bus)
 
     api_services = providers.Singleton(
@@ -128,12 +161,15 @@ class Container(containers.DeclarativeContainer):
         attendance=attendance_service,
         check_in=check_in_service,
         records=records_service,
+        roster_imports=roster_import_service,
+        oneroster_imports=oneroster_import_service,
         health=health_service,
         events=event_bus,
     )
     api_limits = providers.Singleton(
         ApiLimits,
         max_body_bytes=settings.provided.max_body_bytes,
+        max_import_bytes=settings.provided.import_max_bytes,
         max_frame_bytes=settings.provided.ws_max_frame_bytes,
         messages_per_second=settings.provided.ws_messages_per_second,
         message_burst=settings.provided.ws_message_burst,

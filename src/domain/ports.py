@@ -12,6 +12,7 @@ from domain.classrooms import Classroom
 from domain.corrections import Correction
 from domain.events import ClassBroadcast, LiveMessage
 from domain.history import HistoryPage
+from domain.import_ports import ImportRepository
 from domain.live_state import ClassLiveState
 from domain.reports import ReportLine, ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
@@ -213,6 +214,10 @@ class Views(Protocol):
 class AccountLinkRepository(Protocol):
     async def add(self, link: AccountLink) -> None: ...
 
+    async def add_many(self, links: Sequence[AccountLink]) -> None:
+        """In one statement, however many (an import's)."""
+        ...
+
     async def use(self, digest: bytes, purpose: LinkPurpose, now: datetime) -> UUID | None:
         """Marks the link used and answers whose account it acts for; None when there is no
         such link for that purpose, or it was used or has expired. However many ask at once,
@@ -225,6 +230,7 @@ class UnitOfWork(Protocol):
 
     users: UserRepository
     account_links: AccountLinkRepository
+    imports: ImportRepository
     classes: ClassroomRepository
     attendance: AttendanceRepository
     views: Views

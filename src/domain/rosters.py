@@ -12,7 +12,9 @@ Rules:
 - Classes are found by name (any letter case), among those not archived. A teacher's import
   goes into the class whose page it came from, or into another class of theirs named in the
   row; an administrator's into the class of that name (of the teacher given, if one is), made
-  for that teacher when they have none."""
+  for that teacher when they have none.
+- The same file twice changes nothing the second time: a row found no class the first time
+  finds none the second, and a class the first made is the one the second finds."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -127,11 +129,29 @@ class _Importer:
         for classroom in situation.classes:
             self._by_name.setdefault(classroom.class_name.lower(), []).append(classroom)
         self._new_classes: dict[tuple[UUID, str], Classroom] = {}
+        # The classes an admin's rows name with a teacher who has none of that name: made
+        # with the first enrolment into them, and found by name by rows naming no teacher
+        # (wherever they are in the file: the same file again finds what the first made).
+        self._planned: dict[str, list[tuple[UUID, str]]] = {}
         self._new_users: dict[str, tuple[User, int]] = {}  # by email: the account, its line
         self._seen: dict[tuple[str, UUID | tuple[UUID, str] | None], int] = {}  # -> line
         self._members: dict[UUID, set[UUID]] = {}
         self._enrolments: dict[UUID, list[UUID]] = {}
         self._classes: dict[UUID, Classroom] = {}
+
+    def plan_classes(self, entries: Sequence[RosterEntry]) -> None:
+        for entry in entries:
+            if not (self._admin and entry.class_name and entry.teacher_email):
+                continue
+            try:
+                teacher = self._teacher(entry.teacher_email)
+            except _Refused:
+                continue
+            key = (teacher.id, entry.class_name.lower())
+            named = self._by_name.get(key[1], [])
+            planned = self._planned.setdefault(key[1], [])
+            if key not in planned and not any(c.is_taught_by(teacher.id) for c in named):
+                planned.append(key)
 
     def row(self, entry: RosterEntry) -> RowResult:
         try:
@@ -192,9 +212,14 @@ class _Importer:
                 raise _Refused(RowProblem.TEACHER_NOT_ALLOWED)
             return self._one_of(named, self._situation.importer.user_id, entry)
         if not entry.teacher_email:
+            planned = self._planned.get(entry.class_name.lower(), [])
+            if len(named) + len(planned) > 1:
+                raise _Refused(RowProblem.AMBIGUOUS_CLASS)
+            if planned:
+                return _ClassChoice(self._new_classes.get(planned[0]), planned[0])
             if not named:
                 raise _Refused(RowProblem.UNKNOWN_CLASS)
-            return self._one_of(named, None, entry)
+            return _ClassChoice(named[0])
         return self._one_of(named, self._teacher(entry.teacher_email).id, entry, make=True)
 
     def _one_of(
@@ -279,5 +304,6 @@ def import_roster(entries: Sequence[RosterEntry], situation: RosterSituation) ->
     """Takes the rows in order: the accounts to make, the classes to make, and the classes'
     aggregates with their students enrolled (their events recorded)."""
     importer = _Importer(situation)
+    importer.plan_classes(entries)
     rows = [importer.row(entry) for entry in entries]
     return importer.result(rows)

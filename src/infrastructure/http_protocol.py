@@ -7,7 +7,8 @@ envelope.
   forever.
 - Request headers take at most MAX_HEADER_BYTES (431 past it): httptools buffers a header of
   any size, and parsing one of many megabytes stalls every other client of the process. A whole
-  request takes at most that plus twice MAX_BODY_BYTES (413 past it), which also bounds chunked
+  request takes at most that plus twice the largest body a route takes (MAX_BODY_BYTES, or
+  IMPORT_MAX_BYTES for imports; 413 past it), which also bounds chunked
   trailers, which httptools buffers too and the app never sees.
 - A client that reads nothing of its response for WRITE_TIMEOUT_SECONDS (the transport's buffer
   stays full) is cut off: otherwise it holds the request's task, and whatever the app holds while
@@ -80,6 +81,12 @@ def _limits() -> Settings:
     return load_settings()
 
 
+def _largest_body() -> int:
+    """The largest body any route takes (an import's file; the app refuses each route's own
+    limit with 413)."""
+    return max(_limits().max_body_bytes, _limits().import_max_bytes)
+
+
 class GuardedHttpProtocol(HttpToolsProtocol):
     _request_timer: asyncio.TimerHandle | None = None
     _write_timer: asyncio.TimerHandle | None = None
@@ -112,7 +119,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
                 return
         if self._request_bytes is not None:
             self._request_bytes += len(data)
-            if self._request_bytes > MAX_HEADER_BYTES + 2 * _limits().max_body_bytes:
+            if self._request_bytes > MAX_HEADER_BYTES + 2 * _largest_body():
                 self._refuse(413)
 
     # Once refused, nothing more of what the client sent is served (pipelined requests in the

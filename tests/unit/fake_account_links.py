@@ -13,6 +13,10 @@ class FakeAccountLinks:
     async def add(self, link: AccountLink) -> None:
         self._links[link.digest] = (link, None)
 
+    async def add_many(self, links: list[AccountLink]) -> None:
+        for link in links:
+            await self.add(link)
+
     async def use(self, digest: bytes, purpose: LinkPurpose, now: datetime) -> UUID | None:
         found = self._links.get(digest)
         if found is None:

@@ -224,3 +224,39 @@ def test_enrolling_thousands_at_once_keeps_order_and_skips_those_enrolled():
     assert classroom.student_ids == [first, *rest]
     assert classroom.remove_all([first, uuid4()]) == [first]
     assert classroom.student_ids == rest
+
+
+def test_rows_naming_no_teacher_find_the_class_the_file_makes_wherever_they_are():
+    teacher = person(Role.TEACHER, "teacher@school.test")
+    rows = [
+        entry(2, "Cy", "cy@school.test", "Art"),
+        entry(3, "Ana", "ana@school.test", "Art", "teacher@school.test"),
+    ]
+    result = import_roster(rows, admin_situation(teacher))
+    assert outcomes(result) == [(2, RowOutcome.CREATED, None), (3, RowOutcome.CREATED, None)]
+    (art,) = result.new_classes
+    assert art.student_ids == [u.id for u in result.new_users]
+    again = import_roster(rows, admin_situation(teacher, *result.new_users, classes=[art]))
+    assert outcomes(again) == [(2, RowOutcome.UNCHANGED, None), (3, RowOutcome.UNCHANGED, None)]
+
+
+def test_a_class_the_file_makes_and_one_that_exists_of_the_same_name_are_ambiguous():
+    teacher = person(Role.TEACHER, "teacher@school.test")
+    other_art = ClassroomFactory.build(class_name="Art")
+    rows = [
+        entry(2, "Cy", "cy@school.test", "Art"),
+        entry(3, "Ana", "ana@school.test", "Art", "teacher@school.test"),
+    ]
+    result = import_roster(rows, admin_situation(teacher, classes=[other_art]))
+    assert outcomes(result) == [
+        (2, RowOutcome.REFUSED, RowProblem.AMBIGUOUS_CLASS),
+        (3, RowOutcome.CREATED, None),
+    ]
+    (art,) = result.new_classes
+    again = import_roster(
+        rows, admin_situation(teacher, *result.new_users, classes=[other_art, art])
+    )
+    assert outcomes(again) == [
+        (2, RowOutcome.REFUSED, RowProblem.AMBIGUOUS_CLASS),
+        (3, RowOutcome.UNCHANGED, None),
+    ]
