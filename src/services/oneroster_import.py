@@ -5,6 +5,7 @@ Accounts the SIS says are inactive or gone are listed in the report (`to_deactiv
 otherwise left as they are: deactivating an account is its own feature, which takes that list
 when it comes."""
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -49,7 +50,7 @@ class OneRosterImportService:
         bundle = await self._files.oneroster(data)
         async with self._uow() as uow:
             situation = await _situation(uow, bundle, lock=False)
-        return OneRosterReport(bundle, sync_oneroster(bundle, situation), False)
+        return OneRosterReport(bundle, await _taken(bundle, situation), False)
 
     async def apply(self, data: bytes) -> OneRosterReport:
         """Does what the preview said (as things are now), all or nothing; the classes hear
@@ -65,7 +66,7 @@ class OneRosterImportService:
     async def _apply(self, bundle: OneRosterBundle) -> OneRosterReport:
         async with self._uow() as uow:
             await uow.imports.take_turn()
-            result = sync_oneroster(bundle, await _situation(uow, bundle, lock=True))
+            result = await _taken(bundle, await _situation(uow, bundle, lock=True))
             await uow.imports.add_users(result.new_users)
             await uow.imports.change_users(result.changed_users)
             await uow.imports.add_classes(result.new_classes)
@@ -78,6 +79,11 @@ class OneRosterImportService:
             await uow.commit()
         await self._events.publish(*messages)
         return OneRosterReport(bundle, result, True, links)
+
+
+async def _taken(bundle: OneRosterBundle, situation: OneRosterSituation) -> OneRosterSync:
+    # Off the event loop, as a roster's rows are (services/roster_import.py).
+    return await asyncio.to_thread(sync_oneroster, bundle, situation)
 
 
 async def _situation(uow: UnitOfWork, bundle: OneRosterBundle, lock: bool) -> OneRosterSituation:
