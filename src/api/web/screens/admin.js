@@ -3,10 +3,11 @@
 
 import { $ } from "../dom.js";
 import { show } from "../views.js";
+import { initImports, showImports } from "./admin-imports.js";
 import { initPeople, showPeople } from "./admin-people.js";
 
 // The tabs, in the order of the nav: name -> what shows it.
-const TABS = { people: showPeople };
+const TABS = { people: showPeople, imports: showImports };
 
 export async function showAdmin(tab) {
   const shown = tab in TABS ? tab : "people";
@@ -22,4 +23,5 @@ export async function showAdmin(tab) {
 
 export function initAdmin() {
   initPeople();
+  initImports();
 }
