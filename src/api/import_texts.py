@@ -1,14 +1,20 @@
 """What imports say, in words: why a file is refused (400), and why a row is."""
 
 from domain.errors import ImportFileRefused
-from domain.imports import MAX_CELL_CHARACTERS, MAX_COLUMNS, MAX_ROWS, FileProblem
+from domain.imports import (
+    MAX_CELL_CHARACTERS,
+    MAX_COLUMNS,
+    MAX_ROW_CHARACTERS,
+    MAX_ROWS,
+    FileProblem,
+)
 from domain.oneroster import SyncProblem
 from domain.rosters import RowProblem
 
 FILE_PROBLEMS: dict[FileProblem, str] = {
     FileProblem.NOT_UTF8: "Not UTF-8 text",
     FileProblem.MALFORMED_CSV: "Not readable as CSV",
-    FileProblem.RECORD_TOO_LONG: "A row over 65536 characters (an unclosed quote?)",
+    FileProblem.RECORD_TOO_LONG: f"A row over {MAX_ROW_CHARACTERS} characters (an unclosed quote?)",
     FileProblem.CELL_TOO_LONG: f"A cell over {MAX_CELL_CHARACTERS} characters",
     FileProblem.TOO_MANY_COLUMNS: f"More than {MAX_COLUMNS} columns",
     FileProblem.TOO_MANY_ROWS: f"More than {MAX_ROWS} rows",

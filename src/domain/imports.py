@@ -11,6 +11,10 @@ from enum import StrEnum
 MAX_ROWS = 100_000
 MAX_COLUMNS = 200
 MAX_CELL_CHARACTERS = 1_000
+# A row's text, quoted line breaks included: a longer one is almost always an unclosed quote.
+MAX_ROW_CHARACTERS = 64 * 1024
+# What a refusal may quote of the file (a column's name, a zip member's).
+MAX_QUOTED_CHARACTERS = 120
 
 
 class FileProblem(StrEnum):

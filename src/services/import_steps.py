@@ -1,16 +1,35 @@
 """What both imports do once their rows are taken: one-time links for the accounts they made,
 and the live messages of the classes they changed, numbered as the class's broadcasts are."""
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from domain.account_links import AccountLink, LinkPurpose, token_digest
 from domain.classrooms import Classroom
+from domain.errors import EmailAlreadyExists, ImportRaced
 from domain.events import ClassBroadcast, LiveMessage
 from domain.ports import UnitOfWork
 from domain.users import User
 from services.broadcasts import numbered
+
+T = TypeVar("T")
+
+# A sign-up that takes one of the file's emails between the import's reading and its writing
+# makes the import start again, reading afresh; this many times at most.
+ATTEMPTS = 2
+
+
+async def retried_on_races(apply: Callable[[], Awaitable[T]]) -> T:
+    """`apply` (one import's transaction), again if an email it was making was taken
+    meanwhile (the unique index says so); ImportRaced if it is taken every time."""
+    for _ in range(ATTEMPTS):
+        try:
+            return await apply()
+        except EmailAlreadyExists:
+            continue
+    raise ImportRaced()
 
 
 @dataclass(frozen=True, slots=True)

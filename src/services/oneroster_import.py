@@ -10,14 +10,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from domain.errors import EmailAlreadyExists, ImportRaced
 from domain.import_ports import ImportFiles
 from domain.oneroster import OneRosterBundle
 from domain.oneroster_sync import OneRosterSituation, OneRosterSync, sync_oneroster
 from domain.ports import Clock, EventBus, UnitOfWork, UnitOfWorkFactory
 from services.accounts import new_link_token
-from services.import_steps import NewAccountLink, class_messages, issue_links
-from services.roster_import import ATTEMPTS
+from services.import_steps import (
+    NewAccountLink,
+    class_messages,
+    issue_links,
+    retried_on_races,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +59,7 @@ class OneRosterImportService:
         """Does what the preview said (as things are now), all or nothing; the classes hear
         who joined and left, and what they are called."""
         bundle = await self._files.oneroster(data)
-        for _ in range(ATTEMPTS):
-            try:
-                return await self._apply(bundle)
-            except EmailAlreadyExists:
-                continue
-        raise ImportRaced()
+        return await retried_on_races(lambda: self._apply(bundle))
 
     async def _apply(self, bundle: OneRosterBundle) -> OneRosterReport:
         async with self._uow() as uow:

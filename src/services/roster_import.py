@@ -9,18 +9,19 @@ from datetime import timedelta
 from uuid import UUID
 
 from domain.classrooms import Classroom
-from domain.errors import ClassNotFound, EmailAlreadyExists, ImportRaced
+from domain.errors import ClassNotFound
 from domain.import_ports import ImportFiles
 from domain.ports import Clock, EventBus, UnitOfWork, UnitOfWorkFactory
 from domain.rosters import RosterFile, RosterImport, RosterSituation, import_roster
 from domain.users import Identity, Role
 from services.accounts import new_link_token
 from services.classes import load_owned_class
-from services.import_steps import NewAccountLink, class_messages, issue_links
-
-# A sign-up that takes one of the file's emails between the import's reading and its writing
-# makes the import start again, reading afresh; this many times at most.
-ATTEMPTS = 2
+from services.import_steps import (
+    NewAccountLink,
+    class_messages,
+    issue_links,
+    retried_on_races,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +68,7 @@ class RosterImportService:
         """Does what the preview said (as things are now): the new accounts with their links,
         the classes made, the enrolments, all or nothing; the classes hear who joined."""
         roster = await self._files.roster(data)
-        for _ in range(ATTEMPTS):
-            try:
-                return await self._apply(importer, roster, class_id)
-            except EmailAlreadyExists:
-                continue
-        raise ImportRaced()
+        return await retried_on_races(lambda: self._apply(importer, roster, class_id))
 
     async def _apply(
         self, importer: Identity, roster: RosterFile, class_id: UUID | None

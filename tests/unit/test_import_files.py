@@ -52,6 +52,7 @@ def test_a_quoted_line_break_counts_its_lines():
         (",".join(["c"] * 10_000).encode(), FileProblem.TOO_MANY_COLUMNS, 1, ""),
         (b"name,email\n" + b"," * 300 + b"\n", FileProblem.TOO_MANY_COLUMNS, 2, ""),
         (b"name,email\nx," + b"y" * 1001 + b"\n", FileProblem.CELL_TOO_LONG, 2, ""),
+        (b"name,email," + b"y" * 1001 + b"\n", FileProblem.CELL_TOO_LONG, 1, ""),
         (b"name,email\nok,a@x.test\n\"open," + b"z" * 70_000, FileProblem.RECORD_TOO_LONG, 3, ""),
         (b"name,email\n" + b"a,b\n" * 100_001, FileProblem.TOO_MANY_ROWS, 100_002, ""),
     ],

@@ -1,7 +1,7 @@
 """One CSV file read as a table, leniently where people's files vary and strictly where an
 attacker's could hurt: a byte-order mark, CRLF or LF, surrounding spaces and the columns' order
 and letter case are all fine; text that is not UTF-8, a record (a row, quoted line breaks
-included) over MAX_RECORD_CHARACTERS, more than MAX_COLUMNS columns, a cell over
+included) over MAX_ROW_CHARACTERS, more than MAX_COLUMNS columns, a cell over
 MAX_CELL_CHARACTERS or more than MAX_ROWS rows refuse the file, naming the line. Memory stays
 bounded: the csv module is never handed more than one record's worth of text at once."""
 
@@ -11,10 +11,17 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from domain.errors import ImportFileRefused
-from domain.imports import MAX_CELL_CHARACTERS, MAX_COLUMNS, MAX_ROWS, FileLocation, FileProblem
+from domain.imports import (
+    MAX_CELL_CHARACTERS,
+    MAX_COLUMNS,
+    MAX_QUOTED_CHARACTERS,
+    MAX_ROW_CHARACTERS,
+    MAX_ROWS,
+    FileLocation,
+    FileProblem,
+)
 
 UTF8_BOM = b"\xef\xbb\xbf"
-MAX_RECORD_CHARACTERS = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +68,7 @@ class _BoundedLines:
         line = next(self._lines)
         self.lines_read += 1
         self._record_characters += len(line)
-        if self._record_characters > MAX_RECORD_CHARACTERS:
+        if self._record_characters > MAX_ROW_CHARACTERS:
             location = FileLocation(self._file, self.record_start)
             raise ImportFileRefused(FileProblem.RECORD_TOO_LONG, location)
         return line
@@ -98,11 +105,14 @@ def read_table(data: bytes, file: str | None = None, required: tuple[str, ...] =
     if first is None:
         raise ImportFileRefused(FileProblem.NO_HEADER, FileLocation(file, 1))
     header_line, header = first
+    if any(len(cell) > MAX_CELL_CHARACTERS for cell in header):
+        raise ImportFileRefused(FileProblem.CELL_TOO_LONG, FileLocation(file, header_line))
     columns = [name.strip().lower() for name in header]
     duplicates = sorted({name for name in columns if name and columns.count(name) > 1})
     if duplicates:
         location = FileLocation(file, header_line)
-        raise ImportFileRefused(FileProblem.DUPLICATE_COLUMN, location, ", ".join(duplicates))
+        quoted = ", ".join(duplicates)[:MAX_QUOTED_CHARACTERS]
+        raise ImportFileRefused(FileProblem.DUPLICATE_COLUMN, location, quoted)
     missing = [name for name in required if name not in columns]
     if missing:
         location = FileLocation(file, header_line)

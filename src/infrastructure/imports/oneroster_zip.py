@@ -11,7 +11,7 @@ import zipfile
 from collections.abc import Mapping
 
 from domain.errors import ImportFileRefused
-from domain.imports import FileLocation, FileProblem
+from domain.imports import MAX_QUOTED_CHARACTERS, FileLocation, FileProblem
 from domain.oneroster import (
     CLASSES_FILE,
     ENROLLMENTS_FILE,
@@ -59,7 +59,8 @@ class _Members:
         for info in infos:
             _check_name(info)
             if info.filename in self._infos:
-                raise _refuse(FileProblem.UNSAFE_ZIP_ENTRY, info.filename, "named twice")
+                name = info.filename[:MAX_QUOTED_CHARACTERS]
+                raise _refuse(FileProblem.UNSAFE_ZIP_ENTRY, name, "named twice")
             self._infos[info.filename] = info
         self._budget = max_uncompressed_bytes
 
@@ -100,7 +101,7 @@ def _check_name(info: zipfile.ZipInfo) -> None:
         or ".." in parts
         or ":" in parts[0]
     ):
-        raise _refuse(FileProblem.UNSAFE_ZIP_ENTRY, detail=repr(name)[:120])
+        raise _refuse(FileProblem.UNSAFE_ZIP_ENTRY, detail=repr(name)[:MAX_QUOTED_CHARACTERS])
 
 
 def _manifest(members: _Members) -> tuple[str, dict[str, FileMode]]:
