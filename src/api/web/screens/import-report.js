@@ -44,13 +44,13 @@ export function showReport(prefix, kind, data) {
     headings(prefix, ["Line", "Name", "Email", "Class", "Outcome", "Why"]);
     const words = data.applied ? ROSTER_APPLIED : ROSTER_PREVIEW;
     $(`${prefix}-rows`).replaceChildren(...data.rows.map((row) => element("tr", {},
-      cell(row.line), cell(row.name), cell(row.email), cell(row.className),
+      cell(row.line, "line"), cell(row.name), cell(row.email), cell(row.className),
       cell(words[row.outcome], `outcome-${row.outcome}`), cell(row.message))));
   } else {
     $(`${prefix}-summary`).textContent = onerosterSummary(data);
     headings(prefix, ["File", "Line", "Record", "Outcome", "Why"]);
     $(`${prefix}-rows`).replaceChildren(...data.rows.map((row) => element("tr", {},
-      cell(row.file, "file"), cell(row.line ?? "—"), cell(row.subject),
+      cell(row.file, "file"), cell(row.line ?? "—", "line"), cell(row.subject),
       cell(row.outcome.replace("-", " "), `outcome-${row.outcome}`), cell(row.message))));
   }
   const links = $(`${prefix}-links`);
