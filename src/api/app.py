@@ -25,6 +25,7 @@ from api.controllers.auth import AuthController, my_account
 from api.controllers.check_in import CheckInController
 from api.controllers.classes import ClassController
 from api.controllers.health import health, liveness, metrics, readiness
+from api.controllers.imports import AdminImportsController, ClassRosterController
 from api.controllers.invitations import (
     AdminInvitationController,
     invitation_of_link,
@@ -58,9 +59,11 @@ from services.check_in import CheckInService
 from services.classes import ClassService
 from services.health import HealthService
 from services.invitations import InvitationService
+from services.oneroster_import import OneRosterImportService
 from services.password_reset import PasswordResetService
 from services.privacy import PrivacyService
 from services.records import RecordsService
+from services.roster_import import RosterImportService
 from services.school_report import SchoolReportService
 
 
@@ -75,6 +78,8 @@ class ApiServices:
     attendance: AttendanceService
     check_in: CheckInService
     records: RecordsService
+    roster_imports: RosterImportService
+    oneroster_imports: OneRosterImportService
     health: HealthService
     events: EventBus
     privacy: PrivacyService
@@ -155,6 +160,12 @@ def create_app(
                     AdminReportController,
                     admin_password_link,
                     student_password_link,
+                    # Files larger than other bodies.
+                    Router(
+                        "/",
+                        route_handlers=[ClassRosterController, AdminImportsController],
+                        request_max_body_size=limits.max_import_bytes,
+                    ),
                 ],
             ),
         ],
@@ -168,6 +179,8 @@ def create_app(
             "attendance_service": _provide(services.attendance),
             "check_in_service": _provide(services.check_in),
             "records_service": _provide(services.records),
+            "roster_import_service": _provide(services.roster_imports),
+            "oneroster_import_service": _provide(services.oneroster_imports),
             "health_service": _provide(services.health),
             "privacy_service": _provide(services.privacy),
             "school_report_service": _provide(services.school_report),

@@ -10,6 +10,7 @@ from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
+from api.import_texts import file_refused_text
 from domain.errors import (
     AlreadyHasAccount,
     AlreadyMarkedByTeacher,
@@ -19,6 +20,8 @@ from domain.errors import (
     ClassNotFound,
     DomainError,
     EmailAlreadyExists,
+    ImportFileRefused,
+    ImportRaced,
     InvalidCredentials,
     InvalidLink,
     InvalidToken,
@@ -99,6 +102,8 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
         503,
         "Password reset by email is not available; ask your school's administrator",
     ),
+    ImportFileRefused: (400, "The file cannot be imported"),  # with its problem: see answer_for
+    ImportRaced: (409, "Accounts changed during the import: nothing was imported, apply again"),
 }
 
 # Framework errors by status; 403 carries the guard's own text.
@@ -125,6 +130,8 @@ def answer_for(error: DomainError | Unavailable) -> ErrorAnswer:
     """How the api says a domain error, or an unreachable database (HTTP and socket alike)."""
     if isinstance(error, Unavailable):
         return SERVICE_UNAVAILABLE
+    if isinstance(error, ImportFileRefused):
+        return ErrorAnswer(400, file_refused_text(error))
     for error_type in type(error).__mro__:
         if error_type in DOMAIN_ERRORS:
             return ErrorAnswer(*DOMAIN_ERRORS[error_type])

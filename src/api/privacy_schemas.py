@@ -61,6 +61,8 @@ class ExportedLink(Struct, rename="camel"):
     purpose: LinkPurpose
     expires_at: str
     used_at: str | None
+    invited_to: UUID | None  # an invitation's class
+    invited_by: UUID | None
 
 
 class ExportedCounter(Struct, rename="camel"):
@@ -81,6 +83,7 @@ class PersonalDataResponse(Struct, rename="camel", kw_only=True):
     corrections_made: list[CorrectionResponse]
     account_links: list[ExportedLink]
     attempt_counters: list[ExportedCounter]
+    sourced_ids: list[str]
 
 
 class ErasureResponse(Struct, rename="camel"):
@@ -160,13 +163,20 @@ def personal_data_response(data: PersonalData, exported_at: str) -> PersonalData
         corrections_about=[correction_response(c) for c in data.corrections_about],
         corrections_made=[correction_response(c) for c in data.corrections_made],
         account_links=[
-            ExportedLink(link.purpose, iso_timestamp(link.expires_at), _moment(link.used_at))
+            ExportedLink(
+                link.purpose,
+                iso_timestamp(link.expires_at),
+                _moment(link.used_at),
+                link.invited_to,
+                link.invited_by,
+            )
             for link in data.account_links
         ],
         attempt_counters=[
             ExportedCounter(c.key, c.hits, iso_timestamp(c.expires_at))
             for c in data.attempt_counters
         ],
+        sourced_ids=data.sourced_ids,
     )
 
 

@@ -1,5 +1,5 @@
 """The command line: `live-attendance serve | migrate | makemigration | create-admin |
-apply-retention`.
+apply-retention | import-oneroster`.
 
 `serve` resolves the development defaults (embedded PostgreSQL, generated secret), migrates,
 and hands the ASGI app to uvicorn with the resolved settings in the environment, so any number
@@ -13,9 +13,11 @@ import shutil
 import signal
 import sys
 import tempfile
+from pathlib import Path
 
 from api.log_context import add_bound_ids
 from bootstrap.admins import admin_input_problem, run_create_admin
+from bootstrap.oneroster_command import CommandFailed, run_import_oneroster
 from bootstrap.retention import run_apply_retention
 from infrastructure.database.migrations import generate_revision, upgrade_to_head
 from infrastructure.embedded_postgres import IncompatibleDataDirectory, start_embedded_postgres
@@ -105,6 +107,17 @@ def main(argv: list[str] | None = None) -> int:
         "apply-retention",
         help="delete attendance records older than RETENTION_YEARS (for a daily cron job)",
     )
+    oneroster = commands.add_parser(
+        "import-oneroster", help="sync a OneRoster CSV bundle (zip): what it would do, or --apply"
+    )
+    oneroster.add_argument("bundle", type=Path, help="the zip the SIS exported")
+    oneroster.add_argument("--apply", action="store_true", help="apply it (else a preview)")
+    oneroster.add_argument(
+        "--links-to",
+        type=Path,
+        metavar="FILE",
+        help="write the set-password links of the accounts made to FILE (CSV, owner-only)",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "settings-table":
@@ -137,11 +150,15 @@ def main(argv: list[str] | None = None) -> int:
             settings = resolve_runtime_settings(settings)
             upgrade_to_head(settings.resolved_database_url)
             print(run_apply_retention(settings))
+        elif args.command == "import-oneroster":
+            settings = resolve_runtime_settings(settings)
+            upgrade_to_head(settings.resolved_database_url)
+            print(run_import_oneroster(settings, args.bundle, args.apply, args.links_to))
         elif args.command == "makemigration":
             url = resolve_runtime_settings(settings).resolved_database_url
             upgrade_to_head(url)
             generate_revision(url, args.message)
-    except IncompatibleDataDirectory as error:
+    except (IncompatibleDataDirectory, CommandFailed) as error:
         print(error, file=sys.stderr)
         return 2
     return 0

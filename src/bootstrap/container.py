@@ -18,6 +18,7 @@ from infrastructure.database.attempts import PostgresAttemptCounter
 from infrastructure.database.pool import Database
 from infrastructure.database.unit_of_work import PostgresUnitOfWork
 from infrastructure.database.urls import plain_url
+from infrastructure.imports.readers import ImportFileReader
 from infrastructure.logs import configure_logging, json_access_lines
 from infrastructure.mail import NoMailer, SmtpMailer, SmtpSecurity
 from infrastructure.messaging.postgres_bus import PostgresEventBus
@@ -35,10 +36,12 @@ from services.check_in import CheckInService
 from services.classes import ClassService
 from services.health import HealthService
 from services.invitations import InvitationService
+from services.oneroster_import import OneRosterImportService
 from services.password_reset import PasswordResetService
 from services.privacy import PrivacyService
 from services.records import RecordsService
 from services.retention import RetentionService
+from services.roster_import import RosterImportService
 from services.school_report import SchoolReportService
 
 
@@ -71,6 +74,10 @@ async def start_counting() -> None:
 
 async def stop_counting() -> None:
     forget_this_process()
+
+
+# A OneRoster zip may unpack to this many times IMPORT_MAX_BYTES (CSV compresses 5 to 10 times).
+UNPACKED_PER_IMPORT_BYTE = 8
 
 
 class Container(containers.DeclarativeContainer):
@@ -172,6 +179,31 @@ class Container(containers.DeclarativeContainer):
         events=event_bus,
         exports_per_user=settings.provided.exports_per_user,
     )
+    import_files = providers.Singleton(
+        ImportFileReader,
+        max_uncompressed_bytes=providers.Callable(
+            lambda limit: UNPACKED_PER_IMPORT_BYTE * limit, settings.provided.import_max_bytes
+        ),
+    )
+    import_link_lifetime = providers.Callable(
+        lambda days: timedelta(days=days), settings.provided.import_link_days
+    )
+    roster_import_service = providers.Singleton(
+        RosterImportService,
+        uow=unit_of_work.provider,
+        files=import_files,
+        events=event_bus,
+        clock=clock,
+        link_lifetime=import_link_lifetime,
+    )
+    oneroster_import_service = providers.Singleton(
+        OneRosterImportService,
+        uow=unit_of_work.provider,
+        files=import_files,
+        events=event_bus,
+        clock=clock,
+        link_lifetime=import_link_lifetime,
+    )
     health_service = providers.Singleton(HealthService, database, event_bus)
     privacy_service = providers.Singleton(
         PrivacyService,
@@ -201,6 +233,8 @@ class Container(containers.DeclarativeContainer):
         attendance=attendance_service,
         check_in=check_in_service,
         records=records_service,
+        roster_imports=roster_import_service,
+        oneroster_imports=oneroster_import_service,
         health=health_service,
         events=event_bus,
         privacy=privacy_service,
@@ -209,6 +243,7 @@ class Container(containers.DeclarativeContainer):
     api_limits = providers.Singleton(
         ApiLimits,
         max_body_bytes=settings.provided.max_body_bytes,
+        max_import_bytes=settings.provided.import_max_bytes,
         max_frame_bytes=settings.provided.ws_max_frame_bytes,
         messages_per_second=settings.provided.ws_messages_per_second,
         message_burst=settings.provided.ws_message_burst,

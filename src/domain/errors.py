@@ -1,5 +1,7 @@
 """Domain errors. Each names one rule that was broken; the api decides how to say it."""
 
+from domain.imports import FileLocation, FileProblem
+
 
 class DomainError(Exception):
     pass
@@ -127,3 +129,21 @@ class InvitationNotFound(DomainError):
 
 class ResetByEmailUnavailable(DomainError):
     """No mail server is configured, so no reset link can be emailed."""
+
+
+class ImportFileRefused(DomainError):
+    """An uploaded file cannot be read as a whole: nothing of it is imported. `detail` names
+    what the problem concerns (the missing columns, the version found), when it helps."""
+
+    def __init__(
+        self, problem: FileProblem, location: FileLocation | None = None, detail: str = ""
+    ) -> None:
+        super().__init__(problem.value)
+        self.problem = problem
+        self.location = location or FileLocation()
+        self.detail = detail
+
+
+class ImportRaced(DomainError):
+    """Accounts the import was making were made meanwhile by someone else (a sign-up), twice
+    over: nothing was imported; the same file again takes them as they now are."""

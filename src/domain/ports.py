@@ -12,6 +12,7 @@ from domain.classrooms import Classroom
 from domain.corrections import Correction
 from domain.events import ClassBroadcast, LiveMessage
 from domain.history import HistoryPage
+from domain.import_ports import ImportRepository
 from domain.invitations import Invitation, PendingInvitation
 from domain.live_state import ClassLiveState
 from domain.mail import Mail
@@ -227,6 +228,10 @@ class Views(Protocol):
 class AccountLinkRepository(Protocol):
     async def add(self, link: AccountLink) -> None: ...
 
+    async def add_many(self, links: Sequence[AccountLink]) -> None:
+        """In one statement, however many (an import's)."""
+        ...
+
     async def use(
         self, digest: bytes, purposes: Collection[LinkPurpose], now: datetime
     ) -> UUID | None:
@@ -275,8 +280,9 @@ class PrivacyRepository(Protocol):
         self, user_id: UUID, name: str, email: str, at: datetime, counters: CountersAbout
     ) -> None:
         """The account's name and email replaced, its password unusable, marked erased at
-        `at`; its one-time links and the counters gone, and the notes of corrections about
-        them (free text that may name them) cleared."""
+        `at`; its one-time links, the counters and the student information system's id of
+        them gone, and the notes of corrections about them (free text that may name them)
+        cleared."""
         ...
 
     async def delete_started_before(self, cutoff: datetime, sessions: int) -> Retained:
@@ -297,6 +303,7 @@ class UnitOfWork(Protocol):
     users: UserRepository
     account_links: AccountLinkRepository
     invitations: InvitationRepository
+    imports: ImportRepository
     classes: ClassroomRepository
     attendance: AttendanceRepository
     views: Views

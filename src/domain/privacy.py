@@ -110,6 +110,9 @@ class LinkData:
     purpose: LinkPurpose
     expires_at: datetime
     used_at: datetime | None
+    # For an invitation: the class it enrols them in and who invited them (ids only).
+    invited_to: UUID | None = None
+    invited_by: UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,3 +139,5 @@ class PersonalData:
     corrections_made: list[Correction]
     account_links: list[LinkData]
     attempt_counters: list[CounterData]
+    # The ids a student information system gives them (OneRoster sourcedIds).
+    sourced_ids: list[str]

@@ -60,6 +60,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DB_POOL_SIZE", _count(1, 200), 10, "database connections per process"),
     Setting("DATA_DIR", kinds.directory, ".data", "where the embedded database and the generated secret live", "`./.data`"),
     Setting("MAX_BODY_BYTES", _count(1024, 16 * 2**20), 64 * 1024, "larger HTTP bodies get 413 `Payload too large`"),
+    Setting("IMPORT_MAX_BYTES", _count(64 * 1024, 256 * 2**20), 8 * 2**20, "the largest file an import takes (a roster CSV, a OneRoster zip; 8 MiB by default), larger ones get 413 `Payload too large`; a zip may unpack to 8 times this, no more"),
+    Setting("IMPORT_LINK_DAYS", _count(1, 90), 14, "how long the one-time links that imported people choose their password with work"),
     Setting("WS_MAX_FRAME_BYTES", _count(1024, 2**20), 64 * 1024, "larger frames get `ERROR` `Invalid message format`, the socket stays open (frames over 16 times this are cut off with 1009)"),
     Setting("WS_MESSAGES_PER_SECOND", _count(1, 100_000), 50, "a socket's frames over this rate get `ERROR` `Too many messages`"),
     Setting("WS_MESSAGE_BURST", _count(1, 1_000_000), 500, "frames a socket may send at once before the rate applies"),
@@ -112,6 +114,8 @@ class Settings:
     db_pool_size: int
     data_dir: Path
     max_body_bytes: int
+    import_max_bytes: int
+    import_link_days: int
     ws_max_frame_bytes: int
     ws_messages_per_second: int
     ws_message_burst: int

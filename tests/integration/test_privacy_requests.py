@@ -90,7 +90,7 @@ def test_the_export_of_a_user_with_nothing_is_their_account_and_empty_lists(
     }  # fmt: skip
     for part in (
         "classesTaught", "classesEnrolled", "attendance", "sessionsHeld", "liveMarks",
-        "correctionsAbout", "correctionsMade", "accountLinks",
+        "correctionsAbout", "correctionsMade", "accountLinks", "sourcedIds",
     ):  # fmt: skip
         assert data[part] == [], part
     assert datetime.fromisoformat(data["exportedAt"]) > datetime.now(UTC) - timedelta(minutes=1)
@@ -158,6 +158,8 @@ def test_the_export_holds_records_corrections_marks_links_and_counters_and_no_se
             "purpose": "set-password",
             "expiresAt": data["accountLinks"][0]["expiresAt"],
             "usedAt": None,
+            "invitedTo": None,
+            "invitedBy": None,
         }
     ]
     keys = {counter["key"] for counter in data["attemptCounters"]}
@@ -174,3 +176,19 @@ def test_the_export_holds_records_corrections_marks_links_and_counters_and_no_se
     assert taught["sessionsHeld"][-1]["endedAt"] is None  # the live one
     assert [c["studentId"] for c in taught["correctionsMade"]] == [str(pupil.id)]
     assert taught["attendance"] == []
+
+
+def test_the_export_says_who_invited_them_and_into_which_class(api, make_admin, teacher):
+    classroom = api.post("/class", json={"className": "Art"}, headers=teacher.auth).json()["data"]
+    email = f"invited.{uuid4().hex[:8]}@school.test"
+    invited = api.post(
+        f"/class/{classroom['id']}/invitations",
+        json={"name": "Ivy Invited", "email": email},
+        headers=teacher.auth,
+    )
+    assert invited.status_code == 200, invited.text
+    data = export_of(api, make_admin(), invited.json()["data"]["user"]["id"])
+    (link,) = data["accountLinks"]
+    assert (link["purpose"], link["invitedTo"], link["invitedBy"]) == (
+        "invitation", classroom["id"], str(teacher.id),
+    )  # fmt: skip

@@ -14,6 +14,10 @@ class FakeAccountLinks:
     async def add(self, link: AccountLink) -> None:
         self._links[link.digest] = (link, None)
 
+    async def add_many(self, links: list[AccountLink]) -> None:
+        for link in links:
+            await self.add(link)
+
     async def use(
         self, digest: bytes, purposes: Collection[LinkPurpose], now: datetime
     ) -> UUID | None:

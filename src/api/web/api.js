@@ -1,31 +1,31 @@
 // The HTTP API: every request goes through here, in the JSON envelope, with the token.
 
-import { element } from "./dom.js";
+import { saveFile } from "./dom.js";
 import { state } from "./state.js";
 
-export async function api(method, path, body) {
-  const headers = { "Content-Type": "application/json" };
+async function request(method, path, contentType, body) {
+  const headers = { "Content-Type": contentType };
   if (state.token) headers.Authorization = state.token;
-  const response = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  const response = await fetch(path, { method, headers, body });
   const payload = await response.json();
   if (!payload.success) throw Object.assign(new Error(payload.error), { status: response.status });
   return payload.data;
+}
+
+export async function api(method, path, body) {
+  return request(method, path, "application/json", body ? JSON.stringify(body) : undefined);
+}
+
+// A file sent as the request's body, as it is (an import: a CSV or a zip).
+export async function upload(path, file, contentType) {
+  return request("POST", path, contentType, file);
 }
 
 // A file the API makes (a CSV), saved by the browser.
 export async function download(path, filename) {
   const response = await fetch(path, { headers: { Authorization: state.token } });
   if (!response.ok) throw new Error((await response.json()).error);
-  save(await response.blob(), filename);
-}
-
-// Data (a Blob) saved by the browser as a file.
-export function save(blob, filename) {
-  const link = element("a", { href: URL.createObjectURL(blob), download: filename });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  saveFile(await response.blob(), filename);
 }
 
 // Every class of the teacher or student, archived ones too (marked `archived`): a student

@@ -1,6 +1,6 @@
 """The account links' table (domain/account_links.py)."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -41,6 +41,19 @@ class SqlAccountLinkRepository:
             link.purpose.value,
             link.user_id,
             link.expires_at,
+        )
+
+    async def add_many(self, links: Sequence[AccountLink]) -> None:
+        if not links:
+            return
+        connection = await self._db.transaction()
+        await connection.execute(
+            "INSERT INTO account_links (digest, purpose, user_id, expires_at)"
+            " SELECT * FROM unnest($1::bytea[], $2::text[], $3::uuid[], $4::timestamptz[])",
+            [link.digest for link in links],
+            [link.purpose.value for link in links],
+            [link.user_id for link in links],
+            [link.expires_at for link in links],
         )
 
     async def use(

@@ -196,3 +196,23 @@ class InvitationModel(DefaultBase):
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     invited_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+
+
+class OneRosterUserModel(DefaultBase):
+    """Which account a OneRoster sourcedId names (docs/imports.md): a nightly sync finds it."""
+
+    __tablename__ = "oneroster_users"
+
+    sourced_id: Mapped[str] = mapped_column(String, primary_key=True)
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+
+
+class OneRosterClassModel(DefaultBase):
+    """Which class a OneRoster sourcedId names."""
+
+    __tablename__ = "oneroster_classes"
+
+    sourced_id: Mapped[str] = mapped_column(String, primary_key=True)
+    class_id: Mapped[UUID] = mapped_column(
+        ForeignKey("classes.id", ondelete="CASCADE"), unique=True
+    )

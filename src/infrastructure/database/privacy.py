@@ -159,11 +159,24 @@ class SqlPrivacyRepository:
             for column in ("student_id", "corrected_by")
         ]
         links = [
-            LinkData(LinkPurpose(row["purpose"]), row["expires_at"], row["used_at"])
+            LinkData(
+                LinkPurpose(row["purpose"]),
+                row["expires_at"],
+                row["used_at"],
+                row["class_id"],
+                row["invited_by"],
+            )
             for row in await connection.fetch(
-                "SELECT purpose, expires_at, used_at FROM account_links WHERE user_id = $1"
-                " ORDER BY expires_at",
+                "SELECT purpose, expires_at, used_at, class_id, invited_by"
+                " FROM account_links LEFT JOIN invitations USING (digest)"
+                " WHERE user_id = $1 ORDER BY expires_at",
                 user_id,
+            )
+        ]
+        sourced_ids = [
+            row["sourced_id"]
+            for row in await connection.fetch(
+                "SELECT sourced_id FROM oneroster_users WHERE user_id = $1", user_id
             )
         ]
         attempts = [
@@ -175,7 +188,17 @@ class SqlPrivacyRepository:
             )
         ]
         return PersonalData(
-            account, taught, enrolled, records, sessions, marks, about, made, links, attempts
+            account,
+            taught,
+            enrolled,
+            records,
+            sessions,
+            marks,
+            about,
+            made,
+            links,
+            attempts,
+            sourced_ids,
         )
 
     async def erase(
@@ -191,6 +214,9 @@ class SqlPrivacyRepository:
             at,
         )
         await connection.execute("DELETE FROM account_links WHERE user_id = $1", user_id)
+        # The SIS's id names them too; kept, a nightly sync would write them back onto the
+        # erased account (without it, a SIS that still lists them makes a new account).
+        await connection.execute("DELETE FROM oneroster_users WHERE user_id = $1", user_id)
         await connection.execute(
             f"DELETE FROM attempt_counters WHERE {_COUNTERS_ABOUT}", *_counter_arguments(counters)
         )

@@ -1,8 +1,8 @@
 // A person's privacy requests, from their row in People: Export (everything the service holds
 // about them, saved as JSON) and Erase (asks first, naming them).
 
-import { api, save } from "../api.js";
-import { $, ask, element, showError } from "../dom.js";
+import { api } from "../api.js";
+import { $, ask, element, saveFile, showError } from "../dom.js";
 
 export function privacyActions(person, refresh) {
   const exporting = element("button", { type: "button", className: "secondary", textContent: "Export" });
@@ -10,7 +10,7 @@ export function privacyActions(person, refresh) {
   exporting.onclick = async () => {
     try {
       const data = await api("GET", `/admin/users/${person.id}/export`);
-      save(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }), `personal-data-${person.id}.json`);
+      saveFile(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }), `personal-data-${person.id}.json`);
       showError("admin-error", null);
     } catch (error) {
       showError("admin-error", error);

@@ -5,6 +5,7 @@ import { $, ask, counts, element, plural, showError, STATUS_LABELS, time } from 
 import { send } from "../live.js";
 import { state } from "../state.js";
 import { route, show } from "../views.js";
+import { resetClassImport } from "./class-import.js";
 import { loadHistory } from "./history.js";
 import { passwordLinkButton } from "./password-link.js";
 
@@ -36,8 +37,16 @@ async function openClass(classId) {
   for (const id of ["session-error", "add-error", "options-error", "summary", "class-invite-result"]) $(id).textContent = "";
   $("student-search").value = "";
   $("student-results").replaceChildren();
+  resetClassImport();
   show("class-view");
   await loadHistory(classId);
+}
+
+// The class's students read again (an import enrolled some).
+export async function reloadRoster(classId) {
+  const details = await api("GET", `/class/${classId}`);
+  state.roster = new Map(details.students.map((s) => [s.id, s]));
+  renderSession(classId);
 }
 
 export function renderSession(classId) {
