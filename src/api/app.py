@@ -23,6 +23,7 @@ from api.controllers.auth import AuthController, my_account
 from api.controllers.check_in import CheckInController
 from api.controllers.classes import ClassController
 from api.controllers.health import health, liveness, metrics, readiness
+from api.controllers.profile import change_my_password, rename_me
 from api.controllers.records import RecordsController, my_report
 from api.controllers.students import list_students
 from api.docs import SCHEMA_PATH, docs_assets, openapi_config
@@ -49,6 +50,7 @@ from services.auth import AuthService
 from services.check_in import CheckInService
 from services.classes import ClassService
 from services.health import HealthService
+from services.profile import ProfileService
 from services.records import RecordsService
 
 
@@ -56,6 +58,7 @@ from services.records import RecordsService
 class ApiServices:
     auth: AuthService
     accounts: AccountService
+    profile: ProfileService
     admin: AdminService
     classes: ClassService
     attendance: AttendanceService
@@ -87,12 +90,15 @@ def create_app(
 ) -> Litestar:
     lines = access_lines or StructuredAccessLines()
     socket_registry = SocketRegistry(live_state=services.attendance.live_state)
+    services.events.subscribe(services.auth.hear)  # revocations, before sockets hear them
     services.events.subscribe(socket_registry.deliver)
 
     async def missed_since(moment: datetime) -> list[LiveMessage]:
-        # v1 sockets hear the broadcasts again; v2 sockets are sent their classes' state.
+        # v1 sockets hear the broadcasts again; v2 sockets are sent their classes' state;
+        # revoked tokens' sockets are closed (and every account is read again).
         missed = await services.attendance.broadcasts_since(socket_registry.class_ids(), moment)
-        return [*missed, StatesRequested()]
+        revoked = await services.auth.revocations_since(moment)
+        return [*revoked, *missed, StatesRequested()]
 
     services.events.on_reconnect(missed_since)
     live_services = LiveServices(
@@ -121,6 +127,8 @@ def create_app(
                 security=TOKEN_REQUIRED,
                 route_handlers=[
                     my_account,
+                    rename_me,
+                    change_my_password,
                     ClassController,
                     list_students,
                     start_attendance,
@@ -137,6 +145,7 @@ def create_app(
         dependencies={
             "auth_service": _provide(services.auth),
             "account_service": _provide(services.accounts),
+            "profile_service": _provide(services.profile),
             "admin_service": _provide(services.admin),
             "class_service": _provide(services.classes),
             "attendance_service": _provide(services.attendance),

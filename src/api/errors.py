@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
 from domain.errors import (
+    AccountDeactivated,
     AlreadyMarkedByTeacher,
     CheckInClosed,
     ClassArchived,
@@ -20,6 +21,7 @@ from domain.errors import (
     InvalidCredentials,
     InvalidLink,
     InvalidToken,
+    LastActiveAdmin,
     LastAdmin,
     NoActiveSession,
     NotClassMember,
@@ -34,6 +36,7 @@ from domain.errors import (
     TooManyExports,
     UserNotFound,
     WrongCheckInCode,
+    WrongPassword,
 )
 from domain.ports import Unavailable
 
@@ -80,6 +83,9 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     TeacherSignupRefused: (403, "Teachers join by invitation"),
     SignupByInvitationOnly: (403, "Sign-up is by invitation only"),
     LastAdmin: (409, "The last admin cannot give up the admin role"),
+    LastActiveAdmin: (409, "The last active admin cannot be deactivated"),
+    AccountDeactivated: (403, "This account is deactivated"),
+    WrongPassword: (400, "Current password is incorrect"),
 }
 
 # Framework errors by status; 403 carries the guard's own text.

@@ -25,10 +25,12 @@ from infrastructure.ws_direct import ASGIApp, serving_sockets_directly
 from services.accounts import AccountService
 from services.admin import AdminService
 from services.attendance import AttendanceService
-from services.auth import AuthService, KnownAccounts
+from services.auth import AuthService
 from services.check_in import CheckInService
 from services.classes import ClassService
 from services.health import HealthService
+from services.known_accounts import KnownAccounts
+from services.profile import ProfileService
 from services.records import RecordsService
 
 
@@ -88,7 +90,7 @@ class Container(containers.DeclarativeContainer):
         signup=providers.Callable(SignupPolicy, settings.provided.signup),
     )
     admin_service = providers.Singleton(
-        AdminService, uow=unit_of_work.provider, forget_account=known_accounts.provided.forget
+        AdminService, uow=unit_of_work.provider, events=event_bus, clock=clock
     )
     class_service = providers.Singleton(
         ClassService,
@@ -108,7 +110,10 @@ class Container(containers.DeclarativeContainer):
         policy=attempt_policy,
     )
     account_service = providers.Singleton(
-        AccountService, uow=unit_of_work.provider, hasher=hasher, clock=clock
+        AccountService, uow=unit_of_work.provider, hasher=hasher, clock=clock, events=event_bus
+    )
+    profile_service = providers.Singleton(
+        ProfileService, uow=unit_of_work.provider, auth=auth_service, accounts=account_service
     )
     records_service = providers.Singleton(
         RecordsService,
@@ -123,6 +128,7 @@ class Container(containers.DeclarativeContainer):
         ApiServices,
         auth=auth_service,
         accounts=account_service,
+        profile=profile_service,
         admin=admin_service,
         classes=class_service,
         attendance=attendance_service,

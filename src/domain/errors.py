@@ -95,3 +95,15 @@ class TooManyExports(DomainError):
 
 class InvalidLink(DomainError):
     """No such one-time link for that purpose, or it was used, or it has expired."""
+
+
+class LastActiveAdmin(DomainError):
+    """Deactivating the account would leave the school without an active administrator."""
+
+
+class AccountDeactivated(DomainError):
+    """The password was right, but an administrator deactivated the account."""
+
+
+class WrongPassword(DomainError):
+    """A signed-in user's current password, asked for before changing it, was not theirs."""

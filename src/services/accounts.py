@@ -1,5 +1,6 @@
 """One-time links that act for an account (domain/account_links.py), and what they let their
-holder do: choose the account's password."""
+holder do: choose the account's password. Every new password revokes the account's earlier
+tokens, on every server process (the event bus carries TokensRevoked)."""
 
 import secrets
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from uuid import UUID, uuid4
 
 from domain.account_links import AccountLink, LinkPurpose, token_digest
 from domain.errors import EmailAlreadyExists, InvalidLink, UserNotFound
-from domain.ports import Clock, PasswordHasher, UnitOfWorkFactory
+from domain.ports import Clock, EventBus, PasswordHasher, UnitOfWork, UnitOfWorkFactory
 from domain.users import NO_PASSWORD, Role, User
 
 # How long a link to set a first password works.
@@ -32,11 +33,13 @@ class AccountService:
         uow: UnitOfWorkFactory,
         hasher: PasswordHasher,
         clock: Clock,
+        events: EventBus,
         new_token: Callable[[], str] = new_link_token,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
         self._clock = clock
+        self._events = events
         self._new_token = new_token
 
     async def issue_link(
@@ -75,9 +78,32 @@ class AccountService:
             user_id = await uow.account_links.use(
                 token_digest(token), LinkPurpose.SET_PASSWORD, self._clock.now()
             )
-            user = await uow.users.get(user_id) if user_id is not None else None
+            user = await self._new_password(uow, user_id, password_hash) if user_id else None
             if user is None:
                 raise InvalidLink()
-            await uow.users.set_password_hash(user.id, password_hash)
-            await uow.commit()
+        await self._events.publish(*user.events)
+        return user
+
+    async def change_password(self, user_id: UUID, password: str) -> User:
+        """The account's password becomes this one (its holder proved they may change it)."""
+        password_hash = await self._hasher.hash(password)
+        async with self._uow() as uow:
+            user = await self._new_password(uow, user_id, password_hash)
+            if user is None:
+                raise UserNotFound(user_id)
+        await self._events.publish(*user.events)
+        return user
+
+    async def _new_password(
+        self, uow: UnitOfWork, user_id: UUID, password_hash: str
+    ) -> User | None:
+        """Stores the new password and commits (None, and nothing done, without the account);
+        every token of the account issued before stops working (the events to publish are
+        the user's)."""
+        user = await uow.users.get(user_id, for_update=True)
+        if user is None:
+            return None
+        user.change_password(password_hash, self._clock.now())
+        await uow.users.save(user)
+        await uow.commit()
         return user

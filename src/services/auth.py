@@ -1,11 +1,12 @@
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID, uuid4
 
 from domain.errors import (
+    AccountDeactivated,
     EmailAlreadyExists,
     InvalidCredentials,
     InvalidToken,
@@ -13,10 +14,23 @@ from domain.errors import (
     TeacherSignupRefused,
     TooManyAttempts,
     UserNotFound,
+    WrongPassword,
 )
+from domain.events import LiveMessage
 from domain.ports import AttemptCounter, PasswordHasher, TokenCodec, UnitOfWorkFactory
 from domain.throttling import AttemptChecks, AttemptPolicy, LoginChecks
-from domain.users import SIGNUP_ROLES, Identity, Role, SignupPolicy, User
+from domain.users import (
+    SIGNUP_ROLES,
+    Identity,
+    IssuedToken,
+    RevocationReason,
+    Role,
+    SignupPolicy,
+    TokensRevoked,
+    TokenStanding,
+    User,
+)
+from services.known_accounts import KnownAccounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,31 +38,6 @@ class LoginResult:
     token: str
     # Kept by the client: the next login to this email from it counts as a trusted device's.
     device_token: str
-
-
-class KnownAccounts:
-    """User ids recently seen in the database, so a token of an account that no longer exists
-    is refused without a query on every request: an id is looked up again after
-    `ttl_seconds`. Bounded: the oldest are forgotten first."""
-
-    def __init__(self, ttl_seconds: float = 60, capacity: int = 100_000) -> None:
-        self._ttl = ttl_seconds
-        self._capacity = capacity
-        self._seen: dict[UUID, float] = {}
-
-    def recalls(self, user_id: UUID) -> bool:
-        seen_until = self._seen.get(user_id)
-        return seen_until is not None and seen_until > time.monotonic()
-
-    def remember(self, user_id: UUID) -> None:
-        self._seen.pop(user_id, None)
-        self._seen[user_id] = time.monotonic() + self._ttl
-        if len(self._seen) > self._capacity:
-            del self._seen[next(iter(self._seen))]
-
-    def forget(self, user_id: UUID) -> None:
-        """The account changed (its role): its next token is checked against the database."""
-        self._seen.pop(user_id, None)
 
 
 class AuthService:
@@ -101,10 +90,47 @@ class AuthService:
         client_address: str = "",
         device_token: str | None = None,
     ) -> LoginResult:
-        """Each attempt is counted before the password is checked (see AttemptPolicy), and
-        given back if it succeeds; a success also clears the caller's own failures. Past the
-        per-address count, an attempt from a browser new to the email waits for its turn."""
+        """A deactivated account is told so only once its password was right: a guesser
+        learns nothing from it."""
         device = self._tokens.device_of(device_token, email) if device_token else None
+        user = await self._check_password(email, password, client_address, device)
+        if user is None:
+            raise InvalidCredentials()
+        if not user.is_active:
+            raise AccountDeactivated()
+        return LoginResult(
+            token=self.token_for(user),
+            device_token=device_token
+            if device is not None and device_token
+            else self._tokens.issue_device_token(email),
+        )
+
+    async def verify_own_password(
+        self, identity: Identity, password: str, client_address: str = ""
+    ) -> User:
+        """The caller's account, when `password` is its password (before it is changed);
+        else WrongPassword. Counted as a login to its email from that address, so it guesses
+        no faster than a login would."""
+        async with self._uow() as uow:
+            user = await uow.users.get(identity.user_id)
+        if user is None:
+            raise UserNotFound(identity.user_id)
+        checked = await self._check_password(user.email, password, client_address, None)
+        if checked is None or checked.id != user.id:
+            raise WrongPassword()
+        return checked
+
+    def token_for(self, user: User) -> str:
+        """A token of the account, dated no earlier than its last revocation."""
+        return self._tokens.issue(Identity(user.id, user.role), user.tokens_valid_from)
+
+    async def _check_password(
+        self, email: str, password: str, client_address: str, device: str | None
+    ) -> User | None:
+        """The account of that email, if the password is its own. The attempt is counted
+        before the password is checked (see AttemptPolicy), and given back if it matches; a
+        match also clears the caller's own failures. Past the per-address count, an attempt
+        from a browser new to the email waits for its turn."""
         checks = self._policy.login_checks(email, client_address, device)
         taken = await self._take_login_checks(checks)
         try:
@@ -117,16 +143,11 @@ class AuthService:
                 await self._attempts.give_back(taken)
             raise
         if not matches or user is None:
-            raise InvalidCredentials()
+            return None
         own_allowance, *shared = taken
         await self._attempts.give_back(shared)
         await self._attempts.clear(*own_allowance)
-        return LoginResult(
-            token=self._tokens.issue(Identity(user_id=user.id, role=user.role)),
-            device_token=device_token
-            if device is not None and device_token
-            else self._tokens.issue_device_token(email),
-        )
+        return user
 
     async def _take_login_checks(self, checks: LoginChecks) -> AttemptChecks:
         """Counts the attempt: refused over a hard limit; over the per-address count, it
@@ -152,25 +173,62 @@ class AuthService:
         logins to that email count as a known device's."""
         return self._tokens.issue_device_token(email)
 
-    async def authenticate(self, token: str, *, account_must_exist: bool = True) -> Identity:
-        """The identity a token proves. Its account must still exist (looked up at most once a
-        minute per account), unless the caller asks about the account itself."""
-        identity = self._tokens.decode(token)
-        if account_must_exist and not self._known_accounts.recalls(identity.user_id):
-            async with self._uow() as uow:
-                user = await uow.users.get(identity.user_id)
-            if user is None or user.role is not identity.role:
+    async def authenticate(self, token: str, *, account_must_exist: bool = True) -> IssuedToken:
+        """What a token proves: who, since when. Its account must accept it (its role, active,
+        the token issued since its last revocation: remembered a while per account, and
+        forgotten when a revocation is heard), and must still exist, unless the caller asks
+        about the account itself."""
+        issued = self._tokens.decode(token)
+        user_id = issued.identity.user_id
+        standing = self._known_accounts.recall(user_id) or await self._standing_of(user_id)
+        if standing is None:
+            if account_must_exist:
                 raise InvalidToken()
-            self._known_accounts.remember(identity.user_id)
-        return identity
+        elif not standing.accepts(issued):
+            raise InvalidToken()
+        return issued
+
+    async def _standing_of(self, user_id: UUID) -> TokenStanding | None:
+        """Read from the database; read again if a revocation was heard meanwhile (the read
+        may predate it)."""
+        while True:
+            read_after = self._known_accounts.forgotten
+            async with self._uow() as uow:
+                user = await uow.users.get(user_id)
+            if read_after == self._known_accounts.forgotten:
+                break
+        if user is None:
+            return None
+        self._known_accounts.remember(user_id, user.standing, read_after)
+        return user.standing
+
+    def hear(self, message: LiveMessage) -> None:
+        """An event bus subscriber: a revocation heard from any process takes effect here at
+        once (see KnownAccounts.hear)."""
+        self._known_accounts.hear(message)
+
+    async def revocations_since(self, moment: datetime) -> list[TokensRevoked]:
+        """The revocations made since that moment, for a process that could not hear them
+        (its event bus was away). Why each was made is not kept, but for a deactivation."""
+        async with self._uow() as uow:
+            users = await uow.users.revoked_since(moment)
+        return [
+            TokensRevoked(
+                user.id,
+                user.tokens_valid_from,
+                RevocationReason.TOKENS_REVOKED if user.is_active else RevocationReason.DEACTIVATED,
+            )
+            for user in users
+            if user.tokens_valid_from is not None
+        ]
 
     async def current_user(self, identity: Identity) -> User:
         """Raises UserNotFound when the account is gone, InvalidToken when the token names a
-        role the account no longer has."""
+        role the account no longer has or the account is deactivated."""
         async with self._uow() as uow:
             user = await uow.users.get(identity.user_id)
         if user is None:
             raise UserNotFound(identity.user_id)
-        if user.role is not identity.role:
+        if user.role is not identity.role or not user.is_active:
             raise InvalidToken()
         return user

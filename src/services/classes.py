@@ -82,8 +82,8 @@ class ClassService:
         async with self._uow() as uow:
             classroom = await load_owned_class(uow.classes, teacher, class_id, for_update=True)
             student = await uow.users.get(student_id)
-            if student is None or student.role is not Role.STUDENT:
-                raise StudentNotFound(student_id)
+            if student is None or student.role is not Role.STUDENT or not student.is_active:
+                raise StudentNotFound(student_id)  # a deactivated one is nobody to add
             if classroom.enroll(student_id):
                 await uow.classes.save(classroom)
                 await uow.commit()

@@ -15,8 +15,8 @@ A_DAY = timedelta(days=1)
 
 
 @pytest.fixture
-def accounts(uow, hasher, clock) -> AccountService:
-    return AccountService(uow, hasher, clock)
+def accounts(uow, hasher, clock, events) -> AccountService:
+    return AccountService(uow, hasher, clock, events)
 
 
 async def test_a_link_sets_the_password_once_and_only_its_digest_is_kept(accounts, add_user, uow):

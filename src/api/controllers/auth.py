@@ -61,7 +61,7 @@ class AuthController(Controller):
             cookies=[device_cookie(request, auth_service.device_token(user.email))],
         )
 
-    @post("/login", opt=PUBLIC, status_code=200, responses=failures(400, 413, 429))
+    @post("/login", opt=PUBLIC, status_code=200, responses=failures(400, 403, 413, 429))
     async def log_in(
         self,
         request: Request[Any, Any, Any],
@@ -69,7 +69,8 @@ class AuthController(Controller):
         auth_service: NamedDependency[AuthService],
     ) -> Response[Success[TokenResponse]]:
         """Also sets a cookie naming this device for the email: later logins from it are not
-        held back by failures that other addresses caused."""
+        held back by failures that other addresses caused. A deactivated account gets 403,
+        and only with its right password."""
         with throttling_counted("login"):
             result = await auth_service.log_in(
                 data.email,

@@ -159,21 +159,28 @@ async def open_live_socket(
 
     try:
         # The account's existence is checked with the classes below, in one query.
-        identity = await services.auth.authenticate(token_of(scope), account_must_exist=False)
+        issued = await services.auth.authenticate(token_of(scope), account_must_exist=False)
     except InvalidToken:
         await refuse(UNAUTHORIZED, POLICY_VIOLATION)
         return None
     except Unavailable:
         await refuse(SERVICE_UNAVAILABLE.message, TRY_AGAIN_LATER)
         return None
+    identity = issued.identity
     registry = services.registry
     if registry.connections_of(identity.user_id) >= services.limits.sockets_per_user:
         await refuse(TOO_MANY_CONNECTIONS, POLICY_VIOLATION)
         return None
 
     bind_user_id(identity.user_id)
+    # Registered at once (no await since the token was checked): a revocation heard from now
+    # on closes it.
     connection = registry.connect(
-        identity, send, v2=subprotocol is not None, write_frame=write_frame
+        identity,
+        send,
+        v2=subprotocol is not None,
+        write_frame=write_frame,
+        issued_at=issued.issued_at,
     )
     try:
         # Registered, and in its classes, before the client sees the handshake complete: a
@@ -191,7 +198,7 @@ async def open_live_socket(
             return None
         registry.join(connection, class_ids)
         await send(accept)
-        if connection.v2:
+        if connection.v2 and not connection.closed:  # (closed: revoked meanwhile)
             await registry.resync(connection)  # SESSION_STATE first
         else:
             connection.open()

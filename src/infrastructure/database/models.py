@@ -39,6 +39,15 @@ class UserModel(UUIDBase):
     email: Mapped[str] = mapped_column(String)
     password: Mapped[str] = mapped_column(String)  # bcrypt hash
     role: Mapped[str] = mapped_column(String, index=True)
+    # Set by an administrator: no login, no token works; the account's records stay.
+    deactivated_at: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), nullable=True
+    )
+    # The account's tokens issued before this are refused (a password change, a deactivation,
+    # a role change). Indexed for the processes catching up after the event bus was away.
+    tokens_valid_from: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), nullable=True, index=True
+    )
 
 
 class ClassModel(UUIDBase):

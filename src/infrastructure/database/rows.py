@@ -8,9 +8,15 @@ import asyncpg
 from domain.attendance import AttendanceRecord
 from domain.classrooms import Classroom
 from domain.statuses import AttendanceStatus, counts_late_and_excused
-from domain.users import Identity, Role, User
+from domain.users import NO_PASSWORD, Identity, Role, User
 
-USER_COLUMNS = "id, name, email, password, role"
+USER_COLUMNS = "id, name, email, password, role, deactivated_at, tokens_valid_from"
+
+# A user's AccountStatus (the domain's User.status), as SQL.
+ACCOUNT_STATUS = (
+    "CASE WHEN deactivated_at IS NOT NULL THEN 'deactivated'"
+    f" WHEN password = '{NO_PASSWORD}' THEN 'invited' ELSE 'active' END"
+)
 
 
 def user_from(row: asyncpg.Record) -> User:
@@ -20,6 +26,8 @@ def user_from(row: asyncpg.Record) -> User:
         email=row["email"],
         password_hash=row["password"],
         role=Role(row["role"]),
+        deactivated_at=row["deactivated_at"],
+        tokens_valid_from=row["tokens_valid_from"],
     )
 
 

@@ -75,7 +75,7 @@ class SqlViews:
     ) -> list[UserSummary]:
         connection = await self._db.connection()
         rows = await connection.fetch(
-            "SELECT id, name, email FROM users WHERE role = 'student'"
+            "SELECT id, name, email FROM users WHERE role = 'student' AND deactivated_at IS NULL"
             " AND ($1::text IS NULL OR starts_with(lower(name), lower($1))"
             "  OR CASE WHEN $3 THEN lower(email) = lower($1)"
             "  ELSE starts_with(lower(email), lower($1)) END)"

@@ -1,0 +1,155 @@
+"""When an account's tokens stop working (domain/users.py), and how each server process
+learns it at once (services/known_accounts.py): tokens carry their issue time in whole
+seconds, so a revocation refuses every token of its own second, and a token issued after it
+is dated from the next."""
+
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+
+from domain.errors import InvalidToken
+from domain.events import StatesRequested
+from domain.users import (
+    Identity,
+    IssuedToken,
+    RevocationReason,
+    Role,
+    TokensRevoked,
+    tokens_valid_from,
+)
+from services.auth import AuthService
+from services.known_accounts import KnownAccounts
+from tests.factories import UserFactory
+from tests.unit.fakes import FakeTokens, InMemoryAttemptCounter
+from tests.unit.test_auth_service import POLICY
+
+pytestmark = pytest.mark.anyio
+
+NOON = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+
+
+def token_at(moment: datetime, role: Role = Role.STUDENT) -> IssuedToken:
+    """A token as it comes back from a client: its issue time in whole seconds."""
+    return IssuedToken(Identity(uuid4(), role), moment.replace(microsecond=0))
+
+
+def test_a_revocation_refuses_the_tokens_of_its_own_second_and_admits_those_dated_after():
+    user = UserFactory.build(role=Role.STUDENT)
+    user.change_password("hashed:new", NOON + timedelta(milliseconds=300))
+    assert user.tokens_valid_from == NOON + timedelta(seconds=1)
+    standing = user.standing
+    before = token_at(NOON + timedelta(milliseconds=299), Role.STUDENT)
+    assert not standing.accepts(IssuedToken(Identity(user.id, Role.STUDENT), before.issued_at))
+    # Issued 200 ms after the change, in the same second: dated from the next (not_before).
+    after = NOON + timedelta(milliseconds=500)
+    dated = max(after, user.tokens_valid_from).replace(microsecond=0)
+    assert standing.accepts(IssuedToken(Identity(user.id, Role.STUDENT), dated))
+    assert user.events == [
+        TokensRevoked(user.id, NOON + timedelta(seconds=1), RevocationReason.PASSWORD_CHANGED)
+    ]
+
+
+def test_a_deactivated_account_accepts_no_token_and_reactivation_keeps_old_ones_refused():
+    user = UserFactory.build(role=Role.TEACHER)
+    old = IssuedToken(Identity(user.id, Role.TEACHER), NOON)
+    user.deactivate(NOON + timedelta(minutes=1))
+    fresh = IssuedToken(Identity(user.id, Role.TEACHER), NOON + timedelta(minutes=2))
+    assert not user.standing.accepts(fresh)
+    user.deactivate(NOON + timedelta(minutes=3))  # again: nothing more happens
+    assert [event.reason for event in user.events] == [RevocationReason.DEACTIVATED]
+    user.reactivate()
+    assert user.standing.accepts(fresh)
+    assert not user.standing.accepts(old)
+
+
+def test_a_role_change_revokes_and_the_same_role_again_does_not():
+    user = UserFactory.build(role=Role.TEACHER)
+    user.change_role(Role.TEACHER, NOON)
+    assert user.events == [] and user.tokens_valid_from is None
+    user.change_role(Role.STUDENT, NOON)
+    assert user.events[0].reason is RevocationReason.ROLE_CHANGED
+    assert tokens_valid_from(NOON) == user.tokens_valid_from
+
+
+def test_known_accounts_forget_a_revoked_account_and_everything_after_the_bus_was_away():
+    known = KnownAccounts(ttl_seconds=60)
+    first, second = UserFactory.build(), UserFactory.build()
+    for user in (first, second):
+        known.remember(user.id, user.standing, known.forgotten)
+    known.hear(TokensRevoked(first.id, NOON, RevocationReason.PASSWORD_CHANGED))
+    assert known.recall(first.id) is None and known.recall(second.id) is not None
+    known.hear(StatesRequested())
+    assert known.recall(second.id) is None
+
+
+def test_a_standing_read_while_a_revocation_was_heard_is_not_remembered():
+    known = KnownAccounts(ttl_seconds=60)
+    user = UserFactory.build()
+    read_after = known.forgotten
+    known.forget(user.id)  # heard while the (older) standing was being read
+    known.remember(user.id, user.standing, read_after)
+    assert known.recall(user.id) is None
+
+
+@pytest.fixture
+def auth(uow, hasher, clock) -> AuthService:
+    return AuthService(
+        uow, hasher, FakeTokens(clock), InMemoryAttemptCounter(), POLICY, KnownAccounts(60)
+    )
+
+
+async def test_a_remembered_account_is_read_again_once_a_revocation_is_heard(auth, uow, clock):
+    user = await auth.sign_up("Priya", "priya@example.com", "secret1", Role.STUDENT)
+    old = auth.token_for(user)
+    assert await auth.authenticate(old)  # remembered for a minute now
+    uow.store.users[user.id].change_password("hashed:other", clock.now())
+    assert await auth.authenticate(old)  # not heard yet: the minute's memory answers
+    auth.hear(uow.store.users[user.id].events[0])
+    with pytest.raises(InvalidToken):
+        await auth.authenticate(old)
+    assert await auth.authenticate(auth.token_for(uow.store.users[user.id]))
+
+
+async def test_a_revocation_heard_during_the_accounts_read_makes_it_read_again(
+    auth, uow, clock, monkeypatch
+):
+    """The read may have been answered before the revocation was committed: its answer must
+    not stand (nor be remembered), or a socket opened with the old token would survive."""
+    user = await auth.sign_up("Priya", "priya@example.com", "secret1", Role.STUDENT)
+    old = auth.token_for(user)
+    from tests.unit.fake_users import FakeUsers
+
+    real_get = FakeUsers.get
+    reads = []
+
+    async def get_then_revoke(self, user_id, *, for_update=False):
+        found = await real_get(self, user_id, for_update=for_update)
+        reads.append(found)
+        if len(reads) == 1:  # the revocation commits and is heard while this read returns
+            stored = uow.store.users[user_id]
+            stored.change_password("hashed:other", clock.now())
+            auth.hear(stored.events[0])
+        return found
+
+    monkeypatch.setattr(FakeUsers, "get", get_then_revoke)
+    with pytest.raises(InvalidToken):
+        await auth.authenticate(old)
+    assert len(reads) == 2
+
+
+async def test_revocations_since_a_moment_are_found_for_a_process_that_missed_them(
+    auth, uow, clock
+):
+    kept = await auth.sign_up("Kept", "kept@example.com", "secret1", Role.STUDENT)
+    moment = clock.now()
+    changed = await auth.sign_up("Changed", "changed@example.com", "secret1", Role.STUDENT)
+    gone = await auth.sign_up("Gone", "gone@example.com", "secret1", Role.TEACHER)
+    uow.store.users[changed.id].change_password("hashed:x", clock.now())
+    uow.store.users[gone.id].deactivate(clock.now())
+    found = {event.user_id: event.reason for event in await auth.revocations_since(moment)}
+    assert found == {
+        changed.id: RevocationReason.TOKENS_REVOKED,  # the database keeps no reason
+        gone.id: RevocationReason.DEACTIVATED,
+    }
+    assert kept.id not in found
