@@ -59,7 +59,8 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             raise NotAuthorizedException(UNAUTHORIZED) from None
         identity = issued.identity
         bind_user_id(identity.user_id)  # for its lines
-        return AuthenticationResult(user=identity, auth=token)
+        # request.user is who; request.auth the token as read (when it was issued, too).
+        return AuthenticationResult(user=identity, auth=issued)
 
 
 def _require(

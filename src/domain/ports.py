@@ -16,7 +16,7 @@ from domain.live_state import ClassLiveState
 from domain.reports import ReportLine, ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
 from domain.throttling import AttemptChecks, AttemptRule, PaceRule
-from domain.users import Identity, IssuedToken, User, UserQuery, UserSummary
+from domain.users import Identity, IssuedToken, TokenStanding, User, UserQuery, UserSummary
 
 
 class Unavailable(Exception):
@@ -161,9 +161,12 @@ class Views(Protocol):
         """The class and its enrolled students (in enrolment order), read together."""
         ...
 
-    async def ids_for(self, members: Sequence[Identity]) -> dict[Identity, list[UUID]]:
+    async def ids_for(
+        self, members: Sequence[Identity]
+    ) -> dict[Identity, tuple[TokenStanding, list[UUID]]]:
         """Just the ids of those classes (a class's roster can be thousands of ids), for each
-        member; one without an account (of that role) is left out. One query for all."""
+        member, with the standing of its account (which tokens it accepts); one without an
+        account (of that role) is left out. One query for all."""
         ...
 
     async def latest_status(self, class_id: UUID, student_id: UUID) -> AttendanceStatus | None:

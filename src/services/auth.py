@@ -175,16 +175,16 @@ class AuthService:
 
     async def authenticate(self, token: str, *, account_must_exist: bool = True) -> IssuedToken:
         """What a token proves: who, since when. Its account must accept it (its role, active,
-        the token issued since its last revocation: remembered a while per account, and
-        forgotten when a revocation is heard), and must still exist, unless the caller asks
-        about the account itself."""
+        the token issued since its last revocation), as remembered a while per account and
+        forgotten when a revocation is heard; without `account_must_exist`, the caller checks
+        the account's standing itself, in the read of it it makes anyway (current_user, the
+        live socket's classes), and learns when the account is gone."""
         issued = self._tokens.decode(token)
+        if not account_must_exist:
+            return issued
         user_id = issued.identity.user_id
         standing = self._known_accounts.recall(user_id) or await self._standing_of(user_id)
-        if standing is None:
-            if account_must_exist:
-                raise InvalidToken()
-        elif not standing.accepts(issued):
+        if standing is None or not standing.accepts(issued):
             raise InvalidToken()
         return issued
 
@@ -199,7 +199,8 @@ class AuthService:
                 break
         if user is None:
             return None
-        self._known_accounts.remember(user_id, user.standing, read_after)
+        if user.is_active:  # a deactivated one is read each time: its reactivation is not heard
+            self._known_accounts.remember(user_id, user.standing, read_after)
         return user.standing
 
     def hear(self, message: LiveMessage) -> None:
@@ -222,13 +223,13 @@ class AuthService:
             if user.tokens_valid_from is not None
         ]
 
-    async def current_user(self, identity: Identity) -> User:
-        """Raises UserNotFound when the account is gone, InvalidToken when the token names a
-        role the account no longer has or the account is deactivated."""
+    async def current_user(self, token: IssuedToken) -> User:
+        """Raises UserNotFound when the account is gone, InvalidToken when it no longer accepts
+        the token (another role, deactivated, revoked since)."""
         async with self._uow() as uow:
-            user = await uow.users.get(identity.user_id)
+            user = await uow.users.get(token.identity.user_id)
         if user is None:
-            raise UserNotFound(identity.user_id)
-        if user.role is not identity.role or not user.is_active:
+            raise UserNotFound(token.identity.user_id)
+        if not user.standing.accepts(token):
             raise InvalidToken()
         return user

@@ -12,7 +12,7 @@ from domain.errors import (
 )
 from domain.ports import ClassroomRepository, EventBus, UnitOfWorkFactory
 from domain.statuses import AttendanceStatus
-from domain.users import Identity, Role, UserSummary
+from domain.users import Identity, IssuedToken, Role, TokenStanding, UserSummary
 from services.broadcasts import publish_numbered
 from services.gathering import GatheredLookups
 
@@ -144,15 +144,17 @@ class ClassService:
         async with self._uow() as uow:
             return await uow.views.list_for(member, include_archived)
 
-    async def class_ids_of(self, member: Identity) -> list[UUID]:
-        """The ids of the classes whose live events the member hears. Raises InvalidToken if
-        the member's account is gone (checked in the same query)."""
-        ids = await self._class_ids.look_up(member)
-        if ids is None:
+    async def class_ids_of(self, member: IssuedToken) -> list[UUID]:
+        """The ids of the classes whose live events the token's user hears. Raises InvalidToken
+        if the account is gone or no longer accepts the token (checked in the same query)."""
+        found = await self._class_ids.look_up(member.identity)
+        if found is None or not found[0].accepts(member):
             raise InvalidToken()
-        return ids
+        return found[1]
 
-    async def _class_ids_of_all(self, members: list[Identity]) -> dict[Identity, list[UUID]]:
+    async def _class_ids_of_all(
+        self, members: list[Identity]
+    ) -> dict[Identity, tuple[TokenStanding, list[UUID]]]:
         async with self._uow() as uow:
             return await uow.views.ids_for(members)
 

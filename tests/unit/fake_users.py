@@ -1,10 +1,16 @@
 """The users' table, in memory (for tests/unit/fakes.py's unit of work)."""
 
+from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
 from domain.errors import EmailAlreadyExists
 from domain.users import Role, User, UserQuery
+
+
+def kept(user: User) -> User:
+    """What a database keeps of a user: its state, not the events it recorded."""
+    return replace(user, events=[])
 
 
 class FakeUsers:
@@ -20,10 +26,10 @@ class FakeUsers:
     async def add(self, user: User) -> None:
         if await self.get_by_email(user.email) is not None:
             raise EmailAlreadyExists(user.email)
-        self._users[user.id] = user
+        self._users[user.id] = kept(user)
 
     async def save(self, user: User) -> None:
-        self._users[user.id] = user
+        self._users[user.id] = kept(user)
 
     async def search(self, query: UserQuery) -> list[User]:
         search = (query.search or "").lower()

@@ -222,12 +222,13 @@ class FakeViews:
         ]
         return classroom, students
 
-    async def ids_for(self, members: Sequence[Identity]) -> dict[Identity, list[UUID]]:
+    async def ids_for(self, members: Sequence[Identity]):
         ids = {}
         for member in members:
             user = self._store.users.get(member.user_id)
             if user is not None and user.role is member.role:
-                ids[member] = [classroom.id for classroom in await self.list_for(member, True)]
+                classes = await self.list_for(member, True)
+                ids[member] = (user.standing, [classroom.id for classroom in classes])
         return ids
 
     async def latest_status(self, class_id: UUID, student_id: UUID) -> AttendanceStatus | None:

@@ -56,7 +56,7 @@ async def an_admin(auth, admin, name: str):
 
 
 async def test_a_deactivated_account_is_refused_at_once_and_told_so_only_with_its_password(
-    auth, admin, events
+    auth, admin, events, tokens
 ):
     user, token = await signed_up(auth, "Priya")
     deactivated = await admin.deactivate(user.id)
@@ -66,7 +66,7 @@ async def test_a_deactivated_account_is_refused_at_once_and_told_so_only_with_it
     with pytest.raises(InvalidToken):
         await auth.authenticate(token)
     with pytest.raises(InvalidToken):
-        await auth.current_user(Identity(user.id, Role.STUDENT))
+        await auth.current_user(tokens.decode(token))
     with pytest.raises(InvalidCredentials):  # a guesser learns nothing
         await auth.log_in(user.email, "wrong-guess")
     with pytest.raises(AccountDeactivated):
@@ -152,3 +152,16 @@ async def test_ones_name_changes_and_nothing_is_revoked(auth, profile, events, u
     assert renamed.name == uow.store.users[user.id].name == "Priya Sharma"
     assert events.published == []
     assert await auth.authenticate(token)
+
+
+async def test_a_reactivation_is_seen_at_once_though_nothing_is_published(auth, admin, events, uow):
+    user, _ = await signed_up(auth, "Priya")
+    await admin.deactivate(user.id)
+    # Dated after the deactivation, as the login after the reactivation will issue it.
+    token = auth.token_for(uow.store.users[user.id])
+    with pytest.raises(InvalidToken):  # read while deactivated...
+        await auth.authenticate(token)
+    published = len(events.published)
+    await admin.reactivate(user.id)
+    assert len(events.published) == published
+    assert await auth.authenticate(token)  # ...and not remembered so

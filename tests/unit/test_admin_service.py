@@ -131,7 +131,7 @@ async def test_a_role_change_refuses_the_old_role_tokens_at_once(auth, admin, to
     with pytest.raises(InvalidToken):
         await auth.authenticate(old_token)
     with pytest.raises(InvalidToken):  # the account's own route refuses it too
-        await auth.current_user(Identity(user.id, Role.TEACHER))
+        await auth.current_user(tokens.decode(old_token))
     new_token = tokens.issue(Identity(user.id, Role.STUDENT), changed.tokens_valid_from)
     assert (await auth.authenticate(new_token)).identity == Identity(user.id, Role.STUDENT)
 

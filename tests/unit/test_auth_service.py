@@ -68,11 +68,12 @@ async def test_log_in_with_an_unknown_email_fails_after_one_password_check(auth,
     assert hasher.checks == 1
 
 
-async def test_current_user_of_a_deleted_account_is_not_found(auth, uow):
+async def test_current_user_of_a_deleted_account_is_not_found(auth, uow, tokens):
     user = await auth.sign_up("Gone", "gone@example.com", "secret1", Role.TEACHER)
+    token = tokens.decode(auth.token_for(user))
     del uow.store.users[user.id]
     with pytest.raises(UserNotFound):
-        await auth.current_user(Identity(user.id, Role.TEACHER))
+        await auth.current_user(token)
 
 
 async def test_authenticate_rejects_garbage(auth):

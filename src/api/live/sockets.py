@@ -158,7 +158,8 @@ async def open_live_socket(
         await send({"type": "websocket.close", "code": code, "reason": ""})
 
     try:
-        # The account's existence is checked with the classes below, in one query.
+        # The account (that it exists and accepts this token) is checked with the classes
+        # below, in one query.
         issued = await services.auth.authenticate(token_of(scope), account_must_exist=False)
     except InvalidToken:
         await refuse(UNAUTHORIZED, POLICY_VIOLATION)
@@ -173,8 +174,8 @@ async def open_live_socket(
         return None
 
     bind_user_id(identity.user_id)
-    # Registered at once (no await since the token was checked): a revocation heard from now
-    # on closes it.
+    # Registered before the account is read: a revocation the read does not see is heard
+    # later, and closes it.
     connection = registry.connect(
         identity,
         send,
@@ -187,8 +188,8 @@ async def open_live_socket(
         # broadcast sent the moment after is heard. (Registered before the lookup, so an
         # enrolment committed in between arrives as a ClassJoined message.)
         try:
-            class_ids = await services.classes.class_ids_of(identity)
-        except InvalidToken:  # the account is gone
+            class_ids = await services.classes.class_ids_of(issued)
+        except InvalidToken:  # the account is gone, or no longer accepts the token
             registry.disconnect(connection)
             await refuse(UNAUTHORIZED, POLICY_VIOLATION)
             return None

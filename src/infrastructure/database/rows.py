@@ -8,7 +8,7 @@ import asyncpg
 from domain.attendance import AttendanceRecord
 from domain.classrooms import Classroom
 from domain.statuses import AttendanceStatus, counts_late_and_excused
-from domain.users import NO_PASSWORD, Identity, Role, User
+from domain.users import NO_PASSWORD, Identity, Role, TokenStanding, User
 
 USER_COLUMNS = "id, name, email, password, role, deactivated_at, tokens_valid_from"
 
@@ -29,6 +29,11 @@ def user_from(row: asyncpg.Record) -> User:
         deactivated_at=row["deactivated_at"],
         tokens_valid_from=row["tokens_valid_from"],
     )
+
+
+def standing_from(row: asyncpg.Record) -> TokenStanding:
+    """From a row's role, deactivated_at and tokens_valid_from."""
+    return TokenStanding(Role(row["role"]), row["deactivated_at"] is None, row["tokens_valid_from"])
 
 
 def classroom_from(row: asyncpg.Record) -> Classroom:
