@@ -88,6 +88,7 @@ class Container(containers.DeclarativeContainer):
         policy=attempt_policy,
         known_accounts=known_accounts,
         signup=providers.Callable(SignupPolicy, settings.provided.signup),
+        clock=clock,
     )
     admin_service = providers.Singleton(
         AdminService, uow=unit_of_work.provider, events=event_bus, clock=clock

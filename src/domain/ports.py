@@ -266,9 +266,8 @@ class PasswordHasher(Protocol):
 
 
 class TokenCodec(Protocol):
-    def issue(self, identity: Identity, not_before: datetime | None = None) -> str:
-        """A token dated now, or not_before if that is later (the account's tokens_valid_from:
-        a token issued in the second of a revocation, after it, must work)."""
+    def issue(self, identity: Identity, issued_at: datetime | None = None) -> str:
+        """A token that says it was issued at that moment (in whole seconds), or now."""
         ...
 
     def decode(self, token: str) -> IssuedToken:

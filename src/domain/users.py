@@ -78,7 +78,7 @@ def tokens_valid_from(now: datetime) -> datetime:
     """When a revocation made `now` lets tokens work again: from the next whole second. A
     token says in whole seconds when it was issued, so one issued earlier in `now`'s own second
     cannot be told from one issued later in it; both are refused, and a token issued after
-    the revocation is dated no earlier than this (TokenCodec.issue's not_before)."""
+    the revocation is dated no earlier than this (User.token_date)."""
     return now.replace(microsecond=0) + timedelta(seconds=1)
 
 
@@ -128,6 +128,15 @@ class User:
     @property
     def standing(self) -> TokenStanding:
         return TokenStanding(self.role, self.is_active, self.tokens_valid_from)
+
+    def token_date(self, checked_at: datetime) -> datetime:
+        """When a token issued for the account says it was issued: when the account was
+        checked (read for its password, or changed), so that a login that read it just before
+        a revocation is refused by it (bcrypt takes a while); and never before the account's
+        last revocation, so that a token issued in that same second, after it, works."""
+        if self.tokens_valid_from is not None and self.tokens_valid_from > checked_at:
+            return self.tokens_valid_from
+        return checked_at
 
     def rename(self, name: str) -> None:
         self.name = name

@@ -23,7 +23,7 @@ T = TypeVar("T")
 TOKEN_LIFETIME = timedelta(days=7)
 DEVICE_TOKEN_LIFETIME = timedelta(days=90)
 # A token may say it was issued up to a second ahead (dated at its account's revocation, see
-# TokenCodec.issue), and server processes' clocks may disagree a little: one dated further
+# User.token_date), and server processes' clocks may disagree a little: one dated further
 # ahead than this is refused. (PyJWT's own check has no leeway for `iat` alone.)
 ISSUED_AT_LEEWAY_SECONDS = 2
 # A token without `iat` (none of ours) counts as issued long ago: any revocation refuses it.
@@ -86,9 +86,8 @@ class JwtTokenCodec:
         self._lifetime = lifetime
         self._verified: OrderedDict[str, tuple[IssuedToken, float]] = OrderedDict()
 
-    def issue(self, identity: Identity, not_before: datetime | None = None) -> str:
-        now = datetime.now(UTC)
-        issued_at = max(now, not_before) if not_before is not None else now
+    def issue(self, identity: Identity, issued_at: datetime | None = None) -> str:
+        issued_at = issued_at or datetime.now(UTC)
         claims = {
             "userId": str(identity.user_id),
             "role": identity.role.value,

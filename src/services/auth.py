@@ -2,7 +2,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 from domain.errors import (
@@ -17,7 +17,7 @@ from domain.errors import (
     WrongPassword,
 )
 from domain.events import LiveMessage
-from domain.ports import AttemptCounter, PasswordHasher, TokenCodec, UnitOfWorkFactory
+from domain.ports import AttemptCounter, Clock, PasswordHasher, TokenCodec, UnitOfWorkFactory
 from domain.throttling import AttemptChecks, AttemptPolicy, LoginChecks
 from domain.users import (
     SIGNUP_ROLES,
@@ -40,6 +40,13 @@ class LoginResult:
     device_token: str
 
 
+class WallClock:
+    """The time now (AuthService's clock unless one is given: it dates the tokens)."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
 class AuthService:
     def __init__(
         self,
@@ -51,6 +58,7 @@ class AuthService:
         known_accounts: KnownAccounts | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         signup: SignupPolicy = SignupPolicy.OPEN,
+        clock: Clock | None = None,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
@@ -60,6 +68,7 @@ class AuthService:
         self._known_accounts = known_accounts or KnownAccounts()
         self._sleep = sleep
         self._signup = signup
+        self._clock = clock or WallClock()
 
     async def sign_up(
         self, name: str, email: str, password: str, role: Role, client_address: str = ""
@@ -93,13 +102,14 @@ class AuthService:
         """A deactivated account is told so only once its password was right: a guesser
         learns nothing from it."""
         device = self._tokens.device_of(device_token, email) if device_token else None
-        user = await self._check_password(email, password, client_address, device)
-        if user is None:
+        checked = await self._check_password(email, password, client_address, device)
+        if checked is None:
             raise InvalidCredentials()
+        user, checked_at = checked
         if not user.is_active:
             raise AccountDeactivated()
         return LoginResult(
-            token=self.token_for(user),
+            token=self.token_for(user, checked_at),
             device_token=device_token
             if device is not None and device_token
             else self._tokens.issue_device_token(email),
@@ -116,24 +126,27 @@ class AuthService:
         if user is None:
             raise UserNotFound(identity.user_id)
         checked = await self._check_password(user.email, password, client_address, None)
-        if checked is None or checked.id != user.id:
+        if checked is None or checked[0].id != user.id:
             raise WrongPassword()
-        return checked
+        return checked[0]
 
-    def token_for(self, user: User) -> str:
-        """A token of the account, dated no earlier than its last revocation."""
-        return self._tokens.issue(Identity(user.id, user.role), user.tokens_valid_from)
+    def token_for(self, user: User, checked_at: datetime | None = None) -> str:
+        """A token of the account, dated when it was checked (now, by default; see
+        User.token_date)."""
+        issued_at = user.token_date(checked_at or self._clock.now())
+        return self._tokens.issue(Identity(user.id, user.role), issued_at)
 
     async def _check_password(
         self, email: str, password: str, client_address: str, device: str | None
-    ) -> User | None:
-        """The account of that email, if the password is its own. The attempt is counted
-        before the password is checked (see AttemptPolicy), and given back if it matches; a
-        match also clears the caller's own failures. Past the per-address count, an attempt
-        from a browser new to the email waits for its turn."""
+    ) -> tuple[User, datetime] | None:
+        """The account of that email, if the password is its own, and when it was read. The
+        attempt is counted before the password is checked (see AttemptPolicy), and given back
+        if it matches; a match also clears the caller's own failures. Past the per-address
+        count, an attempt from a browser new to the email waits for its turn."""
         checks = self._policy.login_checks(email, client_address, device)
         taken = await self._take_login_checks(checks)
         try:
+            read_at = self._clock.now()
             async with self._uow() as uow:
                 user = await uow.users.get_by_email(email)
             password_hash = user.password_hash if user is not None else None
@@ -147,7 +160,7 @@ class AuthService:
         own_allowance, *shared = taken
         await self._attempts.give_back(shared)
         await self._attempts.clear(*own_allowance)
-        return user
+        return user, read_at
 
     async def _take_login_checks(self, checks: LoginChecks) -> AttemptChecks:
         """Counts the attempt: refused over a hard limit; over the per-address count, it

@@ -473,9 +473,9 @@ class FakeTokens:
     def __init__(self, clock=None) -> None:
         self._clock = clock
 
-    def issue(self, identity: Identity, not_before: datetime | None = None) -> str:
-        now = self._clock.now() if self._clock else datetime(2025, 3, 11, 9, 0, tzinfo=UTC)
-        issued_at = max(now, not_before) if not_before else now
+    def issue(self, identity: Identity, issued_at: datetime | None = None) -> str:
+        if issued_at is None:
+            issued_at = self._clock.now() if self._clock else datetime(2025, 3, 11, 9, tzinfo=UTC)
         return f"{identity.user_id}:{identity.role.value}:{int(issued_at.timestamp())}"
 
     def decode(self, token: str) -> IssuedToken:

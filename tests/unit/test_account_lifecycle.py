@@ -26,8 +26,10 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def auth(uow, hasher, tokens, events) -> AuthService:
-    auth = AuthService(uow, hasher, tokens, InMemoryAttemptCounter(), POLICY, KnownAccounts(60))
+def auth(uow, hasher, tokens, events, clock) -> AuthService:
+    auth = AuthService(
+        uow, hasher, tokens, InMemoryAttemptCounter(), POLICY, KnownAccounts(60), clock=clock
+    )
     events.subscribe(auth.hear)  # as every server process's does
     return auth
 

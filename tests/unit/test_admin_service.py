@@ -27,9 +27,11 @@ POLICY = AttemptPolicy.with_limits(
 )
 
 
-def auth_with(uow, hasher, tokens, signup=SignupPolicy.OPEN, accounts=None) -> AuthService:
+def auth_with(
+    uow, hasher, tokens, signup=SignupPolicy.OPEN, accounts=None, clock=None
+) -> AuthService:
     return AuthService(
-        uow, hasher, tokens, InMemoryAttemptCounter(), POLICY, accounts, signup=signup
+        uow, hasher, tokens, InMemoryAttemptCounter(), POLICY, accounts, signup=signup, clock=clock
     )
 
 
@@ -39,8 +41,9 @@ def accounts() -> KnownAccounts:
 
 
 @pytest.fixture
-def auth(uow, hasher, tokens, accounts, events) -> AuthService:
-    auth = auth_with(uow, hasher, tokens, accounts=accounts)
+def auth(uow, hasher, tokens, accounts, events, clock) -> AuthService:
+    # Tokens dated on the tests' clock, as the changes are.
+    auth = auth_with(uow, hasher, tokens, accounts=accounts, clock=clock)
     events.subscribe(auth.hear)  # as every server process's does
     return auth
 

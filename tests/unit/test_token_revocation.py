@@ -41,10 +41,12 @@ def test_a_revocation_refuses_the_tokens_of_its_own_second_and_admits_those_date
     standing = user.standing
     before = token_at(NOON + timedelta(milliseconds=299), Role.STUDENT)
     assert not standing.accepts(IssuedToken(Identity(user.id, Role.STUDENT), before.issued_at))
-    # Issued 200 ms after the change, in the same second: dated from the next (not_before).
-    after = NOON + timedelta(milliseconds=500)
-    dated = max(after, user.tokens_valid_from).replace(microsecond=0)
+    # Issued 200 ms after the change, in the same second: dated from the next.
+    dated = user.token_date(NOON + timedelta(milliseconds=500))
+    assert dated == NOON + timedelta(seconds=1)
     assert standing.accepts(IssuedToken(Identity(user.id, Role.STUDENT), dated))
+    # Long after it: dated when it was checked.
+    assert user.token_date(NOON + timedelta(hours=1)) == NOON + timedelta(hours=1)
     assert user.events == [
         TokensRevoked(user.id, NOON + timedelta(seconds=1), RevocationReason.PASSWORD_CHANGED)
     ]
@@ -95,7 +97,13 @@ def test_a_standing_read_while_a_revocation_was_heard_is_not_remembered():
 @pytest.fixture
 def auth(uow, hasher, clock) -> AuthService:
     return AuthService(
-        uow, hasher, FakeTokens(clock), InMemoryAttemptCounter(), POLICY, KnownAccounts(60)
+        uow,
+        hasher,
+        FakeTokens(clock),
+        InMemoryAttemptCounter(),
+        POLICY,
+        KnownAccounts(60),
+        clock=clock,
     )
 
 
@@ -153,3 +161,24 @@ async def test_revocations_since_a_moment_are_found_for_a_process_that_missed_th
         gone.id: RevocationReason.DEACTIVATED,
     }
     assert kept.id not in found
+
+
+async def test_a_login_that_read_the_account_just_before_a_password_change_is_refused(
+    auth, uow, clock, hasher, monkeypatch
+):
+    """bcrypt takes a while: the token is dated when the account was read, so a change made
+    meanwhile (the owner's, against someone who knew the old password) refuses it."""
+    user = await auth.sign_up("Priya", "priya@example.com", "secret1", Role.STUDENT)
+    real_verify = type(hasher).verify
+
+    async def verify_while_the_password_changes(self, password, password_hash):
+        matches = await real_verify(self, password, password_hash)
+        stored = uow.store.users[user.id]
+        stored.change_password("hashed:new-secret", clock.now())
+        auth.hear(stored.events[-1])
+        return matches
+
+    monkeypatch.setattr(type(hasher), "verify", verify_while_the_password_changes)
+    result = await auth.log_in("priya@example.com", "secret1")
+    with pytest.raises(InvalidToken):
+        await auth.authenticate(result.token)
