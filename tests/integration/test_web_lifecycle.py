@@ -117,3 +117,16 @@ def test_an_admin_deactivates_a_pupil_whose_open_phone_is_signed_out(
     expect(row).to_contain_text("Active")
     phone.get_by_role("button", name="Log in").click()
     expect(phone.locator("#connection")).to_have_text("Live: connected")
+
+    # The admin changes their password elsewhere: this page's next request is 401, and it
+    # signs out saying so (an admin has no live socket to be told by).
+    elsewhere = api.post("/auth/login", json={"email": admin_email, "password": "admin-pw-1"})
+    changed = api.post(
+        "/auth/me/password",
+        json={"currentPassword": "admin-pw-1", "newPassword": "admin-pw-2"},
+        headers={"Authorization": elsewhere.json()["data"]["token"]},
+    )
+    assert changed.status_code == 200
+    desk.get_by_role("button", name="Find").click()
+    expect(desk.locator("#notice")).to_have_text("You were signed out. Log in again.")
+    expect(desk.get_by_role("heading", name="Log in or sign up")).to_be_visible()
