@@ -1,7 +1,7 @@
 """account lifecycle: deactivation, and from when an account's tokens work
 
 Revision ID: 2ea387c0a43c
-Revises: 3f6b1d2c8a90
+Revises: aaaddda75690
 Create Date: 2026-12-07 15:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "2ea387c0a43c"
-down_revision: str | None = "3f6b1d2c8a90"
+down_revision: str | None = "aaaddda75690"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -11,8 +11,10 @@ from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlu
 from litestar.routes import WebSocketRoute
 
 from api.authentication import TOKEN_REQUIRED, TokenAuthenticationMiddleware
-from api.controllers.account_links import set_password
+from api.controllers.account_links import request_password_reset, set_password
 from api.controllers.admin import AdminController
+from api.controllers.admin_privacy import AdminPrivacyController
+from api.controllers.admin_report import AdminReportController
 from api.controllers.attendance import (
     attendance_history,
     my_attendance,
@@ -23,6 +25,13 @@ from api.controllers.auth import AuthController, my_account
 from api.controllers.check_in import CheckInController
 from api.controllers.classes import ClassController
 from api.controllers.health import health, liveness, metrics, readiness
+from api.controllers.imports import AdminImportsController, ClassRosterController
+from api.controllers.invitations import (
+    AdminInvitationController,
+    invitation_of_link,
+    invite_to_class,
+)
+from api.controllers.password_links import admin_password_link, student_password_link
 from api.controllers.profile import change_my_password, rename_me
 from api.controllers.records import RecordsController, my_report
 from api.controllers.students import list_students
@@ -50,8 +59,14 @@ from services.auth import AuthService
 from services.check_in import CheckInService
 from services.classes import ClassService
 from services.health import HealthService
+from services.invitations import InvitationService
+from services.oneroster_import import OneRosterImportService
+from services.password_reset import PasswordResetService
+from services.privacy import PrivacyService
 from services.profile import ProfileService
 from services.records import RecordsService
+from services.roster_import import RosterImportService
+from services.school_report import SchoolReportService
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +74,19 @@ class ApiServices:
     auth: AuthService
     accounts: AccountService
     profile: ProfileService
+    password_reset: PasswordResetService
     admin: AdminService
+    invitations: InvitationService
     classes: ClassService
     attendance: AttendanceService
     check_in: CheckInService
     records: RecordsService
+    roster_imports: RosterImportService
+    oneroster_imports: OneRosterImportService
     health: HealthService
     events: EventBus
+    privacy: PrivacyService
+    school_report: SchoolReportService
 
 
 UNTRACED_PATHS = ["^/health", "^/metrics"]
@@ -118,6 +139,8 @@ def create_app(
             live_attendance,  # its token comes in the query string
             AuthController,
             set_password,
+            invitation_of_link,
+            request_password_reset,
             health,
             liveness,
             readiness,
@@ -139,6 +162,18 @@ def create_app(
                     RecordsController,
                     my_report,
                     AdminController,
+                    AdminInvitationController,
+                    invite_to_class,
+                    AdminPrivacyController,
+                    AdminReportController,
+                    admin_password_link,
+                    student_password_link,
+                    # Files larger than other bodies.
+                    Router(
+                        "/",
+                        route_handlers=[ClassRosterController, AdminImportsController],
+                        request_max_body_size=limits.max_import_bytes,
+                    ),
                 ],
             ),
         ],
@@ -146,12 +181,18 @@ def create_app(
             "auth_service": _provide(services.auth),
             "account_service": _provide(services.accounts),
             "profile_service": _provide(services.profile),
+            "password_reset_service": _provide(services.password_reset),
             "admin_service": _provide(services.admin),
+            "invitation_service": _provide(services.invitations),
             "class_service": _provide(services.classes),
             "attendance_service": _provide(services.attendance),
             "check_in_service": _provide(services.check_in),
             "records_service": _provide(services.records),
+            "roster_import_service": _provide(services.roster_imports),
+            "oneroster_import_service": _provide(services.oneroster_imports),
             "health_service": _provide(services.health),
+            "privacy_service": _provide(services.privacy),
+            "school_report_service": _provide(services.school_report),
             "live_services": _provide(live_services),
             "metrics_token": _provide(metrics_token),
             "public_url": _provide(public_url or None),

@@ -39,6 +39,11 @@ def _lines(rows: Iterable[Sequence[object]]) -> str:
     return buffer.getvalue()
 
 
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A whole (small) CSV at once, the header first."""
+    return BYTE_ORDER_MARK + _lines([header, *rows])
+
+
 async def csv_chunks(
     header: Sequence[str], rows: AsyncIterable[Sequence[object]]
 ) -> AsyncIterator[str]:

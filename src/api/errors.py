@@ -10,23 +10,34 @@ from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
+from api.import_texts import file_refused_text
 from domain.errors import (
     AccountDeactivated,
+    AlreadyHasAccount,
     AlreadyMarkedByTeacher,
+    CannotEraseSelf,
     CheckInClosed,
     ClassArchived,
     ClassNotFound,
     DomainError,
     EmailAlreadyExists,
+    ImportFileRefused,
+    ImportRaced,
     InvalidCredentials,
     InvalidLink,
     InvalidToken,
+    InvitationNotAllowed,
+    InvitationNotFound,
     LastActiveAdmin,
     LastAdmin,
+    LastAdminErasure,
     NoActiveSession,
     NotClassMember,
     NotClassTeacher,
     NotEnrolledInClass,
+    OnlyStudentsJoinClasses,
+    ResetByEmailUnavailable,
+    RoleConflict,
     SessionNotFound,
     SignupByInvitationOnly,
     StatusNotAllowed,
@@ -86,6 +97,19 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     LastActiveAdmin: (409, "The last active admin cannot be deactivated"),
     AccountDeactivated: (403, "This account is deactivated"),
     WrongPassword: (400, "Current password is incorrect"),
+    RoleConflict: (409, "This email belongs to an account with another role"),
+    AlreadyHasAccount: (409, "This person has an account already"),
+    OnlyStudentsJoinClasses: (400, "Only students are invited into a class"),
+    InvitationNotAllowed: (403, "Forbidden, teachers invite students into their own classes"),
+    InvitationNotFound: (404, "Invitation not found"),
+    LastAdminErasure: (409, "The last admin cannot be erased"),
+    CannotEraseSelf: (409, "An admin cannot erase their own account"),
+    ResetByEmailUnavailable: (
+        503,
+        "Password reset by email is not available; ask your school's administrator",
+    ),
+    ImportFileRefused: (400, "The file cannot be imported"),  # with its problem: see answer_for
+    ImportRaced: (409, "Accounts changed during the import: nothing was imported, apply again"),
 }
 
 # Framework errors by status; 403 carries the guard's own text.
@@ -112,6 +136,8 @@ def answer_for(error: DomainError | Unavailable) -> ErrorAnswer:
     """How the api says a domain error, or an unreachable database (HTTP and socket alike)."""
     if isinstance(error, Unavailable):
         return SERVICE_UNAVAILABLE
+    if isinstance(error, ImportFileRefused):
+        return ErrorAnswer(400, file_refused_text(error))
     for error_type in type(error).__mro__:
         if error_type in DOMAIN_ERRORS:
             return ErrorAnswer(*DOMAIN_ERRORS[error_type])

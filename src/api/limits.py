@@ -6,6 +6,7 @@ class ApiLimits:
     """What one client may send; every figure is a setting (see the README)."""
 
     max_body_bytes: int = 64 * 1024
+    max_import_bytes: int = 8 * 2**20  # an import's file
     max_frame_bytes: int = 64 * 1024
     messages_per_second: float = 50
     message_burst: int = 500

@@ -64,7 +64,7 @@ DROPPED_FRAMES = Counter(
 )
 THROTTLED = Counter(
     f"{PREFIX}throttled",
-    "Attempts refused by a limit (429), by action: login, signup, check_in",
+    "Attempts refused by a limit (429), by action: login, signup, check_in, password_reset",
     ["action"],
 )
 
@@ -141,7 +141,8 @@ class StructuredAccessLines:
 
 @contextmanager
 def throttling_counted(action: str) -> Iterator[None]:
-    """Counts the attempts of that action a limit refuses (login, signup, check_in)."""
+    """Counts the attempts of that action a limit refuses (login, signup, check_in,
+    password_reset)."""
     try:
         yield
     except TooManyAttempts:

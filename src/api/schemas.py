@@ -8,16 +8,11 @@ from uuid import UUID
 from msgspec import Meta, Struct, field
 
 from domain.statuses import AttendanceStatus
-from domain.users import MAX_PASSWORD_BYTES, AccountStatus, Role
+from domain.users import EMAIL_PATTERN, MAX_EMAIL_LENGTH, MAX_PASSWORD_BYTES, AccountStatus, Role
 
 T = TypeVar("T")
 
-# zod's email and uuid rules, anchored (msgspec patterns are not). \Z, not $: $ also matches
-# before a final newline.
-EMAIL_PATTERN = (
-    r"^(?!\.)(?!.*\.\.)[A-Za-z0-9_'+\-.]*[A-Za-z0-9_+\-]"  # local part
-    r"@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}\Z"  # domain
-)
+# zod's uuid rule, anchored (msgspec patterns are not); the email's is the domain's.
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z"
 
 # Text PostgreSQL and bcrypt can take: no NUL character, no unpaired surrogate.
@@ -25,7 +20,7 @@ STORABLE_TEXT_PATTERN = r"^[^\x00\ud800-\udfff]*\Z"
 # One line of text: storable, and no control character (C0, DEL or C1).
 SEARCH_TEXT_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\ud800-\udfff]*\Z"
 
-Email = Annotated[str, Meta(pattern=EMAIL_PATTERN, max_length=254)]
+Email = Annotated[str, Meta(pattern=EMAIL_PATTERN, max_length=MAX_EMAIL_LENGTH)]
 UuidText = Annotated[str, Meta(pattern=UUID_PATTERN)]
 
 
@@ -64,17 +59,20 @@ class NewPassword(Struct):
         require_bcrypt_length(self.password)
 
 
-Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=STORABLE_TEXT_PATTERN)]
+# A person's name, as one is given (at sign-up, in an invitation, renaming oneself).
+PersonName = Annotated[str, Meta(min_length=1, max_length=100, pattern=STORABLE_TEXT_PATTERN)]
+# A one-time link's token, as a client sends it back.
+LinkToken = Annotated[str, Meta(min_length=1, max_length=200)]
 
 
 class SignupRequest(NewPassword, kw_only=True):
-    name: Name
+    name: PersonName
     email: Email
     role: SignupRole
 
 
 class RenameRequest(Struct):
-    name: Name
+    name: PersonName
 
 
 class PasswordChangeRequest(Struct, rename="camel"):
@@ -86,7 +84,20 @@ class PasswordChangeRequest(Struct, rename="camel"):
 
 
 class SetPasswordRequest(NewPassword, kw_only=True):
-    token: Annotated[str, Meta(min_length=1, max_length=200)]
+    token: LinkToken
+
+
+class PasswordResetRequest(Struct):
+    email: Email
+
+
+class PasswordResetAccepted(Struct):
+    message: str
+
+
+class PasswordLinkResponse(Struct, rename="camel"):
+    link: str  # to hand to the account's owner; it works once, until expiresAt
+    expires_at: str
 
 
 class LoginRequest(Struct):

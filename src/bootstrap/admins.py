@@ -8,6 +8,7 @@ from typing import Annotated
 import msgspec
 
 from api.schemas import Email
+from domain.account_links import LinkPurpose, link_address
 from domain.errors import EmailAlreadyExists
 from infrastructure.settings import Settings
 
@@ -49,7 +50,7 @@ async def create_admin(settings: Settings, name: str, email: str) -> str:
     return (
         f"Administrator {user.name} <{user.email}> created. To choose a password, open this"
         f" link before {link.expires_at:%Y-%m-%d %H:%M} UTC (it works once):\n"
-        f"{link_base(settings)}/#/set-password/{link.token}"
+        f"{link_address(link_base(settings), LinkPurpose.SET_PASSWORD, link.token)}"
     )
 
 

@@ -1,4 +1,5 @@
-"""The command line: `live-attendance serve | migrate | makemigration | create-admin`.
+"""The command line: `live-attendance serve | migrate | makemigration | create-admin |
+apply-retention | import-oneroster`.
 
 `serve` resolves the development defaults (embedded PostgreSQL, generated secret), migrates,
 and hands the ASGI app to uvicorn with the resolved settings in the environment, so any number
@@ -12,9 +13,12 @@ import shutil
 import signal
 import sys
 import tempfile
+from pathlib import Path
 
 from api.log_context import add_bound_ids
 from bootstrap.admins import admin_input_problem, run_create_admin
+from bootstrap.oneroster_command import CommandFailed, run_import_oneroster
+from bootstrap.retention import run_apply_retention
 from infrastructure.database.migrations import generate_revision, upgrade_to_head
 from infrastructure.embedded_postgres import IncompatibleDataDirectory, start_embedded_postgres
 from infrastructure.logs import configure_logging
@@ -99,6 +103,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     admin.add_argument("--email", required=True)
     admin.add_argument("--name", required=True)
+    commands.add_parser(
+        "apply-retention",
+        help="delete attendance records older than RETENTION_YEARS (for a daily cron job)",
+    )
+    oneroster = commands.add_parser(
+        "import-oneroster", help="sync a OneRoster CSV bundle (zip): what it would do, or --apply"
+    )
+    oneroster.add_argument("bundle", type=Path, help="the zip the SIS exported")
+    oneroster.add_argument("--apply", action="store_true", help="apply it (else a preview)")
+    oneroster.add_argument(
+        "--links-to",
+        type=Path,
+        metavar="FILE",
+        help="write the set-password links of the accounts made to FILE (CSV, owner-only)",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "settings-table":
@@ -127,11 +146,19 @@ def main(argv: list[str] | None = None) -> int:
             settings = resolve_runtime_settings(settings)
             upgrade_to_head(settings.resolved_database_url)
             print(run_create_admin(settings, args.name.strip(), args.email.strip()))
+        elif args.command == "apply-retention":
+            settings = resolve_runtime_settings(settings)
+            upgrade_to_head(settings.resolved_database_url)
+            print(run_apply_retention(settings))
+        elif args.command == "import-oneroster":
+            settings = resolve_runtime_settings(settings)
+            upgrade_to_head(settings.resolved_database_url)
+            print(run_import_oneroster(settings, args.bundle, args.apply, args.links_to))
         elif args.command == "makemigration":
             url = resolve_runtime_settings(settings).resolved_database_url
             upgrade_to_head(url)
             generate_revision(url, args.message)
-    except IncompatibleDataDirectory as error:
+    except (IncompatibleDataDirectory, CommandFailed) as error:
         print(error, file=sys.stderr)
         return 2
     return 0

@@ -1,6 +1,7 @@
 """The container: every object of the service is made here, and nowhere else."""
 
 import gc
+from datetime import timedelta
 
 from dependency_injector import containers, providers
 
@@ -8,6 +9,8 @@ from api.app import ApiServices, create_app
 from api.limits import ApiLimits
 from api.log_context import add_bound_ids
 from api.observability import AccessLines
+from bootstrap.admins import link_base
+from domain.ports import Mailer
 from domain.throttling import AttemptPolicy
 from domain.users import SignupPolicy
 from infrastructure.clock import SystemClock
@@ -15,7 +18,9 @@ from infrastructure.database.attempts import PostgresAttemptCounter
 from infrastructure.database.pool import Database
 from infrastructure.database.unit_of_work import PostgresUnitOfWork
 from infrastructure.database.urls import plain_url
+from infrastructure.imports.readers import ImportFileReader
 from infrastructure.logs import configure_logging, json_access_lines
+from infrastructure.mail import NoMailer, SmtpMailer, SmtpSecurity
 from infrastructure.messaging.postgres_bus import PostgresEventBus
 from infrastructure.metrics import forget_dead_processes, forget_this_process
 from infrastructure.security import BcryptHasher, JwtTokenCodec
@@ -26,12 +31,20 @@ from services.accounts import AccountService
 from services.admin import AdminService
 from services.attendance import AttendanceService
 from services.auth import AuthService
+from services.background import BackgroundTasks
 from services.check_in import CheckInService
 from services.classes import ClassService
 from services.health import HealthService
+from services.invitations import InvitationService
 from services.known_accounts import KnownAccounts
+from services.oneroster_import import OneRosterImportService
+from services.password_reset import PasswordResetService
+from services.privacy import PrivacyService
 from services.profile import ProfileService
 from services.records import RecordsService
+from services.retention import RetentionService
+from services.roster_import import RosterImportService
+from services.school_report import SchoolReportService
 
 
 async def spare_the_heap() -> None:
@@ -42,12 +55,31 @@ async def spare_the_heap() -> None:
     gc.freeze()
 
 
+def make_mailer(settings: Settings) -> Mailer:
+    """Through the SMTP server of the settings; none configured (no SMTP_HOST), a mailer that
+    says so."""
+    if not settings.smtp_host:
+        return NoMailer()
+    return SmtpMailer(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.smtp_from,
+        security=SmtpSecurity(settings.smtp_security),
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+    )
+
+
 async def start_counting() -> None:
     forget_dead_processes()
 
 
 async def stop_counting() -> None:
     forget_this_process()
+
+
+# A OneRoster zip may unpack to this many times IMPORT_MAX_BYTES (CSV compresses 5 to 10 times).
+UNPACKED_PER_IMPORT_BYTE = 8
 
 
 class Container(containers.DeclarativeContainer):
@@ -77,6 +109,8 @@ class Container(containers.DeclarativeContainer):
         window_seconds=settings.provided.attempt_window_seconds,
         check_ins_per_session=settings.provided.check_in_attempts_per_session,
         busy_address_pace_seconds=settings.provided.login_pace_seconds,
+        password_resets_per_address=settings.provided.password_resets_per_address,
+        password_resets_per_email=settings.provided.password_resets_per_email,
     )
     known_accounts = providers.Singleton(KnownAccounts)
     auth_service = providers.Singleton(
@@ -111,10 +145,39 @@ class Container(containers.DeclarativeContainer):
         policy=attempt_policy,
     )
     account_service = providers.Singleton(
-        AccountService, uow=unit_of_work.provider, hasher=hasher, clock=clock, events=event_bus
+        AccountService,
+        uow=unit_of_work.provider,
+        hasher=hasher,
+        clock=clock,
+        events=event_bus,
+        reset_link_lifetime=providers.Callable(
+            lambda minutes: timedelta(minutes=minutes),
+            settings.provided.password_reset_link_minutes,
+        ),
     )
     profile_service = providers.Singleton(
         ProfileService, uow=unit_of_work.provider, auth=auth_service, accounts=account_service
+    )
+    mailer = providers.Singleton(make_mailer, settings)
+    background_tasks = providers.Singleton(BackgroundTasks)
+    password_reset_service = providers.Singleton(
+        PasswordResetService,
+        accounts=account_service,
+        uow=unit_of_work.provider,
+        mailer=mailer,
+        attempts=attempt_counter,
+        policy=attempt_policy,
+        link_base=providers.Callable(link_base, settings),
+        background=background_tasks,
+    )
+    invitation_service = providers.Singleton(
+        InvitationService,
+        uow=unit_of_work.provider,
+        clock=clock,
+        events=event_bus,
+        lifetime=providers.Callable(
+            lambda days: timedelta(days=days), settings.provided.invitation_days
+        ),
     )
     records_service = providers.Singleton(
         RecordsService,
@@ -123,24 +186,72 @@ class Container(containers.DeclarativeContainer):
         events=event_bus,
         exports_per_user=settings.provided.exports_per_user,
     )
+    import_files = providers.Singleton(
+        ImportFileReader,
+        max_uncompressed_bytes=providers.Callable(
+            lambda limit: UNPACKED_PER_IMPORT_BYTE * limit, settings.provided.import_max_bytes
+        ),
+    )
+    import_link_lifetime = providers.Callable(
+        lambda days: timedelta(days=days), settings.provided.import_link_days
+    )
+    roster_import_service = providers.Singleton(
+        RosterImportService,
+        uow=unit_of_work.provider,
+        files=import_files,
+        events=event_bus,
+        clock=clock,
+        link_lifetime=import_link_lifetime,
+    )
+    oneroster_import_service = providers.Singleton(
+        OneRosterImportService,
+        uow=unit_of_work.provider,
+        files=import_files,
+        events=event_bus,
+        clock=clock,
+        link_lifetime=import_link_lifetime,
+    )
     health_service = providers.Singleton(HealthService, database, event_bus)
+    privacy_service = providers.Singleton(
+        PrivacyService,
+        uow=unit_of_work.provider,
+        clock=clock,
+        events=event_bus,
+        attempts=attempt_policy,
+        attendance=attendance_service,
+        forget_account=known_accounts.provided.forget,
+    )
+    school_report_service = providers.Singleton(SchoolReportService, uow=unit_of_work.provider)
+    retention_service = providers.Singleton(
+        RetentionService,
+        uow=unit_of_work.provider,
+        clock=clock,
+        years=settings.provided.retention_years,
+    )
 
     api_services = providers.Singleton(
         ApiServices,
         auth=auth_service,
         accounts=account_service,
         profile=profile_service,
+        password_reset=password_reset_service,
         admin=admin_service,
+        invitations=invitation_service,
         classes=class_service,
         attendance=attendance_service,
         check_in=check_in_service,
         records=records_service,
+        roster_imports=roster_import_service,
+        oneroster_imports=oneroster_import_service,
         health=health_service,
         events=event_bus,
+        privacy=privacy_service,
+        school_report=school_report_service,
     )
     api_limits = providers.Singleton(
         ApiLimits,
         max_body_bytes=settings.provided.max_body_bytes,
+        max_import_bytes=settings.provided.import_max_bytes,
         max_frame_bytes=settings.provided.ws_max_frame_bytes,
         messages_per_second=settings.provided.ws_messages_per_second,
         message_burst=settings.provided.ws_message_burst,
@@ -159,7 +270,10 @@ class Container(containers.DeclarativeContainer):
             providers.Object(spare_the_heap),
         ),
         on_shutdown=providers.List(
-            event_bus.provided.stop, database.provided.stop, providers.Object(stop_counting)
+            background_tasks.provided.finish,  # the emails being sent, while the database is up
+            event_bus.provided.stop,
+            database.provided.stop,
+            providers.Object(stop_counting),
         ),
         limits=api_limits,
         metrics_token=settings.provided.metrics_token,

@@ -1,9 +1,12 @@
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from uuid import UUID
 
 from domain.events import ClassBroadcast, ClassJoined, ClassLeft, ClassUpdated, LiveMessage
 from domain.statuses import BASIC_STATUSES, EXTRA_STATUSES, AttendanceStatus
 from domain.users import Identity, Role
+
+MAX_CLASS_NAME_LENGTH = 200
 
 
 @dataclass(slots=True)
@@ -44,6 +47,35 @@ class Classroom:
             return False
         self.student_ids.append(student_id)
         self.events.append(ClassJoined(self.id, student_id))
+        return True
+
+    def enroll_all(self, student_ids: Iterable[UUID]) -> list[UUID]:
+        """Adds each student not yet enrolled, in order (an import's thousands at once: one
+        look-up each); returns those added."""
+        enrolled = set(self.student_ids)
+        added = [s for s in dict.fromkeys(student_ids) if s not in enrolled]
+        self.student_ids.extend(added)
+        self.events.extend(ClassJoined(self.id, student_id) for student_id in added)
+        return added
+
+    def remove_all(self, student_ids: Iterable[UUID]) -> list[UUID]:
+        """Takes each of those students off the roster (their past records stay); returns
+        those who were on it."""
+        leaving = set(student_ids)
+        removed = [s for s in self.student_ids if s in leaving]
+        if removed:
+            self.student_ids = [s for s in self.student_ids if s not in leaving]
+            self.events.extend(ClassLeft(self.id, student_id) for student_id in removed)
+        return removed
+
+    def hand_over(self, teacher_id: UUID) -> bool:
+        """Another teacher teaches the class: they hear it from now on, the former one no
+        longer. Returns whether anything changed."""
+        if teacher_id == self.teacher_id:
+            return False
+        self.events.append(ClassLeft(self.id, self.teacher_id))
+        self.teacher_id = teacher_id
+        self.events.append(ClassJoined(self.id, teacher_id))
         return True
 
     def remove(self, student_id: UUID) -> bool:

@@ -1,5 +1,7 @@
 """Domain errors. Each names one rule that was broken; the api decides how to say it."""
 
+from domain.imports import FileLocation, FileProblem
+
 
 class DomainError(Exception):
     pass
@@ -61,6 +63,14 @@ class LastAdmin(DomainError):
     """The change would leave the school without an administrator."""
 
 
+class LastAdminErasure(LastAdmin):
+    """Erasing that administrator would leave the school without one."""
+
+
+class CannotEraseSelf(DomainError):
+    """An administrator erases other people's accounts, not their own."""
+
+
 class TooManyAttempts(DomainError):
     """Too many failed logins (or sign-ups) lately; try again later."""
 
@@ -107,3 +117,45 @@ class AccountDeactivated(DomainError):
 
 class WrongPassword(DomainError):
     """A signed-in user's current password, asked for before changing it, was not theirs."""
+
+
+class RoleConflict(DomainError):
+    """The email belongs to an account of another role than the one it is invited as."""
+
+
+class AlreadyHasAccount(DomainError):
+    """An invitation of someone whose account is in use, into no class: nothing to do."""
+
+
+class OnlyStudentsJoinClasses(DomainError):
+    """An invitation into a class of a teacher or an administrator."""
+
+
+class InvitationNotAllowed(DomainError):
+    """Teachers invite students into their classes; administrators invite anyone."""
+
+
+class InvitationNotFound(DomainError):
+    """No unused invitation link for that account."""
+
+
+class ResetByEmailUnavailable(DomainError):
+    """No mail server is configured, so no reset link can be emailed."""
+
+
+class ImportFileRefused(DomainError):
+    """An uploaded file cannot be read as a whole: nothing of it is imported. `detail` names
+    what the problem concerns (the missing columns, the version found), when it helps."""
+
+    def __init__(
+        self, problem: FileProblem, location: FileLocation | None = None, detail: str = ""
+    ) -> None:
+        super().__init__(problem.value)
+        self.problem = problem
+        self.location = location or FileLocation()
+        self.detail = detail
+
+
+class ImportRaced(DomainError):
+    """Accounts the import was making were made meanwhile by someone else (a sign-up), twice
+    over: nothing was imported; the same file again takes them as they now are."""

@@ -84,7 +84,8 @@ class ClassJoined:
 
 @dataclass(frozen=True, slots=True)
 class ClassLeft:
-    """A student was taken off a class's roster: from now on they hear none of it."""
+    """A user stopped being one of a class's people (a student taken off its roster, the
+    teacher of a class handed to another): from now on they hear none of it."""
 
     class_id: UUID
     user_id: UUID

@@ -7,6 +7,13 @@ from uuid import UUID
 from domain.users import UserSummary
 
 
+def attendance_rate(records: int, present: int, late: int, excused: int) -> float | None:
+    """Attended (present or late) over the records that count (excused ones do not); None
+    when none count."""
+    counted = records - excused
+    return (present + late) / counted if counted else None
+
+
 @dataclass(frozen=True, slots=True)
 class StudentTally:
     """One student's records in one class over a period."""
@@ -21,10 +28,7 @@ class StudentTally:
 
     @property
     def rate(self) -> float | None:
-        """Attended (present or late) over the sessions that count (excused ones do not);
-        None when none count."""
-        counted = self.sessions - self.excused
-        return (self.present + self.late) / counted if counted else None
+        return attendance_rate(self.sessions, self.present, self.late, self.excused)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,3 +60,32 @@ class ReportLine:
     student: UserSummary
     tally: StudentTally
     enrolled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ClassTotals:
+    """A whole class's records over a period: every student's counted together."""
+
+    records: int
+    present: int
+    absent: int
+    late: int
+    excused: int
+
+    @property
+    def rate(self) -> float | None:
+        return attendance_rate(self.records, self.present, self.late, self.excused)
+
+
+@dataclass(frozen=True, slots=True)
+class ClassOverview:
+    """A line of the school-wide report: a class (archived ones too), its teacher, how many
+    students are enrolled, the sessions held in the period and its records' totals."""
+
+    class_id: UUID
+    class_name: str
+    archived: bool
+    teacher: UserSummary
+    students: int
+    sessions_held: int
+    totals: ClassTotals

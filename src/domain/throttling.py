@@ -73,6 +73,26 @@ class LoginChecks:
 
 
 @dataclass(frozen=True, slots=True)
+class CountersAbout:
+    """Which attempt counters are about one person (for their export and erasure): a key
+    equal to one of `keys`, or beginning with one of `prefixes` (their email with an address or
+    a device), or one of their check-ins' (beginning with `check_in_prefix` and ending with
+    `check_in_suffix`, their id: such counters are per live session)."""
+
+    keys: tuple[str, ...]
+    prefixes: tuple[str, ...]
+    check_in_prefix: str
+    check_in_suffix: str
+
+    def match(self, key: str) -> bool:
+        return (
+            key in self.keys
+            or key.startswith(self.prefixes)
+            or (key.startswith(self.check_in_prefix) and key.endswith(self.check_in_suffix))
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class AttemptPolicy:
     logins_per_email_and_address: AttemptRule
     logins_per_address: AttemptRule
@@ -81,6 +101,8 @@ class AttemptPolicy:
     signups_per_address: AttemptRule
     check_ins_per_session: AttemptRule
     logins_from_busy_address: PaceRule
+    password_resets_per_address: AttemptRule
+    password_resets_per_email: AttemptRule
 
     @classmethod
     def with_limits(
@@ -94,6 +116,8 @@ class AttemptPolicy:
         check_ins_per_session: int = 10,
         busy_address_pace_seconds: float = 2.0,
         busy_address_max_wait_seconds: float = 10.0,
+        password_resets_per_address: int = 50,
+        password_resets_per_email: int = 3,
     ) -> "AttemptPolicy":
         return cls(
             logins_per_email_and_address=AttemptRule(
@@ -110,6 +134,12 @@ class AttemptPolicy:
             logins_from_busy_address=PaceRule(
                 "login-pace", busy_address_pace_seconds, busy_address_max_wait_seconds
             ),
+            password_resets_per_address=AttemptRule(
+                "reset-address", password_resets_per_address, window_seconds
+            ),
+            password_resets_per_email=AttemptRule(
+                "reset-email", password_resets_per_email, window_seconds
+            ),
         )
 
     def login_checks(self, email: str, address: str, trusted_device: str | None) -> LoginChecks:
@@ -125,9 +155,31 @@ class AttemptPolicy:
             pace=(self.logins_from_busy_address, address),
         )
 
+    def counters_about(self, email: str, user_id: object) -> CountersAbout:
+        """The counters whose keys name this email or, for check-ins, this user (see
+        login_checks and check_in_checks for how they are made)."""
+        return CountersAbout(
+            keys=(self.logins_per_email.key(email),),
+            prefixes=(
+                self.logins_per_email_and_address.key(f"{email}|"),
+                self.logins_per_trusted_device.key(f"{email}|"),
+            ),
+            check_in_prefix=self.check_ins_per_session.key(""),
+            check_in_suffix=f"|{user_id}",
+        )
+
     def signup_checks(self, address: str) -> AttemptChecks:
         return [(self.signups_per_address, address_subject(address))]
 
     def check_in_checks(self, session_id: object, student_id: object) -> AttemptChecks:
         """A student's check-in attempts count per live session."""
         return [(self.check_ins_per_session, f"{session_id}|{student_id}")]
+
+    def reset_address_checks(self, address: str) -> AttemptChecks:
+        """Password reset requests from one address: past the limit, refused (429)."""
+        return [(self.password_resets_per_address, address_subject(address))]
+
+    def reset_email_checks(self, email: str) -> AttemptChecks:
+        """Reset emails to one address: past the limit, silently not sent (a refusal would
+        tell whether the email has an account)."""
+        return [(self.password_resets_per_email, email)]

@@ -1,3 +1,4 @@
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -5,6 +6,22 @@ from uuid import UUID
 
 # Passwords are hashed with bcrypt, which takes at most 72 bytes: a longer one cannot be kept.
 MAX_PASSWORD_BYTES = 72
+MAX_NAME_LENGTH = 100
+MAX_EMAIL_LENGTH = 254
+
+# zod's email rule (the assignment's), anchored. \Z, not $: $ also matches before a final
+# newline.
+EMAIL_PATTERN = (
+    r"^(?!\.)(?!.*\.\.)[A-Za-z0-9_'+\-.]*[A-Za-z0-9_+\-]"  # local part
+    r"@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}\Z"  # domain
+)
+_EMAIL = re.compile(EMAIL_PATTERN)
+
+
+def is_valid_email(text: str) -> bool:
+    """An email as sign-up takes it."""
+    return len(text) <= MAX_EMAIL_LENGTH and _EMAIL.match(text) is not None
+
 
 # The password hash of an account nobody can log in to with a password yet: made by the
 # command line, an invitation or an import, it is used once its holder chose a password

@@ -7,8 +7,9 @@ envelope.
   forever.
 - Request headers take at most MAX_HEADER_BYTES (431 past it): httptools buffers a header of
   any size, and parsing one of many megabytes stalls every other client of the process. A whole
-  request takes at most that plus twice MAX_BODY_BYTES (413 past it), which also bounds chunked
-  trailers, which httptools buffers too and the app never sees.
+  request takes at most that plus twice the largest body its route may take (MAX_BODY_BYTES,
+  or IMPORT_MAX_BYTES for an import's file; 413 past it), which also bounds chunked trailers,
+  which httptools buffers too and the app never sees.
 - A client that reads nothing of its response for WRITE_TIMEOUT_SECONDS (the transport's buffer
   stays full) is cut off: otherwise it holds the request's task, and whatever the app holds while
   it waits, for as long as it likes.
@@ -26,6 +27,7 @@ The figures come from the environment that `live-attendance serve` prepares, so 
 process reads the same ones."""
 
 import asyncio
+import re
 from functools import cache
 from typing import cast
 from urllib.parse import unquote
@@ -80,6 +82,19 @@ def _limits() -> Settings:
     return load_settings()
 
 
+# The routes that take a file (an import's roster CSV or OneRoster zip): /admin/roster/...,
+# /admin/oneroster/..., /class/{id}/roster/...
+_IMPORT_PATH = re.compile(rb"^/(admin/(one)?roster|class/[^/]+/roster)/")
+
+
+def _largest_body(url: bytes) -> int:
+    """The largest body the request's route may take (the app refuses each route's own limit
+    with 413; this bounds what reaches it, trailers included)."""
+    if _IMPORT_PATH.match(url):
+        return max(_limits().max_body_bytes, _limits().import_max_bytes)
+    return _limits().max_body_bytes
+
+
 class GuardedHttpProtocol(HttpToolsProtocol):
     _request_timer: asyncio.TimerHandle | None = None
     _write_timer: asyncio.TimerHandle | None = None
@@ -112,7 +127,9 @@ class GuardedHttpProtocol(HttpToolsProtocol):
                 return
         if self._request_bytes is not None:
             self._request_bytes += len(data)
-            if self._request_bytes > MAX_HEADER_BYTES + 2 * _limits().max_body_bytes:
+            if self._request_bytes > MAX_HEADER_BYTES + 2 * _largest_body(
+                getattr(self, "url", b"")
+            ):
                 self._refuse(413)
 
     # Once refused, nothing more of what the client sent is served (pipelined requests in the

@@ -35,6 +35,7 @@ _SECRETS = re.compile(
     r"|(?<![\w-])eyJ[\w-]++\.[\w-]++\.[\w-]++"
     r"|(?<=%3[Dd])eyJ[\w-]++\.[\w-]++\.[\w-]++"  # after a %-encoded "=" ("%" ends a run)
     r"|\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}"  # a bcrypt hash
+    r"|(?<=#/)[a-z-]++/\S+"  # a web client link's page and what follows (a link's token)
 )
 # Fields whose whole value is a secret, whatever it looks like.
 _SECRET_FIELDS = re.compile(r"password|passwd|secret|token|authorization|cookie", re.IGNORECASE)
@@ -70,6 +71,7 @@ def _may_need_redaction(value: str) -> bool:
         or "=" in value
         or "eyJ" in value
         or "$2" in value
+        or "#/" in value
     )
 
 

@@ -4,6 +4,7 @@ was expected) and written back as text (None: leave the variable unset)."""
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -47,6 +48,13 @@ def _public_url(raw: str) -> str:
     if parts.query or parts.fragment or parts.username or parts.password:
         raise ValueError("must be an http(s) URL without a query, fragment or password")
     return raw.rstrip("/")
+
+
+def _mail_from(raw: str) -> str:
+    address = parseaddr(raw)[1]
+    if not raw.isprintable() or "@" not in address or address.startswith("@"):
+        raise ValueError("must be an email address, or a name and one: `Name <address>`")
+    return raw
 
 
 def _boolean(raw: str) -> bool:
@@ -93,6 +101,8 @@ def choice(options: tuple[str, ...]) -> Kind:
 text = Kind(_text)
 postgres_url = Kind(_postgres_url, repeat_in_errors=False)
 secret = Kind(_secret, repeat_in_errors=False)
+password = Kind(_text, repeat_in_errors=False)
+mail_from = Kind(_mail_from)
 origin = Kind(_origin)
 public_url = Kind(_public_url)
 proxies = Kind(_proxies)

@@ -14,9 +14,11 @@ from dotenv import dotenv_values
 from domain.users import SignupPolicy
 from infrastructure import setting_kinds as kinds
 from infrastructure.logs import LOG_FORMATS, LOG_LEVELS
+from infrastructure.mail import SmtpSecurity
 
 ENVIRONMENTS = ("development", "production", "test")
 SIGNUP_POLICIES = tuple(policy.value for policy in SignupPolicy)
+SMTP_SECURITIES = tuple(security.value for security in SmtpSecurity)
 
 
 class SettingsError(Exception):
@@ -50,7 +52,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("JWT_SECRET", kinds.secret, None, "HS256 signing secret, 32+ characters", "generated, kept in `.data/jwt-secret`", required_in_production=True),
     Setting("NODE_ENV", kinds.choice(ENVIRONMENTS), "development", "`development`, `production` or `test`; production requires every setting marked required"),
     Setting("CORS_ORIGIN", kinds.origin, "http://localhost:5173", "the one origin browsers may call the API from (the web client at `/` needs none: it is same-origin)", required_in_production=True),
-    Setting("PUBLIC_URL", kinds.public_url, "", "the address people reach the service at (e.g. `https://attendance.school.example`): the links the service makes (the check-in page and its QR code) use it; without it they use the address the teacher's browser used, which phones cannot reach when it is `localhost`", "none: the browser's address"),
+    Setting("PUBLIC_URL", kinds.public_url, "", "the address people reach the service at (e.g. `https://attendance.school.example`): the links the service makes (the check-in page and its QR code, password links) use it; without it they use the address the browser used, which phones cannot reach when it is `localhost` (emailed links: `http://localhost:PORT`; required in production with `SMTP_HOST`)", "none: the browser's address"),
     Setting("HOST", kinds.text, "0.0.0.0", "the address to listen on"),
     Setting("PORT", _count(1, 65535), 3000, "the port to listen on"),
     Setting("WORKERS", _count(1, 64), 1, "server processes on the port"),
@@ -58,6 +60,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DB_POOL_SIZE", _count(1, 200), 10, "database connections per process"),
     Setting("DATA_DIR", kinds.directory, ".data", "where the embedded database and the generated secret live", "`./.data`"),
     Setting("MAX_BODY_BYTES", _count(1024, 16 * 2**20), 64 * 1024, "larger HTTP bodies get 413 `Payload too large`"),
+    Setting("IMPORT_MAX_BYTES", _count(64 * 1024, 256 * 2**20), 8 * 2**20, "the largest file an import takes (a roster CSV, a OneRoster zip; 8 MiB by default), larger ones get 413 `Payload too large`; a zip may unpack to 8 times this, no more"),
+    Setting("IMPORT_LINK_DAYS", _count(1, 90), 14, "how long the one-time links that imported people choose their password with work"),
     Setting("WS_MAX_FRAME_BYTES", _count(1024, 2**20), 64 * 1024, "larger frames get `ERROR` `Invalid message format`, the socket stays open (frames over 16 times this are cut off with 1009)"),
     Setting("WS_MESSAGES_PER_SECOND", _count(1, 100_000), 50, "a socket's frames over this rate get `ERROR` `Too many messages`"),
     Setting("WS_MESSAGE_BURST", _count(1, 1_000_000), 500, "frames a socket may send at once before the rate applies"),
@@ -69,7 +73,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOGIN_FAILURES_PER_EMAIL", _count(1, 1_000_000), 100, "logins for that email from any address get 429 until the window ends, except from a browser that signed up or logged in to it before"),
     Setting("SIGNUP", kinds.choice(SIGNUP_POLICIES), "open", "who may sign up by themselves: `open` (teachers and students, the assignment's), `students` (a teacher's sign-up gets 403 `Teachers join by invitation`) or `invitation` (every sign-up gets 403 `Sign-up is by invitation only`); administrators never sign up"),
     Setting("SIGNUPS_PER_ADDRESS", _count(1, 1_000_000), 300, "sign-ups from one address get 429 past this many in the window (generous: a whole class may sign up from one school network)"),
-    Setting("ATTEMPT_WINDOW_SECONDS", _count(1, 86_400), 900, "the window of the four counters above (kept in PostgreSQL, so they hold across processes)"),
+    Setting("PASSWORD_RESETS_PER_ADDRESS", _count(1, 1_000_000), 50, "requests for a password reset email (`POST /auth/password-reset`) from one address get 429 past this many in the window"),
+    Setting("PASSWORD_RESETS_PER_EMAIL", _count(1, 1000), 3, "reset emails one email address is sent in the window; requests past this many send nothing, and are answered as the others (the answer never tells whether an email has an account)"),
+    Setting("ATTEMPT_WINDOW_SECONDS", _count(1, 86_400), 900, "the window of the counters above (kept in PostgreSQL, so they hold across processes)"),
     Setting("CHECK_IN_ATTEMPTS_PER_SESSION", _count(1, 1000), 10, "a student's self check-ins (right or wrong) per live session; more get 429 `Too many attempts, try again later`"),
     Setting("FORWARDED_ALLOW_IPS", kinds.proxies, "", "the proxies whose `X-Forwarded-For` names the client (comma-separated addresses or networks, `*` for any): `127.0.0.1` behind a proxy on the same machine", "none"),
     Setting("HTTP_REQUEST_TIMEOUT_SECONDS", _count(1, 3600), 10, "a request (headers and body) not all arrived this long after its first byte: the connection is closed; headers over 64 KiB get 431"),
@@ -81,7 +87,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOG_FORMAT", kinds.choice(("auto", *LOG_FORMATS)), "auto", "`json`: one JSON object per line; `console`: readable lines; `auto`: `json` in production, else `console`"),
     Setting("METRICS_TOKEN", kinds.secret, None, "when set, `GET /metrics` answers only a scraper that sends `Authorization: Bearer <token>` (32+ characters)", "none: `/metrics` is open"),
     Setting("OTEL_EXPORTER_OTLP_ENDPOINT", kinds.text, "", "OpenTelemetry traces are sent to this OTLP/HTTP collector (e.g. `http://localhost:4318`); none are made when empty", "none: no traces"),
+    Setting("SMTP_HOST", kinds.text, "", "the mail server (SMTP) that password reset emails go out through; without it nothing is emailed, and \"forgot your password\" says to ask the school's administrator (see \"Running it for a school\")", "none: no email"),
+    Setting("SMTP_PORT", _count(1, 65535), 587, "the mail server's port: 587 for `starttls`, 465 for `tls`, often 25 for `none`"),
+    Setting("SMTP_SECURITY", kinds.choice(SMTP_SECURITIES), "starttls", "`starttls` (encrypted after connecting, required: a server that does not offer it gets no mail), `tls` (encrypted from the start) or `none` (plain text: only for a relay on the same machine or a trusted network); certificates are checked"),
+    Setting("SMTP_USERNAME", kinds.text, "", "the account to sign in to the mail server with, if it wants one", "none"),
+    Setting("SMTP_PASSWORD", kinds.password, "", "that account's password", "none"),
+    Setting("SMTP_FROM", kinds.mail_from, "", "who the emails come from: `attendance@school.example` or `Live Attendance <attendance@school.example>`. Required with `SMTP_HOST`", "none"),
+    Setting("PASSWORD_RESET_LINK_MINUTES", _count(1, 60), 30, "how long a password reset link works (emailed or handed over), at most an hour; each works once"),
     Setting("EXPOSE_STUDENT_EMAILS", kinds.boolean, True, "`false`: students see no classmate's email, and `GET /students` answers searches only, at most 20, showing no email the search did not spell out whole (see \"Who sees whose email\")"),
+    Setting("INVITATION_DAYS", _count(1, 90), 7, "an invitation's link works this many days, once; inviting the person again gives a fresh link"),
+    Setting("RETENTION_YEARS", _count(1, 100), None, "attendance records (sessions, marks, corrections, check-ins) that started more than this many years ago are deleted by `live-attendance apply-retention` (run it from cron; see \"Privacy\")", "none: kept forever"),
 )  # fmt: skip
 
 
@@ -99,6 +114,8 @@ class Settings:
     db_pool_size: int
     data_dir: Path
     max_body_bytes: int
+    import_max_bytes: int
+    import_link_days: int
     ws_max_frame_bytes: int
     ws_messages_per_second: int
     ws_message_burst: int
@@ -111,6 +128,8 @@ class Settings:
     signup: str
     signups_per_address: int
     check_in_attempts_per_session: int
+    password_resets_per_address: int
+    password_resets_per_email: int
     attempt_window_seconds: int
     forwarded_allow_ips: str
     http_request_timeout_seconds: int
@@ -122,7 +141,16 @@ class Settings:
     log_format: str
     metrics_token: str | None
     otel_exporter_otlp_endpoint: str
+    smtp_host: str
+    smtp_port: int
+    smtp_security: str
+    smtp_username: str
+    smtp_password: str
+    smtp_from: str
+    password_reset_link_minutes: int
     expose_student_emails: bool
+    invitation_days: int
+    retention_years: int | None
 
     @property
     def resolved_log_format(self) -> str:
@@ -172,9 +200,23 @@ def load_settings(
         except ValueError as error:
             shown = f" (got {raw!r})" if setting.kind.repeat_in_errors else ""
             problems.append(f"{setting.variable} {error}{shown}")
+    problems += _mail_problems(parsed, production)
     if problems:
         raise SettingsError(problems)
     return Settings(**parsed)  # type: ignore[arg-type]
+
+
+def _mail_problems(parsed: Mapping[str, object], production: bool) -> list[str]:
+    """Settings that only make sense together: a mail server needs a sender, and in
+    production the address the emailed links begin with."""
+    if not parsed.get("smtp_host"):
+        return []
+    problems = []
+    if not parsed.get("smtp_from"):
+        problems.append("SMTP_FROM is required when SMTP_HOST is set")
+    if production and not parsed.get("public_url"):
+        problems.append("PUBLIC_URL is required in production when SMTP_HOST is set")
+    return problems
 
 
 def _default(setting: Setting) -> object:

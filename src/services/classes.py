@@ -12,7 +12,7 @@ from domain.errors import (
 )
 from domain.ports import ClassroomRepository, EventBus, UnitOfWorkFactory
 from domain.statuses import AttendanceStatus
-from domain.users import Identity, IssuedToken, Role, TokenStanding, UserSummary
+from domain.users import Identity, IssuedToken, Role, TokenStanding, User, UserSummary
 from services.broadcasts import publish_numbered
 from services.gathering import GatheredLookups
 
@@ -46,6 +46,17 @@ async def load_owned_class(
     if not classroom.is_taught_by(teacher.user_id):
         raise NotClassTeacher(class_id)
     return classroom
+
+
+async def enroll_student(
+    classes: ClassroomRepository, classroom: Classroom, student: User | None, student_id: UUID
+) -> None:
+    """Enrolls a student's account in the class (loaded for update), once: the one way into a
+    class (add-student, invitations). Its events are published after the commit."""
+    if student is None or student.role is not Role.STUDENT or not student.is_active:
+        raise StudentNotFound(student_id)  # a deactivated one is nobody to add
+    if classroom.enroll(student_id):
+        await classes.save(classroom)
 
 
 async def load_enrolled_class(
@@ -82,11 +93,8 @@ class ClassService:
         async with self._uow() as uow:
             classroom = await load_owned_class(uow.classes, teacher, class_id, for_update=True)
             student = await uow.users.get(student_id)
-            if student is None or student.role is not Role.STUDENT or not student.is_active:
-                raise StudentNotFound(student_id)  # a deactivated one is nobody to add
-            if classroom.enroll(student_id):
-                await uow.classes.save(classroom)
-                await uow.commit()
+            await enroll_student(uow.classes, classroom, student, student_id)
+            await uow.commit()
         await self._events.publish(*classroom.events)
         return classroom
 

@@ -13,6 +13,13 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from api.errors import DOMAIN_ERRORS
+from domain.errors import ResetByEmailUnavailable
+
+# An import's OneRoster zip is a body of bytes, sent as they are (schemathesis has no
+# serializer of its own for zips).
+schemathesis.serializer.alias("application/zip", "application/octet-stream")
+
 
 @pytest.fixture(scope="module")
 def api_schema(server):
@@ -33,6 +40,17 @@ def fuzzing_token(server):
         json={"email": body["email"], "password": body["password"]},
     )
     return login.json()["data"]["token"]
+
+
+# What a server not configured for a feature answers, deliberately and as documented (503):
+# the fuzzed server has no mail server (SMTP_HOST), so no password reset by email.
+UNCONFIGURED = {DOMAIN_ERRORS[ResetByEmailUnavailable]}
+
+
+def is_unconfigured(response) -> bool:
+    if response.status_code != 503:
+        return False
+    return (503, json.loads(response.content).get("error")) in UNCONFIGURED
 
 
 # Routes whose successful answer is not JSON: the metrics page, the CSV exports.
@@ -66,11 +84,10 @@ def test_every_route_answers_as_documented(api_schema, fuzzing_token):
         @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
         def answers_as_documented(case):
             response = case.call(headers=headers)
-            case.validate_response(
-                response,
-                checks=[not_a_server_error, status_code_conformance, response_schema_conformance],
-                headers=headers,
-            )
+            checks = [status_code_conformance, response_schema_conformance]
+            if not is_unconfigured(response):
+                checks.append(not_a_server_error)
+            case.validate_response(response, checks=checks, headers=headers)
             assert_in_envelope(response)
 
         answers_as_documented()

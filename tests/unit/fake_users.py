@@ -28,6 +28,13 @@ class FakeUsers:
             raise EmailAlreadyExists(user.email)
         self._users[user.id] = kept(user)
 
+    async def add_if_new(self, user: User) -> User:
+        found = await self.get_by_email(user.email)
+        if found is None:
+            self._users[user.id] = kept(user)
+            return user
+        return found
+
     async def save(self, user: User) -> None:
         self._users[user.id] = kept(user)
 

@@ -15,10 +15,13 @@ from domain.errors import InvalidToken
 from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast
 from domain.history import HistoryPage, HistoryRow
 from domain.live_state import ClassLiveState, LiveMark, LiveSessionState
+from domain.mail import Mail
+from domain.ports import MailNotSent
 from domain.reports import ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
 from domain.users import Identity, IssuedToken, Role, User, UserSummary
 from tests.unit.fake_account_links import FakeAccountLinks
+from tests.unit.fake_invitations import FakeInvitations
 from tests.unit.fake_users import FakeUsers
 
 
@@ -34,6 +37,7 @@ class InMemoryStore:
     live_seq: dict[UUID, int] = field(default_factory=dict)  # per class
     corrections: list[Correction] = field(default_factory=list)
     account_links: dict = field(default_factory=dict)  # see FakeAccountLinks
+    invitations: dict = field(default_factory=dict)  # see FakeInvitations
 
 
 def stored(aggregate):
@@ -412,6 +416,7 @@ class FakeUnitOfWork:
         self._working = copy.deepcopy(self._committed_store)
         self.users = FakeUsers(self._working.users)
         self.account_links = FakeAccountLinks(self._working.account_links)
+        self.invitations = FakeInvitations(self._working)
         self.classes = FakeClasses(self._working)
         self.attendance = FakeAttendance(self._working)
         self.views = FakeViews(self._working)
@@ -429,13 +434,14 @@ class FakeUnitOfWork:
         self.commits += 1
         names = (
             "users", "classes", "sessions", "finished", "marked_at", "live_seq", "corrections",
-            "account_links",
+            "account_links", "invitations",
         )  # fmt: skip
         for name in names:
             setattr(self._committed_store, name, getattr(self._working, name))
         self._working = copy.deepcopy(self._committed_store)
         self.users = FakeUsers(self._working.users)
         self.account_links = FakeAccountLinks(self._working.account_links)
+        self.invitations = FakeInvitations(self._working)
         self.classes = FakeClasses(self._working)
         self.attendance = FakeAttendance(self._working)
         self.views = FakeViews(self._working)
@@ -539,3 +545,17 @@ class InMemoryAttemptCounter:
             return None
         self.turns[rule.key(subject)] = taken + 1
         return wait
+
+
+class RecordingMailer:
+    """Keeps what it is given to send; `failing` makes it fail as a mail server that is down."""
+
+    def __init__(self, configured: bool = True) -> None:
+        self.configured = configured
+        self.failing = False
+        self.sent: list[Mail] = []
+
+    async def send(self, mail: Mail) -> None:
+        if self.failing or not self.configured:
+            raise MailNotSent("the mail server at test:25 failed: SMTPConnectError")
+        self.sent.append(mail)

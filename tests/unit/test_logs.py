@@ -48,6 +48,14 @@ def test_jwts_and_bcrypt_hashes_are_redacted_anywhere():
     assert line.count("[redacted]") == 2
 
 
+def test_a_one_time_links_token_is_redacted_wherever_a_link_is_logged():
+    token = "Zq3-x_81bYk0w9VtAa5e2nN4cR7uHs6dLm1oPfEgTjI"
+    link = f"https://attendance.school.example/#/reset-password/{token}"
+    line = redacted("sent %s and %s", link, f"#/set-password/{token}")
+    assert token not in line and token[:10] not in line
+    assert line == "sent https://attendance.school.example/#/[redacted] and #/[redacted]"
+
+
 def test_ordinary_lines_are_untouched():
     assert redacted("serving on %s:%d", "0.0.0.0", 3000) == "serving on 0.0.0.0:3000"
 

@@ -128,3 +128,54 @@ def test_a_data_folder_of_another_postgresql_is_refused_with_what_to_do(tmp_path
         start_embedded_postgres(tmp_path)
     assert "PostgreSQL 16" in str(refused.value) and "pg_dumpall" in str(refused.value)
     assert sorted(p.name for p in pgdata.iterdir()) == ["PG_VERSION"]  # untouched
+
+
+def test_a_mail_server_needs_a_sender_and_in_production_the_address_links_begin_with():
+    assert load_settings({}, env_file=None).smtp_host == ""  # no mail by default
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"SMTP_HOST": "mail.school.example"}, env_file=None)
+    assert raised.value.problems == ["SMTP_FROM is required when SMTP_HOST is set"]
+    production = {
+        "NODE_ENV": "production",
+        "DATABASE_URL": "postgresql://u:p@localhost/db",
+        "JWT_SECRET": SECRET,
+        "CORS_ORIGIN": "https://attendance.school.example",
+        "SMTP_HOST": "mail.school.example",
+        "SMTP_FROM": "Live Attendance <attendance@school.example>",
+    }
+    with pytest.raises(SettingsError) as raised:
+        load_settings(production, env_file=None)
+    assert raised.value.problems == ["PUBLIC_URL is required in production when SMTP_HOST is set"]
+    settings = load_settings(
+        {**production, "PUBLIC_URL": "https://attendance.school.example"}, env_file=None
+    )
+    assert (settings.smtp_port, settings.smtp_security) == (587, "starttls")
+    assert load_settings(settings.as_environment(), env_file=None) == settings
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SMTP_FROM", "not an address"),
+        ("SMTP_FROM", "a@school.example\r\nBcc: b@evil.example"),
+        ("SMTP_SECURITY", "ssl"),
+        ("PASSWORD_RESET_LINK_MINUTES", "61"),
+        ("PASSWORD_RESET_LINK_MINUTES", "0"),
+    ],
+)
+def test_mail_settings_are_checked(variable, value):
+    with pytest.raises(SettingsError) as raised:
+        load_settings({variable: value}, env_file=None)
+    assert [problem.split()[0] for problem in raised.value.problems] == [variable]
+
+
+def test_the_container_mails_through_smtp_only_when_a_server_is_named():
+    from bootstrap.container import make_mailer
+    from infrastructure.mail import NoMailer, SmtpMailer
+
+    assert isinstance(make_mailer(load_settings({}, env_file=None)), NoMailer)
+    named = load_settings(
+        {"SMTP_HOST": "127.0.0.1", "SMTP_FROM": "a@school.example"}, env_file=None
+    )
+    mailer = make_mailer(named)
+    assert isinstance(mailer, SmtpMailer) and mailer.configured

@@ -26,7 +26,7 @@ from api.schemas import (
     iso_timestamp,
 )
 from domain.corrections import Correction
-from domain.reports import ReportPeriod, StudentTally
+from domain.reports import ReportPeriod
 from domain.users import Identity
 from services.records import ClassReport, RecordsService
 
@@ -59,8 +59,8 @@ def correction_response(correction: Correction) -> CorrectionResponse:
     )
 
 
-def rate_percent(tally: StudentTally) -> float | None:
-    return None if tally.rate is None else round(100 * tally.rate, 1)
+def rate_percent(rate: float) -> float:
+    return round(100 * rate, 1)
 
 
 def report_response(
@@ -98,7 +98,7 @@ def csv_response(filename: str, chunks: AsyncIterator[str]) -> Stream:
     )
 
 
-async def _each(rows: Sequence[Sequence[object]]) -> AsyncIterator[Sequence[object]]:
+async def each_row(rows: Sequence[Sequence[object]]) -> AsyncIterator[Sequence[object]]:
     for row in rows:
         yield row
 
@@ -107,6 +107,23 @@ REPORT_COLUMNS = (
     "student_id", "name", "email", "sessions_held", "sessions", "present", "absent", "late",
     "excused", "attendance_rate_percent", "enrolled",
 )  # fmt: skip
+
+
+def report_csv(report: ClassReport) -> Stream:
+    """A class's report as CSV, one row per student."""
+    rows = [
+        (
+            str(line.student.id), line.student.name, line.student.email or "",
+            report.sessions_held, line.tally.sessions, line.tally.present, line.tally.absent,
+            line.tally.late, line.tally.excused,
+            "" if line.tally.rate is None else rate_percent(line.tally.rate),
+            "true" if line.enrolled else "false",
+        )
+        for line in report.students
+    ]  # fmt: skip
+    return csv_response("report.csv", csv_chunks(REPORT_COLUMNS, each_row(rows)))
+
+
 HISTORY_COLUMNS = (
     "session_id", "started_at", "ended_at", "student_id", "name", "email", "status",
     "original_status", "corrected",
@@ -185,17 +202,7 @@ class RecordsController(Controller):
         found = await records_service.class_report(
             request.user, class_id_from_path(class_id), period_of(first, last)
         )
-        rows = [
-            (
-                str(line.student.id), line.student.name, line.student.email or "",
-                found.sessions_held, line.tally.sessions, line.tally.present, line.tally.absent,
-                line.tally.late, line.tally.excused,
-                "" if line.tally.rate is None else rate_percent(line.tally),
-                "true" if line.enrolled else "false",
-            )
-            for line in found.students
-        ]  # fmt: skip
-        return csv_response("report.csv", csv_chunks(REPORT_COLUMNS, _each(rows)))
+        return report_csv(found)
 
     @get("/attendance.csv", responses=failures(401, 403, 404, 429))
     async def history_csv(

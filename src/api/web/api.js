@@ -1,16 +1,16 @@
 // The HTTP API: every request goes through here, in the JSON envelope, with the token.
 
-import { element } from "./dom.js";
+import { saveFile } from "./dom.js";
 import { state } from "./state.js";
 
 // What the client does when the server no longer takes its token (app.js signs out).
 export const apiHooks = { unauthorized: () => {} };
 
-export async function api(method, path, body) {
-  const headers = { "Content-Type": "application/json" };
+async function request(method, path, contentType, body) {
+  const headers = { "Content-Type": contentType };
   const token = state.token;
   if (token) headers.Authorization = token;
-  const response = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  const response = await fetch(path, { method, headers, body });
   const payload = await response.json();
   // Refused as revoked (or expired): unless the client has moved on to another token meanwhile.
   if (response.status === 401 && token && token === state.token) apiHooks.unauthorized();
@@ -18,15 +18,20 @@ export async function api(method, path, body) {
   return payload.data;
 }
 
+export async function api(method, path, body) {
+  return request(method, path, "application/json", body ? JSON.stringify(body) : undefined);
+}
+
+// A file sent as the request's body, as it is (an import: a CSV or a zip).
+export async function upload(path, file, contentType) {
+  return request("POST", path, contentType, file);
+}
+
 // A file the API makes (a CSV), saved by the browser.
 export async function download(path, filename) {
   const response = await fetch(path, { headers: { Authorization: state.token } });
   if (!response.ok) throw new Error((await response.json()).error);
-  const link = element("a", { href: URL.createObjectURL(await response.blob()), download: filename });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  saveFile(await response.blob(), filename);
 }
 
 // Every class of the teacher or student, archived ones too (marked `archived`): a student

@@ -8,13 +8,18 @@ import { $, notice } from "./dom.js";
 import { connect, hooks, resync } from "./live.js";
 import { state } from "./state.js";
 import { route, show } from "./views.js";
-import { renderSession, showClass, initClass } from "./screens/class.js";
+import { renderSession, reloadRoster, showClass, initClass } from "./screens/class.js";
+import { initClassImport } from "./screens/class-import.js";
 import { initClassOptions } from "./screens/class-options.js";
+import { initClassInvite } from "./screens/class-invite.js";
 import { loadHistory } from "./screens/history.js";
 import { initAdmin, showAdmin } from "./screens/admin.js";
 import { initLogin, logOut } from "./screens/login.js";
 import { initProfile, showProfile } from "./screens/profile.js";
 import { initSetPassword, showSetPassword } from "./screens/set-password.js";
+import { showInvitation } from "./screens/invitation.js";
+import { initForgotPassword, showForgotPassword } from "./screens/forgot-password.js";
+import { initPasswordLink } from "./screens/password-link.js";
 import { initProjector, renderCheckInCount, showCheckIn } from "./screens/projector.js";
 import { initReport, showReport } from "./screens/report.js";
 import { initStudentCheckIn, showStudentCheckIn } from "./screens/check-in.js";
@@ -23,8 +28,11 @@ import { initTeacherHome, showTeacherHome } from "./screens/teacher.js";
 
 async function render() {
   const { first, id, second, code } = route();
-  if (first === "set-password" && id) return showSetPassword(id); // signed in or not
-  if (!state.me) return show("auth-view");
+  // A one-time link's page, signed in or not.
+  if (first === "set-password" && id) return showSetPassword(id);
+  if (first === "reset-password" && id) return showSetPassword(id, { title: "Choose a new password" });
+  if (first === "invitation" && id) return showInvitation(id);
+  if (!state.me) return first === "forgot-password" ? showForgotPassword() : show("auth-view");
   if (first === "profile") return showProfile(); // every role's
   try {
     if (state.me.role === "admin") return await showAdmin(first === "admin" ? id : "people");
@@ -171,10 +179,14 @@ window.addEventListener("hashchange", render);
 initLogin(signedIn);
 initSetPassword();
 initProfile(showWho);
+initForgotPassword();
+initPasswordLink();
 initAdmin();
 initTeacherHome();
 initClass();
 initClassOptions();
+initClassInvite();
+initClassImport(reloadRoster);
 initReport();
 initProjector();
 initStudentCheckIn();

@@ -62,3 +62,12 @@ export function ask(question, yes) {
 }
 
 export const STATUS_LABELS = { present: "Present", absent: "Absent", late: "Late", excused: "Excused" };
+
+// Hands the browser a file to save (a download made here or fetched).
+export function saveFile(blob, filename) {
+  const link = element("a", { href: URL.createObjectURL(blob), download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+}

@@ -48,6 +48,9 @@ class UserModel(UUIDBase):
     tokens_valid_from: Mapped[datetime | None] = mapped_column(
         DateTimeUTC(timezone=True), nullable=True, index=True
     )
+    # When an administrator erased the account (name and email replaced, password unusable);
+    # its records stay, naming nobody. An erased account is no user to the service.
+    erased_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
 
 
 class ClassModel(UUIDBase):
@@ -184,3 +187,41 @@ class AccountLinkModel(DefaultBase):
     user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
     used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+
+
+class InvitationModel(DefaultBase):
+    """What an invitation link is for (domain/invitations.py), beside its account link: it
+    goes when the link is retired."""
+
+    __tablename__ = "invitations"
+
+    digest: Mapped[bytes] = mapped_column(
+        ForeignKey("account_links.digest", ondelete="CASCADE"), primary_key=True
+    )
+    class_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("classes.id", ondelete="SET NULL"), nullable=True
+    )
+    invited_by: Mapped[UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    invited_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+
+
+class OneRosterUserModel(DefaultBase):
+    """Which account a OneRoster sourcedId names (docs/imports.md): a nightly sync finds it."""
+
+    __tablename__ = "oneroster_users"
+
+    sourced_id: Mapped[str] = mapped_column(String, primary_key=True)
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+
+
+class OneRosterClassModel(DefaultBase):
+    """Which class a OneRoster sourcedId names."""
+
+    __tablename__ = "oneroster_classes"
+
+    sourced_id: Mapped[str] = mapped_column(String, primary_key=True)
+    class_id: Mapped[UUID] = mapped_column(
+        ForeignKey("classes.id", ondelete="CASCADE"), unique=True
+    )

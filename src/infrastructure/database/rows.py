@@ -7,6 +7,7 @@ import asyncpg
 
 from domain.attendance import AttendanceRecord
 from domain.classrooms import Classroom
+from domain.corrections import Correction
 from domain.statuses import AttendanceStatus, counts_late_and_excused
 from domain.users import NO_PASSWORD, Identity, Role, TokenStanding, User
 
@@ -75,4 +76,17 @@ def is_detailed(extra_statuses: list[str], records: list[AttendanceRecord]) -> b
     """The domain's rule (counts_late_and_excused) for a stored finished session."""
     return counts_late_and_excused(
         [AttendanceStatus(s) for s in extra_statuses], (r.status for r in records)
+    )
+
+
+def correction_from(row: asyncpg.Record) -> Correction:
+    return Correction(
+        class_id=row["class_id"],
+        session_id=row["session_id"],
+        student_id=row["student_id"],
+        from_status=AttendanceStatus(row["from_status"]),
+        to_status=AttendanceStatus(row["to_status"]),
+        note=row["note"],
+        corrected_by=row["corrected_by"],
+        corrected_at=row["corrected_at"],
     )

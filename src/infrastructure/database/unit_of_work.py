@@ -4,8 +4,11 @@ from typing import Self
 from domain.ports import Unavailable
 from infrastructure.database.account_links import SqlAccountLinkRepository
 from infrastructure.database.connector import Connector
+from infrastructure.database.imports import SqlImportRepository
+from infrastructure.database.invitations import SqlInvitationRepository
 from infrastructure.database.outages import DATABASE_UNREACHABLE
 from infrastructure.database.pool import Database
+from infrastructure.database.privacy import SqlPrivacyRepository
 from infrastructure.database.repositories import (
     SqlAttendanceRepository,
     SqlClassroomRepository,
@@ -22,9 +25,12 @@ class PostgresUnitOfWork:
         self._connector = Connector(self._database)
         self.users = SqlUserRepository(self._connector)
         self.account_links = SqlAccountLinkRepository(self._connector)
+        self.invitations = SqlInvitationRepository(self._connector)
+        self.imports = SqlImportRepository(self._connector)
         self.classes = SqlClassroomRepository(self._connector)
         self.attendance = SqlAttendanceRepository(self._connector)
         self.views = SqlViews(self._connector)
+        self.privacy = SqlPrivacyRepository(self._connector)
         return self
 
     async def __aexit__(

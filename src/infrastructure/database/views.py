@@ -13,19 +13,21 @@ from domain.corrections import Correction
 from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast
 from domain.history import HistoryPage, HistoryRow
 from domain.live_state import ClassLiveState, LiveMark, LiveSessionState
-from domain.reports import ReportLine, ReportPeriod, StudentTally
+from domain.reports import ClassOverview, ClassTotals, ReportLine, ReportPeriod, StudentTally
 from domain.statuses import BASIC_STATUSES, AttendanceStatus, AttendanceSummary
 from domain.users import Identity, Role, TokenStanding, UserSummary
 from infrastructure.database.connector import Connector
 from infrastructure.database.record_queries import (
     CLASS_REPORT,
     HISTORY_ROWS,
+    SCHOOL_REPORT,
     SESSIONS_AFTER,
     STUDENT_REPORT,
 )
 from infrastructure.database.rows import (
     CURRENT_STATUS,
     classroom_from,
+    correction_from,
     is_detailed,
     membership,
     record_from,
@@ -76,7 +78,8 @@ class SqlViews:
     ) -> list[UserSummary]:
         connection = await self._db.connection()
         rows = await connection.fetch(
-            "SELECT id, name, email FROM users WHERE role = 'student' AND deactivated_at IS NULL"
+            "SELECT id, name, email FROM users WHERE role = 'student'"
+            " AND deactivated_at IS NULL AND erased_at IS NULL"
             " AND ($1::text IS NULL OR starts_with(lower(name), lower($1))"
             "  OR CASE WHEN $3 THEN lower(email) = lower($1)"
             "  ELSE starts_with(lower(email), lower($1)) END)"
@@ -125,7 +128,7 @@ class SqlViews:
             "  WHERE u.role = 'student' AND c.student_ids @> ARRAY[u.id]"
             ") AS ids"
             " FROM unnest($1::uuid[], $2::text[]) AS asked(id, role)"
-            " JOIN users u ON u.id = asked.id AND u.role = asked.role",
+            " JOIN users u ON u.id = asked.id AND u.role = asked.role AND u.erased_at IS NULL",
             [member.user_id for member in members],
             [member.role.value for member in members],
         )
@@ -206,19 +209,7 @@ class SqlViews:
             " ORDER BY corrected_at DESC, id",
             class_id,
         )
-        return [
-            Correction(
-                class_id=row["class_id"],
-                session_id=row["session_id"],
-                student_id=row["student_id"],
-                from_status=AttendanceStatus(row["from_status"]),
-                to_status=AttendanceStatus(row["to_status"]),
-                note=row["note"],
-                corrected_by=row["corrected_by"],
-                corrected_at=row["corrected_at"],
-            )
-            for row in rows
-        ]
+        return [correction_from(row) for row in rows]
 
     async def class_report(
         self, class_id: UUID, period: ReportPeriod
@@ -274,6 +265,24 @@ class SqlViews:
             (page[-1]["started_at"], page[-1]["id"]) if len(found) > sessions else None,
             len(page),
         )
+
+    async def school_report(self, period: ReportPeriod) -> list[ClassOverview]:
+        connection = await self._db.connection()
+        rows = await connection.fetch(SCHOOL_REPORT, period.since, period.until)
+        return [
+            ClassOverview(
+                class_id=row["class_id"],
+                class_name=row["class_name"],
+                archived=row["archived"],
+                teacher=UserSummary(row["teacher_id"], row["teacher_name"], row["teacher_email"]),
+                students=row["students"],
+                sessions_held=row["held"],
+                totals=ClassTotals(
+                    row["sessions"], row["present"], row["absent"], row["late"], row["excused"]
+                ),
+            )
+            for row in rows
+        ]
 
     async def broadcasts_since(
         self, class_ids: list[UUID], since: datetime

@@ -1,17 +1,26 @@
 // The administration's People tab (#/admin/people): the school's people, found by name,
-// email, role or status; a person's role changed (the pupil who signed up as a teacher), and
-// their account deactivated or reactivated.
+// email, role or status; a person's role changed (the pupil who signed up as a teacher),
+// their account deactivated or reactivated, a password link made for them, their data
+// exported or erased.
 
 import { api } from "../api.js";
 import { $, ask, element, showError } from "../dom.js";
 import { state } from "../state.js";
+import { eraseButton, exportButton } from "./admin-privacy.js";
+import { passwordLinkButton } from "./password-link.js";
 
 const ROLES = ["student", "teacher", "admin"];
 const STATUS_LABELS = { active: "Active", deactivated: "Deactivated", invited: "Invited (no password yet)" };
 
-// What can be done to a person, each a small function: (person, redraw) -> a button, or
-// null where it does not apply. `redraw(person)` shows the row again as the server answered.
-const ACTIONS = [activationButton];
+// What can be done to a person, each a small function: (person, row) -> a button, or null
+// where it does not apply. `row.redraw(person)` shows the row again as the server answered;
+// `row.reload()` lists the people again (one erased is no longer listed).
+const ACTIONS = [
+  (person) => passwordLinkButton(person, `/admin/users/${person.id}/password-link`, "admin-error"),
+  activationButton,
+  exportButton,
+  (person, row) => (person.id === state.me.id ? null : eraseButton(person, row.reload)),
+];
 
 export async function showPeople() {
   await listPeople();
@@ -52,15 +61,15 @@ function personRow(person) {
     }
   };
   const row = element("tr", {}, element("td", { textContent: person.name }), element("td", { className: "email", textContent: person.email }), element("td", {}, role));
-  const redraw = (changed) => row.replaceWith(personRow(changed));
-  const actions = ACTIONS.map((action) => action(person, redraw)).filter(Boolean);
+  const handle = { redraw: (changed) => row.replaceWith(personRow(changed)), reload: listPeople };
+  const actions = ACTIONS.map((action) => action(person, handle)).filter(Boolean);
   row.append(element("td", { textContent: STATUS_LABELS[person.status] }), element("td", { className: "actions" }, ...actions));
   return row;
 }
 
 // Deactivate (asking first: they are signed out everywhere at once) or reactivate; not
 // oneself.
-function activationButton(person, redraw) {
+function activationButton(person, row) {
   if (person.id === state.me.id) return null;
   const deactivating = person.status !== "deactivated";
   const verb = deactivating ? "Deactivate" : "Reactivate";
@@ -70,7 +79,7 @@ function activationButton(person, redraw) {
     const question = `Deactivate ${person.name}? They are signed out everywhere at once and cannot log in until reactivated; their records stay.`;
     if (deactivating && !(await ask(question, "Deactivate"))) return;
     try {
-      redraw(await api("POST", `/admin/users/${person.id}/${verb.toLowerCase()}`));
+      row.redraw(await api("POST", `/admin/users/${person.id}/${verb.toLowerCase()}`));
       told(`${person.name} ${deactivating ? "is deactivated" : "may log in again"}.`);
     } catch (error) {
       showError("admin-error", error); // refused (the last active admin)

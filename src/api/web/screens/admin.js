@@ -3,10 +3,13 @@
 
 import { $ } from "../dom.js";
 import { show } from "../views.js";
+import { initInvitations, showInvitations } from "./admin-invitations.js";
+import { initImports, showImports } from "./admin-imports.js";
 import { initPeople, showPeople } from "./admin-people.js";
+import { initSchoolReport, showSchoolReport } from "./admin-report.js";
 
 // The tabs, in the order of the nav: name -> what shows it.
-const TABS = { people: showPeople };
+const TABS = { people: showPeople, invitations: showInvitations, imports: showImports, report: showSchoolReport };
 
 export async function showAdmin(tab) {
   const shown = tab in TABS ? tab : "people";
@@ -22,4 +25,7 @@ export async function showAdmin(tab) {
 
 export function initAdmin() {
   initPeople();
+  initInvitations();
+  initSchoolReport();
+  initImports();
 }

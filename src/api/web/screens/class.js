@@ -5,7 +5,9 @@ import { $, ask, counts, element, plural, showError, STATUS_LABELS, time } from 
 import { send } from "../live.js";
 import { state } from "../state.js";
 import { route, show } from "../views.js";
+import { resetClassImport } from "./class-import.js";
 import { loadHistory } from "./history.js";
+import { passwordLinkButton } from "./password-link.js";
 
 // The class being opened: a second render while its details load (the teacher's own new
 // class is announced by CLASS_JOINED at once) waits for that opening instead of opening it
@@ -32,11 +34,19 @@ async function openClass(classId) {
   $("class-title").textContent = details.className;
   $("rename-input").value = details.className;
   $("report-link").href = `#/class/${classId}/report`;
-  for (const id of ["session-error", "add-error", "options-error", "summary"]) $(id).textContent = "";
+  for (const id of ["session-error", "add-error", "options-error", "summary", "class-invite-result"]) $(id).textContent = "";
   $("student-search").value = "";
   $("student-results").replaceChildren();
+  resetClassImport();
   show("class-view");
   await loadHistory(classId);
+}
+
+// The class's students read again (an import enrolled some).
+export async function reloadRoster(classId) {
+  const details = await api("GET", `/class/${classId}`);
+  state.roster = new Map(details.students.map((s) => [s.id, s]));
+  renderSession(classId);
 }
 
 export function renderSession(classId) {
@@ -118,7 +128,8 @@ function rosterRow(classId, student, session, final, statuses) {
   const remove = element("button", { type: "button", className: "remove", textContent: "Remove" });
   remove.setAttribute("aria-label", `Remove ${student.name} from the class`);
   remove.onclick = () => removeStudent(classId, student);
-  const name = element("td", { className: "name" }, element("span", { className: "name-text", textContent: student.name }), remove);
+  const link = passwordLinkButton(student, `/class/${classId}/students/${student.id}/password-link`, "session-error", "link-button");
+  const name = element("td", { className: "name" }, element("span", { className: "name-text", textContent: student.name }), remove, link);
   return element("tr", {}, name, element("td", {}, status), session ? element("td", {}, actions) : "");
 }
 
