@@ -15,7 +15,6 @@ from api.import_texts import file_refused_text
 from bootstrap.admins import link_base
 from domain.errors import ImportFileRefused, ImportRaced
 from infrastructure.database.urls import plain_url
-from infrastructure.messaging.publish_only import PublishOnlyEventBus
 from infrastructure.settings import Settings
 
 
@@ -71,8 +70,11 @@ def summary(answer: OneRosterImportResponse, links_to: Path | None) -> str:
 async def import_oneroster(
     settings: Settings, bundle: Path, apply: bool, links_to: Path | None
 ) -> str:
-    # Imported here, as in `serve`: the container pulls in prometheus-client.
+    # Imported here, as in `serve`: the container and the bus pull in prometheus-client, which
+    # must not be imported before `serve` names its metrics folder (bootstrap/cli.py imports
+    # this module).
     from bootstrap.container import Container
+    from infrastructure.messaging.publish_only import PublishOnlyEventBus
 
     data = read_bundle(bundle, settings.import_max_bytes)
     container = Container(settings=settings)
