@@ -219,7 +219,6 @@ class Container(containers.DeclarativeContainer):
         events=event_bus,
         attempts=attempt_policy,
         attendance=attendance_service,
-        forget_account=known_accounts.provided.forget,
     )
     school_report_service = providers.Singleton(SchoolReportService, uow=unit_of_work.provider)
     retention_service = providers.Singleton(

@@ -59,6 +59,7 @@ class RevocationReason(StrEnum):
     PASSWORD_CHANGED = "password changed"
     DEACTIVATED = "account deactivated"
     ROLE_CHANGED = "role changed"
+    ERASED = "account erased"  # by an administrator, on the person's request (services/privacy)
     # Heard after the event bus was away, from the database, which keeps no reason.
     TOKENS_REVOKED = "tokens revoked"
 
@@ -174,6 +175,13 @@ class User:
         if self.deactivated_at is None:
             self.deactivated_at = now
             self._revoke_tokens(now, RevocationReason.DEACTIVATED)
+
+    def erase(self, now: datetime) -> None:
+        """Deactivated for good and every token revoked, whatever the account's standing
+        was: the person is erased (the privacy repository replaces what names them)."""
+        if self.deactivated_at is None:
+            self.deactivated_at = now
+        self._revoke_tokens(now, RevocationReason.ERASED)
 
     def reactivate(self) -> None:
         """The account may log in again; its tokens from before stay revoked."""

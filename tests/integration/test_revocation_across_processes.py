@@ -71,6 +71,23 @@ def test_a_deactivation_closes_the_users_sockets_and_refuses_its_token_on_the_ot
     assert login.status_code == 403
 
 
+def test_an_erasure_closes_the_persons_sockets_and_refuses_their_token_on_the_other_process(
+    api, api_b, server_b, make_admin, make_account
+):
+    """Before, the other process refused an erased account's token within a minute, and its
+    sockets stayed open until they reconnected."""
+    admin, pupil = make_admin(), make_account()
+    assert api_b.get("/students", headers=pupil.auth).status_code == 403  # B remembers it
+    with LiveClient(server_b.ws_url, pupil.token) as on_b:
+        assert api.post(f"/admin/users/{pupil.id}/erase", headers=admin.auth).is_success
+        assert closed_with(on_b) == (4401, "Signed out: account erased")
+    started = time.monotonic()
+    while api_b.get("/students", headers=pupil.auth).status_code != 401:
+        assert time.monotonic() - started < AT_ONCE_SECONDS, "still accepted"
+        time.sleep(0.02)
+    assert api_b.get("/auth/me", headers=pupil.auth).status_code == 404  # nobody's
+
+
 def test_a_role_change_reaches_the_other_process_at_once(
     api, api_b, server_b, make_admin, make_account
 ):

@@ -65,6 +65,22 @@ def test_a_deactivated_account_accepts_no_token_and_reactivation_keeps_old_ones_
     assert not user.standing.accepts(old)
 
 
+def test_erasing_deactivates_and_revokes_even_an_account_deactivated_before():
+    user = UserFactory.build(role=Role.STUDENT)
+    user.deactivate(NOON)
+    user.erase(NOON + timedelta(minutes=1))
+    assert user.deactivated_at == NOON  # deactivated since then, as it was
+    assert user.tokens_valid_from == tokens_valid_from(NOON + timedelta(minutes=1))
+    assert [event.reason for event in user.events] == [
+        RevocationReason.DEACTIVATED,
+        RevocationReason.ERASED,
+    ]
+    active = UserFactory.build(role=Role.TEACHER)
+    active.erase(NOON)
+    later = IssuedToken(Identity(active.id, Role.TEACHER), NOON + timedelta(hours=1))
+    assert not active.is_active and not active.standing.accepts(later)
+
+
 def test_a_role_change_revokes_and_the_same_role_again_does_not():
     user = UserFactory.build(role=Role.TEACHER)
     user.change_role(Role.TEACHER, NOON)

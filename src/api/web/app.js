@@ -125,6 +125,7 @@ const SIGNED_OUT_BECAUSE = {
   "Signed out: password changed": "You were signed out: your password was changed. Log in with the new one.",
   "Signed out: account deactivated": "You were signed out: your account was deactivated. Ask your school's administrator.",
   "Signed out: role changed": "You were signed out: your role was changed. Log in again.",
+  "Signed out: account erased": "You were signed out: your account was erased at your school's request.",
 };
 
 // The server no longer takes the token (revoked, or expired): signed out, saying why.

@@ -25,7 +25,7 @@ export function eraseButton(person, refresh) {
   const button = element("button", { type: "button", className: "danger", textContent: "Erase" });
   button.setAttribute("aria-label", `Erase ${person.name}`);
   button.onclick = async () => {
-    const question = `Erase ${person.name} (${person.email})? Their name and email are removed for good and they can no longer sign in. Their attendance records stay in the class statistics, naming nobody.`;
+    const question = `Erase ${person.name} (${person.email})? Their name and email are removed for good, and they are signed out everywhere at once and can no longer sign in. Their attendance records stay in the class statistics, naming nobody.`;
     if (!(await ask(question, `Erase ${person.name}`))) return;
     try {
       await api("POST", `/admin/users/${person.id}/erase`);
