@@ -25,6 +25,7 @@ from tests.integration.mailbox import (
     mailing_server,
 )
 from tests.integration.server import free_port
+from tests.integration.test_account_lifecycle import run_sql
 from tests.integration.test_admin_api import make_admin, set_role_in_database
 from tests.integration.test_web_accounts import with_accounts
 
@@ -81,6 +82,22 @@ def test_the_same_answer_for_known_and_unknown_emails_and_the_mail_goes_to_the_k
     assert (mail.message["To"], mail.message["From"]) == (known["email"], SMTP_FROM)
     assert mail.link.startswith(f"{mail_server.base_url}/#/reset-password/")
     assert known["name"] in mail.text
+
+
+def test_a_deactivated_account_is_sent_no_link_and_the_answer_is_the_same(
+    client, mailbox, database_url
+):
+    deactivated, active = sign_up(client), sign_up(client)
+    run_sql(
+        database_url,
+        "UPDATE users SET deactivated_at = now() WHERE lower(email) = lower($1)",
+        deactivated["email"],
+    )
+    answers = [forgot(client, body["email"]) for body in (deactivated, active)]
+    assert [(a.status_code, a.json()) for a in answers] == [(202, ACCEPTED)] * 2
+    mailbox.wait_for(active["email"])  # the background work has run by then
+    time.sleep(0.5)
+    assert mailbox.to(deactivated["email"]) == []
 
 
 def test_the_answer_does_not_wait_for_the_mail(client, mailbox, monkeypatch):
