@@ -28,6 +28,7 @@ from domain.errors import (
     InvalidToken,
     InvitationNotAllowed,
     InvitationNotFound,
+    InviteeDeactivated,
     LastActiveAdmin,
     LastAdmin,
     LastAdminErasure,
@@ -99,6 +100,10 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     WrongPassword: (400, "Current password is incorrect"),
     RoleConflict: (409, "This email belongs to an account with another role"),
     AlreadyHasAccount: (409, "This person has an account already"),
+    InviteeDeactivated: (
+        409,
+        "This person's account is deactivated; an administrator reactivates it first",
+    ),
     OnlyStudentsJoinClasses: (400, "Only students are invited into a class"),
     InvitationNotAllowed: (403, "Forbidden, teachers invite students into their own classes"),
     InvitationNotFound: (404, "Invitation not found"),

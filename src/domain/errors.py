@@ -131,6 +131,11 @@ class OnlyStudentsJoinClasses(DomainError):
     """An invitation into a class of a teacher or an administrator."""
 
 
+class InviteeDeactivated(DomainError):
+    """An invitation of an email whose account an administrator deactivated: an invitation
+    does not reactivate it (an administrator does, first)."""
+
+
 class InvitationNotAllowed(DomainError):
     """Teachers invite students into their classes; administrators invite anyone."""
 
