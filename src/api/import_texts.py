@@ -49,6 +49,7 @@ ROW_PROBLEMS: dict[RowProblem, str] = {
     RowProblem.DUPLICATE: "The same email (and class) as line {earlier}",
     RowProblem.CONFLICTING_NAME: "The same email as line {earlier}, with another name",
     RowProblem.ROLE_CONFLICT: "The email is a teacher's or an administrator's account",
+    RowProblem.ACCOUNT_DEACTIVATED: "The student's account is deactivated (reactivate it first)",
     RowProblem.BAD_CLASS_NAME: "The class name is over 200 characters or holds control characters",
     RowProblem.UNKNOWN_CLASS: "No class of that name (an admin makes one: a teacher column)",
     RowProblem.NOT_YOUR_CLASS: "Another teacher's class",
