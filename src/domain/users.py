@@ -188,7 +188,12 @@ class User:
         self.deactivated_at = None
 
     def _revoke_tokens(self, now: datetime, reason: RevocationReason) -> None:
-        self.tokens_valid_from = tokens_valid_from(now)
+        valid_from = tokens_valid_from(now)
+        if self.tokens_valid_from is not None and self.tokens_valid_from >= valid_from:
+            # A second revocation in the same second: the tokens issued since the first are
+            # dated from its valid_from (token_date), so this one starts a second later.
+            valid_from = self.tokens_valid_from + timedelta(seconds=1)
+        self.tokens_valid_from = valid_from
         self.events.append(TokensRevoked(self.id, self.tokens_valid_from, reason))
 
 

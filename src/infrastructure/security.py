@@ -23,9 +23,10 @@ T = TypeVar("T")
 TOKEN_LIFETIME = timedelta(days=7)
 DEVICE_TOKEN_LIFETIME = timedelta(days=90)
 # A token may say it was issued up to a second ahead (dated at its account's revocation, see
-# User.token_date), and server processes' clocks may disagree a little: one dated further
-# ahead than this is refused. (PyJWT's own check has no leeway for `iat` alone.)
-ISSUED_AT_LEEWAY_SECONDS = 2
+# User.token_date), two after a second revocation within one second (User._revoke_tokens), and
+# server processes' clocks may disagree a little: one dated further ahead than this is refused.
+# (PyJWT's own check has no leeway for `iat` alone.)
+ISSUED_AT_LEEWAY_SECONDS = 3
 # A token without `iat` (none of ours) counts as issued long ago: any revocation refuses it.
 LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)
 

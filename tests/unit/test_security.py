@@ -36,6 +36,9 @@ def test_a_token_issued_in_a_revocations_second_after_it_is_dated_from_the_next(
     claims = jwt.decode(token, SECRET, algorithms=["HS256"], options={"verify_iat": False})
     assert claims["iat"] == valid_from.timestamp()
     assert codec.decode(token).issued_at == valid_from  # a second ahead is no error
+    # A second revocation in that second: a token issued after it is dated a second later.
+    later = codec.issue(Identity(uuid4(), Role.STUDENT), valid_from + timedelta(seconds=1))
+    assert codec.decode(later).issued_at == valid_from + timedelta(seconds=1)
 
 
 def test_a_token_without_an_issue_date_counts_as_issued_long_ago(codec):

@@ -52,6 +52,28 @@ def test_a_revocation_refuses_the_tokens_of_its_own_second_and_admits_those_date
     ]
 
 
+def test_a_second_revocation_in_the_same_second_refuses_the_tokens_issued_since_the_first():
+    """A password set with a link, a login with it, then a deactivation, all in one second:
+    the login's token is dated from the first revocation's valid_from; the second must refuse
+    it (it used to take the same valid_from, and the token outlived a reactivation)."""
+    user = UserFactory.build(role=Role.STUDENT)
+    user.change_password("hashed:new", NOON + timedelta(milliseconds=100))
+    since_first = IssuedToken(
+        Identity(user.id, Role.STUDENT), user.token_date(NOON + timedelta(milliseconds=200))
+    )
+    assert user.standing.accepts(since_first)
+    user.deactivate(NOON + timedelta(milliseconds=300))
+    user.reactivate()
+    assert not user.standing.accepts(since_first)
+    assert user.tokens_valid_from == NOON + timedelta(seconds=2)
+    fresh = user.token_date(NOON + timedelta(milliseconds=400))
+    assert user.standing.accepts(IssuedToken(Identity(user.id, Role.STUDENT), fresh))
+    assert [event.valid_from for event in user.events] == [
+        NOON + timedelta(seconds=1),
+        NOON + timedelta(seconds=2),
+    ]
+
+
 def test_a_deactivated_account_accepts_no_token_and_reactivation_keeps_old_ones_refused():
     user = UserFactory.build(role=Role.TEACHER)
     old = IssuedToken(Identity(user.id, Role.TEACHER), NOON)
