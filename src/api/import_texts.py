@@ -80,6 +80,8 @@ SYNC_PROBLEMS: dict[SyncProblem, str] = {
     SyncProblem.UNKNOWN_USER: "No such user (or they were not imported)",
     SyncProblem.NOT_PRIMARY_TEACHER: "Another teacher is the class's teacher",
     SyncProblem.ABSENT_FROM_BULK: "Not in the bulk file any more",
+    SyncProblem.DEACTIVATED_HERE: "Deactivated by an administrator: a sync does not reactivate it",
+    SyncProblem.ACCOUNT_DEACTIVATED: "The student's account is deactivated: not enrolled",
 }  # fmt: skip
 
 

@@ -214,6 +214,12 @@ class OneRosterUserModel(DefaultBase):
 
     sourced_id: Mapped[str] = mapped_column(String, primary_key=True)
     user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    # When a sync deactivated the account (the SIS said inactive or gone). While the account's
+    # users.deactivated_at is this very moment, the deactivation is the sync's own, and a later
+    # sync that finds the person active reactivates it; one an administrator made is not.
+    deactivated_at: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), nullable=True
+    )
 
 
 class OneRosterClassModel(DefaultBase):
