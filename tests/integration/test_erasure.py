@@ -91,6 +91,8 @@ def test_erasing_a_student_keeps_the_class_statistics_and_identifies_nobody(
     assert ERASED_EMAIL.match(left["account"]["email"])
     assert left["account"]["passwordSet"] is False
     assert left["account"]["erasedAt"] == erased.json()["data"]["erasedAt"]
+    assert left["account"]["deactivatedAt"] == left["account"]["erasedAt"]  # and deactivated
+    assert left["account"]["tokensValidFrom"] > left["account"]["erasedAt"]  # tokens revoked
     assert left["accountLinks"] == [] and left["attemptCounters"] == []
     assert left["classesEnrolled"] == []
     assert [r["status"] for r in left["attendance"]] == ["absent"]
