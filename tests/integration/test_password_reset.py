@@ -25,7 +25,7 @@ from tests.integration.mailbox import (
     mailing_server,
 )
 from tests.integration.server import free_port
-from tests.integration.test_account_lifecycle import run_sql
+from tests.integration.test_account_lifecycle import closed_with, run_sql
 from tests.integration.test_admin_api import make_admin, set_role_in_database
 from tests.integration.test_web_accounts import with_accounts
 
@@ -307,6 +307,19 @@ def wait_for_line(log_path, text: str, timeout: float = 15) -> str:
             return log
         time.sleep(0.1)
     raise AssertionError(f"{text!r} not in the log:\n{log_path.read_text()[-3000:]}")
+
+
+def test_a_reset_link_signs_the_account_out_everywhere(api, make_admin, make_account, live):
+    """The password a reset link chooses revokes the account's tokens as any new password
+    does: a thief's token stops working, and its socket is closed."""
+    admin, pupil = make_admin(), make_account()
+    socket = live(pupil)
+    made = api.post(f"/admin/users/{pupil.id}/password-link", headers=admin.auth)
+    token = made.json()["data"]["link"].rsplit("/", 1)[1]
+    assert api.post("/auth/password", json={"token": token, "password": "reset-pw-1"}).is_success
+    assert closed_with(socket) == (4401, "Signed out: password changed")
+    assert api.get("/auth/me", headers=pupil.auth).status_code == 401
+    assert log_in(api, pupil.email, "reset-pw-1") == 200
 
 
 def test_an_admin_makes_a_link_to_hand_over_and_nobody_else_may(
