@@ -32,6 +32,9 @@ class SignupBodyFactory(TypedDictFactory[SignupBody]):
 class UserFactory(DataclassFactory[User]):
     email = Use(unique_email)
     password_hash = Use(lambda: "hashed:secret")
+    deactivated_at = None
+    tokens_valid_from = None
+    events = Use(list)
 
 
 class ClassroomFactory(DataclassFactory[Classroom]):

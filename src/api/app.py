@@ -32,6 +32,7 @@ from api.controllers.invitations import (
     invite_to_class,
 )
 from api.controllers.password_links import admin_password_link, student_password_link
+from api.controllers.profile import change_my_password, rename_me
 from api.controllers.records import RecordsController, my_report
 from api.controllers.students import list_students
 from api.docs import SCHEMA_PATH, docs_assets, openapi_config
@@ -62,6 +63,7 @@ from services.invitations import InvitationService
 from services.oneroster_import import OneRosterImportService
 from services.password_reset import PasswordResetService
 from services.privacy import PrivacyService
+from services.profile import ProfileService
 from services.records import RecordsService
 from services.roster_import import RosterImportService
 from services.school_report import SchoolReportService
@@ -71,6 +73,7 @@ from services.school_report import SchoolReportService
 class ApiServices:
     auth: AuthService
     accounts: AccountService
+    profile: ProfileService
     password_reset: PasswordResetService
     admin: AdminService
     invitations: InvitationService
@@ -108,12 +111,15 @@ def create_app(
 ) -> Litestar:
     lines = access_lines or StructuredAccessLines()
     socket_registry = SocketRegistry(live_state=services.attendance.live_state)
+    services.events.subscribe(services.auth.hear)  # revocations, before sockets hear them
     services.events.subscribe(socket_registry.deliver)
 
     async def missed_since(moment: datetime) -> list[LiveMessage]:
-        # v1 sockets hear the broadcasts again; v2 sockets are sent their classes' state.
+        # v1 sockets hear the broadcasts again; v2 sockets are sent their classes' state;
+        # revoked tokens' sockets are closed (and every account is read again).
         missed = await services.attendance.broadcasts_since(socket_registry.class_ids(), moment)
-        return [*missed, StatesRequested()]
+        revoked = await services.auth.revocations_since(moment)
+        return [*revoked, *missed, StatesRequested()]
 
     services.events.on_reconnect(missed_since)
     live_services = LiveServices(
@@ -144,6 +150,8 @@ def create_app(
                 security=TOKEN_REQUIRED,
                 route_handlers=[
                     my_account,
+                    rename_me,
+                    change_my_password,
                     ClassController,
                     list_students,
                     start_attendance,
@@ -172,6 +180,7 @@ def create_app(
         dependencies={
             "auth_service": _provide(services.auth),
             "account_service": _provide(services.accounts),
+            "profile_service": _provide(services.profile),
             "password_reset_service": _provide(services.password_reset),
             "admin_service": _provide(services.admin),
             "invitation_service": _provide(services.invitations),

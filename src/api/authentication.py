@@ -18,7 +18,7 @@ from api.errors import (
 )
 from api.log_context import bind_user_id
 from domain.errors import InvalidToken
-from domain.users import Identity, Role
+from domain.users import IssuedToken, Role
 
 PUBLIC = {"exclude_from_auth": True}
 # What the OpenAPI document declares for every route that is not PUBLIC (see api/docs.py).
@@ -26,7 +26,7 @@ TOKEN_REQUIRED: list[dict[str, list[str]]] = [{"token": []}]
 # For routes about the caller's own account (`GET /auth/me` says 404 when it is gone).
 ACCOUNT_MAY_BE_MISSING = {"account_may_be_missing": True}
 
-Authenticate = Callable[..., Awaitable[Identity]]
+Authenticate = Callable[..., Awaitable[IssuedToken]]
 
 
 def token_from_header(value: str) -> str:
@@ -51,14 +51,16 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         if not token:
             raise NotAuthorizedException(UNAUTHORIZED)
         try:
-            identity = await self._authenticate(
+            issued = await self._authenticate(
                 token,
                 account_must_exist=not connection.route_handler.opt.get("account_may_be_missing"),
             )
         except InvalidToken:
             raise NotAuthorizedException(UNAUTHORIZED) from None
+        identity = issued.identity
         bind_user_id(identity.user_id)  # for its lines
-        return AuthenticationResult(user=identity, auth=token)
+        # request.user is who; request.auth the token as read (when it was issued, too).
+        return AuthenticationResult(user=identity, auth=issued)
 
 
 def _require(

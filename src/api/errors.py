@@ -12,6 +12,7 @@ from litestar.types import ExceptionHandlersMap
 
 from api.import_texts import file_refused_text
 from domain.errors import (
+    AccountDeactivated,
     AlreadyHasAccount,
     AlreadyMarkedByTeacher,
     CannotEraseSelf,
@@ -27,6 +28,8 @@ from domain.errors import (
     InvalidToken,
     InvitationNotAllowed,
     InvitationNotFound,
+    InviteeDeactivated,
+    LastActiveAdmin,
     LastAdmin,
     LastAdminErasure,
     NoActiveSession,
@@ -45,6 +48,7 @@ from domain.errors import (
     TooManyExports,
     UserNotFound,
     WrongCheckInCode,
+    WrongPassword,
 )
 from domain.ports import Unavailable
 
@@ -91,8 +95,15 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     TeacherSignupRefused: (403, "Teachers join by invitation"),
     SignupByInvitationOnly: (403, "Sign-up is by invitation only"),
     LastAdmin: (409, "The last admin cannot give up the admin role"),
+    LastActiveAdmin: (409, "The last active admin cannot be deactivated"),
+    AccountDeactivated: (403, "This account is deactivated"),
+    WrongPassword: (400, "Current password is incorrect"),
     RoleConflict: (409, "This email belongs to an account with another role"),
     AlreadyHasAccount: (409, "This person has an account already"),
+    InviteeDeactivated: (
+        409,
+        "This person's account is deactivated; an administrator reactivates it first",
+    ),
     OnlyStudentsJoinClasses: (400, "Only students are invited into a class"),
     InvitationNotAllowed: (403, "Forbidden, teachers invite students into their own classes"),
     InvitationNotFound: (404, "Invitation not found"),

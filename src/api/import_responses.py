@@ -91,7 +91,8 @@ def oneroster_response(report: OneRosterReport, base_url: str) -> OneRosterImpor
         version=bundle.version,
         modes={file: bundle.mode(file).value for file in files},
         counts={file: dict(counted) for file, counted in counts.items()},
-        to_deactivate=[SyncPersonResponse(u.id, u.name, u.email) for u in result.to_deactivate],
+        deactivated=[SyncPersonResponse(u.id, u.name, u.email) for u in result.to_deactivate],
+        reactivated=[SyncPersonResponse(u.id, u.name, u.email) for u in result.reactivated],
         rows=[
             SyncRowResponse(
                 file=row.file,

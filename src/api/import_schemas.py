@@ -66,7 +66,10 @@ class OneRosterImportResponse(Struct, rename="camel"):
     version: str
     modes: dict[str, str]  # the manifest's mode of each file the sync reads
     counts: dict[str, dict[str, int]]  # per file, per outcome
-    to_deactivate: list[SyncPersonResponse]  # inactive or gone in the SIS (see docs/imports.md)
+    # Inactive or gone in the SIS, and active again after a sync deactivated them (preview:
+    # to be); see docs/imports.md.
+    deactivated: list[SyncPersonResponse]
+    reactivated: list[SyncPersonResponse]
     rows: list[SyncRowResponse]
     links: list[ImportLinkResponse]
     links_csv: str | None

@@ -49,6 +49,7 @@ ROW_PROBLEMS: dict[RowProblem, str] = {
     RowProblem.DUPLICATE: "The same email (and class) as line {earlier}",
     RowProblem.CONFLICTING_NAME: "The same email as line {earlier}, with another name",
     RowProblem.ROLE_CONFLICT: "The email is a teacher's or an administrator's account",
+    RowProblem.ACCOUNT_DEACTIVATED: "The student's account is deactivated (reactivate it first)",
     RowProblem.BAD_CLASS_NAME: "The class name is over 200 characters or holds control characters",
     RowProblem.UNKNOWN_CLASS: "No class of that name (an admin makes one: a teacher column)",
     RowProblem.NOT_YOUR_CLASS: "Another teacher's class",
@@ -79,6 +80,8 @@ SYNC_PROBLEMS: dict[SyncProblem, str] = {
     SyncProblem.UNKNOWN_USER: "No such user (or they were not imported)",
     SyncProblem.NOT_PRIMARY_TEACHER: "Another teacher is the class's teacher",
     SyncProblem.ABSENT_FROM_BULK: "Not in the bulk file any more",
+    SyncProblem.DEACTIVATED_HERE: "Deactivated by an administrator: a sync does not reactivate it",
+    SyncProblem.ACCOUNT_DEACTIVATED: "The student's account is deactivated: not enrolled",
 }  # fmt: skip
 
 

@@ -22,6 +22,8 @@ class ExportedAccount(Struct, rename="camel"):
     role: Role
     password_set: bool  # the hash itself is never exported
     erased_at: str | None
+    deactivated_at: str | None
+    tokens_valid_from: str | None  # the account's tokens issued before were revoked
 
 
 class ExportedClass(Struct, rename="camel"):
@@ -133,6 +135,8 @@ def personal_data_response(data: PersonalData, exported_at: str) -> PersonalData
             account.role,
             account.password_set,
             _moment(account.erased_at),
+            _moment(account.deactivated_at),
+            _moment(account.tokens_valid_from),
         ),
         classes_taught=classes[0],
         classes_enrolled=classes[1],

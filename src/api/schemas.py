@@ -8,7 +8,7 @@ from uuid import UUID
 from msgspec import Meta, Struct, field
 
 from domain.statuses import AttendanceStatus
-from domain.users import EMAIL_PATTERN, MAX_EMAIL_LENGTH, MAX_PASSWORD_BYTES, Role
+from domain.users import EMAIL_PATTERN, MAX_EMAIL_LENGTH, MAX_PASSWORD_BYTES, AccountStatus, Role
 
 T = TypeVar("T")
 
@@ -45,17 +45,21 @@ class SignupRole(StrEnum):
 Password = Annotated[str, Meta(min_length=6, pattern=STORABLE_TEXT_PATTERN)]
 
 
+def require_bcrypt_length(password: str) -> None:
+    if len(password.encode()) > MAX_PASSWORD_BYTES:
+        raise ValueError(f"password is longer than {MAX_PASSWORD_BYTES} bytes")
+
+
 class NewPassword(Struct):
     """A body that chooses a password: bcrypt takes at most MAX_PASSWORD_BYTES of it."""
 
     password: Password
 
     def __post_init__(self) -> None:
-        if len(self.password.encode()) > MAX_PASSWORD_BYTES:
-            raise ValueError(f"password is longer than {MAX_PASSWORD_BYTES} bytes")
+        require_bcrypt_length(self.password)
 
 
-# A person's name, as one is given (at sign-up, in an invitation).
+# A person's name, as one is given (at sign-up, in an invitation, renaming oneself).
 PersonName = Annotated[str, Meta(min_length=1, max_length=100, pattern=STORABLE_TEXT_PATTERN)]
 # A one-time link's token, as a client sends it back.
 LinkToken = Annotated[str, Meta(min_length=1, max_length=200)]
@@ -65,6 +69,18 @@ class SignupRequest(NewPassword, kw_only=True):
     name: PersonName
     email: Email
     role: SignupRole
+
+
+class RenameRequest(Struct):
+    name: PersonName
+
+
+class PasswordChangeRequest(Struct, rename="camel"):
+    current_password: str
+    new_password: Password
+
+    def __post_init__(self) -> None:
+        require_bcrypt_length(self.new_password)
 
 
 class SetPasswordRequest(NewPassword, kw_only=True):
@@ -106,6 +122,16 @@ class UserResponse(Struct):
     name: str
     email: str
     role: Role
+
+
+class AdminUserResponse(Struct):
+    """A user as an administrator sees them: with the account's status."""
+
+    id: UUID
+    name: str
+    email: str
+    role: Role
+    status: AccountStatus
 
 
 class RoleChangeRequest(Struct):

@@ -30,15 +30,17 @@ from infrastructure.ws_direct import ASGIApp, serving_sockets_directly
 from services.accounts import AccountService
 from services.admin import AdminService
 from services.attendance import AttendanceService
-from services.auth import AuthService, KnownAccounts
+from services.auth import AuthService
 from services.background import BackgroundTasks
 from services.check_in import CheckInService
 from services.classes import ClassService
 from services.health import HealthService
 from services.invitations import InvitationService
+from services.known_accounts import KnownAccounts
 from services.oneroster_import import OneRosterImportService
 from services.password_reset import PasswordResetService
 from services.privacy import PrivacyService
+from services.profile import ProfileService
 from services.records import RecordsService
 from services.retention import RetentionService
 from services.roster_import import RosterImportService
@@ -120,9 +122,10 @@ class Container(containers.DeclarativeContainer):
         policy=attempt_policy,
         known_accounts=known_accounts,
         signup=providers.Callable(SignupPolicy, settings.provided.signup),
+        clock=clock,
     )
     admin_service = providers.Singleton(
-        AdminService, uow=unit_of_work.provider, forget_account=known_accounts.provided.forget
+        AdminService, uow=unit_of_work.provider, events=event_bus, clock=clock
     )
     class_service = providers.Singleton(
         ClassService,
@@ -146,10 +149,14 @@ class Container(containers.DeclarativeContainer):
         uow=unit_of_work.provider,
         hasher=hasher,
         clock=clock,
+        events=event_bus,
         reset_link_lifetime=providers.Callable(
             lambda minutes: timedelta(minutes=minutes),
             settings.provided.password_reset_link_minutes,
         ),
+    )
+    profile_service = providers.Singleton(
+        ProfileService, uow=unit_of_work.provider, auth=auth_service, accounts=account_service
     )
     mailer = providers.Singleton(make_mailer, settings)
     background_tasks = providers.Singleton(BackgroundTasks)
@@ -212,7 +219,6 @@ class Container(containers.DeclarativeContainer):
         events=event_bus,
         attempts=attempt_policy,
         attendance=attendance_service,
-        forget_account=known_accounts.provided.forget,
     )
     school_report_service = providers.Singleton(SchoolReportService, uow=unit_of_work.provider)
     retention_service = providers.Singleton(
@@ -226,6 +232,7 @@ class Container(containers.DeclarativeContainer):
         ApiServices,
         auth=auth_service,
         accounts=account_service,
+        profile=profile_service,
         password_reset=password_reset_service,
         admin=admin_service,
         invitations=invitation_service,

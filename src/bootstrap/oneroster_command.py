@@ -15,7 +15,6 @@ from api.import_texts import file_refused_text
 from bootstrap.admins import link_base
 from domain.errors import ImportFileRefused, ImportRaced
 from infrastructure.database.urls import plain_url
-from infrastructure.messaging.publish_only import PublishOnlyEventBus
 from infrastructure.settings import Settings
 
 
@@ -51,12 +50,13 @@ def summary(answer: OneRosterImportResponse, links_to: Path | None) -> str:
         for row in noted:
             where = f"line {row.line}" if row.line is not None else "(not in the file)"
             lines.append(f"  {row.file} {where}: {row.outcome}: {row.message}")
-    if answer.to_deactivate:
-        lines.append(
-            f"To deactivate (inactive or gone in the SIS; left as they are for now):"
-            f" {len(answer.to_deactivate)}"
-        )
-        lines.extend(f"  {person.name} <{person.email}>" for person in answer.to_deactivate)
+    for people, done, to_do, why in (
+        (answer.deactivated, "Deactivated", "To deactivate", "inactive or gone in the SIS"),
+        (answer.reactivated, "Reactivated", "To reactivate", "active again in the SIS"),
+    ):
+        if people:
+            lines.append(f"{done if answer.applied else to_do} ({why}): {len(people)}")
+            lines.extend(f"  {person.name} <{person.email}>" for person in people)
     if answer.links:
         if links_to is not None:
             lines.append(f"{len(answer.links)} set-password link(s) written to {links_to}")
@@ -71,8 +71,11 @@ def summary(answer: OneRosterImportResponse, links_to: Path | None) -> str:
 async def import_oneroster(
     settings: Settings, bundle: Path, apply: bool, links_to: Path | None
 ) -> str:
-    # Imported here, as in `serve`: the container pulls in prometheus-client.
+    # Imported here, as in `serve`: the container and the bus pull in prometheus-client, which
+    # must not be imported before `serve` names its metrics folder (bootstrap/cli.py imports
+    # this module).
     from bootstrap.container import Container
+    from infrastructure.messaging.publish_only import PublishOnlyEventBus
 
     data = read_bundle(bundle, settings.import_max_bytes)
     container = Container(settings=settings)

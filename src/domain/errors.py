@@ -107,6 +107,18 @@ class InvalidLink(DomainError):
     """No such one-time link for that purpose, or it was used, or it has expired."""
 
 
+class LastActiveAdmin(DomainError):
+    """Deactivating the account would leave the school without an active administrator."""
+
+
+class AccountDeactivated(DomainError):
+    """The password was right, but an administrator deactivated the account."""
+
+
+class WrongPassword(DomainError):
+    """A signed-in user's current password, asked for before changing it, was not theirs."""
+
+
 class RoleConflict(DomainError):
     """The email belongs to an account of another role than the one it is invited as."""
 
@@ -117,6 +129,11 @@ class AlreadyHasAccount(DomainError):
 
 class OnlyStudentsJoinClasses(DomainError):
     """An invitation into a class of a teacher or an administrator."""
+
+
+class InviteeDeactivated(DomainError):
+    """An invitation of an email whose account an administrator deactivated: an invitation
+    does not reactivate it (an administrator does, first)."""
 
 
 class InvitationNotAllowed(DomainError):

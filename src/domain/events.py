@@ -5,6 +5,7 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.statuses import AttendanceStatus, AttendanceSummary
+from domain.users import TokensRevoked
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,4 +110,11 @@ class StatesRequested:
     away, so broadcasts may have been missed). Never crosses processes."""
 
 
-LiveMessage = ClassBroadcast | ClassJoined | ClassLeft | AttendanceCorrected | StatesRequested
+LiveMessage = (
+    ClassBroadcast
+    | ClassJoined
+    | ClassLeft
+    | AttendanceCorrected
+    | StatesRequested
+    | TokensRevoked  # an account's (domain/users.py)
+)

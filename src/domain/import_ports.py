@@ -45,8 +45,19 @@ class ImportRepository(Protocol):
         """Stores their names, teachers, archiving and rosters."""
         ...
 
-    async def synced_users(self) -> dict[str, User]:
-        """The accounts a OneRoster sync linked, by sourcedId."""
+    async def synced_users(self, *, lock: bool = False) -> dict[str, User]:
+        """The accounts a OneRoster sync linked, by sourcedId; with lock, locked against
+        changes until commit (in the order of their ids)."""
+        ...
+
+    async def deactivated_by_sync(self) -> frozenset[UUID]:
+        """The synced accounts whose deactivation a sync made (their deactivation is still the
+        one save_sync_standings stored: nobody reactivated or deactivated them since)."""
+        ...
+
+    async def save_sync_standings(self, users: Sequence[User]) -> None:
+        """Stores the accounts' deactivation (or reactivation) and from when their tokens work,
+        as a sync made them."""
         ...
 
     async def synced_classes(self, *, lock: bool = False) -> dict[str, Classroom]:

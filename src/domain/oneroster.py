@@ -92,7 +92,8 @@ class SyncOutcome(StrEnum):
     ENROLLED = "enrolled"
     REMOVED = "removed"  # taken off the class's roster
     ARCHIVED = "archived"
-    TO_DEACTIVATE = "to-deactivate"  # inactive or gone in the SIS: see OneRosterSync
+    DEACTIVATED = "deactivated"  # inactive or gone in the SIS: see OneRosterSync
+    REACTIVATED = "reactivated"  # active in the SIS again, after a sync deactivated it
     SKIPPED = "skipped"  # not for this service (a parent, an aide; inactive and new)
     REFUSED = "refused"
 
@@ -118,6 +119,9 @@ class SyncProblem(StrEnum):
     UNKNOWN_CLASS = "unknown-class"
     UNKNOWN_USER = "unknown-user"
     NOT_PRIMARY_TEACHER = "not-primary-teacher"
+    # An account an administrator deactivated (not a sync): a sync does not reactivate it.
+    DEACTIVATED_HERE = "deactivated-here"
+    ACCOUNT_DEACTIVATED = "account-deactivated"  # a deactivated student is enrolled nowhere
     ABSENT_FROM_BULK = "absent-from-bulk"
 
 

@@ -86,6 +86,8 @@ def take_enrollments(
         roster = rosters.setdefault(classroom.id, set(classroom.student_ids))
         if user.role is Role.TEACHER:
             outcome, problem = _teacher(enrollment, state, taken)
+        elif enrollment.active and user.id not in roster and not user.is_active:
+            outcome, problem = SyncOutcome.REFUSED, SyncProblem.ACCOUNT_DEACTIVATED
         elif enrollment.active and user.id not in roster:
             roster.add(user.id)
             joining.setdefault(classroom.id, []).append(user.id)

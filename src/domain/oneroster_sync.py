@@ -7,18 +7,23 @@ Rules (docs/imports.md says them for administrators):
   administrators) are skipped. A sourcedId seen before updates its account's name and email; a
   new one is matched to an existing account by email (of the same role), else gets a new
   account. A user inactive in the SIS (status `inactive` or `tobedeleted`, or `enabledUser`
-  false), or left out of a bulk users.csv, is listed as to deactivate: it is not made, and an
-  existing account is left as it is (its deactivation is `to_deactivate`).
+  false), or left out of a bulk users.csv, is not made, and an existing account is
+  deactivated (`to_deactivate`; its tokens revoked), but not an administrator's (a role
+  conflict). A synced account active in the SIS again is reactivated if a sync deactivated it
+  and nobody changed that since; one an administrator deactivated stays so (the sync still
+  updates its name and email, says so, and enrols it nowhere).
 - Classes: a new class is made for its primary teacher (`primary` true in enrollments.csv, else
   the first teacher enrolled); a known class follows its title and teacher. A class inactive in
   the SIS, or left out of a bulk classes.csv, is archived (records kept); the sync never
   unarchives.
-- Enrolments: active student enrolments enrol; inactive ones take the student off. With a bulk
+- Enrolments: active student enrolments enrol (not a deactivated student: refused);
+  inactive ones take the student off. With a bulk
   enrollments.csv, a synced class's roster is the file's: its students who came from the SIS and
   are not enrolled there are taken off; students added by hand who are not from the SIS stay."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID, uuid4
 
 from domain.classrooms import MAX_CLASS_NAME_LENGTH, Classroom
@@ -49,6 +54,10 @@ class OneRosterSituation:
     users: Mapping[str, User]  # every account synced before, by its sourcedId
     classes: Mapping[str, Classroom]  # every class synced before, by its sourcedId
     by_email: Mapping[str, User]  # the accounts of the bundle's emails, by lower-cased email
+    now: datetime  # when the sync runs: its deactivations are dated then
+    # The synced accounts whose deactivation a sync made (nobody reactivated or deactivated
+    # them since): a sync may reactivate these, and no others.
+    deactivated_by_sync: frozenset[UUID] = frozenset()
 
 
 @dataclass(slots=True)
@@ -60,9 +69,10 @@ class OneRosterSync:
     new_classes: list[Classroom] = field(default_factory=list)
     changed_classes: list[Classroom] = field(default_factory=list)  # their events recorded
     class_sources: list[tuple[str, UUID]] = field(default_factory=list)
-    # Accounts inactive in the SIS, or gone from it: to be deactivated (an account's
-    # deactivation is its own feature; the sync only lists them, and changes nothing of them).
+    # Accounts inactive in the SIS, or gone from it, deactivated by this sync (their
+    # TokensRevoked recorded), and those active again that a sync had deactivated.
     to_deactivate: list[User] = field(default_factory=list)
+    reactivated: list[User] = field(default_factory=list)
 
     def count(self, file: str, outcome: SyncOutcome) -> int:
         return sum(row.file == file and row.outcome is outcome for row in self.rows)
@@ -158,20 +168,37 @@ class _Sync:
                 record.preferred_family_name or record.family_name,
             )
             try:
-                outcome = self._user(record, name, seen)
+                outcome, problem = self._user(record, name, seen)
             except _Refused as refused:
                 self._refused(USERS_FILE, record.line, record.sourced_id, name, refused)
             else:
-                self._row(USERS_FILE, record.line, record.sourced_id, name, outcome)
+                self._row(USERS_FILE, record.line, record.sourced_id, name, outcome, problem)
             seen.setdefault(record.sourced_id, record.line)
         if self._bundle.mode(USERS_FILE) is FileMode.BULK:
             for sid, user in self._situation.users.items():
-                if sid not in seen:
-                    self._result.to_deactivate.append(user)
-                    self._row(USERS_FILE, None, sid, user.name, SyncOutcome.TO_DEACTIVATE,
-                              SyncProblem.ABSENT_FROM_BULK)  # fmt: skip
+                if sid in seen or not user.is_active:
+                    continue  # a deactivated account stays so, and is said once
+                try:
+                    outcome, problem = self._deactivate(user, None), SyncProblem.ABSENT_FROM_BULK
+                except _Refused as refused:
+                    outcome, problem = refused.outcome, refused.problem
+                self._row(USERS_FILE, None, sid, user.name, outcome, problem)
 
-    def _user(self, record: OneRosterUser, name: str, seen: Mapping[str, int]) -> SyncOutcome:
+    def _deactivate(self, user: User, role: Role | None) -> SyncOutcome:
+        """An account the SIS says is inactive or gone (as `role`, if it says): deactivated,
+        unless it has another role here (an administrator's is never the sync's to
+        deactivate)."""
+        if user.role not in IMPORTED_ROLES.values() or (role is not None and user.role is not role):
+            raise _Refused(SyncProblem.ROLE_CONFLICT)
+        if not user.is_active:
+            return SyncOutcome.UNCHANGED
+        user.deactivate(self._situation.now)
+        self._result.to_deactivate.append(user)
+        return SyncOutcome.DEACTIVATED
+
+    def _user(
+        self, record: OneRosterUser, name: str, seen: Mapping[str, int]
+    ) -> tuple[SyncOutcome, SyncProblem | None]:
         _check_id(record.sourced_id, seen)
         active = _status(record.status) is RecordStatus.ACTIVE
         active = active and record.enabled_user.lower() != "false"
@@ -184,8 +211,7 @@ class _Sync:
         if not active:
             if known is None:
                 raise _Refused(SyncProblem.INACTIVE, SyncOutcome.SKIPPED)
-            self._result.to_deactivate.append(known)
-            return SyncOutcome.TO_DEACTIVATE
+            return self._deactivate(known, role), None
         _check_name(name)
         email = record.email or (record.username if is_valid_email(record.username) else "")
         if not is_valid_email(email):
@@ -197,7 +223,20 @@ class _Sync:
         else:
             outcome = self._known_user(known, name, email, role)
         self._emails[email.lower()] = record.line
-        return outcome
+        return self._active_again(self._users[record.sourced_id], outcome)
+
+    def _active_again(
+        self, user: User, outcome: SyncOutcome
+    ) -> tuple[SyncOutcome, SyncProblem | None]:
+        """An account the SIS says is active: reactivated if a sync deactivated it (its tokens
+        from before stay revoked); one an administrator deactivated stays so."""
+        if user.is_active:
+            return outcome, None
+        if user.id not in self._situation.deactivated_by_sync:
+            return outcome, SyncProblem.DEACTIVATED_HERE
+        user.reactivate()
+        self._result.reactivated.append(user)
+        return SyncOutcome.REACTIVATED, None
 
     def _new_user(self, sid: str, name: str, email: str, role: Role) -> SyncOutcome:
         existing = self._situation.by_email.get(email.lower())

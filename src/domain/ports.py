@@ -20,7 +20,7 @@ from domain.privacy import AccountData, PersonalData, Retained
 from domain.reports import ClassOverview, ReportLine, ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
 from domain.throttling import AttemptChecks, AttemptRule, CountersAbout, PaceRule
-from domain.users import Identity, Role, User, UserQuery, UserSummary
+from domain.users import Identity, IssuedToken, TokenStanding, User, UserQuery, UserSummary
 
 
 class Unavailable(Exception):
@@ -29,13 +29,13 @@ class Unavailable(Exception):
 
 
 class UserRepository(Protocol):
-    async def get(self, user_id: UUID) -> User | None: ...
+    async def get(self, user_id: UUID, *, for_update: bool = False) -> User | None:
+        """With for_update, the user stays locked against concurrent changes until commit."""
+        ...
 
     async def get_by_email(self, email: str) -> User | None:
         """Emails match regardless of letter case."""
         ...
-
-    async def set_password_hash(self, user_id: UUID, password_hash: str) -> None: ...
 
     async def add(self, user: User) -> None:
         """Raises EmailAlreadyExists when the email is taken in any letter case."""
@@ -50,12 +50,19 @@ class UserRepository(Protocol):
         """The users the query names, ordered by name (then id)."""
         ...
 
-    async def lock_admins(self) -> list[UUID]:
-        """The administrators' ids, each locked against concurrent changes until commit."""
+    async def save(self, user: User) -> None:
+        """Stores what may change of a user: name, password hash, role, deactivation, and
+        from when its tokens work."""
         ...
 
-    async def set_role(self, user_id: UUID, role: Role) -> User | None:
-        """The user with the new role, or None when there is no such user."""
+    async def lock_admins(self) -> list[UUID]:
+        """The active (not deactivated) administrators' ids, each locked against concurrent
+        changes until commit."""
+        ...
+
+    async def revoked_since(self, moment: datetime) -> list[User]:
+        """The users whose tokens were revoked at or after that moment (their
+        tokens_valid_from is later than it)."""
         ...
 
 
@@ -148,9 +155,10 @@ class Views(Protocol):
     async def list_students(
         self, search: str | None = None, limit: int | None = None, *, whole_email: bool = False
     ) -> list[UserSummary]:
-        """Students by name; with search, those whose name or email starts with it (in any
-        letter case); at most limit of them. With whole_email, the email must be the search
-        itself (in any letter case), and such a student comes first."""
+        """Students by name (deactivated ones left out); with search, those whose name or
+        email starts with it (in any letter case); at most limit of them. With whole_email,
+        the email must be the search itself (in any letter case), and such a student comes
+        first."""
         ...
 
     async def list_for(self, member: Identity, include_archived: bool = False) -> list[Classroom]:
@@ -162,9 +170,12 @@ class Views(Protocol):
         """The class and its enrolled students (in enrolment order), read together."""
         ...
 
-    async def ids_for(self, members: Sequence[Identity]) -> dict[Identity, list[UUID]]:
+    async def ids_for(
+        self, members: Sequence[Identity]
+    ) -> dict[Identity, tuple[TokenStanding, list[UUID]]]:
         """Just the ids of those classes (a class's roster can be thousands of ids), for each
-        member; one without an account (of that role) is left out. One query for all."""
+        member, with the standing of its account (which tokens it accepts); one without an
+        account (of that role) is left out. One query for all."""
         ...
 
     async def latest_status(self, class_id: UUID, student_id: UUID) -> AttendanceStatus | None:
@@ -335,10 +346,13 @@ class PasswordHasher(Protocol):
 
 
 class TokenCodec(Protocol):
-    def issue(self, identity: Identity) -> str: ...
+    def issue(self, identity: Identity, issued_at: datetime | None = None) -> str:
+        """A token that says it was issued at that moment (in whole seconds), or now."""
+        ...
 
-    def decode(self, token: str) -> Identity:
-        """Raises InvalidToken for anything but a valid, unexpired token of ours."""
+    def decode(self, token: str) -> IssuedToken:
+        """Raises InvalidToken for anything but a valid, unexpired token of ours. A token
+        that does not say when it was issued is taken as issued long ago."""
         ...
 
     def issue_device_token(self, email: str) -> str:

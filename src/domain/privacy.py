@@ -58,6 +58,8 @@ class AccountData:
     role: Role
     password_set: bool  # never the hash itself
     erased_at: datetime | None
+    deactivated_at: datetime | None = None
+    tokens_valid_from: datetime | None = None  # its tokens issued before were revoked
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ Rules:
 - The same email twice for one class (or twice without a class) is a duplicate: the later line
   is refused. A new account's email again with another name is refused (two people, one email).
 - Only students are imported: an email of a teacher's or administrator's account is refused.
+- A deactivated student's account is refused: an import neither enrolls nor reactivates it.
 - Classes are found by name (any letter case), among those not archived. A teacher's import
   goes into the class whose page it came from, or into another class of theirs named in the
   row; an administrator's into the class of that name (of the teacher given, if one is), made
@@ -58,6 +59,7 @@ class RowProblem(StrEnum):
     DUPLICATE = "duplicate"
     CONFLICTING_NAME = "conflicting-name"
     ROLE_CONFLICT = "role-conflict"
+    ACCOUNT_DEACTIVATED = "account-deactivated"
     BAD_CLASS_NAME = "bad-class-name"
     UNKNOWN_CLASS = "unknown-class"
     NOT_YOUR_CLASS = "not-your-class"
@@ -188,6 +190,8 @@ class _Importer:
         if existing is not None:
             if existing.role is not Role.STUDENT:
                 raise _Refused(RowProblem.ROLE_CONFLICT)
+            if not existing.is_active:  # neither enrolled nor reactivated by a file
+                raise _Refused(RowProblem.ACCOUNT_DEACTIVATED)
             return existing, False
         planned = self._new_users.get(email)
         if planned is not None:

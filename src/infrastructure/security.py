@@ -16,12 +16,19 @@ import bcrypt
 import jwt
 
 from domain.errors import InvalidToken
-from domain.users import MAX_PASSWORD_BYTES, Identity, Role
+from domain.users import MAX_PASSWORD_BYTES, Identity, IssuedToken, Role
 
 T = TypeVar("T")
 
 TOKEN_LIFETIME = timedelta(days=7)
 DEVICE_TOKEN_LIFETIME = timedelta(days=90)
+# A token may say it was issued up to a second ahead (dated at its account's revocation, see
+# User.token_date), two after a second revocation within one second (User._revoke_tokens), and
+# server processes' clocks may disagree a little: one dated further ahead than this is refused.
+# (PyJWT's own check has no leeway for `iat` alone.)
+ISSUED_AT_LEEWAY_SECONDS = 3
+# A token without `iat` (none of ours) counts as issued long ago: any revocation refuses it.
+LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _lower_priority() -> None:
@@ -78,19 +85,19 @@ class JwtTokenCodec:
     def __init__(self, secret: str, lifetime: timedelta = TOKEN_LIFETIME) -> None:
         self._secret = secret
         self._lifetime = lifetime
-        self._verified: OrderedDict[str, tuple[Identity, float]] = OrderedDict()
+        self._verified: OrderedDict[str, tuple[IssuedToken, float]] = OrderedDict()
 
-    def issue(self, identity: Identity) -> str:
-        now = datetime.now(UTC)
+    def issue(self, identity: Identity, issued_at: datetime | None = None) -> str:
+        issued_at = issued_at or datetime.now(UTC)
         claims = {
             "userId": str(identity.user_id),
             "role": identity.role.value,
-            "iat": now,
-            "exp": now + self._lifetime,
+            "iat": issued_at,  # whole seconds (PyJWT drops the fraction)
+            "exp": issued_at + self._lifetime,
         }
         return jwt.encode(claims, self._secret, algorithm=self.algorithm)
 
-    def decode(self, token: str) -> Identity:
+    def decode(self, token: str) -> IssuedToken:
         remembered = self._verified.get(token)
         if remembered is not None and remembered[1] > time.time():
             return remembered[0]
@@ -98,13 +105,17 @@ class JwtTokenCodec:
             claims = self._claims(token)
             identity = Identity(user_id=UUID(claims["userId"]), role=Role(claims["role"]))
             expires_at = float(claims["exp"])
-        except (jwt.PyJWTError, KeyError, ValueError, TypeError, AttributeError) as error:
+            issued_at = _issued_at(claims)
+        except (
+            jwt.PyJWTError, KeyError, ValueError, TypeError, AttributeError, OverflowError, OSError
+        ) as error:  # fmt: skip
             self._verified.pop(token, None)
             raise InvalidToken() from error
-        self._verified[token] = (identity, expires_at)
+        issued = IssuedToken(identity, issued_at)
+        self._verified[token] = (issued, expires_at)
         if len(self._verified) > self.remembered_tokens:
             self._verified.popitem(last=False)
-        return identity
+        return issued
 
     def issue_device_token(self, email: str) -> str:
         now = datetime.now(UTC)
@@ -129,5 +140,17 @@ class JwtTokenCodec:
     def _claims(self, token: str) -> dict[str, Any]:
         """The claims of a token this secret signed, with HS256 only, not expired."""
         return jwt.decode(
-            token, self._secret, algorithms=[self.algorithm], options={"require": ["exp"]}
+            token,
+            self._secret,
+            algorithms=[self.algorithm],
+            options={"require": ["exp"], "verify_iat": False},  # _issued_at checks it
         )
+
+
+def _issued_at(claims: dict[str, Any]) -> datetime:
+    if "iat" not in claims:
+        return LONG_AGO
+    issued_at = int(claims["iat"])
+    if issued_at > time.time() + ISSUED_AT_LEEWAY_SECONDS:
+        raise ValueError("issued in the future")
+    return datetime.fromtimestamp(issued_at, UTC)

@@ -184,7 +184,7 @@ class DirectWebSocket(asyncio.Protocol):
         if kind == "websocket.accept":
             self.accept(message.get("subprotocol"), message.get("headers"))
         elif kind == "websocket.close":
-            self.close(message.get("code") or 1000)
+            self.close(message.get("code") or 1000, message.get("reason") or "")
         elif kind == "websocket.send":
             while self._write_paused and not self._gone:
                 self._write_waiter = asyncio.get_running_loop().create_future()
@@ -198,13 +198,13 @@ class DirectWebSocket(asyncio.Protocol):
                 self._frames.send_binary(message.get("bytes") or b"")
             self._write_library_output()
 
-    def close(self, code: int = 1000) -> None:
-        """Sends a close frame after what was written; the client has CLOSE_TIMEOUT_SECONDS to
-        answer with its own."""
+    def close(self, code: int = 1000, reason: str = "") -> None:
+        """Sends a close frame (a reason of at most 123 bytes) after what was written; the
+        client has CLOSE_TIMEOUT_SECONDS to answer with its own."""
         if self._closing or self._gone or self._frames.state is not State.OPEN:
             return
         self._closing = True
-        self._frames.send_close(code)
+        self._frames.send_close(code, reason)
         self._write_library_output()
         self._close_timer = asyncio.get_running_loop().call_later(
             CLOSE_TIMEOUT_SECONDS, self.transport.close

@@ -1,6 +1,7 @@
 """One-time links that act for an account (domain/account_links.py), and what they let their
 holder do: choose the account's password (a first one: a new administrator's or an
-invitation's; or a new one in place of a forgotten one)."""
+invitation's; or a new one in place of a forgotten one). Every new password revokes the
+account's earlier tokens, on every server process (the event bus carries TokensRevoked)."""
 
 import secrets
 from collections.abc import Callable
@@ -16,7 +17,14 @@ from domain.account_links import (
     token_digest,
 )
 from domain.errors import EmailAlreadyExists, InvalidLink, StudentNotFound, UserNotFound
-from domain.ports import AccountLinkRepository, Clock, PasswordHasher, UnitOfWork, UnitOfWorkFactory
+from domain.ports import (
+    AccountLinkRepository,
+    Clock,
+    EventBus,
+    PasswordHasher,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from domain.users import NO_PASSWORD, Identity, Role, User
 from services.classes import load_owned_class
 
@@ -58,6 +66,7 @@ class AccountService:
         uow: UnitOfWorkFactory,
         hasher: PasswordHasher,
         clock: Clock,
+        events: EventBus,
         new_token: Callable[[], str] = new_link_token,
         *,
         reset_link_lifetime: timedelta = RESET_LINK_LIFETIME,
@@ -65,6 +74,7 @@ class AccountService:
         self._uow = uow
         self._hasher = hasher
         self._clock = clock
+        self._events = events
         self._new_token = new_token
         self._reset_link_lifetime = reset_link_lifetime
 
@@ -134,10 +144,34 @@ class AccountService:
         now = self._clock.now()
         async with self._uow() as uow:
             user_id = await uow.account_links.use(token_digest(token), PASSWORD_LINKS, now)
-            user = await uow.users.get(user_id) if user_id is not None else None
+            user = await self._new_password(uow, user_id, password_hash) if user_id else None
             if user is None:
                 raise InvalidLink()
-            await uow.users.set_password_hash(user.id, password_hash)
             await uow.account_links.retire(user.id, PASSWORD_LINKS)
             await uow.commit()
+        await self._events.publish(*user.events)
+        return user
+
+    async def change_password(self, user_id: UUID, password: str) -> User:
+        """The account's password becomes this one (its holder proved they may change it)."""
+        password_hash = await self._hasher.hash(password)
+        async with self._uow() as uow:
+            user = await self._new_password(uow, user_id, password_hash)
+            if user is None:
+                raise UserNotFound(user_id)
+            await uow.commit()
+        await self._events.publish(*user.events)
+        return user
+
+    async def _new_password(
+        self, uow: UnitOfWork, user_id: UUID, password_hash: str
+    ) -> User | None:
+        """Stores the new password, to commit (None, and nothing done, without the account);
+        every token of the account issued before stops working (the events to publish after
+        the commit are the user's)."""
+        user = await uow.users.get(user_id, for_update=True)
+        if user is None:
+            return None
+        user.change_password(password_hash, self._clock.now())
+        await uow.users.save(user)
         return user

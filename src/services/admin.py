@@ -1,19 +1,24 @@
-"""What a school administrator does with accounts: list them, change a user's role."""
+"""What a school administrator does with accounts: list them, change a user's role,
+deactivate and reactivate an account. A role change and a deactivation revoke the account's
+tokens on every server process (the event bus carries TokensRevoked), which also closes its
+open sockets."""
 
 from collections.abc import Callable
 from uuid import UUID
 
-from domain.errors import LastAdmin, UserNotFound
-from domain.ports import UnitOfWorkFactory
+from domain.errors import LastActiveAdmin, LastAdmin, UserNotFound
+from domain.ports import Clock, EventBus, UnitOfWorkFactory
 from domain.users import Role, User, UserQuery
+
+# A change of an account, given the account and the ids of the active administrators.
+Change = Callable[[User, list[UUID]], None]
 
 
 class AdminService:
-    def __init__(self, uow: UnitOfWorkFactory, forget_account: Callable[[UUID], None]) -> None:
-        """`forget_account` tells this process's authentication that an account changed, so
-        tokens of its old role are refused from the next request on."""
+    def __init__(self, uow: UnitOfWorkFactory, events: EventBus, clock: Clock) -> None:
         self._uow = uow
-        self._forget_account = forget_account
+        self._events = events
+        self._clock = clock
 
     async def list_users(self, query: UserQuery) -> list[User]:
         async with self._uow() as uow:
@@ -21,21 +26,41 @@ class AdminService:
 
     async def change_role(self, user_id: UUID, role: Role) -> User:
         """The user with the new role. The tokens of their old role stop working. The last
-        administrator cannot stop being one (LastAdmin)."""
+        active administrator cannot stop being one (LastAdmin)."""
+
+        def change(user: User, admins: list[UUID]) -> None:
+            if role is not Role.ADMIN and admins == [user.id]:
+                raise LastAdmin()
+            user.change_role(role, self._clock.now())
+
+        return await self._change(user_id, change)
+
+    async def deactivate(self, user_id: UUID) -> User:
+        """The account can no longer log in and its tokens stop working; its records stay. The
+        last active administrator cannot be deactivated (LastActiveAdmin)."""
+
+        def change(user: User, admins: list[UUID]) -> None:
+            if admins == [user.id]:
+                raise LastActiveAdmin()
+            user.deactivate(self._clock.now())
+
+        return await self._change(user_id, change)
+
+    async def reactivate(self, user_id: UUID) -> User:
+        """The account may log in again (its tokens from before stay revoked)."""
+        return await self._change(user_id, lambda user, _: user.reactivate())
+
+    async def _change(self, user_id: UUID, change: Change) -> User:
         async with self._uow() as uow:
-            user = await uow.users.get(user_id)
+            # The active administrators are locked first, then the user, in this order for
+            # every change: two admins deactivating (or demoting) each other at once take
+            # turns, and the second sees the first's change.
+            admins = await uow.users.lock_admins()
+            user = await uow.users.get(user_id, for_update=True)
             if user is None:
                 raise UserNotFound(user_id)
-            if user.role is role:
-                return user
-            if user.role is Role.ADMIN:
-                # Locked, so two admins demoting each other at once cannot both succeed.
-                admins = await uow.users.lock_admins()
-                if user_id in admins and len(admins) <= 1:
-                    raise LastAdmin()
-            changed = await uow.users.set_role(user_id, role)
-            if changed is None:
-                raise UserNotFound(user_id)
+            change(user, admins)
+            await uow.users.save(user)
             await uow.commit()
-        self._forget_account(user_id)
-        return changed
+        await self._events.publish(*user.events)
+        return user

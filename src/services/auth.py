@@ -1,11 +1,12 @@
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 from domain.errors import (
+    AccountDeactivated,
     EmailAlreadyExists,
     InvalidCredentials,
     InvalidToken,
@@ -13,10 +14,23 @@ from domain.errors import (
     TeacherSignupRefused,
     TooManyAttempts,
     UserNotFound,
+    WrongPassword,
 )
-from domain.ports import AttemptCounter, PasswordHasher, TokenCodec, UnitOfWorkFactory
+from domain.events import LiveMessage
+from domain.ports import AttemptCounter, Clock, PasswordHasher, TokenCodec, UnitOfWorkFactory
 from domain.throttling import AttemptChecks, AttemptPolicy, LoginChecks
-from domain.users import SIGNUP_ROLES, Identity, Role, SignupPolicy, User
+from domain.users import (
+    SIGNUP_ROLES,
+    Identity,
+    IssuedToken,
+    RevocationReason,
+    Role,
+    SignupPolicy,
+    TokensRevoked,
+    TokenStanding,
+    User,
+)
+from services.known_accounts import KnownAccounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,29 +40,11 @@ class LoginResult:
     device_token: str
 
 
-class KnownAccounts:
-    """User ids recently seen in the database, so a token of an account that no longer exists
-    is refused without a query on every request: an id is looked up again after
-    `ttl_seconds`. Bounded: the oldest are forgotten first."""
+class WallClock:
+    """The time now (AuthService's clock unless one is given: it dates the tokens)."""
 
-    def __init__(self, ttl_seconds: float = 60, capacity: int = 100_000) -> None:
-        self._ttl = ttl_seconds
-        self._capacity = capacity
-        self._seen: dict[UUID, float] = {}
-
-    def recalls(self, user_id: UUID) -> bool:
-        seen_until = self._seen.get(user_id)
-        return seen_until is not None and seen_until > time.monotonic()
-
-    def remember(self, user_id: UUID) -> None:
-        self._seen.pop(user_id, None)
-        self._seen[user_id] = time.monotonic() + self._ttl
-        if len(self._seen) > self._capacity:
-            del self._seen[next(iter(self._seen))]
-
-    def forget(self, user_id: UUID) -> None:
-        """The account changed (its role): its next token is checked against the database."""
-        self._seen.pop(user_id, None)
+    def now(self) -> datetime:
+        return datetime.now(UTC)
 
 
 class AuthService:
@@ -62,6 +58,7 @@ class AuthService:
         known_accounts: KnownAccounts | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         signup: SignupPolicy = SignupPolicy.OPEN,
+        clock: Clock | None = None,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
@@ -71,6 +68,7 @@ class AuthService:
         self._known_accounts = known_accounts or KnownAccounts()
         self._sleep = sleep
         self._signup = signup
+        self._clock = clock or WallClock()
 
     async def sign_up(
         self, name: str, email: str, password: str, role: Role, client_address: str = ""
@@ -101,13 +99,54 @@ class AuthService:
         client_address: str = "",
         device_token: str | None = None,
     ) -> LoginResult:
-        """Each attempt is counted before the password is checked (see AttemptPolicy), and
-        given back if it succeeds; a success also clears the caller's own failures. Past the
-        per-address count, an attempt from a browser new to the email waits for its turn."""
+        """A deactivated account is told so only once its password was right: a guesser
+        learns nothing from it."""
         device = self._tokens.device_of(device_token, email) if device_token else None
+        checked = await self._check_password(email, password, client_address, device)
+        if checked is None:
+            raise InvalidCredentials()
+        user, checked_at = checked
+        if not user.is_active:
+            raise AccountDeactivated()
+        return LoginResult(
+            token=self.token_for(user, checked_at),
+            device_token=device_token
+            if device is not None and device_token
+            else self._tokens.issue_device_token(email),
+        )
+
+    async def verify_own_password(
+        self, identity: Identity, password: str, client_address: str = ""
+    ) -> User:
+        """The caller's account, when `password` is its password (before it is changed);
+        else WrongPassword. Counted as a login to its email from that address, so it guesses
+        no faster than a login would."""
+        async with self._uow() as uow:
+            user = await uow.users.get(identity.user_id)
+        if user is None:
+            raise UserNotFound(identity.user_id)
+        checked = await self._check_password(user.email, password, client_address, None)
+        if checked is None or checked[0].id != user.id:
+            raise WrongPassword()
+        return checked[0]
+
+    def token_for(self, user: User, checked_at: datetime | None = None) -> str:
+        """A token of the account, dated when it was checked (now, by default; see
+        User.token_date)."""
+        issued_at = user.token_date(checked_at or self._clock.now())
+        return self._tokens.issue(Identity(user.id, user.role), issued_at)
+
+    async def _check_password(
+        self, email: str, password: str, client_address: str, device: str | None
+    ) -> tuple[User, datetime] | None:
+        """The account of that email, if the password is its own, and when it was read. The
+        attempt is counted before the password is checked (see AttemptPolicy), and given back
+        if it matches; a match also clears the caller's own failures. Past the per-address
+        count, an attempt from a browser new to the email waits for its turn."""
         checks = self._policy.login_checks(email, client_address, device)
         taken = await self._take_login_checks(checks)
         try:
+            read_at = self._clock.now()
             async with self._uow() as uow:
                 user = await uow.users.get_by_email(email)
             password_hash = user.password_hash if user is not None else None
@@ -117,16 +156,11 @@ class AuthService:
                 await self._attempts.give_back(taken)
             raise
         if not matches or user is None:
-            raise InvalidCredentials()
+            return None
         own_allowance, *shared = taken
         await self._attempts.give_back(shared)
         await self._attempts.clear(*own_allowance)
-        return LoginResult(
-            token=self._tokens.issue(Identity(user_id=user.id, role=user.role)),
-            device_token=device_token
-            if device is not None and device_token
-            else self._tokens.issue_device_token(email),
-        )
+        return user, read_at
 
     async def _take_login_checks(self, checks: LoginChecks) -> AttemptChecks:
         """Counts the attempt: refused over a hard limit; over the per-address count, it
@@ -152,25 +186,63 @@ class AuthService:
         logins to that email count as a known device's."""
         return self._tokens.issue_device_token(email)
 
-    async def authenticate(self, token: str, *, account_must_exist: bool = True) -> Identity:
-        """The identity a token proves. Its account must still exist (looked up at most once a
-        minute per account), unless the caller asks about the account itself."""
-        identity = self._tokens.decode(token)
-        if account_must_exist and not self._known_accounts.recalls(identity.user_id):
-            async with self._uow() as uow:
-                user = await uow.users.get(identity.user_id)
-            if user is None or user.role is not identity.role:
-                raise InvalidToken()
-            self._known_accounts.remember(identity.user_id)
-        return identity
+    async def authenticate(self, token: str, *, account_must_exist: bool = True) -> IssuedToken:
+        """What a token proves: who, since when. Its account must accept it (its role, active,
+        the token issued since its last revocation), as remembered a while per account and
+        forgotten when a revocation is heard; without `account_must_exist`, the caller checks
+        the account's standing itself, in the read of it it makes anyway (current_user, the
+        live socket's classes), and learns when the account is gone."""
+        issued = self._tokens.decode(token)
+        if not account_must_exist:
+            return issued
+        user_id = issued.identity.user_id
+        standing = self._known_accounts.recall(user_id) or await self._standing_of(user_id)
+        if standing is None or not standing.accepts(issued):
+            raise InvalidToken()
+        return issued
 
-    async def current_user(self, identity: Identity) -> User:
-        """Raises UserNotFound when the account is gone, InvalidToken when the token names a
-        role the account no longer has."""
-        async with self._uow() as uow:
-            user = await uow.users.get(identity.user_id)
+    async def _standing_of(self, user_id: UUID) -> TokenStanding | None:
+        """Read from the database; read again if a revocation was heard meanwhile (the read
+        may predate it)."""
+        while True:
+            read_after = self._known_accounts.forgotten
+            async with self._uow() as uow:
+                user = await uow.users.get(user_id)
+            if read_after == self._known_accounts.forgotten:
+                break
         if user is None:
-            raise UserNotFound(identity.user_id)
-        if user.role is not identity.role:
+            return None
+        if user.is_active:  # a deactivated one is read each time: its reactivation is not heard
+            self._known_accounts.remember(user_id, user.standing, read_after)
+        return user.standing
+
+    def hear(self, message: LiveMessage) -> None:
+        """An event bus subscriber: a revocation heard from any process takes effect here at
+        once (see KnownAccounts.hear)."""
+        self._known_accounts.hear(message)
+
+    async def revocations_since(self, moment: datetime) -> list[TokensRevoked]:
+        """The revocations made since that moment, for a process that could not hear them
+        (its event bus was away). Why each was made is not kept, but for a deactivation."""
+        async with self._uow() as uow:
+            users = await uow.users.revoked_since(moment)
+        return [
+            TokensRevoked(
+                user.id,
+                user.tokens_valid_from,
+                RevocationReason.TOKENS_REVOKED if user.is_active else RevocationReason.DEACTIVATED,
+            )
+            for user in users
+            if user.tokens_valid_from is not None
+        ]
+
+    async def current_user(self, token: IssuedToken) -> User:
+        """Raises UserNotFound when the account is gone, InvalidToken when it no longer accepts
+        the token (another role, deactivated, revoked since)."""
+        async with self._uow() as uow:
+            user = await uow.users.get(token.identity.user_id)
+        if user is None:
+            raise UserNotFound(token.identity.user_id)
+        if not user.standing.accepts(token):
             raise InvalidToken()
         return user

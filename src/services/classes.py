@@ -12,7 +12,7 @@ from domain.errors import (
 )
 from domain.ports import ClassroomRepository, EventBus, UnitOfWorkFactory
 from domain.statuses import AttendanceStatus
-from domain.users import Identity, Role, User, UserSummary
+from domain.users import Identity, IssuedToken, Role, TokenStanding, User, UserSummary
 from services.broadcasts import publish_numbered
 from services.gathering import GatheredLookups
 
@@ -53,8 +53,8 @@ async def enroll_student(
 ) -> None:
     """Enrolls a student's account in the class (loaded for update), once: the one way into a
     class (add-student, invitations). Its events are published after the commit."""
-    if student is None or student.role is not Role.STUDENT:
-        raise StudentNotFound(student_id)
+    if student is None or student.role is not Role.STUDENT or not student.is_active:
+        raise StudentNotFound(student_id)  # a deactivated one is nobody to add
     if classroom.enroll(student_id):
         await classes.save(classroom)
 
@@ -152,15 +152,17 @@ class ClassService:
         async with self._uow() as uow:
             return await uow.views.list_for(member, include_archived)
 
-    async def class_ids_of(self, member: Identity) -> list[UUID]:
-        """The ids of the classes whose live events the member hears. Raises InvalidToken if
-        the member's account is gone (checked in the same query)."""
-        ids = await self._class_ids.look_up(member)
-        if ids is None:
+    async def class_ids_of(self, member: IssuedToken) -> list[UUID]:
+        """The ids of the classes whose live events the token's user hears. Raises InvalidToken
+        if the account is gone or no longer accepts the token (checked in the same query)."""
+        found = await self._class_ids.look_up(member.identity)
+        if found is None or not found[0].accepts(member):
             raise InvalidToken()
-        return ids
+        return found[1]
 
-    async def _class_ids_of_all(self, members: list[Identity]) -> dict[Identity, list[UUID]]:
+    async def _class_ids_of_all(
+        self, members: list[Identity]
+    ) -> dict[Identity, tuple[TokenStanding, list[UUID]]]:
         async with self._uow() as uow:
             return await uow.views.ids_for(members)
 

@@ -9,7 +9,13 @@ from uuid import UUID, uuid4
 
 from domain.account_links import LinkPurpose, token_digest
 from domain.classrooms import Classroom
-from domain.errors import AlreadyHasAccount, ClassNotFound, InvitationNotFound, RoleConflict
+from domain.errors import (
+    AlreadyHasAccount,
+    ClassNotFound,
+    InvitationNotFound,
+    InviteeDeactivated,
+    RoleConflict,
+)
 from domain.invitations import Invitation, Invitee, PendingInvitation, check_invitation, usable
 from domain.ports import Clock, EventBus, UnitOfWork, UnitOfWorkFactory
 from domain.users import NO_PASSWORD, Identity, Role, User
@@ -42,8 +48,9 @@ class InvitationService:
     async def invite(self, inviter: Identity, invitee: Invitee) -> InvitationOutcome:
         """In one transaction: the account (made if the email has none), its enrolment in the
         class, and a fresh link if the account has no password yet (older invitation links of
-        it stop working). An account of another role is a RoleConflict; one in use, invited
-        into no class, AlreadyHasAccount."""
+        it stop working). An account of another role is a RoleConflict; a deactivated one,
+        InviteeDeactivated (the invitation changes nothing of it); one in use, invited into no
+        class, AlreadyHasAccount."""
         check_invitation(inviter, invitee)
         async with self._uow() as uow:
             classroom = await self._class_to_join(uow, inviter, invitee.class_id)
@@ -53,6 +60,8 @@ class InvitationService:
             )
             if user.role is not invitee.role:
                 raise RoleConflict(invitee.email)
+            if not user.is_active:  # an invitation neither reactivates nor enrolls them
+                raise InviteeDeactivated(invitee.email)
             if classroom is not None:
                 await enroll_student(uow.classes, classroom, user, user.id)
             link = None

@@ -57,9 +57,10 @@ class PasswordResetService:
         self._background = background
 
     async def request_reset(self, email: str, client_address: str) -> None:
-        """Emails a reset link if the email has an account, in the background. Refused when no
-        mail server is configured, and past the requests one address may make (TooManyAttempts);
-        past the mails one email may get, nothing is sent, and nothing says so."""
+        """Emails a reset link if the email has an account that is not deactivated, in the
+        background. Refused when no mail server is configured, and past the requests one
+        address may make (TooManyAttempts); past the mails one email may get, nothing is sent,
+        and nothing says so."""
         if not self._mailer.configured:
             raise ResetByEmailUnavailable()
         if not await self._attempts.take(self._policy.reset_address_checks(client_address)):
@@ -73,6 +74,9 @@ class PasswordResetService:
         async with self._uow() as uow:
             user = await uow.users.get_by_email(email)
         if user is None:
+            return
+        if not user.is_active:  # no link would let them in; the answer said nothing either way
+            log.info("password reset email not sent to user %s: deactivated", user.id)
             return
         link = await self._accounts.reset_link(user.id)
         address = link_address(self._link_base, LinkPurpose.RESET_PASSWORD, link.token)

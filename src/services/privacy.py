@@ -1,5 +1,7 @@
 """Privacy requests an administrator carries out: export everything the service holds about
-one person, and erase a person (their records stay in the class statistics, naming nobody)."""
+one person, and erase a person (their records stay in the class statistics, naming nobody).
+An erased account is deactivated too: its tokens are refused and its sockets closed on every
+server process at once (the event bus carries TokensRevoked, as for a deactivation)."""
 
 import secrets
 from collections.abc import Callable
@@ -29,18 +31,14 @@ class PrivacyService:
         events: EventBus,
         attempts: AttemptPolicy,
         attendance: AttendanceService,
-        forget_account: Callable[[UUID], None],
         new_random_part: Callable[[], str] = new_erased_part,
     ) -> None:
-        """`forget_account` tells this process's authentication that the account changed, so
-        its tokens are refused from the next request on; `attendance` finishes an erased
-        teacher's live sessions as their DONE would."""
+        """`attendance` finishes an erased teacher's live sessions as their DONE would."""
         self._uow = uow
         self._clock = clock
         self._events = events
         self._attempts = attempts
         self._attendance = attendance
-        self._forget_account = forget_account
         self._new_random_part = new_random_part
 
     async def export(self, user_id: UUID) -> tuple[PersonalData, datetime]:
@@ -55,7 +53,8 @@ class PrivacyService:
 
     async def erase(self, admin: Identity, user_id: UUID) -> Erasure:
         """Erases the person: name and email replaced, password unusable, one-time links and
-        login counters gone, notes of corrections about them cleared, tokens refused. A
+        login counters gone, notes of corrections about them cleared, the account deactivated
+        and its tokens revoked on every server process (its sockets closed). A
         student leaves their classes (their records stay, under the erased name); a
         teacher's classes stay, archived, and a live session of theirs is finished as DONE
         would. Erasing an erased account changes nothing and answers the first erasure. An
@@ -74,6 +73,10 @@ class PrivacyService:
             if account.id in admins and len(admins) <= 1:
                 raise LastAdminErasure()
             erased_at = self._clock.now()
+            user = await uow.users.get(user_id, for_update=True)  # not erased: found
+            if user is not None:
+                user.erase(erased_at)
+                await uow.users.save(user)
             await uow.privacy.erase(
                 user_id,
                 ERASED_NAME,
@@ -83,8 +86,8 @@ class PrivacyService:
             )
             messages, taught = await _leave_classes(uow, user_id)
             await uow.commit()
-        self._forget_account(user_id)
-        await self._events.publish(*messages)
+        # The revocation first: the person's sockets close before their classes hear them go.
+        await self._events.publish(*(user.events if user else []), *messages)
         for class_id in taught:
             with suppress(NoActiveSession):
                 await self._attendance.finish(Identity(user_id, Role.TEACHER), class_id)

@@ -16,6 +16,10 @@ from infrastructure.database.unit_of_work import PostgresUnitOfWork
 from infrastructure.database.urls import plain_url
 from infrastructure.security import BcryptHasher
 from services.accounts import AccountService
+from tests.unit.fakes import RecordingEventBus
+
+# Issuing links tells no server process anything (a password set here would not be heard).
+UNHEARD = RecordingEventBus()
 
 pytestmark = pytest.mark.anyio
 USED = {"success": False, "error": "This link is invalid, used or expired"}
@@ -31,7 +35,9 @@ async def accounts(server, database_url) -> AsyncIterator[AccountService]:
     database = Database(plain_url(database_url), size=2)
     await database.start()
     try:
-        yield AccountService(lambda: PostgresUnitOfWork(database), BcryptHasher(4), SystemClock())
+        yield AccountService(
+            lambda: PostgresUnitOfWork(database), BcryptHasher(4), SystemClock(), UNHEARD
+        )
     finally:
         await database.stop()
 

@@ -118,7 +118,7 @@ def test_an_admin_lists_users_by_role_and_search_ordered_by_name(api, make_admin
         f"{tag} Bob",
         f"{tag} Zed",
     ]
-    assert set(everyone.json()["data"][0]) == {"id", "name", "email", "role"}
+    assert set(everyone.json()["data"][0]) == {"id", "name", "email", "role", "status"}
     students = api.get(
         "/admin/users", params={"search": tag, "role": "student", "limit": 1, "offset": 1},
         headers=admin.auth,
@@ -147,6 +147,7 @@ def test_a_role_change_answers_the_user_and_revokes_their_old_tokens(api, make_a
     assert changed.status_code == 200
     assert changed.json()["data"] == {
         "id": str(teacher.id), "name": teacher.name, "email": teacher.email, "role": "student",
+        "status": "active",
     }  # fmt: skip
     for old in (
         api.get("/students", headers=teacher.auth),

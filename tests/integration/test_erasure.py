@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tests.factories import SignupBodyFactory
 from tests.integration import test_admin_api
+from tests.integration.test_account_lifecycle import closed_with
 from tests.integration.test_privacy_requests import (
     UNAUTHORIZED,
     USER_NOT_FOUND,
@@ -90,6 +91,8 @@ def test_erasing_a_student_keeps_the_class_statistics_and_identifies_nobody(
     assert ERASED_EMAIL.match(left["account"]["email"])
     assert left["account"]["passwordSet"] is False
     assert left["account"]["erasedAt"] == erased.json()["data"]["erasedAt"]
+    assert left["account"]["deactivatedAt"] == left["account"]["erasedAt"]  # and deactivated
+    assert left["account"]["tokensValidFrom"] > left["account"]["erasedAt"]  # tokens revoked
     assert left["accountLinks"] == [] and left["attemptCounters"] == []
     assert left["classesEnrolled"] == []
     assert [r["status"] for r in left["attendance"]] == ["absent"]
@@ -223,10 +226,10 @@ def test_erasing_a_student_in_a_live_session_lets_it_finish_and_persist(
             socket.send("ATTENDANCE_MARKED", {"studentId": str(student.id), "status": "present"})
             socket.receive_event("ATTENDANCE_MARKED")
         assert erase(api, admin, pupil.id).status_code == 200
+        # Their own socket is closed first: erased, they are signed out everywhere at once.
+        assert closed_with(leaving) == (4401, "Signed out: account erased")
         socket.send("DONE")
         done = socket.receive_event("DONE")["data"]
-        heard = [leaving.receive()["event"] for _ in range(3)]
-        assert "CLASS_LEFT" in heard
     # Taken off the class during the session: as any student removed then, no record of it.
     assert (done["message"], done["present"], done["total"]) == ("Attendance persisted", 1, 1)
     history = api.get(f"/class/{classroom['id']}/attendance", headers=teacher.auth).json()["data"]

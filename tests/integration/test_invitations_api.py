@@ -186,6 +186,30 @@ def test_an_email_of_another_role_is_a_409_and_changes_nothing(
     assert users_with_email(api, admin, colleague.email)[0]["role"] == "teacher"
 
 
+def test_a_deactivated_account_is_refused_with_its_reason_and_stays_as_it_is(
+    api, make_account, make_class, make_admin
+):
+    teacher, pupil, admin = make_account("teacher"), make_account(), make_admin()
+    classroom = make_class(teacher)
+    assert api.post(f"/admin/users/{pupil.id}/deactivate", headers=admin.auth).is_success
+    refused = {
+        "success": False,
+        "error": "This person's account is deactivated; an administrator reactivates it first",
+    }
+    body = {"name": pupil.name, "email": pupil.email}
+    for path, extra, headers in (
+        (f"/class/{classroom['id']}/invitations", {}, teacher.auth),
+        ("/admin/invitations", {"role": "student"}, admin.auth),
+        ("/admin/invitations", {"role": "student", "classId": classroom["id"]}, admin.auth),
+    ):
+        answer = api.post(path, json=body | extra, headers=headers)
+        assert (answer.status_code, answer.json()) == (409, refused)
+    assert students_of(api, teacher, classroom) == []
+    assert users_with_email(api, admin, pupil.email)[0]["status"] == "deactivated"
+    login = api.post("/auth/login", json={"email": pupil.email, "password": pupil.password})
+    assert login.status_code == 403
+
+
 def test_a_teacher_cannot_invite_into_another_teachers_class(
     api, make_account, make_class, make_admin
 ):

@@ -14,6 +14,7 @@ from uuid import uuid4
 import pytest
 
 from tests.integration import test_admin_api
+from tests.integration.test_account_lifecycle import closed_with
 from tests.integration.test_multi_process import query
 from tests.oneroster_bundles import bundle, enrolment, klass, user
 
@@ -138,9 +139,60 @@ def test_a_nightly_bundle_updates_by_sourced_id(api, make_admin, make_account, l
     ]
 
     gone = synced(api, admin, bundle(*school(tag, a=None, ea=None)))
-    assert ("users.csv", None, "to-deactivate", "absent-from-bulk") in mine(gone, tag)
-    assert f"ana.{tag}@school.test" in {person["email"] for person in gone["toDeactivate"]}
-    assert api.get("/auth/me", headers=ana).status_code == 200  # listed, not yet deactivated
+    assert ("users.csv", None, "deactivated", "absent-from-bulk") in mine(gone, tag)
+    assert f"ana.{tag}@school.test" in {person["email"] for person in gone["deactivated"]}
+    assert api.get("/auth/me", headers=ana).status_code == 401  # signed out at once
+
+
+def test_the_sis_deactivates_and_reactivates_its_own_but_not_an_administrators(
+    api, make_admin, live
+):
+    """Ana leaves (inactive in the SIS) and comes back; Ben was deactivated by an
+    administrator here, and the SIS's saying he is active does not undo that."""
+    admin, tag = make_admin(), uuid4().hex[:8]
+    first = synced(api, admin, bundle(*school(tag)))
+    ana = log_in_with_link(api, first, f"ana.{tag}@school.test")
+    ben = log_in_with_link(api, first, f"ben.{tag}@school.test")
+    (ben_id,) = [p["userId"] for p in first["links"] if p["email"] == f"ben.{tag}@school.test"]
+    assert api.post(f"/admin/users/{ben_id}/deactivate", headers=admin.auth).is_success
+    ana_socket = live(token=ana["Authorization"])
+
+    left = synced(api, admin, bundle(*school(tag, a={"status": "inactive"})))
+    assert ("users.csv", 3, "deactivated", None) in mine(left, tag)
+    assert [p["email"] for p in left["deactivated"]] == [f"ana.{tag}@school.test"]
+    assert closed_with(ana_socket) == (4401, "Signed out: account deactivated")
+    assert api.get("/auth/me", headers=ana).status_code == 401
+    login = {"email": f"ana.{tag}@school.test", "password": "chosen-1"}
+    assert api.post("/auth/login", json=login).status_code == 403
+    assert synced(api, admin, bundle(*school(tag, a={"status": "inactive"})))["deactivated"] == []
+
+    back = synced(api, admin, bundle(*school(tag)))
+    assert mine(back, tag)[1:3] == [
+        ("users.csv", 3, "reactivated", None),
+        ("users.csv", 4, "unchanged", "deactivated-here"),
+    ]
+    assert [p["email"] for p in back["reactivated"]] == [f"ana.{tag}@school.test"]
+    assert api.post("/auth/login", json=login).status_code == 200
+    assert api.get("/auth/me", headers=ana).status_code == 401  # its old token stays refused
+    ben_login = {"email": f"ben.{tag}@school.test", "password": "chosen-1"}
+    assert api.post("/auth/login", json=ben_login).status_code == 403  # still deactivated
+    assert api.get("/auth/me", headers=ben).status_code == 401
+
+
+def test_the_nightly_command_signs_out_who_it_deactivates_on_the_server(
+    api, make_admin, server_env, live, tmp_path
+):
+    """The command's own event bus only publishes: the server's sockets hear it."""
+    admin, tag = make_admin(), uuid4().hex[:8]
+    first = synced(api, admin, bundle(*school(tag)))
+    ana = log_in_with_link(api, first, f"ana.{tag}@school.test")
+    ana_socket = live(token=ana["Authorization"])
+    path = tmp_path / "oneroster.zip"
+    path.write_bytes(bundle(*school(tag, a={"status": "tobedeleted"})))
+    done = cli(server_env, tmp_path, str(path), "--apply")
+    assert done.returncode == 0, done.stderr
+    assert f"Deactivated (inactive or gone in the SIS): 1\n  Ana Rivera <ana.{tag}" in done.stdout
+    assert closed_with(ana_socket) == (4401, "Signed out: account deactivated")
 
 
 NOT_ONEROSTER = "Not a OneRoster 1.1 or 1.2 bundle (see oneroster.version)"

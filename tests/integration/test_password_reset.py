@@ -25,6 +25,7 @@ from tests.integration.mailbox import (
     mailing_server,
 )
 from tests.integration.server import free_port
+from tests.integration.test_account_lifecycle import closed_with, run_sql
 from tests.integration.test_admin_api import make_admin, set_role_in_database
 from tests.integration.test_web_accounts import with_accounts
 
@@ -81,6 +82,22 @@ def test_the_same_answer_for_known_and_unknown_emails_and_the_mail_goes_to_the_k
     assert (mail.message["To"], mail.message["From"]) == (known["email"], SMTP_FROM)
     assert mail.link.startswith(f"{mail_server.base_url}/#/reset-password/")
     assert known["name"] in mail.text
+
+
+def test_a_deactivated_account_is_sent_no_link_and_the_answer_is_the_same(
+    client, mailbox, database_url
+):
+    deactivated, active = sign_up(client), sign_up(client)
+    run_sql(
+        database_url,
+        "UPDATE users SET deactivated_at = now() WHERE lower(email) = lower($1)",
+        deactivated["email"],
+    )
+    answers = [forgot(client, body["email"]) for body in (deactivated, active)]
+    assert [(a.status_code, a.json()) for a in answers] == [(202, ACCEPTED)] * 2
+    mailbox.wait_for(active["email"])  # the background work has run by then
+    time.sleep(0.5)
+    assert mailbox.to(deactivated["email"]) == []
 
 
 def test_the_answer_does_not_wait_for_the_mail(client, mailbox, monkeypatch):
@@ -290,6 +307,19 @@ def wait_for_line(log_path, text: str, timeout: float = 15) -> str:
             return log
         time.sleep(0.1)
     raise AssertionError(f"{text!r} not in the log:\n{log_path.read_text()[-3000:]}")
+
+
+def test_a_reset_link_signs_the_account_out_everywhere(api, make_admin, make_account, live):
+    """The password a reset link chooses revokes the account's tokens as any new password
+    does: a thief's token stops working, and its socket is closed."""
+    admin, pupil = make_admin(), make_account()
+    socket = live(pupil)
+    made = api.post(f"/admin/users/{pupil.id}/password-link", headers=admin.auth)
+    token = made.json()["data"]["link"].rsplit("/", 1)[1]
+    assert api.post("/auth/password", json={"token": token, "password": "reset-pw-1"}).is_success
+    assert closed_with(socket) == (4401, "Signed out: password changed")
+    assert api.get("/auth/me", headers=pupil.auth).status_code == 401
+    assert log_in(api, pupil.email, "reset-pw-1") == 200
 
 
 def test_an_admin_makes_a_link_to_hand_over_and_nobody_else_may(

@@ -86,7 +86,7 @@ def test_the_export_of_a_user_with_nothing_is_their_account_and_empty_lists(
     data = export_of(api, make_admin(), student.id)
     assert data["account"] == {
         "id": str(student.id), "name": student.name, "email": student.email, "role": "student",
-        "passwordSet": True, "erasedAt": None,
+        "passwordSet": True, "erasedAt": None, "deactivatedAt": None, "tokensValidFrom": None,
     }  # fmt: skip
     for part in (
         "classesTaught", "classesEnrolled", "attendance", "sessionsHeld", "liveMarks",

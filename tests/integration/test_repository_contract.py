@@ -206,8 +206,8 @@ async def test_class_lists_and_rosters_for_their_members(uow):
         # No account, or not of that role: left out.
         nobody, a_as_teacher = Identity(uuid4(), Role.STUDENT), Identity(a.id, Role.TEACHER)
         assert await unit.views.ids_for([student_a, nobody, a_as_teacher, teacher_id]) == {
-            student_a: [classroom.id],
-            teacher_id: [classroom.id],
+            student_a: (a.standing, [classroom.id]),
+            teacher_id: (teacher.standing, [classroom.id]),
         }
         assert await unit.views.ids_for([]) == {}
         assert [c.id for c in await unit.views.list_for(Identity(teacher.id, Role.TEACHER))] == [

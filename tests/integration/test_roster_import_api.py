@@ -111,6 +111,28 @@ def test_an_imported_student_cannot_log_in_until_they_chose_a_password_with_thei
     assert again.status_code == 400  # the link worked once
 
 
+def test_a_deactivated_student_is_refused_saying_why_and_stays_deactivated(
+    api, make_account, make_class, make_admin
+):
+    teacher, pupil, other, admin = (
+        make_account("teacher"), make_account(), make_account(), make_admin(),
+    )  # fmt: skip
+    classroom = make_class(teacher)
+    assert api.post(f"/admin/users/{pupil.id}/deactivate", headers=admin.auth).is_success
+    body = roster(f"{pupil.name},{pupil.email}", f"{other.name},{other.email}")
+    applied = post_csv(api, f"/class/{classroom['id']}/roster/apply", body, teacher)
+    assert [(r["line"], r["outcome"], r["reason"]) for r in applied["rows"]] == [
+        (2, "refused", "account-deactivated"),
+        (3, "enrolled", None),
+    ]
+    assert applied["rows"][0]["message"] == (
+        "The student's account is deactivated (reactivate it first)"
+    )
+    assert [s["id"] for s in students_of(api, teacher, classroom["id"])] == [str(other.id)]
+    login = api.post("/auth/login", json={"email": pupil.email, "password": pupil.password})
+    assert login.status_code == 403  # still deactivated
+
+
 def test_a_teacher_imports_into_their_own_classes_only(api, make_account, make_class):
     teacher, other = make_account("teacher"), make_account("teacher")
     mine = make_class(teacher, name=f"Mine {tag()}")

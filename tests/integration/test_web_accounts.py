@@ -18,6 +18,10 @@ from infrastructure.security import BcryptHasher
 from services.accounts import AccountService
 from tests.integration import test_web_client as web
 from tests.integration.test_web_client import assert_accessible
+from tests.unit.fakes import RecordingEventBus
+
+# Issuing links tells no server process anything (a password set here would not be heard).
+UNHEARD = RecordingEventBus()
 
 browser = web.browser  # the fixtures, shared
 contexts = web.contexts
@@ -31,7 +35,9 @@ def with_accounts(database_url: str, use: Callable[[AccountService], Awaitable[s
         await database.start()
         try:
             return await use(
-                AccountService(lambda: PostgresUnitOfWork(database), BcryptHasher(4), SystemClock())
+                AccountService(
+                    lambda: PostgresUnitOfWork(database), BcryptHasher(4), SystemClock(), UNHEARD
+                )
             )
         finally:
             await database.stop()

@@ -63,6 +63,13 @@ def test_an_admin_exports_a_person_then_erases_them_after_a_confirmation_naming_
 ):
     teacher, pupil = make_account("teacher"), make_account()
     make_class(teacher, pupil)
+    # The pupil's own page, open all along (signed out at once when they are erased).
+    pupils_page = contexts()
+    pupils_page.goto(server.base_url)
+    pupils_page.locator("#login-email").fill(pupil.email)
+    pupils_page.locator("#login-password").fill(pupil.password)
+    pupils_page.get_by_role("button", name="Log in").click()
+    expect(pupils_page.locator("#connection")).to_have_text("Live: connected")
     # On a phone: the row's buttons fit.
     page = signed_in_admin(contexts, server, database_url, api, f"privacy.{pupil.email}", True)
     page.get_by_label("Find people by name or email").fill(pupil.email)
@@ -87,5 +94,9 @@ def test_an_admin_exports_a_person_then_erases_them_after_a_confirmation_naming_
     dialog.get_by_role("button", name=f"Erase {pupil.name}").click()
     expect(page.locator("#admin-notice")).to_have_text(f"{pupil.name} was erased.")
     expect(page.get_by_role("row").filter(has_text=pupil.email)).to_have_count(0)
+    expect(pupils_page.locator("#notice")).to_have_text(
+        "You were signed out: your account was erased at your school's request."
+    )
+    assert_accessible(pupils_page, "signed-out-erased")
     login = api.post("/auth/login", json={"email": pupil.email, "password": pupil.password})
     assert login.status_code == 400

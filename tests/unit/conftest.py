@@ -27,8 +27,8 @@ def hasher() -> PlainHasher:
 
 
 @pytest.fixture
-def tokens() -> FakeTokens:
-    return FakeTokens()
+def tokens(clock) -> FakeTokens:
+    return FakeTokens(clock)
 
 
 @pytest.fixture

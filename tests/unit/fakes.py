@@ -11,7 +11,7 @@ from uuid import UUID
 from domain.attendance import AttendanceSession, FinishedSession, MarkCount
 from domain.classrooms import Classroom
 from domain.corrections import Correction
-from domain.errors import EmailAlreadyExists, InvalidToken
+from domain.errors import InvalidToken
 from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast
 from domain.history import HistoryPage, HistoryRow
 from domain.live_state import ClassLiveState, LiveMark, LiveSessionState
@@ -19,9 +19,10 @@ from domain.mail import Mail
 from domain.ports import MailNotSent
 from domain.reports import ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
-from domain.users import Identity, Role, User, UserQuery, UserSummary
+from domain.users import Identity, IssuedToken, Role, User, UserSummary
 from tests.unit.fake_account_links import FakeAccountLinks
 from tests.unit.fake_invitations import FakeInvitations
+from tests.unit.fake_users import FakeUsers
 
 
 @dataclass
@@ -37,56 +38,6 @@ class InMemoryStore:
     corrections: list[Correction] = field(default_factory=list)
     account_links: dict = field(default_factory=dict)  # see FakeAccountLinks
     invitations: dict = field(default_factory=dict)  # see FakeInvitations
-
-
-class FakeUsers:
-    def __init__(self, store: InMemoryStore) -> None:
-        self._store = store
-
-    async def get(self, user_id: UUID) -> User | None:
-        return self._store.users.get(user_id)
-
-    async def get_by_email(self, email: str) -> User | None:
-        return next(
-            (u for u in self._store.users.values() if u.email.lower() == email.lower()), None
-        )
-
-    async def set_password_hash(self, user_id: UUID, password_hash: str) -> None:
-        self._store.users[user_id].password_hash = password_hash
-
-    async def add(self, user: User) -> None:
-        if await self.get_by_email(user.email) is not None:
-            raise EmailAlreadyExists(user.email)
-        self._store.users[user.id] = user
-
-    async def add_if_new(self, user: User) -> User:
-        found = await self.get_by_email(user.email)
-        if found is None:
-            self._store.users[user.id] = found = user
-        return found
-
-    async def search(self, query: UserQuery) -> list[User]:
-        search = (query.search or "").lower()
-        found = sorted(
-            (
-                u
-                for u in self._store.users.values()
-                if (query.role is None or u.role is query.role)
-                and (u.name.lower().startswith(search) or u.email.lower().startswith(search))
-            ),
-            key=lambda u: (u.name, str(u.id)),
-        )
-        return found[query.offset : query.offset + query.limit]
-
-    async def lock_admins(self) -> list[UUID]:
-        return [u.id for u in self._store.users.values() if u.role is Role.ADMIN]
-
-    async def set_role(self, user_id: UUID, role: Role) -> User | None:
-        user = self._store.users.get(user_id)
-        if user is None:
-            return None
-        user.role = role
-        return user
 
 
 def stored(aggregate):
@@ -246,6 +197,7 @@ class FakeViews:
                 UserSummary(u.id, u.name, u.email)
                 for u in self._store.users.values()
                 if u.role is Role.STUDENT
+                and u.is_active
                 and (u.name.lower().startswith(prefix) or email_matches(u.email))
             ),
             key=lambda s: (not (whole_email and s.email.lower() == prefix), s.name, str(s.id)),
@@ -274,12 +226,13 @@ class FakeViews:
         ]
         return classroom, students
 
-    async def ids_for(self, members: Sequence[Identity]) -> dict[Identity, list[UUID]]:
+    async def ids_for(self, members: Sequence[Identity]):
         ids = {}
         for member in members:
             user = self._store.users.get(member.user_id)
             if user is not None and user.role is member.role:
-                ids[member] = [classroom.id for classroom in await self.list_for(member, True)]
+                classes = await self.list_for(member, True)
+                ids[member] = (user.standing, [classroom.id for classroom in classes])
         return ids
 
     async def latest_status(self, class_id: UUID, student_id: UUID) -> AttendanceStatus | None:
@@ -461,7 +414,7 @@ class FakeUnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._working = copy.deepcopy(self._committed_store)
-        self.users = FakeUsers(self._working)
+        self.users = FakeUsers(self._working.users)
         self.account_links = FakeAccountLinks(self._working.account_links)
         self.invitations = FakeInvitations(self._working)
         self.classes = FakeClasses(self._working)
@@ -486,7 +439,7 @@ class FakeUnitOfWork:
         for name in names:
             setattr(self._committed_store, name, getattr(self._working, name))
         self._working = copy.deepcopy(self._committed_store)
-        self.users = FakeUsers(self._working)
+        self.users = FakeUsers(self._working.users)
         self.account_links = FakeAccountLinks(self._working.account_links)
         self.invitations = FakeInvitations(self._working)
         self.classes = FakeClasses(self._working)
@@ -520,13 +473,22 @@ class PlainHasher:
 
 
 class FakeTokens:
-    def issue(self, identity: Identity) -> str:
-        return f"{identity.user_id}:{identity.role.value}"
+    """Tokens that say who and when (in whole seconds, on the clock given; else all at one
+    moment)."""
 
-    def decode(self, token: str) -> Identity:
+    def __init__(self, clock=None) -> None:
+        self._clock = clock
+
+    def issue(self, identity: Identity, issued_at: datetime | None = None) -> str:
+        if issued_at is None:
+            issued_at = self._clock.now() if self._clock else datetime(2025, 3, 11, 9, tzinfo=UTC)
+        return f"{identity.user_id}:{identity.role.value}:{int(issued_at.timestamp())}"
+
+    def decode(self, token: str) -> IssuedToken:
         try:
-            user_id, role = token.split(":")
-            return Identity(UUID(user_id), Role(role))
+            user_id, role, issued_at = token.split(":")
+            identity = Identity(UUID(user_id), Role(role))
+            return IssuedToken(identity, datetime.fromtimestamp(int(issued_at), UTC))
         except ValueError as error:
             raise InvalidToken() from error
 

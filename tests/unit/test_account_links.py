@@ -9,7 +9,7 @@ import pytest
 
 from domain.account_links import LinkPurpose, token_digest
 from domain.errors import ClassNotFound, InvalidLink, NotClassTeacher, StudentNotFound, UserNotFound
-from domain.users import Role
+from domain.users import RevocationReason, Role, TokensRevoked, tokens_valid_from
 from services.accounts import AccountService
 from tests.factories import ClassroomFactory
 
@@ -18,8 +18,8 @@ A_DAY = timedelta(days=1)
 
 
 @pytest.fixture
-def accounts(uow, hasher, clock) -> AccountService:
-    return AccountService(uow, hasher, clock)
+def accounts(uow, hasher, clock, events) -> AccountService:
+    return AccountService(uow, hasher, clock, events)
 
 
 async def test_a_link_sets_the_password_once_and_only_its_digest_is_kept(accounts, add_user, uow):
@@ -33,6 +33,26 @@ async def test_a_link_sets_the_password_once_and_only_its_digest_is_kept(account
     with pytest.raises(InvalidLink):  # used
         await accounts.set_password(link.token, "again-22")
     assert uow.store.users[user.user_id].password_hash == "hashed:chosen-1"
+
+
+@pytest.mark.parametrize("purpose", list(LinkPurpose))
+async def test_every_password_link_revokes_the_accounts_tokens_and_publishes_it(
+    accounts, add_user, uow, events, clock, purpose
+):
+    """Set-password, invitation and reset links alike: the new password goes through
+    User.change_password, so every server process hears the revocation after the commit."""
+    user = add_user(Role.STUDENT)
+    link = await accounts.issue_link(user.user_id, purpose, A_DAY)
+    other = await accounts.issue_link(user.user_id, LinkPurpose.SET_PASSWORD, A_DAY)
+    used_at = clock.now()  # the fake clock's next reading is this one's second, or later
+    await accounts.set_password(link.token, "chosen-1")
+    stored = uow.store.users[user.user_id]
+    assert stored.tokens_valid_from >= tokens_valid_from(used_at)
+    assert events.published == [
+        TokensRevoked(user.user_id, stored.tokens_valid_from, RevocationReason.PASSWORD_CHANGED)
+    ]
+    with pytest.raises(InvalidLink):  # the account's other password links were retired
+        await accounts.set_password(other.token, "chosen-2")
 
 
 async def test_an_expired_guessed_or_other_link_sets_nothing(accounts, add_user, uow, clock):
@@ -89,8 +109,8 @@ async def test_a_new_reset_link_retires_the_older_ones_of_the_account_only(accou
     assert uow.store.users[other.user_id].password_hash == "hashed:chosen-3"
 
 
-async def test_a_reset_link_works_for_its_configured_time(uow, hasher, clock, add_user):
-    accounts = AccountService(uow, hasher, clock, reset_link_lifetime=timedelta(seconds=5))
+async def test_a_reset_link_works_for_its_configured_time(uow, hasher, clock, events, add_user):
+    accounts = AccountService(uow, hasher, clock, events, reset_link_lifetime=timedelta(seconds=5))
     user = add_user(Role.TEACHER)
     link = await accounts.reset_link(user.user_id)
     assert link.expires_at - clock.now() <= timedelta(seconds=5)

@@ -16,8 +16,9 @@ from domain.throttling import AttemptPolicy
 from domain.users import Identity, Role, SignupPolicy, UserQuery
 from services.accounts import AccountService
 from services.admin import AdminService
-from services.auth import AuthService, KnownAccounts
-from tests.unit.fakes import InMemoryAttemptCounter
+from services.auth import AuthService
+from services.known_accounts import KnownAccounts
+from tests.unit.fakes import InMemoryAttemptCounter, RecordingEventBus
 
 pytestmark = pytest.mark.anyio
 
@@ -26,9 +27,11 @@ POLICY = AttemptPolicy.with_limits(
 )
 
 
-def auth_with(uow, hasher, tokens, signup=SignupPolicy.OPEN, accounts=None) -> AuthService:
+def auth_with(
+    uow, hasher, tokens, signup=SignupPolicy.OPEN, accounts=None, clock=None
+) -> AuthService:
     return AuthService(
-        uow, hasher, tokens, InMemoryAttemptCounter(), POLICY, accounts, signup=signup
+        uow, hasher, tokens, InMemoryAttemptCounter(), POLICY, accounts, signup=signup, clock=clock
     )
 
 
@@ -38,13 +41,16 @@ def accounts() -> KnownAccounts:
 
 
 @pytest.fixture
-def auth(uow, hasher, tokens, accounts) -> AuthService:
-    return auth_with(uow, hasher, tokens, accounts=accounts)
+def auth(uow, hasher, tokens, accounts, events, clock) -> AuthService:
+    # Tokens dated on the tests' clock, as the changes are.
+    auth = auth_with(uow, hasher, tokens, accounts=accounts, clock=clock)
+    events.subscribe(auth.hear)  # as every server process's does
+    return auth
 
 
 @pytest.fixture
-def admin(uow, accounts) -> AdminService:
-    return AdminService(uow, accounts.forget)
+def admin(uow, events, clock) -> AdminService:
+    return AdminService(uow, events, clock)
 
 
 async def test_signup_students_refuses_teachers_but_takes_students(uow, hasher, tokens):
@@ -82,7 +88,7 @@ async def test_the_policy_is_checked_before_the_address_limit_and_the_email(uow,
 
 async def make_admin(uow, hasher, clock, name: str, email: str, password: str):
     """As `live-attendance create-admin` does, and the admin following the printed link."""
-    accounts = AccountService(uow, hasher, clock)
+    accounts = AccountService(uow, hasher, clock, RecordingEventBus())
     made, link = await accounts.create_admin(name, email)
     await accounts.set_password(link.token, password)
     return made
@@ -93,9 +99,11 @@ async def test_an_admin_is_made_outside_sign_up_and_logs_in_as_one(uow, hasher, 
     made = await make_admin(uow, hasher, clock, "Ada", "ada@example.com", "secret1")
     assert uow.store.users[made.id].role is Role.ADMIN
     result = await auth.log_in("ada@example.com", "secret1")
-    assert tokens.decode(result.token) == Identity(made.id, Role.ADMIN)
+    assert tokens.decode(result.token).identity == Identity(made.id, Role.ADMIN)
     with pytest.raises(EmailAlreadyExists):
-        await AccountService(uow, hasher, clock).create_admin("Ada", "ADA@example.com")
+        await AccountService(uow, hasher, clock, RecordingEventBus()).create_admin(
+            "Ada", "ADA@example.com"
+        )
 
 
 async def test_users_are_listed_by_name_filtered_by_role_and_prefix_and_paged(auth, admin):
@@ -126,9 +134,9 @@ async def test_a_role_change_refuses_the_old_role_tokens_at_once(auth, admin, to
     with pytest.raises(InvalidToken):
         await auth.authenticate(old_token)
     with pytest.raises(InvalidToken):  # the account's own route refuses it too
-        await auth.current_user(Identity(user.id, Role.TEACHER))
-    new_token = tokens.issue(Identity(user.id, Role.STUDENT))
-    assert await auth.authenticate(new_token) == Identity(user.id, Role.STUDENT)
+        await auth.current_user(tokens.decode(old_token))
+    new_token = tokens.issue(Identity(user.id, Role.STUDENT), changed.tokens_valid_from)
+    assert (await auth.authenticate(new_token)).identity == Identity(user.id, Role.STUDENT)
 
 
 async def test_a_role_change_of_an_unknown_user_is_not_found(admin, add_user, uow):

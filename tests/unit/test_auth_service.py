@@ -9,7 +9,8 @@ from domain.errors import (
 )
 from domain.throttling import AttemptPolicy
 from domain.users import Identity, Role
-from services.auth import AuthService, KnownAccounts
+from services.auth import AuthService
+from services.known_accounts import KnownAccounts
 from tests.factories import SignupBodyFactory
 from tests.unit.fakes import InMemoryAttemptCounter
 
@@ -52,7 +53,7 @@ async def test_log_in_issues_a_token_for_the_user_and_matches_email_case_insensi
 ):
     user = await auth.sign_up("Priya", "priya@example.com", "secret1", Role.STUDENT)
     result = await auth.log_in("PRIYA@example.com", "secret1")
-    assert tokens.decode(result.token) == Identity(user.id, Role.STUDENT)
+    assert tokens.decode(result.token).identity == Identity(user.id, Role.STUDENT)
 
 
 async def test_log_in_with_a_wrong_password_fails(auth):
@@ -67,11 +68,12 @@ async def test_log_in_with_an_unknown_email_fails_after_one_password_check(auth,
     assert hasher.checks == 1
 
 
-async def test_current_user_of_a_deleted_account_is_not_found(auth, uow):
+async def test_current_user_of_a_deleted_account_is_not_found(auth, uow, tokens):
     user = await auth.sign_up("Gone", "gone@example.com", "secret1", Role.TEACHER)
+    token = tokens.decode(auth.token_for(user))
     del uow.store.users[user.id]
     with pytest.raises(UserNotFound):
-        await auth.current_user(Identity(user.id, Role.TEACHER))
+        await auth.current_user(token)
 
 
 async def test_authenticate_rejects_garbage(auth):
@@ -86,9 +88,8 @@ async def test_a_token_of_an_account_that_no_longer_exists_is_refused(auth, uow,
     with pytest.raises(InvalidToken):
         await auth.authenticate(token)
     # The account's own route still learns who the token was for (and says 404 itself).
-    assert await auth.authenticate(token, account_must_exist=False) == Identity(
-        user.id, Role.TEACHER
-    )
+    issued = await auth.authenticate(token, account_must_exist=False)
+    assert issued.identity == Identity(user.id, Role.TEACHER)
 
 
 async def test_an_account_is_looked_up_again_once_it_is_no_longer_remembered(
@@ -175,7 +176,7 @@ async def test_a_busy_address_never_holds_back_the_browser_that_signed_up(
             await paced_auth.log_in(f"pupil{n}@example.com", "typo123", "10.9.9.9")
     waits.clear()
     result = await paced_auth.log_in("priya@example.com", "secret1", "10.9.9.9", device)
-    assert tokens.decode(result.token) == Identity(user.id, Role.STUDENT)
+    assert tokens.decode(result.token).identity == Identity(user.id, Role.STUDENT)
     assert waits == []
 
 

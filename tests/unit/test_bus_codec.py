@@ -1,3 +1,4 @@
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
@@ -13,6 +14,7 @@ from domain.events import (
     SummaryShared,
 )
 from domain.statuses import AttendanceStatus, AttendanceSummary
+from domain.users import RevocationReason, TokensRevoked
 from infrastructure.messaging.postgres_bus import PostgresEventBus, decode, encode, published_by
 
 NOTIFY_PAYLOAD_LIMIT = 8000
@@ -33,6 +35,9 @@ NOTIFY_PAYLOAD_LIMIT = 8000
         ),
         ClassBroadcast(uuid4(), ClassUpdated("Maths", False, False, ()), seq=1),
         AttendanceCorrected(uuid4(), uuid4(), uuid4(), AttendanceStatus.EXCUSED, uuid4()),
+        TokensRevoked(
+            uuid4(), datetime(2026, 12, 7, 12, 0, 1, tzinfo=UTC), RevocationReason.DEACTIVATED
+        ),
     ],
     ids=lambda message: (
         type(getattr(message, "event", message)).__name__ + str(getattr(message, "seq", ""))

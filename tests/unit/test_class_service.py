@@ -1,3 +1,4 @@
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -11,7 +12,7 @@ from domain.errors import (
 )
 from domain.events import ClassBroadcast, ClassJoined, ClassUpdated
 from domain.statuses import AttendanceStatus
-from domain.users import Identity, Role
+from domain.users import Identity, IssuedToken, Role
 from services.classes import ClassChanges, ClassService
 
 pytestmark = pytest.mark.anyio
@@ -106,6 +107,13 @@ async def test_failed_add_student_commits_nothing(classes, add_user, uow):
     assert uow.opened[-1].commits == 0
 
 
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+
+
+def token_of(member: Identity, issued_at: datetime = NOW) -> IssuedToken:
+    return IssuedToken(member, issued_at)
+
+
 async def test_classes_of_a_member_are_those_they_teach_or_attend(classes, add_user):
     teacher, student = add_user(Role.TEACHER), add_user(Role.STUDENT)
     maths = await classes.create_class(teacher, "Maths")
@@ -113,10 +121,21 @@ async def test_classes_of_a_member_are_those_they_teach_or_attend(classes, add_u
     await classes.create_class(add_user(Role.TEACHER), "Other")
     await classes.add_student(teacher, maths.id, student.user_id)
     assert [c.class_name for c in await classes.classes_of(teacher)] == ["Art", "Maths"]
-    assert await classes.class_ids_of(teacher) == [art.id, maths.id]
-    assert await classes.class_ids_of(student) == [maths.id]
+    assert await classes.class_ids_of(token_of(teacher)) == [art.id, maths.id]
+    assert await classes.class_ids_of(token_of(student)) == [maths.id]
     with pytest.raises(InvalidToken):  # a token of an account that is gone
-        await classes.class_ids_of(Identity(uuid4(), Role.STUDENT))
+        await classes.class_ids_of(token_of(Identity(uuid4(), Role.STUDENT)))
+
+
+async def test_a_token_the_account_no_longer_accepts_hears_no_class(classes, add_user, uow):
+    student = add_user(Role.STUDENT)
+    uow.store.users[student.user_id].change_password("hashed:new", NOW)
+    with pytest.raises(InvalidToken):  # issued before the change
+        await classes.class_ids_of(token_of(student))
+    assert await classes.class_ids_of(token_of(student, NOW + timedelta(seconds=1))) == []
+    uow.store.users[student.user_id].deactivate(NOW + timedelta(seconds=2))
+    with pytest.raises(InvalidToken):
+        await classes.class_ids_of(token_of(student, NOW + timedelta(seconds=9)))
 
 
 async def test_creating_and_enrolling_tell_the_live_sockets(classes, add_user, events):

@@ -14,6 +14,7 @@ from domain.errors import (
     InvalidLink,
     InvitationNotAllowed,
     InvitationNotFound,
+    InviteeDeactivated,
     NotClassTeacher,
     OnlyStudentsJoinClasses,
     RoleConflict,
@@ -35,8 +36,8 @@ def invitations(uow, clock, events) -> InvitationService:
 
 
 @pytest.fixture
-def accounts(uow, hasher, clock) -> AccountService:
-    return AccountService(uow, hasher, clock)
+def accounts(uow, hasher, clock, events) -> AccountService:
+    return AccountService(uow, hasher, clock, events)
 
 
 @pytest.fixture
@@ -203,3 +204,21 @@ async def test_an_expired_invitation_link_works_no_more_but_stays_pending(
         await accounts.set_password(outcome.link.token, "chosen-1")
     (pending,) = await short.pending(50, 0)  # the admin sees it, to invite again
     assert pending.user_id == outcome.user.id
+
+
+@pytest.mark.parametrize("password_hash", ["hashed:in-use", NO_PASSWORD])
+async def test_a_deactivated_account_is_refused_not_reactivated_nor_enrolled(
+    invitations, add_user, make_class, uow, events, clock, password_hash
+):
+    teacher, admin, pupil = add_user(Role.TEACHER), add_user(Role.ADMIN), add_user(Role.STUDENT)
+    stored = uow.store.users[pupil.user_id]
+    stored.password_hash = password_hash  # in use, or invited and never accepted
+    stored.deactivated_at = clock.now()
+    classroom = await make_class(teacher)
+    published = len(events.published)
+    for inviter, class_id in ((teacher, classroom.id), (admin, None), (admin, classroom.id)):
+        with pytest.raises(InviteeDeactivated):
+            await invitations.invite(inviter, invitee(class_id=class_id, email=stored.email))
+    assert uow.store.users[pupil.user_id].deactivated_at is not None
+    assert uow.store.classes[classroom.id].student_ids == []
+    assert uow.store.account_links == {} and len(events.published) == published

@@ -2,6 +2,7 @@
 makes accounts and classes, the same bundle again changes nothing, a later one updates."""
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from domain.events import ClassBroadcast, ClassJoined, ClassLeft, ClassUpdated
 from domain.oneroster import (
@@ -14,10 +15,11 @@ from domain.oneroster import (
     SyncProblem,
 )
 from domain.oneroster_sync import OneRosterSituation, OneRosterSync, sync_oneroster
-from domain.users import NO_PASSWORD, Role
+from domain.users import NO_PASSWORD, RevocationReason, Role, TokensRevoked, tokens_valid_from
 from tests.factories import UserFactory
 
 BULK = {name: FileMode.BULK for name in ("users.csv", "classes.csv", "enrollments.csv")}
+NIGHT = datetime(2026, 12, 7, 2, 30, tzinfo=UTC)
 
 
 def user(line, sid, given, family, role, email="", status="", enabled="true", username=""):
@@ -52,14 +54,22 @@ def school(**overrides) -> OneRosterBundle:
     return replace(bundle, **overrides)
 
 
-def after(first: OneRosterSync, by_email=()) -> OneRosterSituation:
-    """What the database holds after a sync was applied."""
+def after(first: OneRosterSync, by_email=(), deactivated_by_sync=()) -> OneRosterSituation:
+    """What the database holds after a sync was applied (the next night)."""
     users = {sid: user for sid, user in _sourced(first.user_sources, first)}
     classes = {sid: c for sid, c in _classes(first)}
     emails = {u.email.lower(): u for u in users.values()} | {u.email.lower(): u for u in by_email}
     for classroom in classes.values():
         classroom.events.clear()
-    return OneRosterSituation(users=users, classes=classes, by_email=emails)
+    for user in users.values():
+        user.events.clear()
+    return OneRosterSituation(
+        users=users,
+        classes=classes,
+        by_email=emails,
+        now=NIGHT + timedelta(days=1),
+        deactivated_by_sync=frozenset(deactivated_by_sync),
+    )
 
 
 def _sourced(sources, sync):
@@ -76,7 +86,7 @@ def outcomes(sync, file):
     return [(row.line, row.outcome, row.problem) for row in sync.rows if row.file == file]
 
 
-EMPTY = OneRosterSituation(users={}, classes={}, by_email={})
+EMPTY = OneRosterSituation(users={}, classes={}, by_email={}, now=NIGHT)
 
 
 def test_a_first_sync_makes_teachers_students_and_classes_with_their_enrolments():
@@ -161,7 +171,7 @@ def test_a_nightly_bundle_updates_names_emails_titles_teachers_and_rosters():
     ]  # fmt: skip
 
 
-def test_a_bulk_file_archives_and_lists_what_it_left_out_and_a_delta_does_not():
+def test_a_bulk_file_archives_and_deactivates_what_it_left_out_and_a_delta_does_not():
     first = sync_oneroster(school(), EMPTY)
     tess, ana, ben = first.new_users
     (maths,) = first.new_classes
@@ -170,11 +180,14 @@ def test_a_bulk_file_archives_and_lists_what_it_left_out_and_a_delta_does_not():
     bulk = school(users=[], classes=[], enrollments=[])
     sync = sync_oneroster(bulk, after(first))
     assert [(r.sourced_id, r.outcome, r.problem) for r in sync.rows if r.file == "users.csv"] == [
-        ("t1", SyncOutcome.TO_DEACTIVATE, SyncProblem.ABSENT_FROM_BULK),
-        ("s1", SyncOutcome.TO_DEACTIVATE, SyncProblem.ABSENT_FROM_BULK),
-        ("s2", SyncOutcome.TO_DEACTIVATE, SyncProblem.ABSENT_FROM_BULK),
+        ("t1", SyncOutcome.DEACTIVATED, SyncProblem.ABSENT_FROM_BULK),
+        ("s1", SyncOutcome.DEACTIVATED, SyncProblem.ABSENT_FROM_BULK),
+        ("s2", SyncOutcome.DEACTIVATED, SyncProblem.ABSENT_FROM_BULK),
     ]
     assert sync.to_deactivate == [tess, ana, ben]
+    assert {u.deactivated_at for u in (tess, ana, ben)} == {NIGHT + timedelta(days=1)}
+    again = sync_oneroster(bulk, after(first))  # the next night: said once, changed once
+    assert [r for r in again.rows if r.file == "users.csv"] == [] and again.to_deactivate == []
     assert outcomes(sync, "classes.csv") == [
         (None, SyncOutcome.ARCHIVED, SyncProblem.ABSENT_FROM_BULK)
     ]
@@ -189,7 +202,7 @@ def test_a_bulk_file_archives_and_lists_what_it_left_out_and_a_delta_does_not():
     assert sync.rows == [] and sync.to_deactivate == [] and not maths.archived
 
 
-def test_inactive_users_are_not_made_and_known_ones_are_listed_to_deactivate():
+def test_inactive_users_are_not_made_and_known_ones_are_deactivated_and_signed_out():
     first = sync_oneroster(school(), EMPTY)
     _, ana, ben = first.new_users
     later = school(
@@ -203,11 +216,79 @@ def test_inactive_users_are_not_made_and_known_ones_are_listed_to_deactivate():
     sync = sync_oneroster(later, after(first))
     assert outcomes(sync, "users.csv") == [
         (2, SyncOutcome.UNCHANGED, None),
-        (3, SyncOutcome.TO_DEACTIVATE, None),
-        (4, SyncOutcome.TO_DEACTIVATE, None),
+        (3, SyncOutcome.DEACTIVATED, None),
+        (4, SyncOutcome.DEACTIVATED, None),
         (5, SyncOutcome.SKIPPED, SyncProblem.INACTIVE),
     ]
     assert sync.to_deactivate == [ana, ben] and sync.new_users == []
+    night = NIGHT + timedelta(days=1)
+    assert [(u.is_active, u.events) for u in (ana, ben)] == [
+        (False, [TokensRevoked(u.id, tokens_valid_from(night), RevocationReason.DEACTIVATED)])
+        for u in (ana, ben)
+    ]
+
+
+def test_an_administrators_account_is_never_the_syncs_to_deactivate():
+    first = sync_oneroster(school(), EMPTY)
+    tess, ana, _ = first.new_users
+    tess.role = ana.role = Role.ADMIN  # made administrators here since
+    inactive = school(
+        users=[user(2, "t1", "Tess", "Teach", "teacher", "tess@school.test", status="inactive")],
+        modes={"users.csv": FileMode.BULK},
+    )
+    sync = sync_oneroster(inactive, after(first))
+    assert [(r.sourced_id, r.outcome, r.problem) for r in sync.rows if r.file == "users.csv"] == [
+        ("t1", SyncOutcome.REFUSED, SyncProblem.ROLE_CONFLICT),
+        ("s1", SyncOutcome.REFUSED, SyncProblem.ROLE_CONFLICT),  # absent from the bulk file
+        ("s2", SyncOutcome.DEACTIVATED, SyncProblem.ABSENT_FROM_BULK),
+    ]
+    assert tess.is_active and ana.is_active
+
+
+def test_a_person_active_again_is_reactivated_only_if_a_sync_deactivated_them():
+    first = sync_oneroster(school(), EMPTY)
+    _, ana, ben = first.new_users
+    ana.deactivate(NIGHT)  # by a sync, as the database remembers
+    ben.deactivate(NIGHT)  # by an administrator
+    ben.events.clear()
+    sync = sync_oneroster(school(), after(first, deactivated_by_sync={ana.id}))
+    assert outcomes(sync, "users.csv")[:3] == [
+        (2, SyncOutcome.UNCHANGED, None),
+        (3, SyncOutcome.REACTIVATED, None),
+        (4, SyncOutcome.UNCHANGED, SyncProblem.DEACTIVATED_HERE),
+    ]
+    assert sync.reactivated == [ana] and ana.is_active and not ben.is_active
+    assert ana.tokens_valid_from == tokens_valid_from(NIGHT)  # tokens from before stay refused
+    assert sync.to_deactivate == [] and ben.events == []
+
+
+def test_a_deactivated_student_is_enrolled_nowhere_but_stays_where_they_were():
+    first = sync_oneroster(school(), EMPTY)
+    _, ana, ben = first.new_users
+    (maths,) = first.new_classes
+    ben.deactivate(NIGHT)  # by an administrator; still in Maths
+    nightly = school(
+        classes=[klass(2, "c1", "Maths 7B"), klass(3, "c2", "Art")],
+        enrollments=[
+            enrol(2, "e1", "c1", "t1", "teacher", primary="true"),
+            enrol(3, "e2", "c1", "s1"),
+            enrol(4, "e3", "c1", "s2"),
+            enrol(5, "e4", "c2", "t1", "teacher", primary="true"),
+            enrol(6, "e5", "c2", "s2"),
+            enrol(7, "e6", "c2", "s1"),
+        ],
+    )
+    sync = sync_oneroster(nightly, after(first))
+    assert outcomes(sync, "enrollments.csv") == [
+        (2, SyncOutcome.UNCHANGED, None),
+        (3, SyncOutcome.UNCHANGED, None),
+        (4, SyncOutcome.UNCHANGED, None),  # enrolled before: the bulk file keeps them there
+        (5, SyncOutcome.ENROLLED, None),
+        (6, SyncOutcome.REFUSED, SyncProblem.ACCOUNT_DEACTIVATED),
+        (7, SyncOutcome.ENROLLED, None),
+    ]
+    art = next(c for c in sync.new_classes if c.class_name == "Art")
+    assert maths.student_ids == [ana.id, ben.id] and art.student_ids == [ana.id]
 
 
 def test_an_existing_account_is_linked_by_email_when_its_role_matches():
@@ -217,6 +298,7 @@ def test_an_existing_account_is_linked_by_email_when_its_role_matches():
         users={},
         classes={},
         by_email={"tess@school.test": signed_up, "ana@school.test": teacher_account},
+        now=NIGHT,
     )
     sync = sync_oneroster(school(), situation)
     assert outcomes(sync, "users.csv")[:2] == [

@@ -36,8 +36,8 @@ def background() -> BackgroundTasks:
 
 
 @pytest.fixture
-def accounts(uow, hasher, clock) -> AccountService:
-    return AccountService(uow, hasher, clock)
+def accounts(uow, hasher, clock, events) -> AccountService:
+    return AccountService(uow, hasher, clock, events)
 
 
 def policy(per_address: int = 50, per_email: int = 3) -> AttemptPolicy:
@@ -96,6 +96,16 @@ async def test_an_account_with_no_password_yet_gets_its_link_too(
     await make_service().request_reset(user.email, ADDRESS)
     await background.finish()
     assert [mail.to for mail in mailer.sent] == [user.email]
+
+
+async def test_a_deactivated_account_is_sent_nothing_and_the_answer_is_the_same(
+    make_service, uow, mailer, background, clock
+):
+    service = make_service()
+    user = stored_user(uow, deactivated_at=clock.now())
+    assert await service.request_reset(user.email, ADDRESS) is None
+    await background.finish()
+    assert mailer.sent == [] and uow.store.account_links == {}  # no link made either
 
 
 async def test_nothing_is_looked_up_before_the_answer(make_service, uow, background):

@@ -1,5 +1,6 @@
 """The roster CSV's rules (domain/rosters.py), row by row, without a database."""
 
+from datetime import UTC, datetime
 from uuid import uuid4
 
 from domain.classrooms import Classroom
@@ -110,6 +111,20 @@ def test_bad_rows_are_refused_with_their_reason_and_the_rest_imported():
     ]
     assert result.rows[1].earlier_line is None and result.rows[5].earlier_line == 6
     assert len(result.new_users) == 2
+
+
+def test_a_deactivated_student_is_refused_neither_enrolled_nor_reactivated():
+    teacher, pupil = person(Role.TEACHER), person(Role.STUDENT, "gone@school.test")
+    pupil.deactivate(datetime(2026, 12, 7, 9, tzinfo=UTC))
+    target = ClassroomFactory.build(teacher_id=teacher.id)
+    result = import_roster(
+        [entry(2, pupil.name, "GONE@school.test")], teacher_situation(teacher, target, pupil)
+    )
+    assert outcomes(result) == [(2, RowOutcome.REFUSED, RowProblem.ACCOUNT_DEACTIVATED)]
+    assert target.student_ids == [] and result.changed_classes == [] and result.new_users == []
+    assert not pupil.is_active
+    by_admin = import_roster([entry(2, pupil.name, pupil.email)], admin_situation(pupil))
+    assert outcomes(by_admin) == [(2, RowOutcome.REFUSED, RowProblem.ACCOUNT_DEACTIVATED)]
 
 
 def test_a_new_accounts_email_again_with_another_name_is_refused_but_the_same_name_enrols():

@@ -1,12 +1,12 @@
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import jwt
 import pytest
 
 from domain.errors import InvalidToken
-from domain.users import NO_PASSWORD, Identity, Role
+from domain.users import NO_PASSWORD, Identity, Role, tokens_valid_from
 from infrastructure.security import BcryptHasher, JwtTokenCodec
 
 SECRET = "k" * 64
@@ -21,17 +21,36 @@ def codec() -> JwtTokenCodec:
 def test_a_token_carries_user_id_and_role_for_seven_days(codec):
     identity = Identity(uuid4(), Role.TEACHER)
     token = codec.issue(identity)
-    assert codec.decode(token) == identity
+    issued = codec.decode(token)
+    assert issued.identity == identity
     claims = jwt.decode(token, SECRET, algorithms=["HS256"])
     assert set(claims) == {"userId", "role", "iat", "exp"}
     assert claims["exp"] - claims["iat"] == int(timedelta(days=7).total_seconds())
+    assert issued.issued_at == datetime.fromtimestamp(claims["iat"], UTC)
+
+
+def test_a_token_issued_in_a_revocations_second_after_it_is_dated_from_the_next(codec):
+    # Revoked now: tokens work from the next whole second, and one issued at once says so.
+    valid_from = tokens_valid_from(datetime.now(UTC))
+    token = codec.issue(Identity(uuid4(), Role.STUDENT), valid_from)
+    claims = jwt.decode(token, SECRET, algorithms=["HS256"], options={"verify_iat": False})
+    assert claims["iat"] == valid_from.timestamp()
+    assert codec.decode(token).issued_at == valid_from  # a second ahead is no error
+    # A second revocation in that second: a token issued after it is dated a second later.
+    later = codec.issue(Identity(uuid4(), Role.STUDENT), valid_from + timedelta(seconds=1))
+    assert codec.decode(later).issued_at == valid_from + timedelta(seconds=1)
+
+
+def test_a_token_without_an_issue_date_counts_as_issued_long_ago(codec):
+    token = jwt.encode({"userId": str(uuid4()), "role": "student", "exp": 2**40}, SECRET)
+    assert codec.decode(token).issued_at == datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def test_an_admins_token_has_the_same_shape_and_decodes(codec):
     identity = Identity(uuid4(), Role.ADMIN)
     token = codec.issue(identity)
     assert jwt.decode(token, SECRET, algorithms=["HS256"])["role"] == "admin"
-    assert codec.decode(token) == identity
+    assert codec.decode(token).identity == identity
 
 
 @pytest.mark.parametrize(
@@ -46,6 +65,13 @@ def test_an_admins_token_has_the_same_shape_and_decodes(codec):
         jwt.encode({"role": "student", "exp": 2**40}, SECRET),
         jwt.encode({"userId": str(uuid4()), "role": "student"}, SECRET),  # no expiry
         jwt.encode({"userId": str(uuid4()), "role": "student", "exp": 2**40}, None, "none"),
+        # Dated further ahead than a clock's leeway, so no revocation would ever refuse it.
+        jwt.encode(
+            {"userId": str(uuid4()), "role": "student", "exp": 2**40, "iat": time.time() + 60},
+            SECRET,
+        ),
+        jwt.encode({"userId": str(uuid4()), "role": "student", "exp": 2**40, "iat": "x"}, SECRET),
+        jwt.encode({"userId": str(uuid4()), "role": "student", "exp": 2**40, "iat": -1e20}, SECRET),
         "garbage",
         "",
     ],
@@ -81,7 +107,8 @@ def test_a_remembered_token_is_refused_once_it_expires(codec):
     user_id = uuid4()
     expires = int(time.time()) + 2  # at least a second ahead, whenever in a second this runs
     token = jwt.encode({"userId": str(user_id), "role": "student", "exp": expires}, SECRET)
-    assert codec.decode(token) == Identity(user_id, Role.STUDENT)  # verified, then remembered
+    # Verified, then remembered.
+    assert codec.decode(token).identity == Identity(user_id, Role.STUDENT)
     time.sleep(max(0.0, expires - time.time()) + 0.05)
     with pytest.raises(InvalidToken):
         codec.decode(token)

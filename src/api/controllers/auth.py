@@ -9,7 +9,7 @@ from api.authentication import ACCOUNT_MAY_BE_MISSING, PUBLIC
 from api.observability import throttling_counted
 from api.openapi import failures
 from api.schemas import LoginRequest, SignupRequest, Success, TokenResponse, UserResponse
-from domain.users import Identity, Role, User
+from domain.users import Identity, IssuedToken, Role, User
 from services.auth import AuthService
 
 # Names this browser as one that logged in to the email before (see AttemptPolicy).
@@ -61,7 +61,7 @@ class AuthController(Controller):
             cookies=[device_cookie(request, auth_service.device_token(user.email))],
         )
 
-    @post("/login", opt=PUBLIC, status_code=200, responses=failures(400, 413, 429))
+    @post("/login", opt=PUBLIC, status_code=200, responses=failures(400, 403, 413, 429))
     async def log_in(
         self,
         request: Request[Any, Any, Any],
@@ -69,7 +69,8 @@ class AuthController(Controller):
         auth_service: NamedDependency[AuthService],
     ) -> Response[Success[TokenResponse]]:
         """Also sets a cookie naming this device for the email: later logins from it are not
-        held back by failures that other addresses caused."""
+        held back by failures that other addresses caused. A deactivated account gets 403,
+        and only with its right password."""
         with throttling_counted("login"):
             result = await auth_service.log_in(
                 data.email,
@@ -85,7 +86,8 @@ class AuthController(Controller):
 
 @get("/auth/me", opt=ACCOUNT_MAY_BE_MISSING, tags=["auth"], responses=failures(401, 404))
 async def my_account(
-    request: Request[Identity, str, Any], auth_service: NamedDependency[AuthService]
+    request: Request[Identity, IssuedToken, Any], auth_service: NamedDependency[AuthService]
 ) -> Success[UserResponse]:
-    """A token of a role the account no longer has is 401, like any revoked token."""
-    return Success(data=user_response(await auth_service.current_user(request.user)))
+    """A token the account no longer accepts (of a role it no longer has, issued before its
+    password changed, of a deactivated account) is 401, like any revoked token."""
+    return Success(data=user_response(await auth_service.current_user(request.auth)))

@@ -11,6 +11,7 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -61,7 +62,7 @@ class LiveConnection:
         "_drainer", "_open", "_pending", "_placed_read", "_queued_bytes", "_read_number",
         "_reads", "_send", "_state", "_state_coming",
         "_write_frame", "class_ids", "client_gone", "close_code", "closed", "frames_in",
-        "frames_out", "identity", "v2",
+        "frames_out", "identity", "issued_at", "v2",
     )  # fmt: skip
 
     def __init__(
@@ -70,8 +71,10 @@ class LiveConnection:
         send: Send,
         v2: bool = False,
         write_frame: WriteFrame | None = None,
+        issued_at: datetime | None = None,
     ) -> None:
         self.identity = identity
+        self.issued_at = issued_at  # when the token the socket opened with was (None: unknown)
         self.v2 = v2  # speaks the v2 protocol (live-attendance.v2)
         self.class_ids: set[UUID] = set()
         self._send = send
@@ -129,9 +132,9 @@ class LiveConnection:
             if self._queued_bytes > MAX_QUEUED_BYTES:
                 self._give_up()
                 return
-        if self._reads == 0 and not self.closed:
+        if self._reads == 0:
             self._state_coming = self._state is not None
-            self.open()
+            self.open()  # (closed meanwhile by us: the close frame goes out)
 
     def _drop_waiting_state(self) -> None:
         if self._state is None:
@@ -209,11 +212,11 @@ class LiveConnection:
             with contextlib.suppress(Exception, TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self._drainer), timeout)
 
-    def close(self, code: int) -> None:
+    def close(self, code: int, reason: str = "") -> None:
         """Sends a close frame after whatever is already queued; nothing more goes out."""
         if self.closed:
             return
-        self.push({"type": "websocket.close", "code": code, "reason": ""})
+        self.push({"type": "websocket.close", "code": code, "reason": reason})
         self.closed_with(code)
         self.closed = True
 

@@ -44,6 +44,8 @@ TOO_MANY_CONNECTIONS = "Too many connections"
 # Close codes.
 POLICY_VIOLATION = 1008
 TRY_AGAIN_LATER = 1013
+# The socket's token was revoked (4000 + HTTP's 401); the reason says why ("Signed out: ...").
+TOKEN_REVOKED = 4401
 
 _decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()

@@ -6,11 +6,13 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
 from uuid import UUID
 
 from api.errors import INTERNAL_SERVER_ERROR, answer_for
 from api.live.connection import LiveConnection, Outgoing, Send, WriteFrame, text_message
 from api.live.protocol import (
+    TOKEN_REVOKED,
     attendance_corrected_frame,
     class_joined_frame,
     class_left_frame,
@@ -33,7 +35,7 @@ from domain.events import (
 )
 from domain.live_state import ClassLiveState
 from domain.ports import Unavailable
-from domain.users import Identity, Role
+from domain.users import Identity, Role, TokensRevoked
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +67,9 @@ class SocketRegistry:
         send: Send,
         v2: bool = False,
         write_frame: WriteFrame | None = None,
+        issued_at: datetime | None = None,
     ) -> LiveConnection:
-        connection = LiveConnection(identity, send, v2, write_frame)
+        connection = LiveConnection(identity, send, v2, write_frame, issued_at)
         self._by_user.setdefault(identity.user_id, {})[connection] = None
         return connection
 
@@ -157,6 +160,11 @@ class SocketRegistry:
                                 attendance_corrected_frame(message)
                             )
                             connection.push(corrected)
+            case TokensRevoked(user_id=user_id, valid_from=valid_from, reason=reason):
+                # Sockets opened with a newer token (the one a password change gave) stay.
+                for connection in list(self._by_user.get(user_id, ())):
+                    if connection.issued_at is None or connection.issued_at < valid_from:
+                        connection.close(TOKEN_REVOKED, f"Signed out: {reason.value}")
             case StatesRequested():
                 for connections in self._by_user.values():
                     for connection in connections:

@@ -158,30 +158,38 @@ async def open_live_socket(
         await send({"type": "websocket.close", "code": code, "reason": ""})
 
     try:
-        # The account's existence is checked with the classes below, in one query.
-        identity = await services.auth.authenticate(token_of(scope), account_must_exist=False)
+        # The account (that it exists and accepts this token) is checked with the classes
+        # below, in one query.
+        issued = await services.auth.authenticate(token_of(scope), account_must_exist=False)
     except InvalidToken:
         await refuse(UNAUTHORIZED, POLICY_VIOLATION)
         return None
     except Unavailable:
         await refuse(SERVICE_UNAVAILABLE.message, TRY_AGAIN_LATER)
         return None
+    identity = issued.identity
     registry = services.registry
     if registry.connections_of(identity.user_id) >= services.limits.sockets_per_user:
         await refuse(TOO_MANY_CONNECTIONS, POLICY_VIOLATION)
         return None
 
     bind_user_id(identity.user_id)
+    # Registered before the account is read: a revocation the read does not see is heard
+    # later, and closes it.
     connection = registry.connect(
-        identity, send, v2=subprotocol is not None, write_frame=write_frame
+        identity,
+        send,
+        v2=subprotocol is not None,
+        write_frame=write_frame,
+        issued_at=issued.issued_at,
     )
     try:
         # Registered, and in its classes, before the client sees the handshake complete: a
         # broadcast sent the moment after is heard. (Registered before the lookup, so an
         # enrolment committed in between arrives as a ClassJoined message.)
         try:
-            class_ids = await services.classes.class_ids_of(identity)
-        except InvalidToken:  # the account is gone
+            class_ids = await services.classes.class_ids_of(issued)
+        except InvalidToken:  # the account is gone, or no longer accepts the token
             registry.disconnect(connection)
             await refuse(UNAUTHORIZED, POLICY_VIOLATION)
             return None
@@ -191,7 +199,7 @@ async def open_live_socket(
             return None
         registry.join(connection, class_ids)
         await send(accept)
-        if connection.v2:
+        if connection.v2 and not connection.closed:  # (closed: revoked meanwhile)
             await registry.resync(connection)  # SESSION_STATE first
         else:
             connection.open()

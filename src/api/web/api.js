@@ -3,11 +3,17 @@
 import { saveFile } from "./dom.js";
 import { state } from "./state.js";
 
+// What the client does when the server no longer takes its token (app.js signs out).
+export const apiHooks = { unauthorized: () => {} };
+
 async function request(method, path, contentType, body) {
   const headers = { "Content-Type": contentType };
-  if (state.token) headers.Authorization = state.token;
+  const token = state.token;
+  if (token) headers.Authorization = token;
   const response = await fetch(path, { method, headers, body });
   const payload = await response.json();
+  // Refused as revoked (or expired): unless the client has moved on to another token meanwhile.
+  if (response.status === 401 && token && token === state.token) apiHooks.unauthorized();
   if (!payload.success) throw Object.assign(new Error(payload.error), { status: response.status });
   return payload.data;
 }

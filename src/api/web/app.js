@@ -3,7 +3,7 @@
 // over /ws (live.js). What it shows comes from one state (state.js). Each screen is a module
 // of screens/; this one starts the client and sends each address (#/...) to its screen.
 
-import { api, loadClasses } from "./api.js";
+import { api, apiHooks, loadClasses } from "./api.js";
 import { $, notice } from "./dom.js";
 import { connect, hooks, resync } from "./live.js";
 import { state } from "./state.js";
@@ -15,6 +15,7 @@ import { initClassInvite } from "./screens/class-invite.js";
 import { loadHistory } from "./screens/history.js";
 import { initAdmin, showAdmin } from "./screens/admin.js";
 import { initLogin, logOut } from "./screens/login.js";
+import { initProfile, showProfile } from "./screens/profile.js";
 import { initSetPassword, showSetPassword } from "./screens/set-password.js";
 import { showInvitation } from "./screens/invitation.js";
 import { initForgotPassword, showForgotPassword } from "./screens/forgot-password.js";
@@ -32,6 +33,7 @@ async function render() {
   if (first === "reset-password" && id) return showSetPassword(id, { title: "Choose a new password" });
   if (first === "invitation" && id) return showInvitation(id);
   if (!state.me) return first === "forgot-password" ? showForgotPassword() : show("auth-view");
+  if (first === "profile") return showProfile(); // every role's
   try {
     if (state.me.role === "admin") return await showAdmin(first === "admin" ? id : "people");
     if (state.me.role === "teacher") {
@@ -43,8 +45,7 @@ async function render() {
     if (first === "check-in" && id) return showStudentCheckIn(id, second || code || "");
     return showStudentHome();
   } catch (error) {
-    notice(error.message);
-    if (error.status === 401) logOut();
+    if (error.status !== 401) notice(error.message); // a 401 signed out already, saying why
   }
 }
 
@@ -119,6 +120,27 @@ function afterRestate() {
   }
 }
 
+// Why the server signed this browser out (the live socket's close reason), in words.
+const SIGNED_OUT_BECAUSE = {
+  "Signed out: password changed": "You were signed out: your password was changed. Log in with the new one.",
+  "Signed out: account deactivated": "You were signed out: your account was deactivated. Ask your school's administrator.",
+  "Signed out: role changed": "You were signed out: your role was changed. Log in again.",
+  "Signed out: account erased": "You were signed out: your account was erased at your school's request.",
+};
+
+// The server no longer takes the token (revoked, or expired): signed out, saying why.
+function signedOut(reason) {
+  if (!state.token) return;
+  const stored = localStorage.getItem("token");
+  if (stored && stored !== state.token) return location.reload(); // another tab's new one
+  logOut();
+  notice(SIGNED_OUT_BECAUSE[reason] || "You were signed out. Log in again.", true);
+}
+
+function showWho() {
+  $("who").textContent = `${state.me.name} (${state.me.role})`;
+}
+
 async function start() {
   if (!state.token) return render(); // the sign-in screen, or a link's page
   try {
@@ -126,7 +148,8 @@ async function start() {
   } catch {
     return logOut();
   }
-  $("who").textContent = `${state.me.name} (${state.me.role})`;
+  showWho();
+  $("profile-link").hidden = false;
   $("logout").hidden = false;
   if (state.me.role === "admin") return render(); // an admin is in no class: no live socket
   await loadClasses();
@@ -135,6 +158,7 @@ async function start() {
 }
 
 async function signedIn(token) {
+  notice("");
   state.token = token;
   localStorage.setItem("token", token);
   await start();
@@ -150,9 +174,12 @@ hooks.left = afterLeft;
 hooks.updated = afterUpdate;
 hooks.corrected = afterCorrection;
 hooks.restated = afterRestate;
+hooks.signedOut = signedOut;
+apiHooks.unauthorized = () => signedOut("");
 window.addEventListener("hashchange", render);
 initLogin(signedIn);
 initSetPassword();
+initProfile(showWho);
 initForgotPassword();
 initPasswordLink();
 initAdmin();

@@ -7,6 +7,8 @@ import { state } from "./state.js";
 
 const V2 = "live-attendance.v2";
 const GAP_WAIT_MS = 1000; // frames from another server process may arrive a little late
+const SIGNED_OUT = 4401; // the server revoked the socket's token; the close's reason says why
+const UNAUTHORIZED = "Unauthorized or invalid token"; // a new socket's token is not taken
 
 export const hooks = {
   changed: () => {}, // the live state changed: redraw the screen
@@ -16,6 +18,7 @@ export const hooks = {
   updated: (classId) => {}, // the class was renamed, archived or changed (state.classes too)
   corrected: (data) => {}, // a finished session's record was corrected {classId, sessionId, studentId, status}
   restated: () => {}, // a state the client did not ask for (a reconnect): records may be stale
+  signedOut: (reason) => {}, // the server no longer takes the token ("Signed out: ..." or "")
 };
 
 function setConnection(text, open) {
@@ -32,14 +35,22 @@ export function connect() {
   setConnection("Live: connecting…", false);
   socket.onopen = () => { state.retry = 0; setConnection("Live: connected", true); };
   socket.onmessage = (message) => onFrame(JSON.parse(message.data));
-  socket.onclose = () => {
+  socket.onclose = (event) => {
     if (state.socket !== socket || !state.token) return;
+    if (event.code === SIGNED_OUT) return hooks.signedOut(event.reason);
     const delay = Math.min(10000, 500 * 2 ** state.retry++);
     state.reconnecting = true;
     setConnection("Live: reconnecting…", false);
     notice("Connection lost: reconnecting…", true);
     setTimeout(() => { if (state.token && state.socket === socket) connect(); }, delay);
   };
+}
+
+// Closes the socket without reconnecting (the client opens another with connect()).
+export function disconnect() {
+  const socket = state.socket;
+  state.socket = null;
+  if (socket) socket.close();
 }
 
 export function send(event, data, errorTarget) {
@@ -60,7 +71,9 @@ export function resync() {
 
 function onFrame(frame) {
   const { event, data } = frame;
-  if (event === "ERROR") {
+  if (event === "ERROR" && data.message === UNAUTHORIZED) {
+    hooks.signedOut(""); // a reconnect with a token revoked meanwhile
+  } else if (event === "ERROR") {
     showError(state.errorTarget || "session-error", data.message);
     if (!state.errorTarget) notice(data.message);
   } else if (event === "SESSION_STATE") {

@@ -3,7 +3,7 @@
 import { $ } from "./dom.js";
 import { state } from "./state.js";
 
-const VIEWS = ["auth-view", "forgot-password-view", "set-password-view", "admin-view", "teacher-view", "class-view", "report-view", "check-in-view", "student-view", "student-check-in-view"];
+const VIEWS = ["auth-view", "forgot-password-view", "set-password-view", "profile-view", "admin-view", "teacher-view", "class-view", "report-view", "check-in-view", "student-view", "student-check-in-view"];
 
 export function show(viewId) {
   for (const id of VIEWS) $(id).hidden = id !== viewId;

@@ -70,7 +70,7 @@ class SqlImportRepository:
         connection = await self._db.transaction()
         try:
             await connection.execute(
-                f"INSERT INTO users ({USER_COLUMNS})"
+                "INSERT INTO users (id, name, email, password, role)"  # new: active, no revocation
                 " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])",
                 [u.id for u in users],
                 [u.name for u in users],
@@ -140,13 +140,46 @@ class SqlImportRepository:
             student_ids.extend(roster)
         await connection.execute(_SAVE_ROSTERS, class_ids, student_ids)
 
-    async def synced_users(self) -> dict[str, User]:
+    async def synced_users(self, *, lock: bool = False) -> dict[str, User]:
+        connection = await self._connection(lock)
+        sql = (
+            f"SELECT o.sourced_id, {', '.join(f'u.{c}' for c in USER_COLUMNS.split(', '))}"
+            " FROM oneroster_users o JOIN users u ON u.id = o.user_id ORDER BY u.id"
+        )
+        rows = await connection.fetch(f"{sql} FOR UPDATE OF u" if lock else sql)
+        return {row["sourced_id"]: user_from(row) for row in rows}
+
+    async def deactivated_by_sync(self) -> frozenset[UUID]:
         connection = await self._db.connection()
         rows = await connection.fetch(
-            f"SELECT o.sourced_id, {', '.join(f'u.{c}' for c in USER_COLUMNS.split(', '))}"
-            " FROM oneroster_users o JOIN users u ON u.id = o.user_id"
+            "SELECT o.user_id FROM oneroster_users o JOIN users u ON u.id = o.user_id"
+            " WHERE o.deactivated_at = u.deactivated_at"
         )
-        return {row["sourced_id"]: user_from(row) for row in rows}
+        return frozenset(row["user_id"] for row in rows)
+
+    async def save_sync_standings(self, users: Sequence[User]) -> None:
+        if not users:
+            return
+        connection = await self._db.transaction()
+        ids = [u.id for u in users]
+        deactivated = [u.deactivated_at for u in users]
+        await connection.execute(
+            "UPDATE users u SET deactivated_at = v.deactivated_at, tokens_valid_from = v.valid_from"
+            " FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[])"
+            "  AS v(id, deactivated_at, valid_from)"
+            " WHERE u.id = v.id",
+            ids,
+            deactivated,
+            [u.tokens_valid_from for u in users],
+        )
+        # The same moment on both sides marks the deactivation as the sync's own.
+        await connection.execute(
+            "UPDATE oneroster_users o SET deactivated_at = v.deactivated_at"
+            " FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, deactivated_at)"
+            " WHERE o.user_id = v.id",
+            ids,
+            deactivated,
+        )
 
     async def synced_classes(self, *, lock: bool = False) -> dict[str, Classroom]:
         connection = await self._connection(lock)

@@ -39,6 +39,15 @@ class UserModel(UUIDBase):
     email: Mapped[str] = mapped_column(String)
     password: Mapped[str] = mapped_column(String)  # bcrypt hash
     role: Mapped[str] = mapped_column(String, index=True)
+    # Set by an administrator: no login, no token works; the account's records stay.
+    deactivated_at: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), nullable=True
+    )
+    # The account's tokens issued before this are refused (a password change, a deactivation,
+    # a role change). Indexed for the processes catching up after the event bus was away.
+    tokens_valid_from: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), nullable=True, index=True
+    )
     # When an administrator erased the account (name and email replaced, password unusable);
     # its records stay, naming nobody. An erased account is no user to the service.
     erased_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
@@ -205,6 +214,12 @@ class OneRosterUserModel(DefaultBase):
 
     sourced_id: Mapped[str] = mapped_column(String, primary_key=True)
     user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    # When a sync deactivated the account (the SIS said inactive or gone). While the account's
+    # users.deactivated_at is this very moment, the deactivation is the sync's own, and a later
+    # sync that finds the person active reactivates it; one an administrator made is not.
+    deactivated_at: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), nullable=True
+    )
 
 
 class OneRosterClassModel(DefaultBase):

@@ -24,7 +24,8 @@ from infrastructure.database.connector import Connector
 from infrastructure.database.rows import CURRENT_STATUS, correction_from
 
 _ACCOUNT = """
-    SELECT id, name, email, role, password <> $2 AS password_set, erased_at
+    SELECT id, name, email, role, password <> $2 AS password_set, erased_at, deactivated_at,
+        tokens_valid_from
     FROM users WHERE id = $1"""
 
 _CLASSES = """
@@ -101,6 +102,8 @@ class SqlPrivacyRepository:
             Role(row["role"]),
             row["password_set"],
             row["erased_at"],
+            row["deactivated_at"],
+            row["tokens_valid_from"],
         )
 
     async def export(self, account: AccountData, counters: CountersAbout) -> PersonalData:

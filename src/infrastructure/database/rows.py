@@ -9,9 +9,15 @@ from domain.attendance import AttendanceRecord
 from domain.classrooms import Classroom
 from domain.corrections import Correction
 from domain.statuses import AttendanceStatus, counts_late_and_excused
-from domain.users import Identity, Role, User
+from domain.users import NO_PASSWORD, Identity, Role, TokenStanding, User
 
-USER_COLUMNS = "id, name, email, password, role"
+USER_COLUMNS = "id, name, email, password, role, deactivated_at, tokens_valid_from"
+
+# A user's AccountStatus (the domain's User.status), as SQL.
+ACCOUNT_STATUS = (
+    "CASE WHEN deactivated_at IS NOT NULL THEN 'deactivated'"
+    f" WHEN password = '{NO_PASSWORD}' THEN 'invited' ELSE 'active' END"
+)
 
 
 def user_from(row: asyncpg.Record) -> User:
@@ -21,7 +27,14 @@ def user_from(row: asyncpg.Record) -> User:
         email=row["email"],
         password_hash=row["password"],
         role=Role(row["role"]),
+        deactivated_at=row["deactivated_at"],
+        tokens_valid_from=row["tokens_valid_from"],
     )
+
+
+def standing_from(row: asyncpg.Record) -> TokenStanding:
+    """From a row's role, deactivated_at and tokens_valid_from."""
+    return TokenStanding(Role(row["role"]), row["deactivated_at"] is None, row["tokens_valid_from"])
 
 
 def classroom_from(row: asyncpg.Record) -> Classroom:

@@ -15,7 +15,7 @@ from domain.history import HistoryPage, HistoryRow
 from domain.live_state import ClassLiveState, LiveMark, LiveSessionState
 from domain.reports import ClassOverview, ClassTotals, ReportLine, ReportPeriod, StudentTally
 from domain.statuses import BASIC_STATUSES, AttendanceStatus, AttendanceSummary
-from domain.users import Identity, Role, UserSummary
+from domain.users import Identity, Role, TokenStanding, UserSummary
 from infrastructure.database.connector import Connector
 from infrastructure.database.record_queries import (
     CLASS_REPORT,
@@ -31,6 +31,7 @@ from infrastructure.database.rows import (
     is_detailed,
     membership,
     record_from,
+    standing_from,
 )
 
 # The live marks of those classes set since a moment, and their sessions finished since then
@@ -77,7 +78,8 @@ class SqlViews:
     ) -> list[UserSummary]:
         connection = await self._db.connection()
         rows = await connection.fetch(
-            "SELECT id, name, email FROM users WHERE role = 'student' AND erased_at IS NULL"
+            "SELECT id, name, email FROM users WHERE role = 'student'"
+            " AND deactivated_at IS NULL AND erased_at IS NULL"
             " AND ($1::text IS NULL OR starts_with(lower(name), lower($1))"
             "  OR CASE WHEN $3 THEN lower(email) = lower($1)"
             "  ELSE starts_with(lower(email), lower($1)) END)"
@@ -112,12 +114,14 @@ class SqlViews:
             return None
         return classroom_from(row), [UserSummary(*student) for student in row["students"]]
 
-    async def ids_for(self, members: Sequence[Identity]) -> dict[Identity, list[UUID]]:
+    async def ids_for(
+        self, members: Sequence[Identity]
+    ) -> dict[Identity, tuple[TokenStanding, list[UUID]]]:
         connection = await self._db.connection()
         # A teacher's classes or a student's, each subquery with its own index (one of the two
         # is cut off at once by its role test).
         rows = await connection.fetch(
-            "SELECT u.id, u.role, ARRAY("
+            "SELECT u.id, u.role, u.deactivated_at, u.tokens_valid_from, ARRAY("
             "  SELECT c.id FROM classes c WHERE u.role = 'teacher' AND c.teacher_id = u.id"
             "  UNION ALL"
             "  SELECT c.id FROM classes c"
@@ -128,7 +132,10 @@ class SqlViews:
             [member.user_id for member in members],
             [member.role.value for member in members],
         )
-        return {Identity(row["id"], Role(row["role"])): list(row["ids"]) for row in rows}
+        return {
+            Identity(row["id"], Role(row["role"])): (standing_from(row), list(row["ids"]))
+            for row in rows
+        }
 
     async def latest_status(self, class_id: UUID, student_id: UUID) -> AttendanceStatus | None:
         connection = await self._db.connection()

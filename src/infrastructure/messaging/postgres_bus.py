@@ -38,6 +38,7 @@ from domain.events import (
     SummaryShared,
 )
 from domain.statuses import AttendanceStatus, AttendanceSummary
+from domain.users import RevocationReason, TokensRevoked
 from infrastructure import metrics
 from infrastructure.database.outages import DATABASE_UNREACHABLE
 
@@ -327,6 +328,14 @@ def encode(message: LiveMessage, origin: str) -> str:
                 "v": message.status.value,
                 "t": str(message.teacher_id),
             }
+        case TokensRevoked(user_id=user_id, valid_from=valid_from, reason=reason):
+            fields = {
+                "o": origin,
+                "e": "revoked",
+                "u": str(user_id),
+                "t": valid_from.isoformat(),
+                "r": reason.value,
+            }
         case _:
             raise TypeError(f"cannot encode {message!r}")
     return _encoder.encode(fields).decode()
@@ -341,6 +350,10 @@ def published_by(payload: str, origin: str) -> bool:
 def decode(payload: str) -> tuple[str, LiveMessage]:
     """The origin (publishing process) and the message."""
     fields = _decoder.decode(payload)
+    if fields["e"] == "revoked":
+        return fields["o"], TokensRevoked(
+            UUID(fields["u"]), datetime.fromisoformat(fields["t"]), RevocationReason(fields["r"])
+        )
     class_id = UUID(fields["c"])
     if fields["e"] == "joined":
         return fields["o"], ClassJoined(class_id, UUID(fields["u"]))

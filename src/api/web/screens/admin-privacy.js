@@ -1,13 +1,14 @@
-// A person's privacy requests, from their row in People: Export (everything the service holds
-// about them, saved as JSON) and Erase (asks first, naming them).
+// A person's privacy requests, actions of their row in People (admin-people.js): Export
+// (everything the service holds about them, saved as JSON) and Erase (asks first, naming
+// them).
 
 import { api } from "../api.js";
 import { $, ask, element, saveFile, showError } from "../dom.js";
 
-export function privacyActions(person, refresh) {
-  const exporting = element("button", { type: "button", className: "secondary", textContent: "Export" });
-  exporting.setAttribute("aria-label", `Export ${person.name}'s data`);
-  exporting.onclick = async () => {
+export function exportButton(person) {
+  const button = element("button", { type: "button", className: "secondary", textContent: "Export" });
+  button.setAttribute("aria-label", `Export ${person.name}'s data`);
+  button.onclick = async () => {
     try {
       const data = await api("GET", `/admin/users/${person.id}/export`);
       saveFile(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }), `personal-data-${person.id}.json`);
@@ -16,10 +17,15 @@ export function privacyActions(person, refresh) {
       showError("admin-error", error);
     }
   };
-  const erasing = element("button", { type: "button", className: "danger", textContent: "Erase" });
-  erasing.setAttribute("aria-label", `Erase ${person.name}`);
-  erasing.onclick = async () => {
-    const question = `Erase ${person.name} (${person.email})? Their name and email are removed for good and they can no longer sign in. Their attendance records stay in the class statistics, naming nobody.`;
+  return button;
+}
+
+// `refresh` lists the people again once the person is erased (they are no longer listed).
+export function eraseButton(person, refresh) {
+  const button = element("button", { type: "button", className: "danger", textContent: "Erase" });
+  button.setAttribute("aria-label", `Erase ${person.name}`);
+  button.onclick = async () => {
+    const question = `Erase ${person.name} (${person.email})? Their name and email are removed for good, and they are signed out everywhere at once and can no longer sign in. Their attendance records stay in the class statistics, naming nobody.`;
     if (!(await ask(question, `Erase ${person.name}`))) return;
     try {
       await api("POST", `/admin/users/${person.id}/erase`);
@@ -30,5 +36,5 @@ export function privacyActions(person, refresh) {
       showError("admin-error", error);
     }
   };
-  return [exporting, erasing];
+  return button;
 }

@@ -33,8 +33,9 @@ function onerosterSummary(data) {
     const parts = Object.entries(counted).map(([outcome, count]) => `${count} ${outcome.replace("-", " ")}`);
     return `${file} (${data.modes[file]}): ${parts.join(", ") || "nothing"}`;
   });
-  const gone = data.toDeactivate.length ? ` ${plural(data.toDeactivate.length, "account")} inactive or gone in the SIS, to deactivate.` : "";
-  return `${data.applied ? "Synced" : "Preview (nothing has changed yet)"}, OneRoster ${data.version}: ${files.join("; ")}.${gone}`;
+  const gone = data.deactivated.length ? ` ${plural(data.deactivated.length, "account")} inactive or gone in the SIS, ${data.applied ? "deactivated" : "to deactivate"}.` : "";
+  const back = data.reactivated.length ? ` ${plural(data.reactivated.length, "account")} active again in the SIS, ${data.applied ? "reactivated" : "to reactivate"}.` : "";
+  return `${data.applied ? "Synced" : "Preview (nothing has changed yet)"}, OneRoster ${data.version}: ${files.join("; ")}.${gone}${back}`;
 }
 
 export function showReport(prefix, kind, data) {

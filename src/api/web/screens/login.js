@@ -11,6 +11,7 @@ export function logOut() {
   Object.assign(state, { token: null, me: null, socket: null, classes: new Map(), live: new Map(), persisted: new Map() });
   if (socket) socket.close();
   $("who").textContent = "";
+  $("profile-link").hidden = true;
   $("logout").hidden = true;
   $("connection").hidden = true;
   show("auth-view");
