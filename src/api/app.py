@@ -29,6 +29,12 @@ from api.controllers.invitations import (
     invite_to_class,
 )
 from api.controllers.records import RecordsController, my_report
+from api.controllers.sign_in import (
+    exchange_sign_in_code,
+    finish_sign_in,
+    sign_in_options,
+    start_sign_in,
+)
 from api.controllers.students import list_students
 from api.docs import SCHEMA_PATH, docs_assets, openapi_config
 from api.errors import EXCEPTION_HANDLERS
@@ -56,6 +62,7 @@ from services.classes import ClassService
 from services.health import HealthService
 from services.invitations import InvitationService
 from services.records import RecordsService
+from services.single_sign_on import SingleSignOnService
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +76,7 @@ class ApiServices:
     check_in: CheckInService
     records: RecordsService
     health: HealthService
+    sign_on: SingleSignOnService
     events: EventBus
 
 
@@ -120,6 +128,10 @@ def create_app(
             AuthController,
             set_password,
             invitation_of_link,
+            sign_in_options,
+            start_sign_in,
+            finish_sign_in,
+            exchange_sign_in_code,
             health,
             liveness,
             readiness,
@@ -154,6 +166,7 @@ def create_app(
             "check_in_service": _provide(services.check_in),
             "records_service": _provide(services.records),
             "health_service": _provide(services.health),
+            "sign_on_service": _provide(services.sign_on),
             "live_services": _provide(live_services),
             "metrics_token": _provide(metrics_token),
             "public_url": _provide(public_url or None),

@@ -29,6 +29,7 @@ from domain.errors import (
     NotClassTeacher,
     NotEnrolledInClass,
     OnlyStudentsJoinClasses,
+    PasswordLoginOff,
     RoleConflict,
     SessionNotFound,
     SignupByInvitationOnly,
@@ -50,6 +51,7 @@ STUDENT_ACCESS_REQUIRED = "Forbidden, student access required"
 ADMIN_ACCESS_REQUIRED = "Forbidden, admin access required"
 INVALID_REQUEST_SCHEMA = "Invalid request schema"
 INTERNAL_SERVER_ERROR = "Internal server error"
+PASSWORD_LOGIN_OFF = "Password login is for administrators; sign in with your school account"
 
 
 class ErrorAnswer(NamedTuple):
@@ -84,6 +86,10 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     InvalidToken: (401, UNAUTHORIZED),
     TeacherSignupRefused: (403, "Teachers join by invitation"),
     SignupByInvitationOnly: (403, "Sign-up is by invitation only"),
+    PasswordLoginOff: (
+        403,
+        "Password login is for administrators; sign in with your school account",
+    ),
     LastAdmin: (409, "The last admin cannot give up the admin role"),
     RoleConflict: (409, "This email belongs to an account with another role"),
     AlreadyHasAccount: (409, "This person has an account already"),

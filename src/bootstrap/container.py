@@ -10,7 +10,7 @@ from api.limits import ApiLimits
 from api.log_context import add_bound_ids
 from api.observability import AccessLines
 from domain.throttling import AttemptPolicy
-from domain.users import SignupPolicy
+from domain.users import PasswordLogin, SignupPolicy
 from infrastructure.clock import SystemClock
 from infrastructure.database.attempts import PostgresAttemptCounter
 from infrastructure.database.pool import Database
@@ -19,6 +19,8 @@ from infrastructure.database.urls import plain_url
 from infrastructure.logs import configure_logging, json_access_lines
 from infrastructure.messaging.postgres_bus import PostgresEventBus
 from infrastructure.metrics import forget_dead_processes, forget_this_process
+from infrastructure.oidc_client import OidcIdentityProviders
+from infrastructure.oidc_pending import JwtPendingSignInSeal
 from infrastructure.security import BcryptHasher, JwtTokenCodec
 from infrastructure.settings import Settings, SettingsError, load_settings
 from infrastructure.tracing import start_tracing
@@ -32,6 +34,7 @@ from services.classes import ClassService
 from services.health import HealthService
 from services.invitations import InvitationService
 from services.records import RecordsService
+from services.single_sign_on import SingleSignOnService
 
 
 async def spare_the_heap() -> None:
@@ -88,6 +91,7 @@ class Container(containers.DeclarativeContainer):
         policy=attempt_policy,
         known_accounts=known_accounts,
         signup=providers.Callable(SignupPolicy, settings.provided.signup),
+        password_login=providers.Callable(PasswordLogin, settings.provided.password_login),
     )
     admin_service = providers.Singleton(
         AdminService, uow=unit_of_work.provider, forget_account=known_accounts.provided.forget
@@ -129,6 +133,23 @@ class Container(containers.DeclarativeContainer):
         exports_per_user=settings.provided.exports_per_user,
     )
     health_service = providers.Singleton(HealthService, database, event_bus)
+    identity_providers = providers.Singleton(
+        OidcIdentityProviders,
+        settings.provided.oidc_providers,
+        clock_skew_seconds=settings.provided.oidc_clock_skew_seconds,
+        jwks_refetch_seconds=settings.provided.oidc_jwks_refetch_seconds,
+    )
+    sign_on_service = providers.Singleton(
+        SingleSignOnService,
+        uow=unit_of_work.provider,
+        providers=identity_providers,
+        seal=providers.Singleton(JwtPendingSignInSeal, secret=settings.provided.jwt_secret),
+        tokens=tokens,
+        clock=clock,
+        auto_create_domains=providers.Callable(
+            frozenset, settings.provided.oidc_auto_create_domains
+        ),
+    )
 
     api_services = providers.Singleton(
         ApiServices,
@@ -141,6 +162,7 @@ class Container(containers.DeclarativeContainer):
         check_in=check_in_service,
         records=records_service,
         health=health_service,
+        sign_on=sign_on_service,
         events=event_bus,
     )
     api_limits = providers.Singleton(

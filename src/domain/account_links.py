@@ -13,6 +13,7 @@ from uuid import UUID
 class LinkPurpose(StrEnum):
     SET_PASSWORD = "set-password"
     INVITATION = "invitation"  # an invited account's first password (domain/invitations.py)
+    SIGN_IN = "sign-in"  # hands a sign-in with a provider to the web client (domain/sign_in.py)
 
 
 # The links with which their holder chooses the account's password (POST /auth/password).

@@ -15,6 +15,7 @@ from domain.history import HistoryPage
 from domain.invitations import Invitation, PendingInvitation
 from domain.live_state import ClassLiveState
 from domain.reports import ReportLine, ReportPeriod, StudentTally
+from domain.sign_in_ports import ExternalIdentityRepository
 from domain.statuses import AttendanceStatus
 from domain.throttling import AttemptChecks, AttemptRule, PaceRule
 from domain.users import Identity, Role, User, UserQuery, UserSummary
@@ -256,6 +257,7 @@ class UnitOfWork(Protocol):
 
     users: UserRepository
     account_links: AccountLinkRepository
+    external_identities: ExternalIdentityRepository
     invitations: InvitationRepository
     classes: ClassroomRepository
     attendance: AttendanceRepository

@@ -29,6 +29,13 @@ class SignupPolicy(StrEnum):
     INVITATION = "invitation"  # nobody signs up by themselves
 
 
+class PasswordLogin(StrEnum):
+    """Who may log in with a password (the PASSWORD_LOGIN setting)."""
+
+    EVERYONE = "everyone"
+    ADMINS = "admins"  # everyone else signs in with the school's provider (single sign-on)
+
+
 @dataclass(frozen=True, slots=True)
 class Identity:
     """Who is calling, as proven by a valid token."""

@@ -9,6 +9,7 @@ from domain.errors import (
     EmailAlreadyExists,
     InvalidCredentials,
     InvalidToken,
+    PasswordLoginOff,
     SignupByInvitationOnly,
     TeacherSignupRefused,
     TooManyAttempts,
@@ -16,7 +17,7 @@ from domain.errors import (
 )
 from domain.ports import AttemptCounter, PasswordHasher, TokenCodec, UnitOfWorkFactory
 from domain.throttling import AttemptChecks, AttemptPolicy, LoginChecks
-from domain.users import SIGNUP_ROLES, Identity, Role, SignupPolicy, User
+from domain.users import SIGNUP_ROLES, Identity, PasswordLogin, Role, SignupPolicy, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,7 @@ class AuthService:
         known_accounts: KnownAccounts | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         signup: SignupPolicy = SignupPolicy.OPEN,
+        password_login: PasswordLogin = PasswordLogin.EVERYONE,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
@@ -71,12 +73,16 @@ class AuthService:
         self._known_accounts = known_accounts or KnownAccounts()
         self._sleep = sleep
         self._signup = signup
+        self.password_login = password_login
 
     async def sign_up(
         self, name: str, email: str, password: str, role: Role, client_address: str = ""
     ) -> User:
         """The SIGNUP policy is checked first; sign-ups from one address are limited too, against
-        floods. Nobody signs up as an administrator."""
+        floods. Nobody signs up as an administrator, and nobody at all where password login is
+        for administrators only (an account made so could not log in)."""
+        if self.password_login is PasswordLogin.ADMINS:
+            raise PasswordLoginOff()
         if role not in SIGNUP_ROLES or self._signup is SignupPolicy.INVITATION:
             raise SignupByInvitationOnly()
         if role is Role.TEACHER and self._signup is SignupPolicy.STUDENTS:
@@ -103,7 +109,10 @@ class AuthService:
     ) -> LoginResult:
         """Each attempt is counted before the password is checked (see AttemptPolicy), and
         given back if it succeeds; a success also clears the caller's own failures. Past the
-        per-address count, an attempt from a browser new to the email waits for its turn."""
+        per-address count, an attempt from a browser new to the email waits for its turn.
+        With PASSWORD_LOGIN=admins, anyone else's right password is refused (PasswordLoginOff):
+        checked after the password, so the answer says nothing of an account's role to
+        someone who does not know its password."""
         device = self._tokens.device_of(device_token, email) if device_token else None
         checks = self._policy.login_checks(email, client_address, device)
         taken = await self._take_login_checks(checks)
@@ -121,6 +130,8 @@ class AuthService:
         own_allowance, *shared = taken
         await self._attempts.give_back(shared)
         await self._attempts.clear(*own_allowance)
+        if self.password_login is PasswordLogin.ADMINS and user.role is not Role.ADMIN:
+            raise PasswordLoginOff()
         return LoginResult(
             token=self._tokens.issue(Identity(user_id=user.id, role=user.role)),
             device_token=device_token

@@ -61,7 +61,7 @@ class AuthController(Controller):
             cookies=[device_cookie(request, auth_service.device_token(user.email))],
         )
 
-    @post("/login", opt=PUBLIC, status_code=200, responses=failures(400, 413, 429))
+    @post("/login", opt=PUBLIC, status_code=200, responses=failures(400, 403, 413, 429))
     async def log_in(
         self,
         request: Request[Any, Any, Any],
