@@ -15,6 +15,7 @@ import { loadHistory } from "./screens/history.js";
 import { initAdmin, showAdmin } from "./screens/admin.js";
 import { initLogin, logOut } from "./screens/login.js";
 import { initSetPassword, showSetPassword } from "./screens/set-password.js";
+import { finishSignIn, loadSignInOptions, showSignInProblem } from "./screens/sign-in.js";
 import { showInvitation } from "./screens/invitation.js";
 import { initProjector, renderCheckInCount, showCheckIn } from "./screens/projector.js";
 import { initReport, showReport } from "./screens/report.js";
@@ -26,6 +27,8 @@ async function render() {
   const { first, id, second, code } = route();
   if (first === "set-password" && id) return showSetPassword(id); // signed in or not
   if (first === "invitation" && id) return showInvitation(id);
+  if (first === "sign-in" && id) return finishSignIn(id, signedIn);
+  if (first.startsWith("sign-in?")) return showSignInProblem(new URLSearchParams(first.split("?")[1]).get("error"));
   if (!state.me) return show("auth-view");
   try {
     if (state.me.role === "admin") return await showAdmin(first === "admin" ? id : "people");
@@ -115,7 +118,8 @@ function afterRestate() {
 }
 
 async function start() {
-  if (!state.token) return render(); // the sign-in screen, or a link's page
+  // The sign-in screen, a link's page, or the return from a provider (it brings a new token).
+  if (!state.token || route().first.startsWith("sign-in")) return render();
   try {
     state.me = await api("GET", "/auth/me");
   } catch {
@@ -147,6 +151,7 @@ hooks.corrected = afterCorrection;
 hooks.restated = afterRestate;
 window.addEventListener("hashchange", render);
 initLogin(signedIn);
+loadSignInOptions();
 initSetPassword();
 initAdmin();
 initTeacherHome();
