@@ -48,11 +48,13 @@ def pending_cookie(value: str, secure: bool) -> Cookie:
     )
 
 
-def back_to_sign_in(failure: SignInFailure, provider: str, error: Exception) -> Redirect:
+def back_to_sign_in(
+    failure: SignInFailure, provider: str, error: Exception, status_code: int
+) -> Redirect:
     log.info("sign-in with %s refused: %s", provider, error)  # never the code or a token
     return Redirect(
         f"/#/sign-in?error={failure.value}",
-        status_code=303,
+        status_code=status_code,
         headers=NO_STORE,
         cookies=[pending_cookie("", secure=False)],
     )
@@ -69,7 +71,13 @@ async def sign_in_options(
     return Success(data=SignInOptionsResponse(providers, auth_service.password_login.value))
 
 
-@get("/auth/oidc/{provider:str}/start", opt=PUBLIC, tags=["auth"], status_code=302)
+@get(
+    "/auth/oidc/{provider:str}/start",
+    opt=PUBLIC,
+    tags=["auth"],
+    status_code=302,
+    responses=failures(),
+)
 async def start_sign_in(
     request: Request[Any, Any, Any],
     provider: FromPath[str],
@@ -82,9 +90,9 @@ async def start_sign_in(
     try:
         started = await sign_on_service.start(provider, callback_uri)
     except SignInRefused as refused:
-        return back_to_sign_in(refused.failure, provider, refused)
+        return back_to_sign_in(refused.failure, provider, refused, 302)
     except Unavailable as error:
-        return back_to_sign_in(SignInFailure.UNAVAILABLE, provider, error)
+        return back_to_sign_in(SignInFailure.UNAVAILABLE, provider, error, 302)
     secure = callback_uri.startswith("https:")
     return Redirect(
         started.authorization_url,
@@ -94,7 +102,13 @@ async def start_sign_in(
     )
 
 
-@get("/auth/oidc/{provider:str}/callback", opt=PUBLIC, tags=["auth"], status_code=303)
+@get(
+    "/auth/oidc/{provider:str}/callback",
+    opt=PUBLIC,
+    tags=["auth"],
+    status_code=303,
+    responses=failures(),
+)
 async def finish_sign_in(
     request: Request[Any, Any, Any],
     provider: FromPath[str],
@@ -120,9 +134,9 @@ async def finish_sign_in(
             redirect_uri(request, public_url, provider),
         )
     except SignInRefused as refused:
-        return back_to_sign_in(refused.failure, provider, refused)
+        return back_to_sign_in(refused.failure, provider, refused, 303)
     except Unavailable as unavailable:
-        return back_to_sign_in(SignInFailure.UNAVAILABLE, provider, unavailable)
+        return back_to_sign_in(SignInFailure.UNAVAILABLE, provider, unavailable, 303)
     return Redirect(
         f"/#/sign-in/{one_time_code}",
         status_code=303,

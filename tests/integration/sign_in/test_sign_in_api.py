@@ -298,7 +298,7 @@ def test_the_provider_refusing_is_said_and_the_pending_sign_in_forgotten(
 def test_an_issuer_that_is_down_is_said_not_a_500(sign_in_setup, browser_client, make_account):
     started = browser_client.get("/auth/oidc/down/start")
     assert (started.status_code, started.headers["location"]) == (
-        303, "/#/sign-in?error=unavailable"
+        302, "/#/sign-in?error=unavailable"
     )  # fmt: skip
     unknown = browser_client.get("/auth/oidc/nobody/start")
     assert unknown.headers["location"] == "/#/sign-in?error=unknown-provider"

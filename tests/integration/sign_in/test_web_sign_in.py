@@ -48,7 +48,8 @@ def test_a_pupil_signs_in_with_the_school_account_on_a_phone(contexts, sign_in_s
     phone.goto(sign_in_setup.base_url)
     button = phone.get_by_role("link", name="Sign in with Mock District")
     expect(button).to_be_visible()
-    expect(phone.get_by_role("heading", name="Administrators: log in with a password")).to_be_visible()
+    password_form = phone.get_by_role("heading", name="Administrators: log in with a password")
+    expect(password_form).to_be_visible()
     expect(phone.locator("#signup-form")).to_be_hidden()  # PASSWORD_LOGIN=admins
     assert_accessible(phone, "sign-in-providers-phone")
 
