@@ -4,7 +4,7 @@ page navigations, so they always answer with a redirect, never an error body: to
 provider, or back to the web client with what went wrong (`#/sign-in?error=<reason>`)."""
 
 import logging
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from litestar import Request, get, post
 from litestar.datastructures import Cookie
@@ -49,7 +49,7 @@ def pending_cookie(value: str, secure: bool) -> Cookie:
 
 
 def back_to_sign_in(
-    failure: SignInFailure, provider: str, error: Exception, status_code: int
+    failure: SignInFailure, provider: str, error: Exception, status_code: Literal[302, 303]
 ) -> Redirect:
     log.info("sign-in with %s refused: %s", provider, error)  # never the code or a token
     return Redirect(
