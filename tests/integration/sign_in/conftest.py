@@ -59,6 +59,8 @@ def sign_in_setup(server_env, tmp_path_factory) -> Iterator[SignInSetup]:
             provider_entry("brief", "Brief", brief.issuer),
             provider_entry("mock", "Mock District", f"http://localhost:{mock.server_port}"),
             provider_entry("down", "Down", f"http://127.0.0.1:{closed_port()}"),
+            # Its discovery document names another issuer (the school's).
+            provider_entry("impostor", "Impostor", f"{school.issuer}/impostor"),
         ]
         server.env = {
             **server_env,

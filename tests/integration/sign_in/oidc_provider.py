@@ -223,7 +223,10 @@ class TestProvider:
         server.register_grant(CodeGrant, [PkceRequired(required=True), IdToken(require_nonce=True)])
 
         @app.get("/.well-known/openid-configuration")
-        def discovery():
+        @app.get("/<path:elsewhere>/.well-known/openid-configuration")
+        def discovery(elsewhere: str = ""):
+            # Also under any path: a relying party told that the issuer is <this>/<path>
+            # reads a document that names another issuer (this one).
             issuer = provider.issuer
             return {
                 "issuer": issuer,

@@ -79,6 +79,7 @@ def test_the_sign_in_page_learns_the_providers_and_who_logs_in_with_a_password(b
             {"key": "brief", "name": "Brief"},
             {"key": "mock", "name": "Mock District"},
             {"key": "down", "name": "Down"},
+            {"key": "impostor", "name": "Impostor"},
         ],
         "passwordLogin": "admins",
     }
@@ -221,6 +222,13 @@ def test_a_wrong_state_is_refused_before_the_provider_is_asked(
         assert refused(come_back(stranger, callback)) == "expired"
 
 
+def test_a_callback_naming_another_issuer_is_refused(browser_client, school, make_account):
+    school.user = person(make_account("student").email)
+    callback = at_provider(begin(browser_client))
+    mixed_up = f"{callback}&iss=https%3A%2F%2Fanother-provider.example"  # RFC 9207
+    assert refused(come_back(browser_client, mixed_up)) == "refused"
+
+
 def test_a_replayed_code_is_refused(browser_client, school, make_account):
     school.user = person(make_account("student").email)
     started = browser_client.get("/auth/oidc/school/start")
@@ -302,6 +310,9 @@ def test_an_issuer_that_is_down_is_said_not_a_500(sign_in_setup, browser_client,
     )  # fmt: skip
     unknown = browser_client.get("/auth/oidc/nobody/start")
     assert unknown.headers["location"] == "/#/sign-in?error=unknown-provider"
+    # A discovery document that names another issuer than the one configured is not used.
+    impostor = browser_client.get("/auth/oidc/impostor/start")
+    assert impostor.headers["location"] == "/#/sign-in?error=unavailable"
     # Gone between the start and the return: the code cannot be redeemed.
     brief = sign_in_setup.brief
     brief.user = person(make_account("student").email)
