@@ -103,7 +103,9 @@ class Knobs:
     sign_with_other_key: bool = False  # a key the published set does not have
     other_key_claims_real_kid: bool = False  # ... naming the published key's id
     alg: str = "RS256"  # "none", or "HS256" keyed with the public key's PEM (key confusion)
-    audience: str | None = None  # else the client's id
+    # Another audience (naming this client as `azp`, the authorized party, so that only an
+    # `aud` check refuses it: authlib's own azp check would refuse it without).
+    audience: str | None = None
     lifetime: int = 300  # seconds from now; negative: expired already
     nonce: str | None = None  # else the one the sign-in sent
     issuer: str | None = None  # else the provider's own
@@ -202,11 +204,14 @@ class TestProvider:
 
             def get_client_claims(self, client):
                 knobs = provider.knobs
-                return {
+                claims = {
                     "iss": knobs.issuer or provider.issuer,
                     "aud": knobs.audience or client.get_client_id(),
                     "exp": int(time.time()) + knobs.lifetime,
                 }
+                if knobs.audience:
+                    claims["azp"] = client.get_client_id()
+                return claims
 
             def get_authorization_code_claims(self, authorization_code):
                 claims = super().get_authorization_code_claims(authorization_code)
