@@ -3,6 +3,7 @@ played by hand (its cookie jar, the redirects followed one by one): who signs in
 account, and every hostile answer the issue lists, each refused with a clear reason and never
 a 500."""
 
+from concurrent.futures import ThreadPoolExecutor
 from uuid import uuid4
 
 import httpx
@@ -331,3 +332,38 @@ def test_nothing_of_a_sign_in_is_logged(sign_in_setup, browser_client, school, m
     log = sign_in_setup.server.log_path.read_text()
     for secret in (code, token, provider_code):
         assert secret not in log
+
+
+def race(clients: list[httpx.Client], callbacks: list[str]) -> list[str]:
+    """The callbacks, each in its own browser, all at once: where each lands."""
+    with ThreadPoolExecutor(len(clients)) as pool:
+        return list(pool.map(come_back, clients, callbacks))
+
+
+def test_racing_first_sign_ins_make_one_link_and_one_account(sign_in_setup, school, make_account):
+    clients = [httpx.Client(base_url=sign_in_setup.base_url, timeout=30) for _ in range(6)]
+    try:
+        for email in (
+            make_account("student").email,
+            f"race.{uuid4().hex[:8]}@{AUTO_CREATE_DOMAIN}",
+        ):
+            school.user = person(email)  # one subject, signing in from six browsers at once
+            callbacks = [at_provider(begin(client)) for client in clients]
+            landings = race(clients, callbacks)
+            accounts = {
+                me(c, token_of(c, landing))["id"]
+                for c, landing in zip(clients, landings, strict=True)
+            }
+            assert len(accounts) == 1
+        # Two subjects of one provider, with one email, at once: one gets the account.
+        email = make_account("student").email
+        callbacks = []
+        for client in clients[:2]:
+            school.user = person(email)
+            callbacks.append(at_provider(begin(client)))
+        landings = race(clients[:2], callbacks)
+        assert sorted(landing.startswith("/#/sign-in/") for landing in landings) == [False, True]
+        assert "/#/sign-in?error=linked-elsewhere" in landings
+    finally:
+        for client in clients:
+            client.close()
