@@ -51,7 +51,9 @@ def pending_cookie(value: str, secure: bool) -> Cookie:
 def back_to_sign_in(
     failure: SignInFailure, provider: str, error: Exception, status_code: Literal[302, 303]
 ) -> Redirect:
-    log.info("sign-in with %s refused: %s", provider, error)  # never the code or a token
+    # A token that does not check out may be an attack: a warning. Never the code or a token.
+    level = logging.WARNING if failure is SignInFailure.REFUSED else logging.INFO
+    log.log(level, "sign-in with %s refused: %s", provider, error)
     return Redirect(
         f"/#/sign-in?error={failure.value}",
         status_code=status_code,
