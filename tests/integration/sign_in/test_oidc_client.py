@@ -3,6 +3,7 @@ loopback, without a server: what only it can show, such as how often it fetches 
 provider's keys."""
 
 import asyncio
+from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -75,4 +76,25 @@ def test_an_entra_id_email_is_verified_by_its_own_claim_and_nothing_else():
 
     with TestProvider("rp", "rp-secret") as provider:
         provider.allow_redirect(REDIRECT)
+        asyncio.run(run(provider))
+
+
+def test_an_issuer_alias_is_taken_and_the_link_keeps_the_configured_issuer():
+    async def run(provider: TestProvider) -> None:
+        google = OidcProviderSettings(
+            "google", "Google", provider.issuer, "rp", "rp-secret",
+            issuer_aliases=("accounts.google.example",),
+        )  # fmt: skip
+        provider.knobs = Knobs(issuer="accounts.google.example")  # Google's older spelling
+        identity = await sign_in(
+            OidcProvider(google, clock_skew_seconds=60, jwks_refetch_seconds=30)
+        )
+        assert identity.issuer == provider.issuer
+        plain = replace(google, issuer_aliases=())
+        with pytest.raises(SignInRefused):
+            await sign_in(OidcProvider(plain, clock_skew_seconds=60, jwks_refetch_seconds=30))
+
+    with TestProvider("rp", "rp-secret") as provider:
+        provider.allow_redirect(REDIRECT)
+        provider.user = {"sub": "g-1", "email": "p@school.example", "email_verified": True}
         asyncio.run(run(provider))
