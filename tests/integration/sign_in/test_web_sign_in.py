@@ -12,9 +12,11 @@ import httpx
 import pytest
 from playwright.sync_api import Page, Route, expect
 
+from tests.factories import unique_email
 from tests.integration import test_web_client as web
 from tests.integration.sign_in.oidc_provider import Knobs
 from tests.integration.sign_in.test_sign_in_api import person
+from tests.integration.test_web_accounts import admin_link
 from tests.integration.test_web_client import assert_accessible
 
 browser = web.browser  # the fixtures, shared
@@ -93,3 +95,34 @@ def test_the_sign_in_screen_says_why_a_sign_in_did_not_work(
     expect(desk.locator("#sign-in-problem")).to_contain_text("Sign-in was cancelled")
     desk.set_viewport_size({"width": 390, "height": 844})
     assert_accessible(desk, "sign-in-refused-phone")
+
+
+def test_an_invited_teacher_is_sent_to_the_school_sign_in_not_to_a_password(
+    contexts, sign_in_setup, school, api, database_url
+):
+    admin_email = unique_email()
+    token = admin_link(database_url, admin_email)
+    assert api.post("/auth/password", json={"token": token, "password": "admin-pw-1"}).is_success
+    admin = api.post("/auth/login", json={"email": admin_email, "password": "admin-pw-1"})
+    teacher_email = unique_email()
+    invited = api.post(
+        "/admin/invitations",
+        json={"name": "Tariq Teacher", "email": teacher_email, "role": "teacher"},
+        headers={"Authorization": admin.json()["data"]["token"]},
+    )
+    link_token = invited.json()["data"]["link"].rsplit("/", 1)[1]
+
+    desk = contexts()
+    loopback_only(desk)
+    desk.goto(f"{sign_in_setup.base_url}/#/invitation/{link_token}")  # PASSWORD_LOGIN=admins
+    intro = desk.locator("#set-password-intro")
+    expect(intro).to_contain_text("No password is needed: sign in with your school account")
+    expect(intro).to_contain_text(teacher_email)
+    expect(desk.locator("#set-password-form")).to_be_hidden()
+    assert link_token not in desk.url
+    assert_accessible(desk, "invitation-sign-in-instead")
+    desk.get_by_role("link", name="Sign in with your school account").click()
+    school.user = person(teacher_email)
+    desk.get_by_role("link", name="Sign in with School Account").click()
+    expect(desk.locator("#who")).to_have_text("Tariq Teacher (teacher)")
+    expect(desk.locator("#connection")).to_have_text("Live: connected")

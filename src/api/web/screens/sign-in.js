@@ -26,14 +26,21 @@ function sayProblem(text) {
   $("sign-in-problem").hidden = !text;
 }
 
+let loaded = null; // the options, once asked for
+
 // The providers, and whether password login is for administrators only.
-export async function loadSignInOptions() {
-  let options;
-  try {
-    options = await api("GET", "/auth/oidc/providers");
-  } catch {
-    return; // the password forms still work
-  }
+export function loadSignInOptions() {
+  loaded ??= api("GET", "/auth/oidc/providers").then(showOptions, () => null); // on failure, the password forms still work
+  return loaded;
+}
+
+// Whether someone of that role logs in with a password here (not with PASSWORD_LOGIN=admins).
+export async function passwordLoginOpenTo(role) {
+  const options = await loadSignInOptions();
+  return !(options?.passwordLogin === "admins" && role !== "admin");
+}
+
+function showOptions(options) {
   const list = $("sso-providers");
   list.replaceChildren(...options.providers.map(({ key, name }) =>
     element("li", {}, element("a", { className: "button", href: `/auth/oidc/${encodeURIComponent(key)}/start`, textContent: `Sign in with ${name}` }))));
@@ -42,6 +49,7 @@ export async function loadSignInOptions() {
   $("signup-form").hidden = adminsOnly;
   $("login-title").textContent = adminsOnly ? "Administrators: log in with a password" : "Log in";
   if (adminsOnly) $("auth-title").textContent = "Log in";
+  return options;
 }
 
 // `#/sign-in?error=<reason>`: the login screen, saying what went wrong.
