@@ -1,7 +1,7 @@
 """external identities (single sign-on)
 
 Revision ID: faee6b8c56c3
-Revises: 2ea387c0a43c
+Revises: 5d0c7e91b2a4
 Create Date: 2026-12-07 16:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "faee6b8c56c3"
-down_revision: str | None = "2ea387c0a43c"
+down_revision: str | None = "5d0c7e91b2a4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

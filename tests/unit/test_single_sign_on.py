@@ -106,11 +106,13 @@ async def test_a_verified_email_signs_in_to_its_account_with_the_usual_token(
     teacher = add_user(Role.TEACHER)
     providers.identity = identity(uow.store.users[teacher.user_id].email.upper())
     token = await sign_on.exchange(await sign_in(sign_on, providers))
-    assert tokens.decode(token) == teacher
+    assert tokens.decode(token).identity == teacher
     # Then the subject: its email may change, or stop being verified, at the provider.
     providers.identity = replace(providers.identity, email="moved@elsewhere.example")
     providers.identity = replace(providers.identity, email_verified=False)
-    assert tokens.decode(await sign_on.exchange(await sign_in(sign_on, providers))) == teacher
+    assert (
+        tokens.decode(await sign_on.exchange(await sign_in(sign_on, providers))).identity == teacher
+    )
 
 
 async def test_what_the_callback_must_bring_back_is_checked_before_the_provider_is_asked(
@@ -165,11 +167,11 @@ async def test_only_the_allowed_domains_get_an_account_and_only_a_students(
     assert await refusal(sign_in(sign_on, providers)) is SignInFailure.NO_ACCOUNT
     assert uow.store.users == {}
     providers.identity = replace(identity("New.Pupil@Pupils.example"), name=None)
-    made = tokens.decode(await sign_on.exchange(await sign_in(sign_on, providers)))
+    made = tokens.decode(await sign_on.exchange(await sign_in(sign_on, providers))).identity
     user = uow.store.users[made.user_id]
     assert (user.role, user.password_hash, user.name) == (Role.STUDENT, NO_PASSWORD, "New.Pupil")
     providers.identity = replace(identity("long@pupils.example"), name="N" * 300)
-    long_named = tokens.decode(await sign_on.exchange(await sign_in(sign_on, providers)))
+    long_named = tokens.decode(await sign_on.exchange(await sign_in(sign_on, providers))).identity
     assert uow.store.users[long_named.user_id].name == "N" * 100
 
 

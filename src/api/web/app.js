@@ -33,11 +33,11 @@ async function render() {
   if (first === "set-password" && id) return showSetPassword(id);
   if (first === "reset-password" && id) return showSetPassword(id, { title: "Choose a new password" });
   if (first === "invitation" && id) return showInvitation(id);
-  if (!state.me) return first === "forgot-password" ? showForgotPassword() : show("auth-view");
-  if (first === "profile") return showProfile(); // every role's
+  // The return from a school's sign-in service: a one-time code, or why it did not work.
   if (first === "sign-in" && id) return finishSignIn(id, signedIn);
   if (first.startsWith("sign-in?")) return showSignInProblem(new URLSearchParams(first.split("?")[1]).get("error"));
-  if (!state.me) return show("auth-view");
+  if (!state.me) return first === "forgot-password" ? showForgotPassword() : show("auth-view");
+  if (first === "profile") return showProfile(); // every role's
   try {
     if (state.me.role === "admin") return await showAdmin(first === "admin" ? id : "people");
     if (state.me.role === "teacher") {
