@@ -34,6 +34,12 @@ from api.controllers.invitations import (
 from api.controllers.password_links import admin_password_link, student_password_link
 from api.controllers.profile import change_my_password, rename_me
 from api.controllers.records import RecordsController, my_report
+from api.controllers.sign_in import (
+    exchange_sign_in_code,
+    finish_sign_in,
+    sign_in_options,
+    start_sign_in,
+)
 from api.controllers.students import list_students
 from api.docs import SCHEMA_PATH, docs_assets, openapi_config
 from api.errors import EXCEPTION_HANDLERS
@@ -67,6 +73,7 @@ from services.profile import ProfileService
 from services.records import RecordsService
 from services.roster_import import RosterImportService
 from services.school_report import SchoolReportService
+from services.single_sign_on import SingleSignOnService
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +91,7 @@ class ApiServices:
     roster_imports: RosterImportService
     oneroster_imports: OneRosterImportService
     health: HealthService
+    sign_on: SingleSignOnService
     events: EventBus
     privacy: PrivacyService
     school_report: SchoolReportService
@@ -141,6 +149,10 @@ def create_app(
             set_password,
             invitation_of_link,
             request_password_reset,
+            sign_in_options,
+            start_sign_in,
+            finish_sign_in,
+            exchange_sign_in_code,
             health,
             liveness,
             readiness,
@@ -193,6 +205,7 @@ def create_app(
             "health_service": _provide(services.health),
             "privacy_service": _provide(services.privacy),
             "school_report_service": _provide(services.school_report),
+            "sign_on_service": _provide(services.sign_on),
             "live_services": _provide(live_services),
             "metrics_token": _provide(metrics_token),
             "public_url": _provide(public_url or None),

@@ -37,6 +37,7 @@ from domain.errors import (
     NotClassTeacher,
     NotEnrolledInClass,
     OnlyStudentsJoinClasses,
+    PasswordLoginOff,
     ResetByEmailUnavailable,
     RoleConflict,
     SessionNotFound,
@@ -60,6 +61,7 @@ STUDENT_ACCESS_REQUIRED = "Forbidden, student access required"
 ADMIN_ACCESS_REQUIRED = "Forbidden, admin access required"
 INVALID_REQUEST_SCHEMA = "Invalid request schema"
 INTERNAL_SERVER_ERROR = "Internal server error"
+PASSWORD_LOGIN_OFF = "Password login is for administrators; sign in with your school account"
 
 
 class ErrorAnswer(NamedTuple):
@@ -94,6 +96,10 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     InvalidToken: (401, UNAUTHORIZED),
     TeacherSignupRefused: (403, "Teachers join by invitation"),
     SignupByInvitationOnly: (403, "Sign-up is by invitation only"),
+    PasswordLoginOff: (
+        403,
+        "Password login is for administrators; sign in with your school account",
+    ),
     LastAdmin: (409, "The last admin cannot give up the admin role"),
     LastActiveAdmin: (409, "The last active admin cannot be deactivated"),
     AccountDeactivated: (403, "This account is deactivated"),

@@ -12,7 +12,7 @@ from api.observability import AccessLines
 from bootstrap.admins import link_base
 from domain.ports import Mailer
 from domain.throttling import AttemptPolicy
-from domain.users import SignupPolicy
+from domain.users import PasswordLogin, SignupPolicy
 from infrastructure.clock import SystemClock
 from infrastructure.database.attempts import PostgresAttemptCounter
 from infrastructure.database.pool import Database
@@ -23,6 +23,8 @@ from infrastructure.logs import configure_logging, json_access_lines
 from infrastructure.mail import NoMailer, SmtpMailer, SmtpSecurity
 from infrastructure.messaging.postgres_bus import PostgresEventBus
 from infrastructure.metrics import forget_dead_processes, forget_this_process
+from infrastructure.oidc_client import OidcIdentityProviders
+from infrastructure.oidc_pending import JwtPendingSignInSeal
 from infrastructure.security import BcryptHasher, JwtTokenCodec
 from infrastructure.settings import Settings, SettingsError, load_settings
 from infrastructure.tracing import start_tracing
@@ -45,6 +47,7 @@ from services.records import RecordsService
 from services.retention import RetentionService
 from services.roster_import import RosterImportService
 from services.school_report import SchoolReportService
+from services.single_sign_on import SingleSignOnService
 
 
 async def spare_the_heap() -> None:
@@ -123,6 +126,7 @@ class Container(containers.DeclarativeContainer):
         known_accounts=known_accounts,
         signup=providers.Callable(SignupPolicy, settings.provided.signup),
         clock=clock,
+        password_login=providers.Callable(PasswordLogin, settings.provided.password_login),
     )
     admin_service = providers.Singleton(
         AdminService, uow=unit_of_work.provider, events=event_bus, clock=clock
@@ -227,6 +231,23 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         years=settings.provided.retention_years,
     )
+    identity_providers = providers.Singleton(
+        OidcIdentityProviders,
+        settings.provided.oidc_providers,
+        clock_skew_seconds=settings.provided.oidc_clock_skew_seconds,
+        jwks_refetch_seconds=settings.provided.oidc_jwks_refetch_seconds,
+    )
+    sign_on_service = providers.Singleton(
+        SingleSignOnService,
+        uow=unit_of_work.provider,
+        providers=identity_providers,
+        seal=providers.Singleton(JwtPendingSignInSeal, secret=settings.provided.jwt_secret),
+        tokens=tokens,
+        clock=clock,
+        auto_create_domains=providers.Callable(
+            frozenset, settings.provided.oidc_auto_create_domains
+        ),
+    )
 
     api_services = providers.Singleton(
         ApiServices,
@@ -243,6 +264,7 @@ class Container(containers.DeclarativeContainer):
         roster_imports=roster_import_service,
         oneroster_imports=oneroster_import_service,
         health=health_service,
+        sign_on=sign_on_service,
         events=event_bus,
         privacy=privacy_service,
         school_report=school_report_service,

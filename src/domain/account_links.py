@@ -16,6 +16,7 @@ class LinkPurpose(StrEnum):
     SET_PASSWORD = "set-password"
     INVITATION = "invitation"  # an invited account's first password (domain/invitations.py)
     RESET_PASSWORD = "reset-password"
+    SIGN_IN = "sign-in"  # hands a sign-in with a provider to the web client (domain/sign_in.py)
 
 
 # The links with which their holder chooses the account's password (POST /auth/password).

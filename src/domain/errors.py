@@ -59,6 +59,10 @@ class SignupByInvitationOnly(SignupRefused):
     """SIGNUP=invitation: nobody signs up by themselves."""
 
 
+class PasswordLoginOff(DomainError):
+    """PASSWORD_LOGIN=admins: everyone else signs in with the school's provider."""
+
+
 class LastAdmin(DomainError):
     """The change would leave the school without an administrator."""
 

@@ -18,6 +18,7 @@ from domain.live_state import ClassLiveState
 from domain.mail import Mail
 from domain.privacy import AccountData, PersonalData, Retained
 from domain.reports import ClassOverview, ReportLine, ReportPeriod, StudentTally
+from domain.sign_in_ports import ExternalIdentityRepository
 from domain.statuses import AttendanceStatus
 from domain.throttling import AttemptChecks, AttemptRule, CountersAbout, PaceRule
 from domain.users import Identity, IssuedToken, TokenStanding, User, UserQuery, UserSummary
@@ -313,6 +314,7 @@ class UnitOfWork(Protocol):
 
     users: UserRepository
     account_links: AccountLinkRepository
+    external_identities: ExternalIdentityRepository
     invitations: InvitationRepository
     imports: ImportRepository
     classes: ClassroomRepository

@@ -64,6 +64,13 @@ class RevocationReason(StrEnum):
     TOKENS_REVOKED = "tokens revoked"
 
 
+class PasswordLogin(StrEnum):
+    """Who may log in with a password (the PASSWORD_LOGIN setting)."""
+
+    EVERYONE = "everyone"
+    ADMINS = "admins"  # everyone else signs in with the school's provider (single sign-on)
+
+
 @dataclass(frozen=True, slots=True)
 class Identity:
     """Who is calling, as proven by a valid token."""

@@ -76,6 +76,14 @@ def _proxies(raw: str) -> str:
     return ",".join(entries)
 
 
+def _domains(raw: str) -> tuple[str, ...]:
+    domains = tuple(sorted({entry.strip().lower().lstrip("@") for entry in raw.split(",")} - {""}))
+    for domain in domains:
+        if "." not in domain or any(c in domain for c in "/:@ "):
+            raise ValueError(f"has {domain!r}, which is not a domain (school.example)")
+    return domains
+
+
 def whole_number(low: int, high: int) -> Kind:
     def parse(raw: str) -> int:
         try:
@@ -106,5 +114,12 @@ mail_from = Kind(_mail_from)
 origin = Kind(_origin)
 public_url = Kind(_public_url)
 proxies = Kind(_proxies)
+
+
+def _show_domains(value: object) -> str | None:
+    return ",".join(value) if isinstance(value, tuple) and value else None
+
+
+domains = Kind(_domains, _show_domains)
 boolean = Kind(_boolean, lambda value: "true" if value else "false")
 directory = Kind(lambda raw: Path(raw).resolve(), lambda value: str(value))

@@ -11,14 +11,17 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from domain.users import SignupPolicy
+from domain.users import PasswordLogin, SignupPolicy
 from infrastructure import setting_kinds as kinds
 from infrastructure.logs import LOG_FORMATS, LOG_LEVELS
 from infrastructure.mail import SmtpSecurity
+from infrastructure.oidc_config import OidcProviderSettings, parse_providers, show_providers
 
 ENVIRONMENTS = ("development", "production", "test")
 SIGNUP_POLICIES = tuple(policy.value for policy in SignupPolicy)
 SMTP_SECURITIES = tuple(security.value for security in SmtpSecurity)
+PASSWORD_LOGINS = tuple(policy.value for policy in PasswordLogin)
+OIDC_PROVIDERS = kinds.Kind(parse_providers, show_providers, repeat_in_errors=False)
 
 
 class SettingsError(Exception):
@@ -97,6 +100,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EXPOSE_STUDENT_EMAILS", kinds.boolean, True, "`false`: students see no classmate's email, and `GET /students` answers searches only, at most 20, showing no email the search did not spell out whole (see \"Who sees whose email\")"),
     Setting("INVITATION_DAYS", _count(1, 90), 7, "an invitation's link works this many days, once; inviting the person again gives a fresh link"),
     Setting("RETENTION_YEARS", _count(1, 100), None, "attendance records (sessions, marks, corrections, check-ins) that started more than this many years ago are deleted by `live-attendance apply-retention` (run it from cron; see \"Privacy\")", "none: kept forever"),
+    Setting("OIDC_PROVIDERS", OIDC_PROVIDERS, (), "the OpenID Connect providers people may sign in with (single sign-on), a JSON list of `{\"key\", \"name\", \"issuer\", \"client_id\", \"client_secret\"}` objects with optional `allowed_domains`, `email_verified_claim`, `issuer_aliases` and `scopes` (see \"Single sign-on\"); in production it needs `PUBLIC_URL`", "none"),
+    Setting("OIDC_AUTO_CREATE_DOMAINS", kinds.domains, (), "comma-separated email domains (`school.example`) whose people get a student's account at their first sign-in with a provider, if they have none; other people need an account first (an invitation, an import)", "none"),
+    Setting("PASSWORD_LOGIN", kinds.choice(PASSWORD_LOGINS), "everyone", "`everyone`, or `admins`: only administrators log in with a password (everyone else gets 403 `Password login is for administrators; sign in with your school account`, and sign-up is closed)"),
+    Setting("OIDC_CLOCK_SKEW_SECONDS", _count(0, 300), 60, "how far a provider's clock may be from ours when its ID tokens' times are checked"),
+    Setting("OIDC_JWKS_REFETCH_SECONDS", _count(0, 3600), 30, "an ID token signed by a key the provider's published keys lack makes them be fetched again (keys rotate), at most once per this many seconds"),
 )  # fmt: skip
 
 
@@ -151,6 +159,11 @@ class Settings:
     expose_student_emails: bool
     invitation_days: int
     retention_years: int | None
+    oidc_providers: tuple[OidcProviderSettings, ...]
+    oidc_auto_create_domains: tuple[str, ...]
+    password_login: str
+    oidc_clock_skew_seconds: int
+    oidc_jwks_refetch_seconds: int
 
     @property
     def resolved_log_format(self) -> str:
@@ -201,6 +214,8 @@ def load_settings(
             shown = f" (got {raw!r})" if setting.kind.repeat_in_errors else ""
             problems.append(f"{setting.variable} {error}{shown}")
     problems += _mail_problems(parsed, production)
+    if production and parsed.get("oidc_providers") and not parsed.get("public_url"):
+        problems.append("OIDC_PROVIDERS needs PUBLIC_URL in production (the redirect URI)")
     if problems:
         raise SettingsError(problems)
     return Settings(**parsed)  # type: ignore[arg-type]

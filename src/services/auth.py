@@ -10,6 +10,7 @@ from domain.errors import (
     EmailAlreadyExists,
     InvalidCredentials,
     InvalidToken,
+    PasswordLoginOff,
     SignupByInvitationOnly,
     TeacherSignupRefused,
     TooManyAttempts,
@@ -23,6 +24,7 @@ from domain.users import (
     SIGNUP_ROLES,
     Identity,
     IssuedToken,
+    PasswordLogin,
     RevocationReason,
     Role,
     SignupPolicy,
@@ -59,6 +61,7 @@ class AuthService:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         signup: SignupPolicy = SignupPolicy.OPEN,
         clock: Clock | None = None,
+        password_login: PasswordLogin = PasswordLogin.EVERYONE,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
@@ -69,12 +72,16 @@ class AuthService:
         self._sleep = sleep
         self._signup = signup
         self._clock = clock or WallClock()
+        self.password_login = password_login
 
     async def sign_up(
         self, name: str, email: str, password: str, role: Role, client_address: str = ""
     ) -> User:
         """The SIGNUP policy is checked first; sign-ups from one address are limited too, against
-        floods. Nobody signs up as an administrator."""
+        floods. Nobody signs up as an administrator, and nobody at all where password login is
+        for administrators only (an account made so could not log in)."""
+        if self.password_login is PasswordLogin.ADMINS:
+            raise PasswordLoginOff()
         if role not in SIGNUP_ROLES or self._signup is SignupPolicy.INVITATION:
             raise SignupByInvitationOnly()
         if role is Role.TEACHER and self._signup is SignupPolicy.STUDENTS:
@@ -100,7 +107,9 @@ class AuthService:
         device_token: str | None = None,
     ) -> LoginResult:
         """A deactivated account is told so only once its password was right: a guesser
-        learns nothing from it."""
+        learns nothing from it. With PASSWORD_LOGIN=admins, anyone else's right password is
+        refused (PasswordLoginOff), checked after the password too, so the answer says nothing
+        of an account's role to someone who does not know its password."""
         device = self._tokens.device_of(device_token, email) if device_token else None
         checked = await self._check_password(email, password, client_address, device)
         if checked is None:
@@ -108,6 +117,8 @@ class AuthService:
         user, checked_at = checked
         if not user.is_active:
             raise AccountDeactivated()
+        if self.password_login is PasswordLogin.ADMINS and user.role is not Role.ADMIN:
+            raise PasswordLoginOff()
         return LoginResult(
             token=self.token_for(user, checked_at),
             device_token=device_token

@@ -21,6 +21,7 @@ from domain.reports import ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
 from domain.users import Identity, IssuedToken, Role, User, UserSummary
 from tests.unit.fake_account_links import FakeAccountLinks
+from tests.unit.fake_external_identities import FakeExternalIdentities
 from tests.unit.fake_invitations import FakeInvitations
 from tests.unit.fake_users import FakeUsers
 
@@ -38,6 +39,7 @@ class InMemoryStore:
     corrections: list[Correction] = field(default_factory=list)
     account_links: dict = field(default_factory=dict)  # see FakeAccountLinks
     invitations: dict = field(default_factory=dict)  # see FakeInvitations
+    external_identities: dict = field(default_factory=dict)  # see FakeExternalIdentities
 
 
 def stored(aggregate):
@@ -417,6 +419,7 @@ class FakeUnitOfWork:
         self.users = FakeUsers(self._working.users)
         self.account_links = FakeAccountLinks(self._working.account_links)
         self.invitations = FakeInvitations(self._working)
+        self.external_identities = FakeExternalIdentities(self._working.external_identities)
         self.classes = FakeClasses(self._working)
         self.attendance = FakeAttendance(self._working)
         self.views = FakeViews(self._working)
@@ -434,7 +437,7 @@ class FakeUnitOfWork:
         self.commits += 1
         names = (
             "users", "classes", "sessions", "finished", "marked_at", "live_seq", "corrections",
-            "account_links", "invitations",
+            "account_links", "invitations", "external_identities",
         )  # fmt: skip
         for name in names:
             setattr(self._committed_store, name, getattr(self._working, name))
@@ -442,6 +445,7 @@ class FakeUnitOfWork:
         self.users = FakeUsers(self._working.users)
         self.account_links = FakeAccountLinks(self._working.account_links)
         self.invitations = FakeInvitations(self._working)
+        self.external_identities = FakeExternalIdentities(self._working.external_identities)
         self.classes = FakeClasses(self._working)
         self.attendance = FakeAttendance(self._working)
         self.views = FakeViews(self._working)

@@ -7,7 +7,7 @@ from uuid import uuid4
 
 import pytest
 
-from domain.account_links import LinkPurpose, token_digest
+from domain.account_links import PASSWORD_LINKS, LinkPurpose, token_digest
 from domain.errors import ClassNotFound, InvalidLink, NotClassTeacher, StudentNotFound, UserNotFound
 from domain.users import RevocationReason, Role, TokensRevoked, tokens_valid_from
 from services.accounts import AccountService
@@ -35,7 +35,7 @@ async def test_a_link_sets_the_password_once_and_only_its_digest_is_kept(account
     assert uow.store.users[user.user_id].password_hash == "hashed:chosen-1"
 
 
-@pytest.mark.parametrize("purpose", list(LinkPurpose))
+@pytest.mark.parametrize("purpose", sorted(PASSWORD_LINKS))
 async def test_every_password_link_revokes_the_accounts_tokens_and_publishes_it(
     accounts, add_user, uow, events, clock, purpose
 ):

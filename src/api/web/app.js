@@ -17,6 +17,7 @@ import { initAdmin, showAdmin } from "./screens/admin.js";
 import { initLogin, logOut } from "./screens/login.js";
 import { initProfile, showProfile } from "./screens/profile.js";
 import { initSetPassword, showSetPassword } from "./screens/set-password.js";
+import { finishSignIn, loadSignInOptions, showSignInProblem } from "./screens/sign-in.js";
 import { showInvitation } from "./screens/invitation.js";
 import { initForgotPassword, showForgotPassword } from "./screens/forgot-password.js";
 import { initPasswordLink } from "./screens/password-link.js";
@@ -32,6 +33,9 @@ async function render() {
   if (first === "set-password" && id) return showSetPassword(id);
   if (first === "reset-password" && id) return showSetPassword(id, { title: "Choose a new password" });
   if (first === "invitation" && id) return showInvitation(id);
+  // The return from a school's sign-in service: a one-time code, or why it did not work.
+  if (first === "sign-in" && id) return finishSignIn(id, signedIn);
+  if (first.startsWith("sign-in?")) return showSignInProblem(new URLSearchParams(first.split("?")[1]).get("error"));
   if (!state.me) return first === "forgot-password" ? showForgotPassword() : show("auth-view");
   if (first === "profile") return showProfile(); // every role's
   try {
@@ -142,7 +146,8 @@ function showWho() {
 }
 
 async function start() {
-  if (!state.token) return render(); // the sign-in screen, or a link's page
+  // The sign-in screen, a link's page, or the return from a provider (it brings a new token).
+  if (!state.token || route().first.startsWith("sign-in")) return render();
   try {
     state.me = await api("GET", "/auth/me");
   } catch {
@@ -178,6 +183,7 @@ hooks.signedOut = signedOut;
 apiHooks.unauthorized = () => signedOut("");
 window.addEventListener("hashchange", render);
 initLogin(signedIn);
+loadSignInOptions();
 initSetPassword();
 initProfile(showWho);
 initForgotPassword();

@@ -231,3 +231,20 @@ class OneRosterClassModel(DefaultBase):
     class_id: Mapped[UUID] = mapped_column(
         ForeignKey("classes.id", ondelete="CASCADE"), unique=True
     )
+
+
+class ExternalIdentityModel(DefaultBase):
+    """Which account a provider's subject signs in to (domain/sign_in.py). Keyed by the
+    issuer, not the provider's key in the settings: renaming a provider keeps its links."""
+
+    __tablename__ = "external_identities"
+    __table_args__ = (
+        # One subject per issuer per account.
+        UniqueConstraint("issuer", "user_id", name="uq_external_identities_issuer_user"),
+    )
+
+    issuer: Mapped[str] = mapped_column(String, primary_key=True)
+    subject: Mapped[str] = mapped_column(String, primary_key=True)
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String)  # the verified email it was linked by
+    linked_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

@@ -4,6 +4,7 @@ from typing import Self
 from domain.ports import Unavailable
 from infrastructure.database.account_links import SqlAccountLinkRepository
 from infrastructure.database.connector import Connector
+from infrastructure.database.external_identities import SqlExternalIdentityRepository
 from infrastructure.database.imports import SqlImportRepository
 from infrastructure.database.invitations import SqlInvitationRepository
 from infrastructure.database.outages import DATABASE_UNREACHABLE
@@ -27,6 +28,7 @@ class PostgresUnitOfWork:
         self.account_links = SqlAccountLinkRepository(self._connector)
         self.invitations = SqlInvitationRepository(self._connector)
         self.imports = SqlImportRepository(self._connector)
+        self.external_identities = SqlExternalIdentityRepository(self._connector)
         self.classes = SqlClassroomRepository(self._connector)
         self.attendance = SqlAttendanceRepository(self._connector)
         self.views = SqlViews(self._connector)

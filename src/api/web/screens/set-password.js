@@ -9,11 +9,13 @@ import { show } from "../views.js";
 
 const FORGET_TOKEN = () => history.replaceState(null, "", location.pathname); // out of the address bar
 
-// `page`: a title, an intro above the form, or a problem with the link (then no form).
+// `page`: a title, an intro above the form, or a problem with the link (then no form), or
+// `signInInstead`: no password here (PASSWORD_LOGIN=admins), the school's sign-in instead.
 export function showSetPassword(token, page = {}) {
   const form = $("set-password-form");
   form.dataset.token = token;
-  form.hidden = Boolean(page.problem);
+  form.hidden = Boolean(page.problem || page.signInInstead);
+  $("set-password-sso").hidden = !page.signInInstead;
   $("set-password-title").textContent = page.title ?? "Choose your password";
   for (const [id, text] of [["set-password-intro", page.intro], ["set-password-problem", page.problem]]) {
     $(id).textContent = text ?? "";
@@ -21,7 +23,7 @@ export function showSetPassword(token, page = {}) {
   }
   $("set-password-done").hidden = true;
   show("set-password-view");
-  if (page.problem) FORGET_TOKEN();
+  if (page.problem || page.signInInstead) FORGET_TOKEN();
 }
 
 export function initSetPassword() {
