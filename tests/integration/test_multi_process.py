@@ -56,8 +56,11 @@ def listeners(server: ServerProcess | None = None) -> str:
     return f"application_name LIKE '{name}' AND datname = current_database()"
 
 
-def listener_pids(database_url: str) -> list[int]:
-    rows = query(database_url, f"SELECT pid FROM pg_stat_activity WHERE {listeners()}")
+def listener_pids(database_url: str, *servers: ServerProcess) -> list[int]:
+    """The LISTEN connections of those server processes (other tests' servers may share the
+    database)."""
+    mine = " OR ".join(f"({listeners(server)})" for server in servers)
+    rows = query(database_url, f"SELECT pid FROM pg_stat_activity WHERE {mine}")
     return [row["pid"] for row in rows]
 
 
@@ -142,16 +145,17 @@ def test_a_killed_listener_reconnects_and_delivery_resumes(
     teacher_ws, student_ws = live_on("a", teacher), live_on("b", student)
     mark = {"studentId": str(student.id), "status": "present"}
 
-    before = listener_pids(database_url)
+    before = listener_pids(database_url, server, server_b)
     assert len(before) == 2  # one per process
     reconnects_before = [bus_reconnects(process) for process in (server, server_b)]
     query(
         database_url,
-        f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {listeners()}",
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        f" WHERE pid IN ({', '.join(map(str, before))})",
     )
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
-        after = listener_pids(database_url)
+        after = listener_pids(database_url, server, server_b)
         if len(after) == 2 and not set(after) & set(before):
             break
         time.sleep(0.1)
