@@ -10,7 +10,7 @@ from api.limits import ApiLimits
 from api.log_context import add_bound_ids
 from api.observability import AccessLines
 from bootstrap.admins import link_base
-from domain.ports import Mailer
+from domain.account_ports import Mailer
 from domain.throttling import AttemptPolicy
 from domain.users import PasswordLogin, SignupPolicy
 from infrastructure.clock import SystemClock

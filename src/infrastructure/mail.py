@@ -7,8 +7,8 @@ from enum import StrEnum
 
 import aiosmtplib
 
+from domain.account_ports import MailNotSent
 from domain.mail import Mail
-from domain.ports import MailNotSent
 
 # A mail server that has not answered in this long is taken as down.
 SMTP_TIMEOUT_SECONDS = 30

@@ -16,9 +16,9 @@ from domain.account_links import (
     LinkPurpose,
     token_digest,
 )
+from domain.account_ports import AccountLinkRepository
 from domain.errors import EmailAlreadyExists, InvalidLink, StudentNotFound, UserNotFound
 from domain.ports import (
-    AccountLinkRepository,
     Clock,
     EventBus,
     PasswordHasher,

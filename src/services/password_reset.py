@@ -6,9 +6,10 @@ import logging
 from datetime import datetime
 
 from domain.account_links import LinkPurpose, link_address
+from domain.account_ports import Mailer, MailNotSent
 from domain.errors import ResetByEmailUnavailable, TooManyAttempts
 from domain.mail import Mail, NotOneLine
-from domain.ports import AttemptCounter, Mailer, MailNotSent, UnitOfWorkFactory
+from domain.ports import AttemptCounter, UnitOfWorkFactory
 from domain.throttling import AttemptPolicy
 from domain.users import User
 from services.accounts import AccountService

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Self
 from uuid import UUID
 
+from domain.account_ports import MailNotSent
 from domain.attendance import AttendanceSession, FinishedSession, MarkCount
 from domain.classrooms import Classroom
 from domain.corrections import Correction
@@ -16,7 +17,6 @@ from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast
 from domain.history import HistoryPage, HistoryRow
 from domain.live_state import ClassLiveState, LiveMark, LiveSessionState
 from domain.mail import Mail
-from domain.ports import MailNotSent
 from domain.reports import ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
 from domain.users import Identity, IssuedToken, Role, User, UserSummary
