@@ -142,3 +142,32 @@ def test_an_admin_invites_a_teacher_makes_a_new_link_and_revokes_one(
     desk.get_by_role("link", name="People").click()
     desk.get_by_role("link", name="Invitations").click()
     expect(desk.locator("#pending-invitations")).not_to_contain_text(teacher_email)
+
+
+def test_an_admin_invites_a_student_into_a_class_chosen_from_the_schools_classes(
+    contexts, server, database_url, api, make_account, make_class
+):
+    teacher = make_account("teacher")
+    classroom = make_class(teacher)
+    admin_email = unique_email()
+    token = admin_link(database_url, admin_email)
+    assert api.post("/auth/password", json={"token": token, "password": "admin-pw-1"}).is_success
+    desk = contexts()
+    log_in(desk, server.base_url, admin_email, "admin-pw-1")
+    desk.get_by_role("link", name="Invitations").click()
+    expect(desk.get_by_label("Into the class")).to_be_hidden()  # teachers join no class
+    desk.get_by_label("Invite as").select_option("student")
+    choice = desk.get_by_label("Into the class")
+    expect(choice).to_be_visible()
+    choice.select_option(classroom["id"])
+    expect(choice.locator("option:checked")).to_contain_text(f"({teacher.name})")
+    assert_accessible(desk, "admin-invite-into-class")
+
+    student_email = unique_email()
+    desk.get_by_label("Their name").fill("Sam Student")
+    desk.get_by_label("Their email").fill(student_email)
+    desk.get_by_role("button", name="Invite", exact=True).click()
+    expect(desk.locator("#invite-result")).to_contain_text("Link for Sam Student")
+    roster = api.get(f"/class/{classroom['id']}", headers=teacher.auth).json()["data"]["students"]
+    assert [student["email"] for student in roster] == [student_email]
+    expect(choice).to_be_hidden()  # the form is as it was: teacher first

@@ -7,7 +7,25 @@ import { $, ask, element, formData, onSubmit, showError } from "../dom.js";
 import { linkLifetime, roleName, showOutcome } from "./invitation-link.js";
 
 export async function showInvitations() {
-  await listPending();
+  await Promise.all([listPending(), listClasses()]);
+}
+
+// A student may be invited into a class: every class that is not archived, with its teacher.
+async function listClasses() {
+  try {
+    const { classes } = await api("GET", "/admin/report");
+    const open = classes.filter((c) => !c.archived);
+    $("invite-class").replaceChildren(
+      element("option", { value: "", textContent: "No class" }),
+      ...open.map((c) => element("option", { value: c.classId, textContent: `${c.className} (${c.teacherName})` })),
+    );
+  } catch (error) {
+    showError("pending-error", error);
+  }
+}
+
+function showClassField() {
+  $("invite-class-field").hidden = $("invite-role").value !== "student";
 }
 
 async function listPending() {
@@ -66,8 +84,11 @@ async function revokeInvitation({ userId, name }) {
 }
 
 export function initInvitations() {
+  $("invite-role").onchange = showClassField;
   onSubmit("invite-form", async (form) => {
-    await invite(formData(form));
+    const { classId, ...body } = formData(form);
+    await invite(body.role === "student" && classId ? { ...body, classId } : body);
     form.reset();
+    showClassField();
   });
 }
