@@ -14,6 +14,7 @@ from api.import_schemas import (
 )
 from api.import_texts import problem_text
 from api.schemas import iso_timestamp
+from domain.account_links import LinkPurpose, link_address
 from domain.oneroster import CLASSES_FILE, ENROLLMENTS_FILE, USERS_FILE
 from domain.rosters import RowOutcome
 from services.import_steps import NewAccountLink
@@ -23,18 +24,13 @@ from services.roster_import import RosterReport
 LINK_COLUMNS = ("name", "email", "link", "expires_at")
 
 
-def set_password_link(base_url: str, token: str) -> str:
-    """The web client's page where the holder of the token chooses a password."""
-    return f"{base_url}#/set-password/{token}"
-
-
 def _links(links: list[NewAccountLink], base_url: str) -> list[ImportLinkResponse]:
     return [
         ImportLinkResponse(
             user_id=link.user.id,
             name=link.user.name,
             email=link.user.email,
-            link=set_password_link(base_url, link.token),
+            link=link_address(base_url, LinkPurpose.SET_PASSWORD, link.token),
             expires_at=iso_timestamp(link.expires_at),
         )
         for link in links

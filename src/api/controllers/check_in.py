@@ -12,6 +12,7 @@ from api.authentication import student_only, teacher_only
 from api.controllers.paths import class_id_from_path
 from api.observability import throttling_counted
 from api.openapi import failures
+from api.public_url import public_base_url
 from api.schemas import (
     CheckedInResponse,
     CheckInRequest,
@@ -23,12 +24,6 @@ from domain.check_in import CODE_PERIOD_SECONDS
 from domain.statuses import AttendanceStatus
 from domain.users import Identity
 from services.check_in import CheckInService, CheckInState
-
-
-def public_base_url(request: Request[Any, Any, Any], public_url: str | None) -> str:
-    """Where the web client is, for links the service makes: `PUBLIC_URL` when it is set, else
-    the address this request came to (`localhost` when the teacher's browser used it)."""
-    return f"{public_url}/" if public_url else str(request.base_url)
 
 
 def state_response(

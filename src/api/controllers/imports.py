@@ -13,11 +13,11 @@ from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import FromPath
 
 from api.authentication import admin_only, teacher_only
-from api.controllers.check_in import public_base_url
 from api.controllers.paths import uuid_or_none
 from api.import_responses import oneroster_response, roster_response
 from api.import_schemas import OneRosterImportResponse, RosterImportResponse
 from api.openapi import failures
+from api.public_url import public_base_url
 from api.schemas import Success
 from domain.users import Identity
 from services.oneroster_import import OneRosterImportService

@@ -13,7 +13,6 @@ from litestar.params import FromPath, JSONBody, Parameter
 
 from api.authentication import PUBLIC, admin_only, teacher_only
 from api.controllers.auth import user_response
-from api.controllers.check_in import public_base_url
 from api.controllers.paths import class_id_from_path, uuid_or_none
 from api.controllers.query import require_plain_numbers
 from api.invitation_schemas import (
@@ -26,7 +25,9 @@ from api.invitation_schemas import (
     RevokedResponse,
 )
 from api.openapi import failures
+from api.public_url import public_base_url
 from api.schemas import Success, iso_timestamp
+from domain.account_links import LinkPurpose, link_address
 from domain.errors import InvitationNotFound
 from domain.invitations import Invitee, PendingInvitation
 from domain.users import Identity, Role
@@ -42,7 +43,9 @@ def invitation_response(
     return InvitationResponse(
         user=user_response(outcome.user),
         class_id=outcome.class_id,
-        link=f"{public_base_url(request, public_url)}#/invitation/{link.token}" if link else None,
+        link=link_address(public_base_url(request, public_url), LinkPurpose.INVITATION, link.token)
+        if link
+        else None,
         expires_at=iso_timestamp(link.expires_at) if link else None,
     )
 

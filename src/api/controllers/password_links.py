@@ -8,9 +8,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from api.authentication import admin_only, teacher_only
-from api.controllers.check_in import public_base_url
 from api.controllers.paths import class_id_from_path, uuid_or_none
 from api.openapi import failures
+from api.public_url import public_base_url
 from api.schemas import PasswordLinkResponse, Success, iso_timestamp
 from domain.account_links import LinkPurpose, link_address
 from domain.errors import UserNotFound

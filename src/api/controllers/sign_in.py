@@ -13,8 +13,8 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Redirect
 
 from api.authentication import PUBLIC
-from api.controllers.check_in import public_base_url
 from api.openapi import failures
+from api.public_url import public_base_url
 from api.schemas import Success, TokenResponse
 from api.sign_in_schemas import ExchangeRequest, SignInOptionsResponse, SignInProviderResponse
 from domain.ports import Unavailable

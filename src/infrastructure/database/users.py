@@ -16,6 +16,22 @@ from infrastructure.database.rows import ACCOUNT_STATUS, USER_COLUMNS, user_from
 NOT_ERASED = "erased_at IS NULL"
 
 
+_INSERT = f"INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+
+
+def _values(user: User) -> tuple[object, ...]:
+    """The account's row, in USER_COLUMNS' order."""
+    return (
+        user.id,
+        user.name,
+        user.email,
+        user.password_hash,
+        user.role.value,
+        user.deactivated_at,
+        user.tokens_valid_from,
+    )
+
+
 class SqlUserRepository:
     def __init__(self, connector: Connector) -> None:
         self._db = connector
@@ -43,16 +59,7 @@ class SqlUserRepository:
     async def add(self, user: User) -> None:
         connection = await self._db.transaction()
         try:
-            await connection.execute(
-                f"INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                user.id,
-                user.name,
-                user.email,
-                user.password_hash,
-                user.role.value,
-                user.deactivated_at,
-                user.tokens_valid_from,
-            )
+            await connection.execute(_INSERT, *_values(user))
         except asyncpg.UniqueViolationError as error:
             raise EmailAlreadyExists(user.email) from error
 
@@ -61,15 +68,8 @@ class SqlUserRepository:
         # Waits for another transaction adding the email, then adds nothing; the account it
         # added is then read (committed by then).
         row = await connection.fetchrow(
-            f"INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-            f" ON CONFLICT ((lower(email))) DO NOTHING RETURNING {USER_COLUMNS}",
-            user.id,
-            user.name,
-            user.email,
-            user.password_hash,
-            user.role.value,
-            user.deactivated_at,
-            user.tokens_valid_from,
+            f"{_INSERT} ON CONFLICT ((lower(email))) DO NOTHING RETURNING {USER_COLUMNS}",
+            *_values(user),
         )
         if row is not None:
             return user_from(row)
