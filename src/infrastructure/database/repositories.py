@@ -182,10 +182,15 @@ class SqlAttendanceRepository:
         self, addressee: Identity, class_id: UUID | None = None
     ) -> tuple[MarkCount, int] | None:
         # One statement: the session is found, its enrolled students' marks counted where they
-        # are (a few rows back, whatever the size of the class), and the number taken.
+        # are (a few rows back, whatever the size of the class), and the number taken. Its
+        # commit does not wait for the disk: only the number changes, and the next durable
+        # write (a mark) flushes it too. Were PostgreSQL to crash before that, the number would
+        # be handed out again; but the crash also drops every process's LISTEN connection, and
+        # its return sends each v2 socket a fresh SESSION_STATE, whose seq a client starts from.
         connection = await self._db.connection()
         row = await connection.fetchrow(
-            f"WITH live AS ({_addressed_session(addressee)}"
+            f"WITH no_flush AS (SELECT set_config('synchronous_commit', 'off', true)"
+            f"), live AS ({_addressed_session(addressee)}"
             "), counted AS ("
             " SELECT m.status, count(*) AS marks FROM live"
             " JOIN attendance_marks m ON m.session_id = live.id"
@@ -198,7 +203,7 @@ class SqlAttendanceRepository:
             " SELECT live.class_id, live.extra_statuses, numbered.live_seq,"
             " (SELECT coalesce(array_agg(status), '{}') FROM counted) AS statuses,"
             " (SELECT coalesce(array_agg(marks), '{}') FROM counted) AS marks"
-            " FROM live, numbered",
+            " FROM live, numbered, no_flush",
             addressee.user_id,
             class_id,
         )
