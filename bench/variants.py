@@ -24,11 +24,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import uvicorn  # noqa: E402
+import uvicorn
 
-import bootstrap.container  # noqa: E402
-import infrastructure.logs  # noqa: E402
-from bootstrap.cli import main  # noqa: E402
+import bootstrap.container
+import infrastructure.logs
+from bootstrap.cli import main
 
 
 class LinePerWrite:
