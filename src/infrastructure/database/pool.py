@@ -61,14 +61,15 @@ class Database:
     async def lend(self) -> Connection:
         """A connection for one unit of work (give it back with take_back)."""
         asked_at = time.perf_counter()
+        # One deadline for the turn and the connection (asyncpg's own timeout would run the
+        # acquisition in a task of its own, for every loan).
         async with asyncio.timeout(ACQUIRE_TIMEOUT_SECONDS):
             await self._turns.acquire()
-        try:
-            # Its turn taken, a connection is free (or opened now): only that bounds this wait.
-            connection = await self.pool.acquire(timeout=ACQUIRE_TIMEOUT_SECONDS)
-        except BaseException:
-            self._turns.release()
-            raise
+            try:
+                connection = await self.pool.acquire()
+            except BaseException:
+                self._turns.release()
+                raise
         if time.perf_counter() - asked_at > WAITED_SECONDS:
             metrics.POOL_WAITS.inc()
         self._lent += 1
