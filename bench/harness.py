@@ -2,6 +2,7 @@
 the server's core, wrk pinned to the client's, and the server's own CPU and memory read from
 its processes."""
 
+import contextlib
 import os
 import re
 import shutil
@@ -50,6 +51,73 @@ def anchor_command(workdir: Path) -> list[str]:
     return ["bash", str(copy / "run.sh"), "{port}", "{database_url}"]
 
 
+class TargetServer:
+    """The target's server process (and its workers) on the server's core: started, restarted,
+    stopped. `pid` is the current process's, for reading its CPU and memory."""
+
+    def __init__(
+        self,
+        command: list[str],
+        port: int,
+        database_url: str,
+        log_path: Path,
+        start_seconds: float = 180,
+        workers: int = 1,  # server processes; all of them on the server's core(s)
+        cores: str = SERVER_CORE,  # taskset's list: "0", or "0,1" to give it both
+    ) -> None:
+        self.port = port
+        self.cores = cores
+        self._log_path = log_path
+        self._start_seconds = start_seconds
+        self._env = {
+            **os.environ,
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+            "DATABASE_URL": database_url,
+            "JWT_SECRET": JWT_SECRET,
+            "NODE_ENV": "production",
+            "CORS_ORIGIN": "http://localhost:5173",
+            "BCRYPT_ROUNDS": "10",
+            # The load is the point here: lift the per-socket flood limits the reference lacks.
+            "WS_MESSAGES_PER_SECOND": "100000",
+            "WS_MESSAGE_BURST": "1000000",
+            "MAX_CONNECTIONS": "100000",  # the idle-memory scenario holds 10,000 sockets
+            "WORKERS": str(workers),
+            "PYTHONPATH": str(ROOT / "src"),
+        }
+        self._argv = [part.format(port=port, database_url=database_url) for part in command]
+        self._process: subprocess.Popen | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self._process is not None
+        return self._process.pid
+
+    def start(self) -> None:
+        with self._log_path.open("a") as log_file:
+            self._process = subprocess.Popen(
+                pinned(self.cores, self._argv),
+                env=self._env,
+                cwd=ROOT,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_until_serving(self.port, self._process, self._log_path, self._start_seconds)
+
+    def stop(self) -> None:
+        """SIGTERM, as a deployment stops it (our server closes its sockets with 1012)."""
+        process = self._process
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 @contextmanager
 def running_server(
     command: list[str],
@@ -57,45 +125,15 @@ def running_server(
     database_url: str,
     log_path: Path,
     start_seconds: float = 180,
-    workers: int = 1,  # server processes; all of them on the server's core
+    workers: int = 1,
+    cores: str = SERVER_CORE,
 ):
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "DATABASE_URL": database_url,
-        "JWT_SECRET": JWT_SECRET,
-        "NODE_ENV": "production",
-        "CORS_ORIGIN": "http://localhost:5173",
-        "BCRYPT_ROUNDS": "10",
-        # The load is the point here: lift the per-socket flood limits the reference lacks.
-        "WS_MESSAGES_PER_SECOND": "100000",
-        "WS_MESSAGE_BURST": "1000000",
-        "MAX_CONNECTIONS": "100000",  # the idle-memory scenario holds 10,000 sockets
-        "WORKERS": str(workers),
-        "PYTHONPATH": str(ROOT / "src"),
-    }
-    argv = [part.format(port=port, database_url=database_url) for part in command]
-    with log_path.open("w") as log_file:
-        process = subprocess.Popen(
-            pinned(SERVER_CORE, argv),
-            env=env,
-            cwd=ROOT,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    server = TargetServer(command, port, database_url, log_path, start_seconds, workers, cores)
     try:
-        wait_until_serving(port, process, log_path, start_seconds)
-        yield process
+        server.start()
+        yield server
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        server.stop()
 
 
 def wait_until_serving(
@@ -119,16 +157,25 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def server_memory(process: subprocess.Popen) -> int:
+def server_memory(process: TargetServer | subprocess.Popen) -> int:
     """Resident memory of the server: the process the command started and all its children."""
     root = psutil.Process(process.pid)
     return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
 
 
-def server_cpu_seconds(process: subprocess.Popen) -> float:
+def server_cpu_seconds(process: TargetServer | subprocess.Popen) -> float:
     """User and system CPU time of the server: the process and all its children (workers)."""
+    return sum(server_cpu_by_process(process).values())
+
+
+def server_cpu_by_process(process: TargetServer | subprocess.Popen) -> dict[int, float]:
+    """User and system CPU time of each of the server's processes, by pid."""
     root = psutil.Process(process.pid)
-    return sum(sum(p.cpu_times()[:2]) for p in [root, *root.children(recursive=True)])
+    times = {}
+    for member in [root, *root.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):  # a helper that just exited
+            times[member.pid] = sum(member.cpu_times()[:2])
+    return times
 
 
 def _pg_ctl(pgdata: Path, *args: str) -> None:

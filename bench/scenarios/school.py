@@ -9,7 +9,7 @@ import asyncpg
 import httpx
 import wsload
 from dataset import Dataset, token
-from harness import percentile
+from harness import TargetServer, percentile, server_cpu_by_process
 from httpload import HttpConnections
 
 
@@ -82,11 +82,18 @@ async def check_in_storm(
 
 
 async def school_morning(
-    data: Dataset, port: int, classes: int = 100, size: int = 30, seconds: float = 10
+    data: Dataset,
+    port: int,
+    server: TargetServer,
+    classes: int = 100,
+    size: int = 30,
+    seconds: float = 10,
 ) -> dict:
     """`classes` classes of `size` students live at once, each with its own teacher marking a
     student every 50 ms: marks per second, and the p99 from a mark sent to the last of its
-    class's sockets (the students' and the teacher's) receiving it."""
+    class's sockets (the students' and the teacher's) receiving it. The server's CPU time is
+    read from each of its processes (with --workers 2, the sockets spread over both), from the
+    first mark until every mark was heard."""
     connection = await asyncpg.connect(data.database_url)
     try:
         teachers = [
@@ -170,14 +177,21 @@ async def school_morning(
             await asyncio.sleep(0.05)
         return marks
 
-    began = time.perf_counter()
+    cpu_before = server_cpu_by_process(server)
+    client_cpu, began = time.process_time(), time.perf_counter()
     sent_per_class = await asyncio.gather(*(teach(c) for c in range(classes)))
     marks_sent = sum(sent_per_class)
     waited = time.perf_counter() + 60  # until every mark is heard by its whole class
     while len(latencies) < marks_sent and time.perf_counter() < waited:  # noqa: ASYNC110
         await asyncio.sleep(0.1)
     elapsed = time.perf_counter() - began
+    client_cpu = time.process_time() - client_cpu
+    cpu_after = server_cpu_by_process(server)
     await wsload.close_all(sockets)
+    by_process = sorted(
+        (round(cpu_after[pid] - cpu_before.get(pid, 0.0), 3) for pid in cpu_after), reverse=True
+    )
+    server_cpu = sum(by_process)
     return {
         "classes": classes,
         "students_per_class": size,
@@ -188,4 +202,11 @@ async def school_morning(
         "offered_marks_per_s": round(marks_sent / seconds),
         "latency_p50_ms": percentile(latencies, 0.5) if latencies else None,
         "latency_p99_ms": percentile(latencies, 0.99) if latencies else None,
+        "server_cores": server.cores,
+        "server_cpu_s": round(server_cpu, 3),
+        # each process's, busiest first (with workers: the supervisor last, near 0)
+        "server_cpu_s_by_process": by_process,
+        "server_cpu_ms_per_mark_heard": round(1000 * server_cpu / max(len(latencies), 1), 3),
+        "client_cpu_utilisation": round(client_cpu / elapsed, 3),
+        "client_bound": client_cpu / elapsed > 0.9,
     }
