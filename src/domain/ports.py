@@ -282,6 +282,12 @@ class TokenCodec(Protocol):
         that does not say when it was issued is taken as issued long ago."""
         ...
 
+    def forget_tokens_of(self, user_id: UUID) -> None:
+        """The account's tokens were revoked: any of them this codec remembers having verified
+        is verified again when it comes back (whether the account still accepts it is the
+        account's standing's to say, not the codec's)."""
+        ...
+
     def issue_device_token(self, email: str) -> str:
         """A token a client keeps after logging in to that email, naming a new device."""
         ...

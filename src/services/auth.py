@@ -229,8 +229,12 @@ class AuthService:
 
     def hear(self, message: LiveMessage) -> None:
         """An event bus subscriber: a revocation heard from any process takes effect here at
-        once (see KnownAccounts.hear)."""
+        once (see KnownAccounts.hear), and the codec forgets the account's tokens it had
+        verified (revocations missed while the bus was away come here too, from
+        revocations_since)."""
         self._known_accounts.hear(message)
+        if isinstance(message, TokensRevoked):
+            self._tokens.forget_tokens_of(message.user_id)
 
     async def revocations_since(self, moment: datetime) -> list[TokensRevoked]:
         """The revocations made since that moment, for a process that could not hear them

@@ -496,6 +496,9 @@ class FakeTokens:
         except ValueError as error:
             raise InvalidToken() from error
 
+    def forget_tokens_of(self, user_id: UUID) -> None:
+        self.forgotten = [*getattr(self, "forgotten", []), user_id]
+
     def issue_device_token(self, email: str) -> str:
         self.devices_issued = getattr(self, "devices_issued", 0) + 1
         return f"device:{email.lower()}:{self.devices_issued}"

@@ -64,6 +64,8 @@ def test_an_admins_token_has_the_same_shape_and_decodes(codec):
         jwt.encode({"userId": 7, "role": "student", "exp": 2**40}, SECRET),
         jwt.encode({"role": "student", "exp": 2**40}, SECRET),
         jwt.encode({"userId": str(uuid4()), "role": "student"}, SECRET),  # no expiry
+        jwt.encode({"userId": str(uuid4()), "role": "student", "exp": "soon"}, SECRET),
+        jwt.encode({"userId": str(uuid4()), "role": "student", "exp": 10**400}, SECRET),
         jwt.encode({"userId": str(uuid4()), "role": "student", "exp": 2**40}, None, "none"),
         # Dated further ahead than a clock's leeway, so no revocation would ever refuse it.
         jwt.encode(
@@ -103,23 +105,86 @@ async def test_no_password_matches_an_account_that_has_none_yet():
         assert not await hasher.verify(guess, NO_PASSWORD)
 
 
-def test_a_remembered_token_is_refused_once_it_expires(codec):
-    user_id = uuid4()
-    expires = int(time.time()) + 2  # at least a second ahead, whenever in a second this runs
-    token = jwt.encode({"userId": str(user_id), "role": "student", "exp": expires}, SECRET)
-    # Verified, then remembered.
-    assert codec.decode(token).identity == Identity(user_id, Role.STUDENT)
-    time.sleep(max(0.0, expires - time.time()) + 0.05)
+@pytest.fixture
+def verifications(monkeypatch) -> list[str]:
+    """The tokens PyJWT was asked to verify (a remembered one is not)."""
+    verified: list[str] = []
+    real_decode = jwt.decode
+
+    def counting(token, *args, **kwargs):
+        verified.append(token)
+        return real_decode(token, *args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting)
+    return verified
+
+
+def test_a_remembered_token_is_refused_once_it_expires(verifications):
+    now = [time.time()]
+    codec = JwtTokenCodec(SECRET, lifetime=timedelta(minutes=1), now=lambda: now[0])
+    token = codec.issue(Identity(uuid4(), Role.STUDENT))
+    codec.decode(token)
+    now[0] += 59
+    codec.decode(token)
+    assert verifications == [token]  # remembered
+    now[0] += 2
     with pytest.raises(InvalidToken):
+        codec.decode(token)
+    with pytest.raises(InvalidToken):  # and not remembered by the refusal either
         codec.decode(token)
 
 
-def test_the_memory_of_tokens_is_bounded(codec, monkeypatch):
+def test_the_memory_of_tokens_is_bounded_and_forgets_the_oldest_first(
+    codec, monkeypatch, verifications
+):
     monkeypatch.setattr(JwtTokenCodec, "remembered_tokens", 3)
     tokens = [codec.issue(Identity(uuid4(), Role.TEACHER)) for _ in range(5)]
     for token in tokens:
         codec.decode(token)
+    verifications.clear()
+    for token in reversed(tokens):  # newest first: the oldest two are verified again
+        codec.decode(token)
+    assert verifications == [tokens[1], tokens[0]]
     assert len(codec._verified) == 3
+
+
+def test_an_accounts_tokens_are_verified_again_once_revoked(codec, verifications):
+    revoked, other = uuid4(), uuid4()
+    revoked_tokens = [
+        codec.issue(Identity(revoked, Role.STUDENT), datetime.now(UTC) - timedelta(seconds=s))
+        for s in (0, 60)  # two devices
+    ]
+    other_token = codec.issue(Identity(other, Role.STUDENT))
+    for token in [*revoked_tokens, other_token]:
+        codec.decode(token)
+    verifications.clear()
+    codec.forget_tokens_of(revoked)
+    codec.forget_tokens_of(uuid4())  # none remembered: nothing to do
+    for token in [*revoked_tokens, other_token]:
+        codec.decode(token)
+    assert verifications == revoked_tokens
+    for token in revoked_tokens:  # remembered again since
+        codec.decode(token)
+    assert verifications == revoked_tokens
+
+
+def test_an_account_forgotten_while_its_oldest_token_was_dropped_for_room(
+    codec, monkeypatch, verifications
+):
+    monkeypatch.setattr(JwtTokenCodec, "remembered_tokens", 2)
+    user = uuid4()
+    first, second = (
+        codec.issue(Identity(user, Role.STUDENT), datetime.now(UTC) - timedelta(seconds=s))
+        for s in (60, 0)
+    )
+    stranger = codec.issue(Identity(uuid4(), Role.STUDENT))
+    for token in (first, second, stranger):  # the stranger's pushes `first` out
+        codec.decode(token)
+    codec.forget_tokens_of(user)
+    verifications.clear()
+    for token in (stranger, first, second):
+        codec.decode(token)
+    assert verifications == [first, second]
 
 
 async def test_hashing_threads_run_at_a_lower_priority_than_the_event_loop():

@@ -6,6 +6,7 @@ is dated from the next."""
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
+import jwt
 import pytest
 
 from domain.errors import InvalidToken
@@ -18,6 +19,7 @@ from domain.users import (
     TokensRevoked,
     tokens_valid_from,
 )
+from infrastructure.security import JwtTokenCodec
 from services.auth import AuthService
 from services.known_accounts import KnownAccounts
 from tests.factories import UserFactory
@@ -155,6 +157,34 @@ async def test_a_remembered_account_is_read_again_once_a_revocation_is_heard(aut
     with pytest.raises(InvalidToken):
         await auth.authenticate(old)
     assert await auth.authenticate(auth.token_for(uow.store.users[user.id]))
+
+
+async def test_a_revocation_heard_forgets_the_tokens_the_codec_verified(
+    uow, hasher, clock, monkeypatch
+):
+    """The codec's memory of verified tokens outlives no revocation: the old token is
+    verified again, then refused by the account's standing (which alone decides)."""
+    codec = JwtTokenCodec("k" * 64)
+    auth = AuthService(
+        uow, hasher, codec, InMemoryAttemptCounter(), POLICY, KnownAccounts(60), clock=clock
+    )
+    user = await auth.sign_up("Priya", "priya@example.com", "secret1", Role.STUDENT)
+    other = await auth.sign_up("Rahul", "rahul@example.com", "secret1", Role.STUDENT)
+    now = datetime.now(UTC)  # the codec checks the dates on the wall clock
+    old, others = auth.token_for(user, now), auth.token_for(other, now)
+    for token in (old, others):
+        await auth.authenticate(token)
+    verified = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(
+        jwt, "decode", lambda t, *a, **k: verified.append(t) or real_decode(t, *a, **k)
+    )
+    uow.store.users[user.id].change_password("hashed:other", now)
+    auth.hear(uow.store.users[user.id].events[0])
+    with pytest.raises(InvalidToken):
+        await auth.authenticate(old)
+    await auth.authenticate(others)
+    assert verified == [old]
 
 
 async def test_a_revocation_heard_during_the_accounts_read_makes_it_read_again(
