@@ -12,7 +12,7 @@ DIST ?= dist
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test test-unit test-integration lint db-migrate db-push db-generate wheel constraints bench bench-compare bench-notify bench-imports wrk browser clean
+.PHONY: run test test-unit test-integration lint db-migrate db-push db-generate wheel constraints bench bench-compare bench-pieces bench-notify bench-imports wrk browser clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -76,6 +76,11 @@ bench: $(STAMP) wrk
 
 bench-compare: $(STAMP) wrk
 	$(VENV)/bin/python bench/run.py --compare
+
+# What each hand-written piece buys: our server against itself with one piece put back to the
+# library's way (bench/pieces.py; docs/benchmarks.md, "What each piece buys").
+bench-pieces: $(STAMP) wrk
+	$(VENV)/bin/python bench/pieces.py
 
 # Imports: 5,000-row roster CSVs and a OneRoster bundle of 5,000 users, previewed, applied and
 # applied again (bench/imports.py; docs/benchmarks.md, "Imports").
