@@ -120,6 +120,28 @@ class AttendanceModel(UUIDBase):
     )
 
 
+class AttendanceTotalsModel(DefaultBase):
+    """Per class and student: their records and how many hold each status (as corrected), over
+    the class's whole history; what its report shows without a period. Kept by the database
+    itself: statement-level triggers on `attendance` add what each INSERT, UPDATE or DELETE
+    changed (the migration 20261207_3c9e5a7d1f20 defines them), so every writer, old code
+    during a rolling upgrade and cascades included, keeps them exact."""
+
+    __tablename__ = "attendance_totals"
+
+    class_id: Mapped[UUID] = mapped_column(
+        ForeignKey("classes.id", ondelete="CASCADE"), primary_key=True
+    )
+    student_id: Mapped[UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    sessions: Mapped[int] = mapped_column()  # records: one per finished session attended
+    present: Mapped[int] = mapped_column()
+    absent: Mapped[int] = mapped_column()
+    late: Mapped[int] = mapped_column()
+    excused: Mapped[int] = mapped_column()
+
+
 class AttendanceMarkModel(UUIDBase):
     """A mark in a live session, stored the moment it is made; replaced by AttendanceModel
     rows when the session finishes."""
