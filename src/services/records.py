@@ -19,6 +19,9 @@ from services.in_flight import InFlightLimit
 # A class's full history is read and streamed in pages of about this many rows (about 180
 # bytes of CSV each): what one export holds in memory at a time.
 HISTORY_ROWS_PER_PAGE = 10_000
+# A page is handed on in chunks of at most this many bytes: a client that stops reading stops
+# the export (which keeps its slot) with at most a chunk beyond the connection's buffers.
+HISTORY_CHUNK_BYTES = 256 * 1024
 # Full-history exports one user may have streaming at once (per server process).
 EXPORTS_PER_USER = 2
 
@@ -132,7 +135,8 @@ class RecordsService:
             while True:
                 async with self._uow() as uow:
                     page = await uow.views.history_csv_page(class_id, after, sessions, header=first)
-                yield page.csv
+                for start in range(0, len(page.csv), HISTORY_CHUNK_BYTES):
+                    yield page.csv[start : start + HISTORY_CHUNK_BYTES]
                 if page.after is None:
                     return
                 after, first = page.after, False

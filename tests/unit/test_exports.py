@@ -73,6 +73,26 @@ async def test_the_history_is_read_one_page_at_a_time(
     assert opened == 1 + 4  # the ownership check, then one unit of work per page
 
 
+async def test_pages_are_handed_on_in_small_chunks(uow, clock, events, finished_class, monkeypatch):
+    """So that a client that stops reading stops the export where it is (and it keeps its
+    slot), with at most a chunk beyond the connection's buffers."""
+    teacher, classroom = finished_class
+    whole = b"".join(
+        [
+            c
+            async for c in await RecordsService(uow, clock, events).history_csv(
+                teacher, classroom.id
+            )
+        ]
+    )
+    monkeypatch.setattr("services.records.HISTORY_CHUNK_BYTES", 100)
+    chunks = [
+        c async for c in await RecordsService(uow, clock, events).history_csv(teacher, classroom.id)
+    ]
+    assert max(len(chunk) for chunk in chunks) == 100 and len(chunks) > len(whole) // 100
+    assert b"".join(chunks) == whole
+
+
 async def test_a_user_runs_only_so_many_exports_at_once(uow, clock, events, finished_class):
     teacher, classroom = finished_class
     records = RecordsService(uow, clock, events, exports_per_user=2)
