@@ -119,6 +119,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("class_id", "student_id", name=op.f("pk_attendance_totals")),
+        postgresql_with={"fillfactor": 50},
     )
     op.execute(FOLLOW)
     for trigger in TRIGGERS:

