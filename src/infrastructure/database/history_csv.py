@@ -7,6 +7,7 @@ are true/false; cells are neutralised against formulas in SQL (formula_cells.py)
 text is an empty cell (COPY would quote it: it writes NULL unquoted); lines end with CRLF."""
 
 from datetime import datetime
+from functools import cache
 from uuid import UUID
 
 from domain.history import HistoryCsvPage
@@ -33,9 +34,12 @@ def _cell(text: str) -> str:
     return f"NULLIF({safe_cell_sql(text)}, '')"
 
 
-# One line per student of the sessions named (a uuid[] literal), oldest session first, by
-# name within a session. The sessions' times are formatted once per session, not per line.
-_HISTORY_LINES = f"""
+@cache
+def _history_lines() -> str:
+    """One line per student of the sessions named (`{sessions}`, a uuid[] literal), oldest
+    session first, by name within a session. The sessions' times are formatted once per
+    session, not per line. Built on first use (the formula pattern takes a moment)."""
+    return f"""
     WITH page AS MATERIALIZED (
         SELECT s.id, s.started_at, {_iso_8601("s.started_at")} AS started,
                {_iso_8601("s.ended_at")} AS ended
@@ -94,7 +98,7 @@ async def history_csv_page(
             chunks.append(to_crlf(chunk))
 
         status = await connection.copy_from_query(
-            _HISTORY_LINES.format(sessions=_uuid_array([session["id"] for session in page])),
+            _history_lines().format(sessions=_uuid_array([session["id"] for session in page])),
             output=keep,
             format="csv",
             header=header,
