@@ -2,11 +2,10 @@
 
 import statistics
 import time
-import uuid
 
-import asyncpg
 import httpx
 from dataset import Dataset, token
+from history_fill import fill_history
 
 
 async def reports(data: Dataset, port: int, students: int = 5_000, sessions: int = 500) -> dict:
@@ -14,32 +13,7 @@ async def reports(data: Dataset, port: int, students: int = 5_000, sessions: int
     each, statuses spread over all four), written straight into the tables; then the report,
     its CSV, the full history's CSV and a student's own report, each timed over HTTP."""
     class_id = await data.make_class(data.student_ids[:students])
-    connection = await asyncpg.connect(data.database_url)
-    try:
-        await connection.execute(
-            "UPDATE classes SET extra_statuses = '{late,excused}' WHERE id = $1",
-            uuid.UUID(class_id),
-        )
-        await connection.execute(
-            "INSERT INTO attendance_sessions (id, class_id, started_at, ended_at)"
-            " SELECT gen_random_uuid(), $1, now() - (i || ' days')::interval,"
-            " now() - (i || ' days')::interval + interval '1 hour'"
-            " FROM generate_series(1, $2) AS i",
-            uuid.UUID(class_id),
-            sessions,
-        )
-        await connection.execute(
-            "INSERT INTO attendance (id, class_id, student_id, status, session_id)"
-            " SELECT gen_random_uuid(), s.class_id, e.id,"
-            " (ARRAY['present','present','present','absent','late','excused'])"
-            "[1 + abs(hashtext(s.id::text || e.id::text)) % 6], s.id"
-            " FROM attendance_sessions s, unnest($2::uuid[]) AS e(id) WHERE s.class_id = $1",
-            uuid.UUID(class_id),
-            [uuid.UUID(s) for s in data.student_ids[:students]],
-        )
-        await connection.execute("ANALYZE attendance; ANALYZE attendance_sessions")
-    finally:
-        await connection.close()
+    await fill_history(data.database_url, class_id, data.student_ids[:students], sessions)
     auth = {"Authorization": data.teacher_token}
     student = {"Authorization": token(data.student_ids[0], "student")}
     timings: dict[str, float] = {}

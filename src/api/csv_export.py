@@ -1,34 +1,15 @@
-"""CSV for spreadsheets: UTF-8 with a byte-order mark (so Excel reads it as UTF-8), and no
-cell that a spreadsheet could run as a formula (OWASP's "CSV injection"): text that begins with
-=, +, -, @ (or their fullwidth forms), a tab, a carriage return or a line feed, also after
-quotes or any characters that an importer may trim (every space, separator, control or format
-character by its Unicode category), gets a leading apostrophe."""
+"""CSV for spreadsheets: UTF-8 with a byte-order mark (so Excel reads it as UTF-8), lines
+ended with CRLF, and no cell that a spreadsheet could run as a formula
+(domain/spreadsheet_cells.py)."""
 
 import csv
 import io
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from unicodedata import category
+
+from domain.spreadsheet_cells import safe_cell
 
 BYTE_ORDER_MARK = "\ufeff"
-# Fullwidth = + - @ too: spreadsheets in East Asian locales take them as the ASCII ones.
-FORMULA_STARTS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
-QUOTES = frozenset("\"'")
-# What may stand before a formula: spaces and separators (Zs, Zl, Zp), control characters (Cc)
-# and invisible format characters (Cf: zero-width spaces, direction marks, the BOM).
-TRIMMED_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
 ROWS_PER_CHUNK = 1000
-
-
-def safe_cell(value: object) -> object:
-    # Per cell of large exports: most begin with a letter or a digit, decided at once.
-    if not isinstance(value, str) or not value or value[0].isalnum():
-        return value
-    for char in value:
-        if char in FORMULA_STARTS:  # before the categories: tab, CR and LF are Cc
-            return "'" + value
-        if char not in QUOTES and category(char) not in TRIMMED_CATEGORIES:
-            return value
-    return value
 
 
 def _lines(rows: Iterable[Sequence[object]]) -> str:
@@ -57,3 +38,10 @@ async def csv_chunks(
             chunk = []
     if chunk:
         yield _lines(chunk)
+
+
+async def with_byte_order_mark(chunks: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
+    """CSV text already written (UTF-8, the header first), after the byte-order mark."""
+    yield BYTE_ORDER_MARK.encode()
+    async for chunk in chunks:
+        yield chunk

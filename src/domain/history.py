@@ -4,28 +4,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from domain.statuses import AttendanceStatus
+# The export's columns, in order: the session (its id, when it started and ended, in ISO 8601
+# UTC), the student (id, name, email), the status as corrected, as the session ended, and
+# whether it was corrected (true/false).
+HISTORY_COLUMNS = (
+    "session_id", "started_at", "ended_at", "student_id", "name", "email", "status",
+    "original_status", "corrected",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
-class HistoryRow:
-    session_id: UUID
-    started_at: datetime
-    ended_at: datetime
-    student_id: UUID
-    name: str
-    email: str
-    status: AttendanceStatus  # as corrected, if it was
-    original_status: AttendanceStatus  # as the session ended
-    corrected: bool
+class HistoryCsvPage:
+    """A page of a class's history as CSV lines (UTF-8, CRLF, HISTORY_COLUMNS, formula cells
+    neutralised; the header line first on the first page): the `rows` of `sessions` whole
+    sessions, oldest first. `after` names the page's last session (when it started, its id)
+    for the next page; None when there is no more."""
 
-
-@dataclass(frozen=True, slots=True)
-class HistoryPage:
-    """A page of a class's history: the rows of `sessions` whole sessions, oldest first.
-    `after` names the page's last session (when it started, its id) for the next page; None
-    when there is no more."""
-
-    rows: list[HistoryRow]
-    after: tuple[datetime, UUID] | None
+    csv: bytes
+    rows: int
     sessions: int
+    after: tuple[datetime, UUID] | None

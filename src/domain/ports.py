@@ -11,7 +11,7 @@ from domain.attendance import AttendanceRecord, AttendanceSession, FinishedSessi
 from domain.classrooms import Classroom
 from domain.corrections import Correction
 from domain.events import ClassBroadcast, LiveMessage
-from domain.history import HistoryPage
+from domain.history import HistoryCsvPage
 from domain.import_ports import ImportRepository
 from domain.live_state import ClassLiveState
 from domain.reports import ClassOverview, ReportLine, ReportPeriod, StudentTally
@@ -211,7 +211,8 @@ class Views(Protocol):
         self, class_id: UUID, period: ReportPeriod
     ) -> tuple[int, list[ReportLine]]:
         """The finished sessions held in the period, and the counts of each enrolled student
-        and of anyone else with records in it (by name)."""
+        and of anyone else with records in it (by name). Over the whole history (no period)
+        from totals kept as records are written, not from the records."""
         ...
 
     async def student_report(
@@ -220,11 +221,17 @@ class Views(Protocol):
         """For each class the student is enrolled in: the sessions held and their counts."""
         ...
 
-    async def history_page(
-        self, class_id: UUID, after: tuple[datetime, UUID] | None, sessions: int
-    ) -> HistoryPage:
-        """One row per finished session and student, oldest session first, in pages of whole
-        sessions: up to `sessions` of those after `after` (when it started, its id)."""
+    async def history_csv_page(
+        self,
+        class_id: UUID,
+        after: tuple[datetime, UUID] | None,
+        sessions: int,
+        *,
+        header: bool = False,
+    ) -> HistoryCsvPage:
+        """The class's history as CSV (one line per finished session and student, oldest
+        session first), in pages of whole sessions: up to `sessions` of those after `after`
+        (when it started, its id); the header line first when asked."""
         ...
 
     async def school_report(self, period: ReportPeriod) -> list[ClassOverview]:

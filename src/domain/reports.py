@@ -38,6 +38,11 @@ class ReportPeriod:
     since: datetime | None = None
     until: datetime | None = None
 
+    @property
+    def is_whole(self) -> bool:
+        """Open at both ends: every session there is."""
+        return self.since is None and self.until is None
+
     @classmethod
     def of_days(cls, first: date | None, last: date | None) -> "ReportPeriod":
         """From the start of the first day to the end of the last (UTC). Raises ValueError

@@ -9,7 +9,6 @@ from uuid import UUID
 from domain.corrections import Correction, correct
 from domain.errors import SessionNotFound, StudentNotFound, TooManyExports
 from domain.events import AttendanceCorrected
-from domain.history import HistoryRow
 from domain.ports import Clock, EventBus, UnitOfWorkFactory
 from domain.reports import ReportLine, ReportPeriod, StudentTally
 from domain.statuses import AttendanceStatus
@@ -17,8 +16,12 @@ from domain.users import Identity
 from services.classes import load_owned_class
 from services.in_flight import InFlightLimit
 
-# A class's full history is read and streamed in pages of about this many rows.
-HISTORY_ROWS_PER_PAGE = 2000
+# A class's full history is read and streamed in pages of about this many rows (about 180
+# bytes of CSV each): what one export holds in memory at a time.
+HISTORY_ROWS_PER_PAGE = 10_000
+# A page is handed on in chunks of at most this many bytes: a client that stops reading stops
+# the export (which keeps its slot) with at most a chunk beyond the connection's buffers.
+HISTORY_CHUNK_BYTES = 256 * 1024
 # Full-history exports one user may have streaming at once (per server process).
 EXPORTS_PER_USER = 2
 
@@ -112,10 +115,11 @@ class RecordsService:
             for classroom, held, tally in found
         ]
 
-    async def history_rows(self, teacher: Identity, class_id: UUID) -> AsyncIterator[HistoryRow]:
+    async def history_csv(self, teacher: Identity, class_id: UUID) -> AsyncIterator[bytes]:
         """Checks the teacher owns the class and may start one more export, then answers its
-        history as a stream. Each page is read on a connection of its own, given back before
-        the page is handed on: a client that reads slowly holds no connection."""
+        history as CSV (Views.history_csv_page), the header first, as a stream. Each page is
+        read on a connection of its own, given back before the page is handed on: a client
+        that reads slowly holds no connection."""
         async with self._uow() as uow:
             await load_owned_class(uow.classes, teacher, class_id)
         release = self._exports.take(teacher.user_id)
@@ -125,19 +129,19 @@ class RecordsService:
 
     async def _stream_history(
         self, class_id: UUID, release: Callable[[], None]
-    ) -> AsyncIterator[HistoryRow]:
+    ) -> AsyncIterator[bytes]:
         try:
-            after, sessions = None, 1
+            after, sessions, first = None, 1, True
             while True:
                 async with self._uow() as uow:
-                    page = await uow.views.history_page(class_id, after, sessions)
-                for row in page.rows:
-                    yield row
+                    page = await uow.views.history_csv_page(class_id, after, sessions, header=first)
+                for start in range(0, len(page.csv), HISTORY_CHUNK_BYTES):
+                    yield page.csv[start : start + HISTORY_CHUNK_BYTES]
                 if page.after is None:
                     return
-                after = page.after
+                after, first = page.after, False
                 # As many sessions as make about HISTORY_ROWS_PER_PAGE rows, by the last page's.
-                per_session = max(1, len(page.rows) // page.sessions)
+                per_session = max(1, page.rows // page.sessions)
                 sessions = max(1, HISTORY_ROWS_PER_PAGE // per_session)
         finally:
             release()

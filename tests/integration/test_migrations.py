@@ -117,7 +117,18 @@ def test_upgrading_keeps_the_data_of_the_previous_version(database_url):
         assert mark["status"] == "absent" and mark["session_id"] == live
         assert mark["checked_in"] is False
         assert asyncio.run(sql(url, "SELECT * FROM attendance_corrections")) == []
-        # The new statuses are storable now.
+        # The records there are counted into the totals whole-history reports read.
+        totals = (
+            "SELECT class_id, student_id, sessions, present, absent, late, excused"
+            " FROM attendance_totals"
+        )
+        assert [tuple(row) for row in asyncio.run(sql(url, totals))] == [
+            (klass, student, 1, 1, 0, 0, 0)
+        ]
+        # The new statuses are storable now, and the totals follow a correction.
         asyncio.run(sql(url, "UPDATE attendance SET corrected_status = 'excused'"))
+        assert [tuple(row) for row in asyncio.run(sql(url, totals))] == [
+            (klass, student, 1, 0, 0, 0, 1)
+        ]
     finally:
         asyncio.run(sql(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

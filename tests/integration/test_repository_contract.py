@@ -166,38 +166,6 @@ async def test_history_is_newest_first_with_each_students_status(uow):
         assert await unit.views.latest_status(classroom.id, uuid4()) is None
 
 
-async def test_history_pages_hold_whole_sessions_oldest_first_until_none_is_left(uow):
-    teacher, *students = [await add_user(uow, r) for r in (Role.TEACHER, *[Role.STUDENT] * 3)]
-    classroom, sessions = await add_class(uow, teacher, *students), []
-    for hour in (3, 1, 2, 4):  # started out of order
-        session = await open_session(uow, classroom, START + timedelta(hours=hour))
-        await finish(uow, session, START + timedelta(hours=hour, minutes=50))
-        sessions.append((session.started_at, session.id))
-    await open_session(uow, classroom, START + timedelta(hours=5))  # live: not history
-    oldest_first = [session_id for _, session_id in sorted(sessions)]
-
-    async def pages(sessions: int) -> list[list]:
-        found, after = [], None
-        while True:
-            async with uow() as unit:
-                page = await unit.views.history_page(classroom.id, after, sessions)
-            found.append([row.session_id for row in page.rows])
-            assert page.sessions == len(set(found[-1]))
-            if page.after is None:
-                return found
-            assert page.after == (page.rows[-1].started_at, page.rows[-1].session_id)
-            after = page.after
-
-    assert await pages(1) == [[s] * 3 for s in oldest_first]
-    assert await pages(2) == [
-        [oldest_first[0]] * 3 + [oldest_first[1]] * 3,
-        [oldest_first[2]] * 3 + [oldest_first[3]] * 3,
-    ]
-    assert await pages(4) == [[s for s in oldest_first for _ in range(3)]]
-    async with uow() as unit:  # a class with no history
-        assert (await unit.views.history_page(uuid4(), None, 10)).rows == []
-
-
 async def test_class_lists_and_rosters_for_their_members(uow):
     teacher, a, b = [await add_user(uow, r) for r in (Role.TEACHER, Role.STUDENT, Role.STUDENT)]
     classroom = await add_class(uow, teacher, b, a)

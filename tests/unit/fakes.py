@@ -8,13 +8,15 @@ from types import TracebackType
 from typing import Self
 from uuid import UUID
 
+from api.csv_export import csv_text
+from api.schemas import iso_timestamp
 from domain.account_ports import MailNotSent
 from domain.attendance import AttendanceSession, FinishedSession, MarkCount
 from domain.classrooms import Classroom
 from domain.corrections import Correction
 from domain.errors import InvalidToken
 from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast
-from domain.history import HistoryPage, HistoryRow
+from domain.history import HISTORY_COLUMNS, HistoryCsvPage
 from domain.live_state import ClassLiveState, LiveMark, LiveSessionState
 from domain.mail import Mail
 from domain.reports import ReportPeriod, StudentTally
@@ -295,7 +297,10 @@ class FakeViews:
             found.append((classroom, held, tally(student_id)))
         return found
 
-    async def history_page(self, class_id: UUID, after, sessions: int) -> HistoryPage:
+    async def history_csv_page(
+        self, class_id: UUID, after, sessions: int, *, header: bool = False
+    ) -> HistoryCsvPage:
+        """As the CSV writer in Python writes it (the database writes it with COPY)."""
         found = sorted(
             (f for f in self._store.finished if f.class_id == class_id),
             key=lambda f: (f.started_at, str(f.id)),
@@ -304,8 +309,16 @@ class FakeViews:
             found = [f for f in found if (f.started_at, str(f.id)) > (after[0], str(after[1]))]
         page = found[:sessions]
         rows = [row for finished in page for row in self._history_of(finished)]
+        text = csv_text(HISTORY_COLUMNS, rows)[1:]  # without the byte-order mark
+        if not header:
+            text = text.split("\r\n", 1)[1]
         more = len(found) > sessions
-        return HistoryPage(rows, (page[-1].started_at, page[-1].id) if more else None, len(page))
+        return HistoryCsvPage(
+            text.encode(),
+            len(rows),
+            len(page),
+            (page[-1].started_at, page[-1].id) if more else None,
+        )
 
     def _history_of(self, finished: FinishedSession):
         users = self._store.users
@@ -321,16 +334,16 @@ class FakeViews:
                 record.status,
             )
             user = users[record.student_id]
-            yield HistoryRow(
-                finished.id,
-                finished.started_at,
-                finished.ended_at,
-                record.student_id,
+            yield (
+                str(finished.id),
+                iso_timestamp(finished.started_at),
+                iso_timestamp(finished.ended_at),
+                str(record.student_id),
                 user.name,
                 user.email,
-                record.status,
-                original,
-                record.corrected,
+                record.status.value,
+                original.value,
+                "true" if record.corrected else "false",
             )
 
     async def finished_sessions(self, class_id: UUID) -> list[FinishedSession]:

@@ -63,27 +63,50 @@ async def test_the_history_is_read_one_page_at_a_time(
         return real_factory()
 
     records = RecordsService(counting, clock, events)
-    stream = await records.history_rows(teacher, classroom.id)
-    rows = [row async for row in stream]
-    assert len(rows) == 4 * 3
-    assert len({row.session_id for row in rows}) == 4
+    stream = await records.history_csv(teacher, classroom.id)
+    pages = [page async for page in stream]
+    assert len(pages) == 4
+    header, *lines = b"".join(pages).decode().split("\r\n")[:-1]
+    assert header.startswith("session_id,started_at,")
+    assert len(lines) == 4 * 3
+    assert len({line.split(",")[0] for line in lines}) == 4
     assert opened == 1 + 4  # the ownership check, then one unit of work per page
+
+
+async def test_pages_are_handed_on_in_small_chunks(uow, clock, events, finished_class, monkeypatch):
+    """So that a client that stops reading stops the export where it is (and it keeps its
+    slot), with at most a chunk beyond the connection's buffers."""
+    teacher, classroom = finished_class
+    whole = b"".join(
+        [
+            c
+            async for c in await RecordsService(uow, clock, events).history_csv(
+                teacher, classroom.id
+            )
+        ]
+    )
+    monkeypatch.setattr("services.records.HISTORY_CHUNK_BYTES", 100)
+    chunks = [
+        c async for c in await RecordsService(uow, clock, events).history_csv(teacher, classroom.id)
+    ]
+    assert max(len(chunk) for chunk in chunks) == 100 and len(chunks) > len(whole) // 100
+    assert b"".join(chunks) == whole
 
 
 async def test_a_user_runs_only_so_many_exports_at_once(uow, clock, events, finished_class):
     teacher, classroom = finished_class
     records = RecordsService(uow, clock, events, exports_per_user=2)
-    first = await records.history_rows(teacher, classroom.id)
-    second = await records.history_rows(teacher, classroom.id)
+    first = await records.history_csv(teacher, classroom.id)
+    second = await records.history_csv(teacher, classroom.id)
     with pytest.raises(TooManyExports):
-        await records.history_rows(teacher, classroom.id)
-    assert len([row async for row in first]) == 12  # read to the end: its slot is free
-    third = await records.history_rows(teacher, classroom.id)
+        await records.history_csv(teacher, classroom.id)
+    assert b"".join([page async for page in first]).count(b"\r\n") == 1 + 12  # read to the end
+    third = await records.history_csv(teacher, classroom.id)
     await third.__anext__()
     await third.aclose()  # the client went away mid-stream
     del second  # dropped before it was read at all
     gc.collect()
-    again = [await records.history_rows(teacher, classroom.id) for _ in range(2)]
+    again = [await records.history_csv(teacher, classroom.id) for _ in range(2)]
     assert len(again) == 2
 
 

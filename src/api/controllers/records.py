@@ -14,7 +14,7 @@ from litestar.response import Stream
 
 from api.authentication import student_only, teacher_only
 from api.controllers.paths import class_id_from_path, uuid_or_none
-from api.csv_export import csv_chunks
+from api.csv_export import csv_chunks, with_byte_order_mark
 from api.openapi import failures
 from api.schemas import (
     ClassReportResponse,
@@ -90,7 +90,7 @@ def report_response(
     )
 
 
-def csv_response(filename: str, chunks: AsyncIterator[str]) -> Stream:
+def csv_response(filename: str, chunks: AsyncIterator[str] | AsyncIterator[bytes]) -> Stream:
     return Stream(
         chunks,
         media_type="text/csv",  # Litestar adds "; charset=utf-8"
@@ -122,12 +122,6 @@ def report_csv(report: ClassReport) -> Stream:
         for line in report.students
     ]  # fmt: skip
     return csv_response("report.csv", csv_chunks(REPORT_COLUMNS, each_row(rows)))
-
-
-HISTORY_COLUMNS = (
-    "session_id", "started_at", "ended_at", "student_id", "name", "email", "status",
-    "original_status", "corrected",
-)  # fmt: skip
 
 
 class RecordsController(Controller):
@@ -213,26 +207,8 @@ class RecordsController(Controller):
     ) -> Stream:
         """The class's full history as CSV: one row per finished session and student, with
         the session's times in ISO 8601 (UTC)."""
-        history = await records_service.history_rows(request.user, class_id_from_path(class_id))
-
-        async def rows() -> AsyncIterator[Sequence[object]]:
-            session: tuple[object, tuple[str, str, str]] = (None, ("", "", ""))
-            async for row in history:
-                if session[0] != row.session_id:  # a session's rows come together
-                    session = (
-                        row.session_id,
-                        (
-                            str(row.session_id),
-                            iso_timestamp(row.started_at),
-                            iso_timestamp(row.ended_at),
-                        ),
-                    )
-                yield (
-                    *session[1], str(row.student_id), row.name, row.email, row.status.value,
-                    row.original_status.value, "true" if row.corrected else "false",
-                )  # fmt: skip
-
-        return csv_response("attendance.csv", csv_chunks(HISTORY_COLUMNS, rows()))
+        history = await records_service.history_csv(request.user, class_id_from_path(class_id))
+        return csv_response("attendance.csv", with_byte_order_mark(history))
 
 
 @get("/me/report", guards=[student_only], tags=["records"], responses=failures(400, 401, 403))

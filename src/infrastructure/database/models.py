@@ -120,6 +120,30 @@ class AttendanceModel(UUIDBase):
     )
 
 
+class AttendanceTotalsModel(DefaultBase):
+    """Per class and student: their records and how many hold each status (as corrected), over
+    the class's whole history; what its report shows without a period. Kept by the database
+    itself: statement-level triggers on `attendance` add what each INSERT, UPDATE or DELETE
+    changed (the migration 20261207_3c9e5a7d1f20 defines them), so every writer, old code
+    during a rolling upgrade and cascades included, keeps them exact. No foreign keys: every
+    row derives from records that have them (a class or user deleted takes its records, and
+    the triggers take them off the totals); checking them again cost a class's first DONE two
+    lookups per student (+35 ms at 5,000)."""
+
+    __tablename__ = "attendance_totals"
+    # Every DONE updates a row per student: room on each page keeps the updates HOT (no index
+    # entry per update; measured: the trigger's 5,000 updates 30 -> 24 ms, nearly all HOT).
+    __table_args__ = {"postgresql_with": {"fillfactor": 50}}
+
+    class_id: Mapped[UUID] = mapped_column(primary_key=True)
+    student_id: Mapped[UUID] = mapped_column(primary_key=True)
+    sessions: Mapped[int] = mapped_column()  # records: one per finished session attended
+    present: Mapped[int] = mapped_column()
+    absent: Mapped[int] = mapped_column()
+    late: Mapped[int] = mapped_column()
+    excused: Mapped[int] = mapped_column()
+
+
 class AttendanceMarkModel(UUIDBase):
     """A mark in a live session, stored the moment it is made; replaced by AttendanceModel
     rows when the session finishes."""

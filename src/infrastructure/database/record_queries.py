@@ -1,5 +1,7 @@
-"""The SQL of the records side: reports (counts per status over a period, for a class, a
-student or the whole school) and the pages of a class's full history for its export."""
+"""The SQL of the reports: counts per status over a period, for a class, a student or the
+whole school. Over a period they count the records of the sessions held in it; over the whole
+history (no period) they read the totals the database keeps (attendance_totals), one row per
+class and student instead of every record."""
 
 from infrastructure.database.rows import CURRENT_STATUS
 
@@ -20,15 +22,19 @@ def _in_period(since: str, until: str) -> str:
 
 _IN_PERIOD = _in_period("$2", "$3")
 
-# Every enrolled student of the class, and anyone else with records in the period, with the
-# number of sessions held in the period (one row even for a class of no one).
-CLASS_REPORT = f"""
+# Per student, over the class's whole history: the totals the database keeps as records are
+# written (attendance_totals; every record belongs to a finished session of its class).
+_TOTAL_COLUMNS = "sessions, present, absent, late, excused"
+
+
+def _class_report(tally: str) -> str:
+    """Every enrolled student of the class, and anyone else with records in the period, with
+    the number of sessions held in the period (one row even for a class of no one); `tally`
+    names each student's counts."""
+    return f"""
     WITH held AS (
         SELECT s.id FROM attendance_sessions s WHERE s.class_id = $1 AND {_IN_PERIOD}),
-    tally AS (
-        SELECT a.student_id, {_TALLY_COLUMNS}
-        FROM attendance a WHERE a.class_id = $1 AND a.session_id IN (SELECT id FROM held)
-        GROUP BY a.student_id),
+    tally AS ({tally}),
     roster AS (
         SELECT e.id FROM classes c, unnest(c.student_ids) AS e(id) WHERE c.id = $1),
     people AS (
@@ -44,30 +50,56 @@ CLASS_REPORT = f"""
     LEFT JOIN tally t ON t.student_id = p.id
     ORDER BY u.name, u.id"""
 
-# Each class the student is enrolled in, with the sessions held and the student's counts.
-STUDENT_REPORT = f"""
+
+# Over a period: the class's records in the sessions held in it, counted.
+CLASS_REPORT = _class_report(
+    f"""SELECT a.student_id, {_TALLY_COLUMNS}
+        FROM attendance a WHERE a.class_id = $1 AND a.session_id IN (SELECT id FROM held)
+        GROUP BY a.student_id"""
+)
+# Over the whole history ($2 and $3 NULL): the kept totals, one row per student.
+CLASS_REPORT_WHOLE = _class_report(
+    f"SELECT student_id, {_TOTAL_COLUMNS} FROM attendance_totals"
+    " WHERE class_id = $1 AND sessions > 0"
+)
+
+
+def _student_report(tally: str) -> str:
+    """Each class the student ($1) is enrolled in, with the sessions held and the student's
+    counts (`tally`, a row of them joined to the class `c`)."""
+    return f"""
     SELECT c.*,
            (SELECT count(*) FROM attendance_sessions s WHERE s.class_id = c.id AND {_IN_PERIOD})
              AS held,
            t.*
     FROM classes c
-    CROSS JOIN LATERAL (
-        SELECT {_TALLY_COLUMNS}
-        FROM attendance a JOIN attendance_sessions s ON s.id = a.session_id
-        WHERE a.class_id = c.id AND a.student_id = $1 AND {_IN_PERIOD}) t
+    {tally}
     WHERE c.student_ids @> ARRAY[$1::uuid]
     ORDER BY c.class_name, c.id"""
 
-# Every class with its teacher, its roster's size, the sessions held in the period ($1, $2) and
-# the counts of its records in them: one scan of each table, grouped, whatever the classes.
-SCHOOL_REPORT = f"""
+
+STUDENT_REPORT = _student_report(
+    f"""CROSS JOIN LATERAL (
+        SELECT {_TALLY_COLUMNS}
+        FROM attendance a JOIN attendance_sessions s ON s.id = a.session_id
+        WHERE a.class_id = c.id AND a.student_id = $1 AND {_IN_PERIOD}) t"""
+)
+STUDENT_REPORT_WHOLE = _student_report(
+    f"""CROSS JOIN LATERAL (
+        SELECT {", ".join(f"COALESCE(sum({n}), 0) AS {n}" for n in _TOTAL_COLUMNS.split(", "))}
+        FROM attendance_totals WHERE class_id = c.id AND student_id = $1) t"""
+)
+
+
+def _school_report(tally: str) -> str:
+    """Every class with its teacher, its roster's size, the sessions held in the period ($1,
+    $2) and the counts of its records in them (`tally`, per class): one pass over each table,
+    grouped, whatever the classes."""
+    return f"""
     WITH held AS (
         SELECT s.class_id, count(*) AS held FROM attendance_sessions s
         WHERE {_in_period("$1", "$2")} GROUP BY s.class_id),
-    tally AS (
-        SELECT a.class_id, {_TALLY_COLUMNS}
-        FROM attendance a JOIN attendance_sessions s ON s.id = a.session_id
-        WHERE {_in_period("$1", "$2")} GROUP BY a.class_id)
+    tally AS ({tally})
     SELECT c.id AS class_id, c.class_name, c.archived, cardinality(c.student_ids) AS students,
            u.id AS teacher_id, u.name AS teacher_name, u.email AS teacher_email,
            COALESCE(h.held, 0) AS held, COALESCE(t.sessions, 0) AS sessions,
@@ -78,22 +110,13 @@ SCHOOL_REPORT = f"""
     LEFT JOIN tally t ON t.class_id = c.id
     ORDER BY c.class_name, c.id"""
 
-# A class's finished sessions after a (started_at, id), oldest first: a page of its history.
-SESSIONS_AFTER = """
-    SELECT s.id, s.started_at
-    FROM attendance_sessions s
-    WHERE s.class_id = $1 AND s.ended_at IS NOT NULL
-      AND ($2::timestamptz IS NULL OR (s.started_at, s.id) > ($2, $3::uuid))
-    ORDER BY s.started_at, s.id
-    LIMIT $4"""
 
-# One row per student of those sessions, oldest session first.
-HISTORY_ROWS = f"""
-    SELECT s.id AS session_id, s.started_at, s.ended_at, a.student_id, u.name, u.email,
-           {CURRENT_STATUS} AS status, a.status AS original,
-           a.corrected_status IS NOT NULL AS corrected
-    FROM attendance_sessions s
-    JOIN attendance a ON a.session_id = s.id
-    JOIN users u ON u.id = a.student_id
-    WHERE s.id = ANY($1::uuid[])
-    ORDER BY s.started_at, s.id, u.name, u.id"""
+SCHOOL_REPORT = _school_report(
+    f"""SELECT a.class_id, {_TALLY_COLUMNS}
+        FROM attendance a JOIN attendance_sessions s ON s.id = a.session_id
+        WHERE {_in_period("$1", "$2")} GROUP BY a.class_id"""
+)
+SCHOOL_REPORT_WHOLE = _school_report(
+    f"""SELECT class_id, {", ".join(f"sum({n}) AS {n}" for n in _TOTAL_COLUMNS.split(", "))}
+        FROM attendance_totals GROUP BY class_id"""
+)

@@ -11,18 +11,20 @@ from domain.attendance import AttendanceRecord, FinishedSession
 from domain.classrooms import Classroom
 from domain.corrections import Correction
 from domain.events import AttendanceFinished, AttendanceMarked, ClassBroadcast
-from domain.history import HistoryPage, HistoryRow
+from domain.history import HistoryCsvPage
 from domain.live_state import ClassLiveState, LiveMark, LiveSessionState
 from domain.reports import ClassOverview, ClassTotals, ReportLine, ReportPeriod, StudentTally
 from domain.statuses import BASIC_STATUSES, AttendanceStatus, AttendanceSummary
 from domain.users import Identity, Role, TokenStanding, UserSummary
 from infrastructure.database.connector import Connector
+from infrastructure.database.history_csv import history_csv_page
 from infrastructure.database.record_queries import (
     CLASS_REPORT,
-    HISTORY_ROWS,
+    CLASS_REPORT_WHOLE,
     SCHOOL_REPORT,
-    SESSIONS_AFTER,
+    SCHOOL_REPORT_WHOLE,
     STUDENT_REPORT,
+    STUDENT_REPORT_WHOLE,
 )
 from infrastructure.database.rows import (
     CURRENT_STATUS,
@@ -215,7 +217,8 @@ class SqlViews:
         self, class_id: UUID, period: ReportPeriod
     ) -> tuple[int, list[ReportLine]]:
         connection = await self._db.connection()
-        rows = await connection.fetch(CLASS_REPORT, class_id, period.since, period.until)
+        sql = CLASS_REPORT_WHOLE if period.is_whole else CLASS_REPORT
+        rows = await connection.fetch(sql, class_id, period.since, period.until)
         return rows[0]["held"], [
             ReportLine(
                 UserSummary(row["student_id"], row["name"], row["email"]),
@@ -230,45 +233,29 @@ class SqlViews:
         self, student_id: UUID, period: ReportPeriod
     ) -> list[tuple[Classroom, int, StudentTally]]:
         connection = await self._db.connection()
-        rows = await connection.fetch(STUDENT_REPORT, student_id, period.since, period.until)
+        sql = STUDENT_REPORT_WHOLE if period.is_whole else STUDENT_REPORT
+        rows = await connection.fetch(sql, student_id, period.since, period.until)
         return [
             (classroom_from(row), row["held"], _tally(row, row["id"], student_id)) for row in rows
         ]
 
-    async def history_page(
-        self, class_id: UUID, after: tuple[datetime, UUID] | None, sessions: int
-    ) -> HistoryPage:
+    async def history_csv_page(
+        self,
+        class_id: UUID,
+        after: tuple[datetime, UUID] | None,
+        sessions: int,
+        *,
+        header: bool = False,
+    ) -> HistoryCsvPage:
         # Pages, each read on its own short loan of a connection: an export is streamed to a
         # client at whatever pace it reads, and no connection waits on it meanwhile.
         connection = await self._db.connection()
-        started, session_id = after if after is not None else (None, None)
-        found = await connection.fetch(SESSIONS_AFTER, class_id, started, session_id, sessions + 1)
-        page = found[:sessions]
-        if not page:
-            return HistoryPage([], None, 0)
-        rows = await connection.fetch(HISTORY_ROWS, [session["id"] for session in page])
-        return HistoryPage(
-            [
-                HistoryRow(
-                    session_id=row["session_id"],
-                    started_at=row["started_at"],
-                    ended_at=row["ended_at"],
-                    student_id=row["student_id"],
-                    name=row["name"],
-                    email=row["email"],
-                    status=AttendanceStatus(row["status"]),
-                    original_status=AttendanceStatus(row["original"]),
-                    corrected=row["corrected"],
-                )
-                for row in rows
-            ],
-            (page[-1]["started_at"], page[-1]["id"]) if len(found) > sessions else None,
-            len(page),
-        )
+        return await history_csv_page(connection, class_id, after, sessions, header=header)
 
     async def school_report(self, period: ReportPeriod) -> list[ClassOverview]:
         connection = await self._db.connection()
-        rows = await connection.fetch(SCHOOL_REPORT, period.since, period.until)
+        sql = SCHOOL_REPORT_WHOLE if period.is_whole else SCHOOL_REPORT
+        rows = await connection.fetch(sql, period.since, period.until)
         return [
             ClassOverview(
                 class_id=row["class_id"],
