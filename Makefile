@@ -74,8 +74,11 @@ constraints: $(UV)
 bench: $(STAMP) wrk
 	$(VENV)/bin/python bench/run.py
 
+# Then the school morning on two processes (ours only; docs/benchmarks.md, "A school morning
+# on two processes"): a second JSON document.
 bench-compare: $(STAMP) wrk
 	$(VENV)/bin/python bench/run.py --compare
+	$(VENV)/bin/python bench/run.py --scenarios school_morning --workers 2
 
 # What each hand-written piece buys: our server against itself with one piece put back to the
 # library's way (bench/pieces.py; docs/benchmarks.md, "What each piece buys").
