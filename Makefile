@@ -74,8 +74,8 @@ constraints: $(UV)
 bench: $(STAMP) wrk
 	$(VENV)/bin/python bench/run.py
 
-# Then the school morning on two processes (ours only; docs/benchmarks.md, "A school morning
-# on two processes"): a second JSON document.
+# Ours and the Node.js reference side by side (ANCHOR_DIR), then the school morning on two
+# processes (ours only; docs/benchmarks.md, "A school morning on two processes").
 bench-compare: $(STAMP) wrk
 	$(VENV)/bin/python bench/run.py --compare
 	$(VENV)/bin/python bench/run.py --scenarios school_morning --workers 2
