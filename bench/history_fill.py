@@ -38,5 +38,8 @@ async def fill_history(
         await connection.execute(SESSIONS, class_uuid, sessions)
         await connection.execute(RECORDS, class_uuid, [uuid.UUID(s) for s in students])
         await connection.execute("ANALYZE attendance; ANALYZE attendance_sessions")
+        # A minute's fill stands for years of DONE, between which autovacuum would have
+        # cleared the totals' old row versions (each session rewrote every student's row).
+        await connection.execute("VACUUM (ANALYZE) attendance_totals")
     finally:
         await connection.close()
