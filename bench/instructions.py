@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import fanout
 import harness as bench
-import wsload
 from dataset import Dataset, token
 from httpload import HttpConnections
 
@@ -125,7 +125,7 @@ async def measure(src: Path, folder: Path, keep: Path | None) -> dict:
         stretch: dict[str, float] = {}
 
         def zero_then_dump() -> float:
-            # wsload.fanout reads this at its start, once the sockets are open, and once
+            # fanout.fanout reads this at its start, once the sockets are open, and once
             # every mark was heard: the first two bound the opening, the last two the
             # delivering.
             if "opening" not in stretch:
@@ -142,7 +142,7 @@ async def measure(src: Path, folder: Path, keep: Path | None) -> dict:
             stretch["instructions"] = callgrind.dump() - idle_per_second * seconds
             return 0.0
 
-        result = await wsload.fanout(
+        result = await fanout.fanout(
             "127.0.0.1",
             port,
             data.teacher_token,

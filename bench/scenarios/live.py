@@ -4,6 +4,7 @@ login storm, and memory per idle socket."""
 import asyncio
 import time
 
+import fanout
 import httpx
 import psutil
 import wsload
@@ -18,7 +19,7 @@ async def fanout_and_finish(data: Dataset, port: int, students: int, process) ->
     # What delivering costs the server, whatever the number of processes (with --workers 2 a
     # class's sockets are split over two): its CPU time from every socket open until every
     # mark heard (opening the sockets is reported apart).
-    result = await wsload.fanout(
+    result = await fanout.fanout(
         "127.0.0.1",
         port,
         data.teacher_token,

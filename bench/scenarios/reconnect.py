@@ -12,6 +12,7 @@ import asyncio
 import time
 from collections import Counter
 
+import fanout
 import psutil
 import wsload
 from dataset import Dataset, token
@@ -45,7 +46,7 @@ class MarkTally:
 
     def listener(self, index: int) -> wsload.OnText:
         def on_text(payload: bytes, now: float) -> None:
-            if wsload.find_student_id(payload) != self.expected or self.expected is None:
+            if fanout.find_student_id(payload) != self.expected or self.expected is None:
                 if payload.startswith(b'{"event":"ERROR"'):
                     self.errors += 1
                 return

@@ -6,6 +6,7 @@ import time
 import uuid
 
 import asyncpg
+import fanout
 import httpx
 import wsload
 from dataset import Dataset, token
@@ -28,7 +29,7 @@ async def check_in_storm(
         "127.0.0.1",
         port,
         data.teacher_token,
-        on_text=lambda payload, now: heard_at.setdefault(wsload.find_student_id(payload), now),
+        on_text=lambda payload, now: heard_at.setdefault(fanout.find_student_id(payload), now),
     )
     sent_at: dict[bytes, float] = {}
     answers: list[float] = []
