@@ -10,7 +10,6 @@ Prints one JSON document: every round's figures, and per variant the median of i
 with its ratio to `ours`. docs/benchmarks.md, "What each piece buys", holds a run of it."""
 
 import argparse
-import asyncio
 import json
 import statistics
 import sys
@@ -22,16 +21,12 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as bench
 import wsload
-from dataset import Dataset, token
-from scenarios.live import fanout_and_finish
+from dataset import Dataset
+from scenarios.live import fanout_and_finish, idle_memory
 from variants import VARIANTS
 
 SOCKETS = 2_000
 FANOUT_STUDENTS = 200
-
-
-def cpu_seconds(process) -> float:
-    return bench.server_cpu_seconds(process)
 
 
 async def measure(variant: str, database_url: str, seconds: int, folder: Path) -> dict:
@@ -43,30 +38,21 @@ async def measure(variant: str, database_url: str, seconds: int, folder: Path) -
         await data.create(SOCKETS)
         auth = {"Authorization": data.teacher_token}
         bench.wrk(f"{base}/auth/me", auth, 2)  # warm-up
-        before = cpu_seconds(process)
+        before = bench.server_cpu_seconds(process)
         http = bench.wrk(f"{base}/auth/me", auth, seconds)
-        http_cpu = cpu_seconds(process) - before
+        http_cpu = bench.server_cpu_seconds(process) - before
         requests = http["requests_per_s"] * seconds
 
-        memory_before = bench.server_memory(process)
-        before = cpu_seconds(process)
-        started = asyncio.get_running_loop().time()
-        tokens = [token(s, "student") for s in data.student_ids[:SOCKETS]]
-        opened = await wsload.open_idle("127.0.0.1", port, tokens)
-        opening = asyncio.get_running_loop().time() - started
-        opening_cpu = cpu_seconds(process) - before
-        await asyncio.sleep(1)
-        memory_after = bench.server_memory(process)
-        await wsload.close_all(opened)
+        sockets = await idle_memory(data, port, process, SOCKETS)
 
         fanout = await fanout_and_finish(data, port, FANOUT_STUDENTS, process)
     return {
         "auth_me_requests_per_s": http["requests_per_s"],
         "auth_me_p99_ms": http["p99_ms"],
         "auth_me_server_cpu_us_per_request": round(1e6 * http_cpu / requests, 1),
-        "sockets_opened_per_s": round(len(opened) / opening),
-        "server_cpu_ms_per_socket_opened": round(1000 * opening_cpu / len(opened), 3),
-        "kb_per_idle_socket": round((memory_after - memory_before) / len(opened) / 1024, 2),
+        "sockets_opened_per_s": sockets["sockets_opened_per_s"],
+        "server_cpu_ms_per_socket_opened": sockets["server_cpu_ms_per_socket_opened"],
+        "kb_per_idle_socket": sockets["kb_per_socket"],
         "fanout_200_deliveries_per_server_cpu_s": fanout["deliveries_per_server_cpu_s"],
         "fanout_200_missing_deliveries": fanout["missing_deliveries"],
     }

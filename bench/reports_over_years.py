@@ -12,7 +12,7 @@ PostgreSQL runs too (as bench/run.py does).
     python bench/reports_over_years.py --target-command "env PYTHONPATH=/tmp/before/src \\
         python -m bootstrap.cli serve"          # another tree of the code, for before/after
 
-`reports_over_years(data, port)` is the scenario itself, for bench/run.py's list. Prints one
+`reports_over_years(data, port, server)` is the scenario itself, for bench/run.py's list. Prints one
 JSON document of figures on stdout (progress goes to stderr)."""
 
 import argparse
@@ -29,17 +29,18 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dataset import Dataset
 from harness import (
     CLIENT_CORE,
+    TargetServer,
     free_port,
     fresh_postgres,
     log,
     our_command,
     running_server,
+    server_cpu_seconds,
 )
 from history_fill import fill_history
 from scenarios.reports import month_ago
@@ -49,13 +50,6 @@ from infrastructure.database.record_queries import CLASS_REPORT, CLASS_REPORT_WH
 from services.records import HISTORY_ROWS_PER_PAGE
 
 TARGET_REPORT_MS = 100  # issue 27
-
-
-def _server_cpu_seconds(port: int) -> float:
-    """CPU time used so far by the server listening on `port` (and its worker processes)."""
-    (pid,) = {c.pid for c in psutil.net_connections("tcp") if c.laddr.port == port and c.pid}
-    server = psutil.Process(pid)
-    return sum(sum(p.cpu_times()[:2]) for p in [server, *server.children(recursive=True)])
 
 
 async def _query_figures(database_url: str, class_id: str) -> dict:
@@ -142,7 +136,12 @@ async def _timed_download(http: httpx.AsyncClient, path: str, headers: dict) -> 
 
 
 async def reports_over_years(
-    data: Dataset, port: int, students: int = 5_000, sessions: int = 500, runs: int = 7
+    data: Dataset,
+    port: int,
+    server: TargetServer,
+    students: int = 5_000,
+    sessions: int = 500,
+    runs: int = 7,
 ) -> dict:
     class_id = await data.make_class(data.student_ids[:students])
     started = time.perf_counter()
@@ -151,9 +150,9 @@ async def reports_over_years(
     auth = {"Authorization": data.teacher_token}
     base = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient(base_url=base, timeout=600) as http:
-        cpu_before = _server_cpu_seconds(port)
+        cpu_before = server_cpu_seconds(server)
         report = await _timed_gets(http, f"/class/{class_id}/report", auth, runs)
-        report["server_cpu_ms"] = round(1000 * (_server_cpu_seconds(port) - cpu_before) / runs, 1)
+        report["server_cpu_ms"] = round(1000 * (server_cpu_seconds(server) - cpu_before) / runs, 1)
         log(f"report: {report}")
         month = await _timed_gets(
             http, f"/class/{class_id}/report?from={month_ago()}", auth, max(3, runs // 2)
@@ -194,11 +193,13 @@ async def main() -> None:
         port = free_port()
         with (
             fresh_postgres(workdir / "pg") as database_url,
-            running_server(command, port, database_url, workdir / "server.log"),
+            running_server(command, port, database_url, workdir / "server.log") as server,
         ):
             data = Dataset(f"http://127.0.0.1:{port}", database_url)
             await data.create(args.students)
-            figures = await reports_over_years(data, port, args.students, args.sessions, args.runs)
+            figures = await reports_over_years(
+                data, port, server, args.students, args.sessions, args.runs
+            )
     print(json.dumps(figures, indent=2))
 
 
