@@ -38,7 +38,7 @@ import structlog
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from websockets.http11 import MAX_LINE_LENGTH, MAX_NUM_HEADERS
 
-from infrastructure.logs import ACCESS_LOGGER
+from infrastructure.access_lines import ACCESS_LOGGER
 from infrastructure.metrics import HTTP_REFUSED
 from infrastructure.settings import Settings, load_settings
 from infrastructure.ws_direct import DIRECT_SOCKETS_STATE, DirectWebSocket

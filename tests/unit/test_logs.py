@@ -125,7 +125,7 @@ class RecordingFile:
 def test_lines_of_one_turn_of_the_loop_are_written_together():
     import asyncio
 
-    from infrastructure.logs import TurnBatchedWriter
+    from infrastructure.log_writing import TurnBatchedWriter
 
     raw = RecordingFile()
     writer = TurnBatchedWriter(raw)
@@ -144,7 +144,7 @@ def test_lines_of_one_turn_of_the_loop_are_written_together():
 
 
 def test_a_long_value_is_cut_after_redaction_and_jwts_after_separators_still_go():
-    from infrastructure.logs import MAX_VALUE_CHARACTERS, redacted
+    from infrastructure.log_redaction import MAX_VALUE_CHARACTERS, redacted
 
     line = redacted("/" + "eyJ" * 2700)  # a refused handshake's path, up to 8 KB
     assert len(line) <= MAX_VALUE_CHARACTERS + len("…[cut]") and line.endswith("…[cut]")
@@ -267,7 +267,7 @@ def test_the_fast_socket_lines_are_the_lines_structlog_writes(
 
 
 def test_the_fast_access_line_remembers_a_bounded_number_of_line_starts():
-    from infrastructure.logs import MAX_REMEMBERED_STARTS, JsonAccessLines
+    from infrastructure.access_lines import MAX_REMEMBERED_STARTS, JsonAccessLines
 
     written: list[bytes] = []
     lines = JsonAccessLines(RecordingWriter(written))
