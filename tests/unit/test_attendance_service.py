@@ -15,7 +15,7 @@ from domain.statuses import AttendanceStatus, AttendanceSummary
 from domain.users import Role
 from services.attendance import AttendanceService
 from services.classes import ClassService
-from tests.unit.fakes import FakeAttendance
+from tests.unit.fake_attendance import FakeAttendance
 
 pytestmark = pytest.mark.anyio
 PRESENT, ABSENT = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT
