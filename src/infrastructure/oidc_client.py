@@ -10,6 +10,7 @@ answers nonsense, REFUSED when its answer does not check out."""
 import asyncio
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx2
@@ -53,6 +54,7 @@ class OidcProvider:
         clock_skew_seconds: int,
         jwks_refetch_seconds: float,
         timeout_seconds: float = 5,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self.provider = SignInProvider(
@@ -61,6 +63,7 @@ class OidcProvider:
         self._skew = clock_skew_seconds
         self._refetch_seconds = jwks_refetch_seconds
         self._timeout = timeout_seconds
+        self._monotonic = monotonic  # when the discovery document and keys were fetched
         self._metadata: OpenIDProviderMetadata | None = None
         self._metadata_at = 0.0
         self._metadata_lock = asyncio.Lock()
@@ -77,7 +80,7 @@ class OidcProvider:
     async def metadata(self) -> OpenIDProviderMetadata:
         """The discovery document (failures are not remembered: the next sign-in asks)."""
         async with self._metadata_lock:
-            fresh = time.monotonic() - self._metadata_at < METADATA_SECONDS
+            fresh = self._monotonic() - self._metadata_at < METADATA_SECONDS
             if self._metadata is None or not fresh:
                 url = self.settings.issuer + "/.well-known/openid-configuration"
                 try:
@@ -89,7 +92,7 @@ class OidcProvider:
                     raise SignInRefused(
                         SignInFailure.UNAVAILABLE, "the discovery document names another issuer"
                     )
-                self._metadata, self._metadata_at = metadata, time.monotonic()
+                self._metadata, self._metadata_at = metadata, self._monotonic()
             return self._metadata
 
     async def _key_set(self, *, unknown_kid: bool) -> KeySet:
@@ -98,14 +101,14 @@ class OidcProvider:
         a fetch), and every hour anyway."""
         metadata = await self.metadata()
         async with self._keys_lock:
-            age = time.monotonic() - self._keys_at
+            age = self._monotonic() - self._keys_at
             stale = age >= METADATA_SECONDS or (unknown_kid and age >= self._refetch_seconds)
             if self._keys is None or stale:
                 try:
                     keys = KeySet.import_key_set(await self._get_json(metadata["jwks_uri"]))
                 except (httpx2.HTTPError, ValueError, TypeError, JoseError) as error:
                     raise _unavailable("keys", error) from error
-                self._keys, self._keys_at = keys, time.monotonic()
+                self._keys, self._keys_at = keys, self._monotonic()
             return self._keys
 
     def _client(self, redirect_uri: str) -> AsyncOAuth2Client:

@@ -82,10 +82,18 @@ def send_at_once(sockets: list[LiveClient], event: str) -> None:
         thread.join()
 
 
-def drain(ws: LiveClient, quiet: float = 1.0) -> list[dict[str, Any]]:
+def is_done(message: dict[str, Any]) -> bool:
+    return message["event"] == "DONE"
+
+
+def drain(
+    ws: LiveClient, quiet: float = 1.0, after: Callable[[dict[str, Any]], bool] | None = None
+) -> list[dict[str, Any]]:
     """Every message until the socket has been quiet for `quiet` seconds (long enough that a
-    busy machine's pause between two frames of one answer does not end it early)."""
-    messages = [ws.receive()]
+    busy machine's pause between two frames of one answer does not end it early). With
+    `after`, the quiet is only waited for once a message it accepts has come: for an answer
+    that waits on a commit, which can take longer than any quiet on a busy machine."""
+    messages = receive_until(ws, after) if after else [ws.receive()]
     while True:
         try:
             messages.append(ws.receive(timeout=quiet))
@@ -105,7 +113,7 @@ def receive_until(
     return messages
 
 
-__all__ = ["ConnectionClosed", "LiveClient", "drain", "receive_until", "send_at_once"]
+__all__ = ["ConnectionClosed", "LiveClient", "drain", "is_done", "receive_until", "send_at_once"]
 
 
 def _masked_text_frame(text: str) -> bytes:

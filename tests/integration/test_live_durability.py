@@ -6,7 +6,7 @@ import signal
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from tests.integration.live import LiveClient, drain, send_at_once
+from tests.integration.live import LiveClient, drain, is_done, send_at_once
 from tests.integration.server import ServerProcess
 
 
@@ -21,12 +21,12 @@ def test_two_racing_dones_persist_once_and_broadcast_once(
     send_at_once([first, second], "DONE")
 
     # One DONE broadcast reaches every socket of the class once; the loser alone gets an ERROR.
-    heard = {name: drain(ws) for name, ws in (("first", first), ("second", second))}
+    heard = {name: drain(ws, after=is_done) for name, ws in (("first", first), ("second", second))}
     for messages in heard.values():
         assert [m["event"] for m in messages].count("DONE") == 1
     errors = [m for messages in heard.values() for m in messages if m["event"] == "ERROR"]
     assert errors == [{"event": "ERROR", "data": {"message": "No active attendance session"}}]
-    assert [m["event"] for m in drain(listener)] == ["DONE"]
+    assert [m["event"] for m in drain(listener, after=is_done)] == ["DONE"]
 
     history = api.get(f"/class/{classroom['id']}/attendance", headers=teacher.auth).json()
     (session,) = history["data"]

@@ -12,7 +12,7 @@ import pytest
 
 from infrastructure.database.urls import plain_url
 from infrastructure.messaging.postgres_bus import LISTENER_APPLICATION_NAME
-from tests.integration.live import LiveClient, drain, receive_until, send_at_once
+from tests.integration.live import LiveClient, drain, is_done, receive_until, send_at_once
 from tests.integration.server import ServerProcess
 
 
@@ -126,12 +126,12 @@ def test_dones_racing_on_two_processes_persist_once(
 
     send_at_once([on_a, on_b], "DONE")
 
-    heard = {"a": drain(on_a), "b": drain(on_b)}
+    heard = {"a": drain(on_a, after=is_done), "b": drain(on_b, after=is_done)}
     for messages in heard.values():
         assert [m["event"] for m in messages].count("DONE") == 1
     errors = [m for messages in heard.values() for m in messages if m["event"] == "ERROR"]
     assert errors == [{"event": "ERROR", "data": {"message": "No active attendance session"}}]
-    assert [m["event"] for m in drain(listener)] == ["DONE"]
+    assert [m["event"] for m in drain(listener, after=is_done)] == ["DONE"]
     history = api.get(f"/class/{classroom['id']}/attendance", headers=teacher.auth).json()
     assert len(history["data"]) == 1
     assert len(history["data"][0]["attendance"]) == 1
@@ -153,10 +153,14 @@ def test_a_killed_listener_reconnects_and_delivery_resumes(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
         f" WHERE pid IN ({', '.join(map(str, before))})",
     )
+    # Back once each process has a new listener and has counted its reconnect (the count
+    # comes once its LISTEN is in place, after the connection shows in pg_stat_activity).
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         after = listener_pids(database_url, server, server_b)
-        if len(after) == 2 and not set(after) & set(before):
+        counted = [bus_reconnects(p) for p in (server, server_b)]
+        reconnected = all(now > then for now, then in zip(counted, reconnects_before, strict=True))
+        if len(after) == 2 and not set(after) & set(before) and reconnected:
             break
         time.sleep(0.1)
     else:
