@@ -156,7 +156,7 @@ async def test_retention_waiting_on_a_correction_neither_deadlocks_nor_drifts(
         )
         # ...when retention starts deleting the class's sessions and waits on that record.
         retention = asyncio.ensure_future(RetentionService(uow, CLOCK, YEARS).apply())
-        await _until_waiting_on_a_lock(holder, retention)
+        await until_waiting_on_a_lock(holder, retention)
         # The correction's update then adds to the student's totals, as every update does.
         await holder.execute(
             "UPDATE attendance SET corrected_status = 'late'"
@@ -174,7 +174,7 @@ async def test_retention_waiting_on_a_correction_neither_deadlocks_nor_drifts(
     assert not any(row[0] == classroom.id for row in totals)
 
 
-async def _until_waiting_on_a_lock(connection: asyncpg.Connection, task: asyncio.Future) -> None:
+async def until_waiting_on_a_lock(connection: asyncpg.Connection, task: asyncio.Future) -> None:
     for _ in range(200):
         assert not task.done(), task
         waiting = await connection.fetchval(
@@ -184,4 +184,4 @@ async def _until_waiting_on_a_lock(connection: asyncpg.Connection, task: asyncio
         if waiting:
             return
         await asyncio.sleep(0.05)
-    raise AssertionError("retention never waited on the record")
+    raise AssertionError("nothing waited on a lock")
