@@ -111,11 +111,9 @@ class AttendanceRepository(Protocol):
         already (two teachers' tabs opening at once agree on one); answers the stored one."""
         ...
 
-    async def get_finished(
-        self, class_id: UUID, session_id: UUID, *, for_share: bool = False
-    ) -> FinishedSession | None:
-        """A finished session of that class, with every record as corrected. `for_share`: kept
-        from deletion (retention) until the unit of work ends, so what is written about it
+    async def get_finished(self, class_id: UUID, session_id: UUID) -> FinishedSession | None:
+        """A finished session of that class, with every record as corrected, kept from
+        deletion (retention) until the unit of work ends, so that what is written about it
         then finds it; if its deletion was under way, it is waited for and None answered."""
         ...
 

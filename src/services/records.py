@@ -72,7 +72,7 @@ class RecordsService:
             classroom = await load_owned_class(uow.classes, teacher, class_id, for_update=True)
             finished = None
             if session_id is not None:
-                finished = await uow.attendance.get_finished(class_id, session_id, for_share=True)
+                finished = await uow.attendance.get_finished(class_id, session_id)
             if finished is None:
                 raise SessionNotFound(session_id)
             record = next((r for r in finished.records if r.student_id == student_id), None)

@@ -57,7 +57,7 @@ async def test_retention_leaves_a_session_being_corrected_for_its_next_run(datab
     *_, (session_id,) = await totals.a_class_with_history(uow, 2, 1, LONG_AGO)
     correction = await asyncpg.connect(plain_url(database_url))
     try:
-        # A correction holds the session (as get_finished(for_share=True) does)...
+        # A correction holds the session (as get_finished does)...
         transaction = correction.transaction()
         await transaction.start()
         await correction.execute(

@@ -100,9 +100,7 @@ class FakeAttendance:
             stored.check_in_secret = session.check_in_secret
         return stored.check_in_secret
 
-    async def get_finished(
-        self, class_id: UUID, session_id: UUID, *, for_share: bool = False
-    ) -> FinishedSession | None:
+    async def get_finished(self, class_id: UUID, session_id: UUID) -> FinishedSession | None:
         found = next(
             (f for f in self._store.finished if f.id == session_id and f.class_id == class_id),
             None,

@@ -254,19 +254,14 @@ class SqlAttendanceRepository:
             [record.status.value for record in finished.records],
         )
 
-    async def get_finished(
-        self, class_id: UUID, session_id: UUID, *, for_share: bool = False
-    ) -> FinishedSession | None:
-        if for_share:  # what retention's FOR UPDATE SKIP LOCKED leaves for its next run
-            connection = await self._db.transaction()
-            lock = " FOR KEY SHARE OF s"
-        else:
-            connection = await self._db.connection()
-            lock = ""
+    async def get_finished(self, class_id: UUID, session_id: UUID) -> FinishedSession | None:
+        # Retention (FOR UPDATE SKIP LOCKED) leaves a session held so for its next run.
+        connection = await self._db.transaction()
         session = await connection.fetchrow(
             "SELECT s.id, s.started_at, s.ended_at, c.extra_statuses FROM attendance_sessions s"
             " JOIN classes c ON c.id = s.class_id"
-            " WHERE s.id = $1 AND s.class_id = $2 AND s.ended_at IS NOT NULL" + lock,
+            " WHERE s.id = $1 AND s.class_id = $2 AND s.ended_at IS NOT NULL"
+            " FOR KEY SHARE OF s",
             session_id,
             class_id,
         )
