@@ -15,7 +15,7 @@ import pytest
 
 from tests.integration import test_admin_api
 from tests.integration.test_account_lifecycle import closed_with
-from tests.integration.test_multi_process import query
+from tests.integration.two_processes import query
 from tests.oneroster_bundles import bundle, enrolment, klass, user
 
 make_admin = test_admin_api.make_admin  # the fixture, shared

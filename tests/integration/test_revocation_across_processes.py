@@ -10,11 +10,11 @@ import httpx
 import pytest
 
 from infrastructure.database.urls import plain_url
-from tests.integration import test_admin_api, test_multi_process
+from tests.integration import test_admin_api, two_processes
 from tests.integration.live import LiveClient
 from tests.integration.test_account_lifecycle import closed_with
 
-server_b = test_multi_process.server_b  # the fixtures, shared
+server_b = two_processes.server_b  # the fixtures, shared
 make_admin = test_admin_api.make_admin
 
 # Far under the minute a process remembers an account for; the bus takes milliseconds.
@@ -117,7 +117,7 @@ def test_a_revocation_made_while_a_process_could_not_listen_reaches_it_after(
             connection = await asyncpg.connect(plain_url(database_url))
             try:
                 kill = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
-                kill += test_multi_process.listeners(server_b)
+                kill += two_processes.listeners(server_b)
                 for n in range(40):
                     await connection.execute(kill)
                     if n == 10:
