@@ -1,5 +1,6 @@
 """A small synchronous client for the live protocol, on the `websockets` library."""
 
+import contextlib
 import json
 import os
 import threading
@@ -94,11 +95,30 @@ def drain(
     `after`, the quiet is only waited for once a message it accepts has come: for an answer
     that waits on a commit, which can take longer than any quiet on a busy machine."""
     messages = receive_until(ws, after) if after else [ws.receive()]
+    return messages + _until_quiet(ws, quiet)
+
+
+def _until_quiet(ws: LiveClient, quiet: float) -> list[dict[str, Any]]:
+    messages = []
     while True:
         try:
             messages.append(ws.receive(timeout=quiet))
         except TimeoutError:
             return messages
+
+
+def heard_racing_dones(sockets: list[LiveClient], timeout: float = 10) -> list[list[dict]]:
+    """What each socket that sent a racing DONE heard: every one hears the DONE, the loser
+    also its ERROR (before or after the DONE, both come after the winner's commit), then
+    nothing more for a second."""
+    heard = [receive_until(ws, is_done, timeout) for ws in sockets]
+    deadline = time.monotonic() + timeout
+    while not any(message["event"] == "ERROR" for messages in heard for message in messages):
+        assert time.monotonic() < deadline, f"no ERROR for the DONE that lost: {heard}"
+        for ws, messages in zip(sockets, heard, strict=True):
+            with contextlib.suppress(TimeoutError):
+                messages.append(ws.receive(timeout=0.1))
+    return [messages + _until_quiet(ws, 1.0) for ws, messages in zip(sockets, heard, strict=True)]
 
 
 def receive_until(
@@ -113,7 +133,15 @@ def receive_until(
     return messages
 
 
-__all__ = ["ConnectionClosed", "LiveClient", "drain", "is_done", "receive_until", "send_at_once"]
+__all__ = [
+    "ConnectionClosed",
+    "LiveClient",
+    "drain",
+    "heard_racing_dones",
+    "is_done",
+    "receive_until",
+    "send_at_once",
+]
 
 
 def _masked_text_frame(text: str) -> bytes:

@@ -1,8 +1,10 @@
 """The per-student totals (attendance_totals) that whole-history reports read never drift from
 the records: after racing writers (15 corrections of one record at once, DONE while corrections
-land, updates without the class's lock, retention deleting sessions that are being corrected)
-they equal a count of the records, and retention waiting on a correction does not deadlock
-with it. The reports they serve are checked against the counting path in test_reports_whole."""
+land, updates without the class's lock, retention deleting sessions whose records are being
+updated) they equal a count of the records, and retention waiting on such an update does not
+deadlock with it (a correction itself holds its session, which retention then leaves for its
+next run: test_correction_races). The reports they serve are checked against the counting
+path in test_reports_whole."""
 
 import asyncio
 import itertools
@@ -137,7 +139,7 @@ async def test_totals_equal_a_recount_after_racing_writers(database):
     assert mine[pupils[0].id][0] == 4  # three sessions and the one DONE finished
 
 
-async def test_retention_waiting_on_a_correction_neither_deadlocks_nor_drifts(
+async def test_retention_waiting_on_an_updated_record_neither_deadlocks_nor_drifts(
     database, database_url
 ):
     def uow():
@@ -146,7 +148,8 @@ async def test_retention_waiting_on_a_correction_neither_deadlocks_nor_drifts(
     _, classroom, pupils, sessions = await a_class_with_history(uow, 5, 3, LONG_AGO)
     holder = await asyncpg.connect(plain_url(database_url))
     try:
-        # A correction of the newest doomed session's record has locked it...
+        # An update of the newest doomed session's record (by hand: the service's corrections
+        # hold their session, which retention skips) has locked it...
         transaction = holder.transaction()
         await transaction.start()
         await holder.execute(
@@ -157,7 +160,7 @@ async def test_retention_waiting_on_a_correction_neither_deadlocks_nor_drifts(
         # ...when retention starts deleting the class's sessions and waits on that record.
         retention = asyncio.ensure_future(RetentionService(uow, CLOCK, YEARS).apply())
         await until_waiting_on_a_lock(holder, retention)
-        # The correction's update then adds to the student's totals, as every update does.
+        # The update then adds to the student's totals, as every update does.
         await holder.execute(
             "UPDATE attendance SET corrected_status = 'late'"
             " WHERE session_id = $1 AND student_id = $2",
@@ -177,9 +180,9 @@ async def test_retention_waiting_on_a_correction_neither_deadlocks_nor_drifts(
 async def until_waiting_on_a_lock(connection: asyncpg.Connection, task: asyncio.Future) -> None:
     for _ in range(200):
         assert not task.done(), task
-        waiting = await connection.fetchval(
+        waiting = await connection.fetchval(  # on this connection's locks, not anyone's
             "SELECT count(*) FROM pg_stat_activity"
-            " WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            " WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
         )
         if waiting:
             return

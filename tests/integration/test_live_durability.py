@@ -6,7 +6,7 @@ import signal
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from tests.integration.live import LiveClient, drain, is_done, send_at_once
+from tests.integration.live import LiveClient, drain, heard_racing_dones, is_done, send_at_once
 from tests.integration.server import ServerProcess
 
 
@@ -21,7 +21,7 @@ def test_two_racing_dones_persist_once_and_broadcast_once(
     send_at_once([first, second], "DONE")
 
     # One DONE broadcast reaches every socket of the class once; the loser alone gets an ERROR.
-    heard = {name: drain(ws, after=is_done) for name, ws in (("first", first), ("second", second))}
+    heard = dict(zip(("first", "second"), heard_racing_dones([first, second]), strict=True))
     for messages in heard.values():
         assert [m["event"] for m in messages].count("DONE") == 1
     errors = [m for messages in heard.values() for m in messages if m["event"] == "ERROR"]

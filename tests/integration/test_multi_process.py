@@ -7,7 +7,7 @@ import time
 import httpx
 
 from tests.integration import two_processes
-from tests.integration.live import LiveClient, drain, is_done, send_at_once
+from tests.integration.live import LiveClient, drain, heard_racing_dones, is_done, send_at_once
 from tests.integration.server import ServerProcess
 from tests.integration.two_processes import started_workers
 
@@ -76,7 +76,7 @@ def test_dones_racing_on_two_processes_persist_once(
 
     send_at_once([on_a, on_b], "DONE")
 
-    heard = {"a": drain(on_a, after=is_done), "b": drain(on_b, after=is_done)}
+    heard = dict(zip("ab", heard_racing_dones([on_a, on_b]), strict=True))
     for messages in heard.values():
         assert [m["event"] for m in messages].count("DONE") == 1
     errors = [m for messages in heard.values() for m in messages if m["event"] == "ERROR"]

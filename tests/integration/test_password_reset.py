@@ -114,7 +114,9 @@ def test_the_answer_does_not_wait_for_the_mail(client, mailbox, monkeypatch):
     try:
         for email in known:
             for asked in (email, f"x.{email}"):
-                assert (forgot(client, asked).status_code, mailbox.to(email)) == (202, [])
+                # Far under the mail's own timeout (30 s), which would end a wait for it.
+                answer = client.post("/auth/password-reset", json={"email": asked}, timeout=5)
+                assert answer.status_code == 202
     finally:
         release.set()
     for email in known:

@@ -8,7 +8,7 @@ from domain.users import NO_PASSWORD
 
 
 class FakeInvitations:
-    def __init__(self, store: Any) -> None:  # fakes.InMemoryStore
+    def __init__(self, store: Any) -> None:  # fake_store.InMemoryStore
         self._store = store
         self.held: list[str] = []
 
