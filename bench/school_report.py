@@ -77,9 +77,7 @@ async def fill(url: str, classes: int, sessions: int) -> dict:
 
 
 async def measure(url: str, runs: int) -> dict:
-    database = Database(plain_url(url), size=2)
-    await database.start()
-    try:
+    async with Database(plain_url(url), size=2) as database:
         service = SchoolReportService(lambda: PostgresUnitOfWork(database))
         figures = {}
         periods = {
@@ -98,8 +96,6 @@ async def measure(url: str, runs: int) -> dict:
                 "max_ms": round(max(timings), 1),
             }
         return figures
-    finally:
-        await database.stop()
 
 
 def main() -> None:

@@ -32,14 +32,10 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def accounts(server, database_url) -> AsyncIterator[AccountService]:
-    database = Database(plain_url(database_url), size=2)
-    await database.start()
-    try:
+    async with Database(plain_url(database_url), size=2) as database:
         yield AccountService(
             lambda: PostgresUnitOfWork(database), BcryptHasher(4), SystemClock(), UNHEARD
         )
-    finally:
-        await database.stop()
 
 
 async def test_a_link_sets_the_password_once(accounts, server, make_account):

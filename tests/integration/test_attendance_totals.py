@@ -49,12 +49,8 @@ CLOCK, YEARS = FixedClock(datetime(2019, 1, 1, tzinfo=UTC)), 3
 async def database(server, database_url) -> AsyncIterator[Database]:
     # A connection for each writer at once: none waits for a loan (which gives up after 5 s
     # on a busy machine), they race in PostgreSQL.
-    pool = Database(plain_url(database_url), size=40)
-    await pool.start()
-    try:
+    async with Database(plain_url(database_url), size=40) as pool:
         yield pool
-    finally:
-        await pool.stop()
 
 
 async def recount_and_totals(database: Database) -> tuple[set, set]:

@@ -17,7 +17,7 @@ from api.schemas import iso_timestamp
 from domain.users import Role
 from infrastructure.database.urls import plain_url
 from tests.integration import test_repository_contract as contract
-from tests.integration.test_records import enable, run_session, set_names
+from tests.integration.test_records import enable, run_session, set_users
 
 HEADER = (
     "session_id", "started_at", "ended_at", "student_id", "name", "email", "status",
@@ -73,15 +73,6 @@ def python_export(database_url: str, class_id: str) -> bytes:
     return csv_text(HEADER, rows).encode()
 
 
-async def _set_emails(database_url: str, emails: dict) -> None:
-    connection = await asyncpg.connect(plain_url(database_url))
-    try:
-        for user_id, email in emails.items():
-            await connection.execute("UPDATE users SET email = $2 WHERE id = $1", user_id, email)
-    finally:
-        await connection.close()
-
-
 def test_the_export_is_byte_for_byte_what_the_python_writer_wrote(
     api, make_account, make_class, start_session, live, database_url
 ):
@@ -94,8 +85,8 @@ def test_the_export_is_byte_for_byte_what_the_python_writer_wrote(
         marks = {s: statuses[(n + session) % 4] for n, s in enumerate(students) if n % 3}
         run_session(start_session, live, teacher, classroom, marks)
     hostile = dict(zip([s.id for s in students], HOSTILE, strict=True))
-    asyncio.run(set_names(database_url, {user_id: n for user_id, (n, _) in hostile.items()}))
-    asyncio.run(_set_emails(database_url, {user_id: e for user_id, (_, e) in hostile.items()}))
+    asyncio.run(set_users(database_url, "name", {i: name for i, (name, _) in hostile.items()}))
+    asyncio.run(set_users(database_url, "email", {i: email for i, (_, email) in hostile.items()}))
     path = f"/class/{classroom['id']}"
     sessions = api.get(f"{path}/attendance", headers=teacher.auth).json()["data"]
     for session, student, status in (

@@ -40,12 +40,8 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def database(server, database_url) -> AsyncIterator[Database]:
-    database = Database(plain_url(database_url), size=4)
-    await database.start()
-    try:
+    async with Database(plain_url(database_url), size=4) as database:
         yield database
-    finally:
-        await database.stop()
 
 
 def fresh_emails(count: int) -> list[str]:

@@ -46,12 +46,8 @@ async def uow(database_url_or_none) -> AsyncIterator[Callable[[], UnitOfWork]]:
     if database_url_or_none is None:
         yield FakeUnitOfWorkFactory()
         return
-    database = Database(plain_url(database_url_or_none), size=2)
-    await database.start()
-    try:
+    async with Database(plain_url(database_url_or_none), size=2) as database:
         yield lambda: PostgresUnitOfWork(database)
-    finally:
-        await database.stop()
 
 
 async def add_user(uow, role: Role, **fields) -> User:

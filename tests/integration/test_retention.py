@@ -37,16 +37,12 @@ def apply_retention(database_url: str, now: datetime, runs: int = 1) -> list[Ret
     """`runs` applications at once, as several hosts' cron jobs would."""
 
     async def run() -> list[RetentionRun]:
-        database = Database(plain_url(database_url), size=runs + 1)
-        await database.start()
-        try:
+        async with Database(plain_url(database_url), size=runs + 1) as database:
             services = [
                 RetentionService(lambda: PostgresUnitOfWork(database), FixedClock(now), YEARS)
                 for _ in range(runs)
             ]
             return list(await asyncio.gather(*(service.apply() for service in services)))
-        finally:
-            await database.stop()
 
     return asyncio.run(run())
 

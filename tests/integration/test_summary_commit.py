@@ -25,12 +25,8 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def database(server, database_url) -> AsyncIterator[Database]:
-    database = Database(plain_url(database_url), size=2)
-    await database.start()
-    try:
+    async with Database(plain_url(database_url), size=2) as database:
         yield database
-    finally:
-        await database.stop()
 
 
 async def commit_waits_for(connector: Connector) -> str:

@@ -31,16 +31,12 @@ def with_accounts(database_url: str, use: Callable[[AccountService], Awaitable[s
     """Runs `use` with the account service on the test database, beside Playwright's loop."""
 
     async def run() -> str:
-        database = Database(plain_url(database_url), size=1)
-        await database.start()
-        try:
+        async with Database(plain_url(database_url), size=1) as database:
             return await use(
                 AccountService(
                     lambda: PostgresUnitOfWork(database), BcryptHasher(4), SystemClock(), UNHEARD
                 )
             )
-        finally:
-            await database.stop()
 
     with ThreadPoolExecutor(1) as thread:  # Playwright's loop runs in this one
         return thread.submit(asyncio.run, run()).result()

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
-from typing import TypeAlias
+from typing import Self, TypeAlias
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -57,6 +57,15 @@ class Database:
                 await self._sampler
         if self._pool is not None:
             await self._pool.close()
+
+    async def __aenter__(self) -> Self:
+        """Started for a block, stopped after it (the tests' and the benchmarks' pools; the
+        server starts and stops its own with the app)."""
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
 
     async def lend(self) -> Connection:
         """A connection for one unit of work (give it back with take_back)."""
